@@ -1,0 +1,141 @@
+//! The one model of the application. Only `update` changes it; `ui::view` reads it.
+
+use std::path::PathBuf;
+
+use ratatui_textarea::TextArea;
+
+use super::cursor::ListCursor;
+use super::library_state::LibraryState;
+use crate::config::{KeyMap, Settings};
+use crate::library::{PlaylistSummary, TransferItem};
+use crate::ui::theme::Theme;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Library,
+    Playlists,
+    Device,
+    Transfers,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Library, Pane::Playlists, Pane::Device, Pane::Transfers];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Library => "Library",
+            Pane::Playlists => "Playlists",
+            Pane::Device => "Device",
+            Pane::Transfers => "Transfers",
+        }
+    }
+
+    pub fn number(self) -> usize {
+        Self::ALL.iter().position(|p| *p == self).unwrap_or(0) + 1
+    }
+
+    pub fn next(self) -> Pane {
+        Self::ALL[self.number() % Self::ALL.len()]
+    }
+
+    pub fn prev(self) -> Pane {
+        Self::ALL[(self.number() + Self::ALL.len() - 2) % Self::ALL.len()]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub level: Level,
+    pub text: String,
+}
+
+/// A background import as the status line shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImportJob {
+    pub done: usize,
+    pub total: usize,
+    pub current: String,
+}
+
+#[derive(Debug)]
+pub struct ImportDialog {
+    pub path: TextArea<'static>,
+    pub error: Option<String>,
+}
+
+/// What is drawn over the panes and takes the keyboard while open.
+#[derive(Debug, Default)]
+pub enum Overlay {
+    #[default]
+    None,
+    Help {
+        scroll: u16,
+    },
+    Import(ImportDialog),
+}
+
+#[derive(Debug)]
+pub struct Model {
+    pub focus: Pane,
+    pub library: LibraryState,
+    pub playlists: Vec<PlaylistSummary>,
+    pub playlists_cursor: ListCursor,
+    pub transfers: Vec<TransferItem>,
+    pub transfers_cursor: ListCursor,
+    pub overlay: Overlay,
+    pub keymap: KeyMap,
+    pub theme: Theme,
+    /// Draw borders and symbols with ASCII only, for terminals without Unicode line drawing.
+    pub ascii: bool,
+    /// The terminal size in cells, as last reported.
+    pub size: (u16, u16),
+    pub status: Option<Status>,
+    pub import: Option<ImportJob>,
+    /// The folder the import dialog offers first.
+    pub music_dir: PathBuf,
+    pub library_path: PathBuf,
+    pub quit: bool,
+}
+
+impl Model {
+    pub fn new(settings: &Settings, keymap: KeyMap, theme: Theme, library_path: PathBuf) -> Self {
+        let music_dir = settings
+            .library
+            .music_dir
+            .clone()
+            .unwrap_or_else(crate::paths::default_music_dir);
+        Self {
+            focus: Pane::Library,
+            library: LibraryState::new(settings.ui.view, settings.ui.sort),
+            playlists: Vec::new(),
+            playlists_cursor: ListCursor::default(),
+            transfers: Vec::new(),
+            transfers_cursor: ListCursor::default(),
+            overlay: Overlay::None,
+            keymap,
+            theme,
+            ascii: settings.ui.ascii_only,
+            size: (80, 24),
+            status: None,
+            import: None,
+            music_dir,
+            library_path,
+            quit: false,
+        }
+    }
+
+    pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
+        self.status = Some(Status {
+            level,
+            text: text.into(),
+        });
+    }
+}

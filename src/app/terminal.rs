@@ -1,0 +1,73 @@
+//! Owning the terminal: raw mode and the alternate screen on the way in, and a restored
+//! terminal on every way out — normal exit, panic, or a signal.
+
+use std::io;
+use std::sync::mpsc::Sender;
+use std::thread;
+
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+use super::msg::Msg;
+
+/// Restores the terminal when dropped, so an early return or `?` cannot leave it raw.
+pub struct TerminalGuard {
+    pub terminal: DefaultTerminal,
+}
+
+impl TerminalGuard {
+    /// Enters raw mode and the alternate screen. `ratatui::try_init` also installs a panic
+    /// hook that restores the terminal before the panic message is printed.
+    pub fn enter() -> io::Result<Self> {
+        let terminal = ratatui::try_init()?;
+        Ok(Self { terminal })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// Reads keyboard and resize events on their own thread so the loop only waits on one channel.
+pub fn spawn_input(tx: Sender<Msg>) {
+    thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            loop {
+                let msg = match event::read() {
+                    Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => Msg::Key(key),
+                    Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                    Ok(_) => continue,
+                    Err(e) => {
+                        // The terminal went away (an SSH drop): leave rather than spin.
+                        tracing::warn!("terminal input failed: {e}");
+                        let _ = tx.send(Msg::Terminate);
+                        return;
+                    }
+                };
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+        })
+        .map(|_| ())
+        .unwrap_or_else(|e| tracing::error!("could not start the input thread: {e}"));
+}
+
+/// Turns SIGTERM, SIGHUP and SIGINT into a clean shutdown message.
+pub fn spawn_signals(tx: Sender<Msg>) -> io::Result<()> {
+    let mut signals = Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+    thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                tracing::info!("signal {sig}: shutting down");
+                let _ = tx.send(Msg::Terminate);
+            }
+        })?;
+    Ok(())
+}

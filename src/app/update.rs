@@ -1,0 +1,347 @@
+//! The pure heart of the application: a message in, the model changed, effects out.
+
+use std::path::PathBuf;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui_textarea::TextArea;
+
+use super::catalog::TreeRow;
+use super::library_state::Listing;
+use super::model::{ImportDialog, ImportJob, Level, Model, Overlay, Pane};
+use super::msg::{Effect, Msg};
+use crate::config::Action;
+use crate::text;
+use crate::ui::layout;
+
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(model, key),
+        Msg::Resize(w, h) => {
+            model.size = (w, h);
+            clamp_all(model);
+            Vec::new()
+        }
+        Msg::LibraryLoaded(Ok(data)) => {
+            let page = library_page(model);
+            model.library.set_catalog(data.catalog, page);
+            model.playlists = data.playlists;
+            model.transfers = data.transfers;
+            clamp_all(model);
+            Vec::new()
+        }
+        Msg::LibraryLoaded(Err(e)) => {
+            model.set_status(Level::Error, format!("could not load the library: {e}"));
+            Vec::new()
+        }
+        Msg::ImportProgress { done, total, path } => {
+            model.import = Some(ImportJob {
+                done,
+                total,
+                current: path,
+            });
+            Vec::new()
+        }
+        Msg::ImportFinished(result) => {
+            model.import = None;
+            match result {
+                Ok(report) => {
+                    let level = if report.failed.is_empty() {
+                        Level::Info
+                    } else {
+                        Level::Warning
+                    };
+                    let mut text = format!("Import finished: {report}");
+                    if let Some(first) = report.failed.first() {
+                        text.push_str(&format!(" — first failure: {first} (all in the log)"));
+                    }
+                    model.set_status(level, text);
+                }
+                Err(e) => model.set_status(Level::Error, format!("import failed: {e}")),
+            }
+            vec![Effect::LoadLibrary]
+        }
+        Msg::Terminate => {
+            model.quit = true;
+            Vec::new()
+        }
+    }
+}
+
+fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    // Ctrl-C always leaves, whatever has the keyboard and however keys are bound.
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        model.quit = true;
+        return Vec::new();
+    }
+    match &model.overlay {
+        Overlay::Help { .. } => return on_help_key(model, key),
+        Overlay::Import(_) => return on_import_key(model, key),
+        Overlay::None => {}
+    }
+    if model.library.filter.editing {
+        return on_filter_key(model, key);
+    }
+    match model.keymap.action(&key) {
+        Some(action) => on_action(model, action),
+        None => Vec::new(),
+    }
+}
+
+fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => model.quit = true,
+        Action::Help => model.overlay = Overlay::Help { scroll: 0 },
+        Action::FocusNext => model.focus = model.focus.next(),
+        Action::FocusPrev => model.focus = model.focus.prev(),
+        Action::FocusLibrary => model.focus = Pane::Library,
+        Action::FocusPlaylists => model.focus = Pane::Playlists,
+        Action::FocusDevice => model.focus = Pane::Device,
+        Action::FocusTransfers => model.focus = Pane::Transfers,
+        Action::Up => move_cursor(model, -1),
+        Action::Down => move_cursor(model, 1),
+        Action::PageUp => {
+            let page = focused_page(model) as isize;
+            move_cursor(model, -page);
+        }
+        Action::PageDown => {
+            let page = focused_page(model) as isize;
+            move_cursor(model, page);
+        }
+        Action::Top => move_cursor(model, isize::MIN / 2),
+        Action::Bottom => move_cursor(model, isize::MAX / 2),
+        Action::Expand => {
+            if model.focus == Pane::Library {
+                let page = library_page(model);
+                model.library.expand(page);
+            }
+        }
+        Action::Collapse => {
+            if model.focus == Pane::Library {
+                let page = library_page(model);
+                model.library.collapse(page);
+            }
+        }
+        Action::Activate => activate(model),
+        Action::Filter => {
+            model.focus = Pane::Library;
+            model.library.filter.editing = true;
+            let page = library_page(model);
+            model.library.clamp(page);
+        }
+        Action::Cancel => {
+            if model.library.filter.is_active() || model.library.filter.error.is_some() {
+                let page = library_page(model);
+                model.library.clear_filter(page);
+            }
+            model.status = None;
+        }
+        Action::ToggleView => {
+            model.focus = Pane::Library;
+            let page = library_page(model);
+            model.library.toggle_view(page);
+            let page = library_page(model);
+            model.library.clamp(page);
+        }
+        Action::CycleSort | Action::ReverseSort => {
+            let (sort, reverse) = if action == Action::CycleSort {
+                (model.library.sort.next(), false)
+            } else {
+                (model.library.sort, !model.library.reverse)
+            };
+            let page = library_page(model);
+            model.library.set_sort(sort, reverse, page);
+            let dir = if reverse { "descending" } else { "ascending" };
+            model.set_status(Level::Info, format!("Sorted by {} ({dir})", sort.label()));
+        }
+        Action::Import => {
+            if model.import.is_some() {
+                model.set_status(Level::Warning, "An import is already running");
+            } else {
+                let mut path = TextArea::new(vec![model.music_dir.display().to_string()]);
+                path.move_cursor(ratatui_textarea::CursorMove::End);
+                model.overlay = Overlay::Import(ImportDialog { path, error: None });
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn activate(model: &mut Model) {
+    if model.focus != Pane::Library {
+        return;
+    }
+    match model.library.selected_tree_row() {
+        Some(TreeRow::Artist { artist }) => {
+            let page = library_page(model);
+            if model.library.is_artist_expanded(artist) {
+                model.library.collapse(page);
+            } else {
+                model.library.expand(page);
+            }
+        }
+        Some(TreeRow::Album { artist, album }) => {
+            let page = library_page(model);
+            if model.library.is_album_expanded(artist, album) {
+                model.library.collapse(page);
+            } else {
+                model.library.expand(page);
+            }
+        }
+        Some(TreeRow::Track { .. }) | None => {
+            if let Some(t) = model.library.selected_track() {
+                let info = track_info(t);
+                model.set_status(Level::Info, info);
+            }
+        }
+    }
+}
+
+/// One line describing a track's stream, shown when Enter is pressed on it.
+fn track_info(t: &crate::library::Track) -> String {
+    let mut parts = vec![format!("{} — {}", t.artist, t.title), t.codec.to_uppercase()];
+    if let Some(rate) = t.sample_rate {
+        parts.push(format!("{:.1} kHz", f64::from(rate) / 1000.0));
+    }
+    if let Some(ch) = t.channels {
+        parts.push(if ch == 1 { "mono".into() } else { format!("{ch} ch") });
+    }
+    if let Some(kbps) = t.bitrate_kbps {
+        parts.push(format!("{kbps} kbps"));
+    }
+    parts.push(text::clean(&t.path.display().to_string()));
+    parts.join(" · ")
+}
+
+fn on_help_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let Overlay::Help { scroll } = &mut model.overlay else {
+        return Vec::new();
+    };
+    match model.keymap.action(&key) {
+        Some(Action::Down) => *scroll = scroll.saturating_add(1),
+        Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+        Some(Action::PageDown) => *scroll = scroll.saturating_add(10),
+        Some(Action::PageUp) => *scroll = scroll.saturating_sub(10),
+        Some(Action::Top) => *scroll = 0,
+        Some(Action::Help | Action::Cancel | Action::Quit | Action::Activate) => {
+            model.overlay = Overlay::None
+        }
+        _ if key.code == KeyCode::Esc => model.overlay = Overlay::None,
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn on_import_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let Overlay::Import(dialog) = &mut model.overlay else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => model.overlay = Overlay::None,
+        KeyCode::Enter => {
+            let raw = dialog.path.lines().join("");
+            let raw = raw.trim();
+            if raw.is_empty() {
+                dialog.error = Some("Type the folder or file to import".into());
+                return Vec::new();
+            }
+            let root = expand_home(raw);
+            model.overlay = Overlay::None;
+            model.import = Some(ImportJob {
+                current: root.display().to_string(),
+                ..ImportJob::default()
+            });
+            model.set_status(Level::Info, format!("Importing {}", text::clean(raw)));
+            return vec![Effect::Import { roots: vec![root] }];
+        }
+        _ => {
+            dialog.path.input(key);
+            dialog.error = None;
+        }
+    }
+    Vec::new()
+}
+
+fn expand_home(raw: &str) -> PathBuf {
+    if let Some(rest) = raw.strip_prefix("~/")
+        && let Some(home) = directories::BaseDirs::new()
+    {
+        return home.home_dir().join(rest);
+    }
+    PathBuf::from(raw)
+}
+
+fn on_filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let page = library_page(model);
+    match key.code {
+        KeyCode::Esc => {
+            model.library.clear_filter(page);
+            let page = library_page(model);
+            model.library.clamp(page);
+        }
+        KeyCode::Enter => {
+            model.library.filter.editing = false;
+            if model.library.filter.text().trim().is_empty() {
+                model.library.clear_filter(page);
+            }
+        }
+        // Results can be browsed without leaving the field.
+        KeyCode::Up => move_cursor(model, -1),
+        KeyCode::Down => move_cursor(model, 1),
+        KeyCode::PageUp => move_cursor(model, -(page as isize)),
+        KeyCode::PageDown => move_cursor(model, page as isize),
+        _ => {
+            if model.library.filter.input.input(key) {
+                model.library.update_filter_text(page);
+                let page = library_page(model);
+                model.library.clamp(page);
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn move_cursor(model: &mut Model, delta: isize) {
+    let page = focused_page(model);
+    match model.focus {
+        Pane::Library => {
+            let len = model.library.len();
+            model.library.cursor_mut().move_by(delta, len, page);
+        }
+        Pane::Playlists => model
+            .playlists_cursor
+            .move_by(delta, model.playlists.len(), page),
+        Pane::Transfers => model
+            .transfers_cursor
+            .move_by(delta, model.transfers.len(), page),
+        Pane::Device => {}
+    }
+}
+
+fn library_page(model: &Model) -> usize {
+    let lib = &model.library;
+    let shown = lib.filter.editing || lib.filter.is_active() || lib.filter.error.is_some();
+    layout::list_rows(model.size, Pane::Library, lib.listing(), shown)
+}
+
+fn focused_page(model: &Model) -> usize {
+    match model.focus {
+        Pane::Library => library_page(model),
+        pane => layout::list_rows(model.size, pane, Listing::Flat, false),
+    }
+}
+
+fn clamp_all(model: &mut Model) {
+    let page = library_page(model);
+    model.library.clamp(page);
+    let page = layout::list_rows(model.size, Pane::Playlists, Listing::Flat, false);
+    model
+        .playlists_cursor
+        .scroll_into_view(model.playlists.len(), page);
+    let page = layout::list_rows(model.size, Pane::Transfers, Listing::Flat, false);
+    model
+        .transfers_cursor
+        .scroll_into_view(model.transfers.len(), page);
+}

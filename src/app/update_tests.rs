@@ -1,0 +1,271 @@
+//! `update` driven by key messages, as a user would drive it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::config::{self, KeyMap, LibraryView, LoadOptions, SortKey};
+use crate::library::Track;
+use crate::ui::theme::ThemeSet;
+
+fn track(artist: &str, album: &str, n: u32, title: &str, year: i32) -> Track {
+    Track {
+        id: i64::from(n) + i64::from(year) * 100,
+        path: PathBuf::from(format!("/m/{artist}/{album}/{n}.flac")),
+        title: title.into(),
+        artist: artist.into(),
+        album: album.into(),
+        album_artist: artist.into(),
+        track_number: Some(n),
+        disc_number: None,
+        year: Some(year),
+        genre: String::new(),
+        duration_ms: 60_000 * u64::from(n),
+        codec: "flac".into(),
+        sample_rate: Some(44_100),
+        channels: Some(2),
+        bitrate_kbps: None,
+        missing: false,
+    }
+}
+
+fn tracks() -> Vec<Track> {
+    vec![
+        track("Björk", "Debut", 1, "Human Behaviour", 1993),
+        track("Björk", "Debut", 2, "Crying", 1993),
+        track("Björk", "Post", 1, "Army of Me", 1995),
+        track("Aphex", "Selected", 1, "Xtal", 1992),
+        track("Aphex", "Selected", 2, "Tha", 1992),
+        track("坂本", "音楽図鑑", 1, "Tibetan Dance", 1984),
+    ]
+}
+
+fn model_with(tracks: Vec<Track>) -> Model {
+    let loaded = config::load(&LoadOptions {
+        config_file: Some(std::env::temp_dir().join("ministage-no-such-config.toml")),
+        env: Vec::new(),
+        overrides: Vec::new(),
+    })
+    .expect("defaults");
+    let (themes, _) = ThemeSet::load(None);
+    let (theme, _) = themes.resolve("dark", false);
+    let mut m = Model::new(&loaded.settings, KeyMap::defaults(), theme, PathBuf::from("x.db"));
+    update(&mut m, Msg::Resize(80, 24));
+    update(
+        &mut m,
+        Msg::LibraryLoaded(Ok(LibraryData {
+            catalog: Arc::new(Catalog::build(tracks)),
+            playlists: Vec::new(),
+            transfers: Vec::new(),
+        })),
+    );
+    m
+}
+
+fn press(m: &mut Model, code: KeyCode) -> Vec<Effect> {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn type_text(m: &mut Model, text: &str) {
+    for c in text.chars() {
+        press(m, KeyCode::Char(c));
+    }
+}
+
+fn selected_title(m: &Model) -> Option<String> {
+    m.library.selected_track().map(|t| t.title.clone())
+}
+
+#[test]
+fn tree_starts_collapsed_with_artists_sorted_accent_insensitively() {
+    let m = model_with(tracks());
+    let names: Vec<&str> = m.library.catalog.artists.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["Aphex", "Björk", "坂本"]);
+    assert_eq!(m.library.len(), 3);
+}
+
+#[test]
+fn expand_collapse_and_parent_navigation() {
+    let mut m = model_with(tracks());
+    press(&mut m, KeyCode::Char('j')); // Björk
+    press(&mut m, KeyCode::Char('l')); // expand → Debut, Post
+    assert_eq!(m.library.len(), 5);
+    press(&mut m, KeyCode::Char('l')); // on expanded artist: move to first album
+    press(&mut m, KeyCode::Enter); // expand Debut
+    assert_eq!(m.library.len(), 7);
+    press(&mut m, KeyCode::Char('j'));
+    assert_eq!(selected_title(&m).as_deref(), Some("Human Behaviour"));
+    press(&mut m, KeyCode::Char('h')); // track → its album
+    assert_eq!(m.library.selected_tree_row(), Some(TreeRow::Album { artist: 1, album: 0 }));
+    press(&mut m, KeyCode::Char('h')); // collapse album
+    assert_eq!(m.library.len(), 5);
+    press(&mut m, KeyCode::Char('h')); // collapsed album → artist
+    assert_eq!(m.library.selected_tree_row(), Some(TreeRow::Artist { artist: 1 }));
+    press(&mut m, KeyCode::Left);
+    assert_eq!(m.library.len(), 3);
+}
+
+#[test]
+fn top_bottom_and_paging_stay_in_bounds() {
+    let many: Vec<Track> = (1..=200).map(|n| track("A", "B", n, &format!("t{n}"), 2000)).collect();
+    let mut m = model_with(many);
+    press(&mut m, KeyCode::Char('v'));
+    assert_eq!(m.library.view, LibraryView::Flat);
+    press(&mut m, KeyCode::Char('G'));
+    assert_eq!(m.library.cursor().selected, 199);
+    press(&mut m, KeyCode::PageUp);
+    let page = m.library.cursor().selected;
+    assert!(page < 199 && page > 150, "{page}");
+    press(&mut m, KeyCode::Char('g'));
+    assert_eq!(*m.library.cursor(), ListCursor::default());
+    press(&mut m, KeyCode::Up);
+    assert_eq!(m.library.cursor().selected, 0);
+    press(&mut m, KeyCode::PageDown);
+    let c = *m.library.cursor();
+    assert!(c.selected >= c.offset && c.selected < c.offset + 20);
+}
+
+#[test]
+fn focus_cycles_and_jumps() {
+    let mut m = model_with(tracks());
+    assert_eq!(m.focus, Pane::Library);
+    press(&mut m, KeyCode::Tab);
+    assert_eq!(m.focus, Pane::Playlists);
+    update(&mut m, Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
+    assert_eq!(m.focus, Pane::Library);
+    update(&mut m, Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
+    assert_eq!(m.focus, Pane::Transfers);
+    press(&mut m, KeyCode::Char('3'));
+    assert_eq!(m.focus, Pane::Device);
+    press(&mut m, KeyCode::Char('1'));
+    assert_eq!(m.focus, Pane::Library);
+}
+
+#[test]
+fn filter_is_live_accent_insensitive_and_flat() {
+    let mut m = model_with(tracks());
+    press(&mut m, KeyCode::Char('/'));
+    assert!(m.library.filter.editing);
+    type_text(&mut m, "bjork");
+    assert_eq!(m.library.listing(), Listing::Filtered);
+    assert_eq!(m.library.len(), 3);
+    // Keys that are bindings elsewhere are text while the field has the keyboard.
+    type_text(&mut m, " q");
+    assert!(!m.quit);
+    assert_eq!(m.library.len(), 0);
+    press(&mut m, KeyCode::Backspace);
+    press(&mut m, KeyCode::Backspace);
+    assert_eq!(m.library.len(), 3);
+    press(&mut m, KeyCode::Enter);
+    assert!(!m.library.filter.editing);
+    assert!(m.library.filter.is_active());
+    press(&mut m, KeyCode::Char('j'));
+    assert_eq!(selected_title(&m).as_deref(), Some("Crying"));
+    press(&mut m, KeyCode::Esc);
+    assert!(!m.library.filter.is_active());
+    assert_eq!(m.library.listing(), Listing::Tree);
+}
+
+#[test]
+fn filter_error_keeps_last_results_and_reports() {
+    let mut m = model_with(tracks());
+    press(&mut m, KeyCode::Char('/'));
+    type_text(&mut m, "year:1992..1993");
+    assert_eq!(m.library.len(), 4);
+    type_text(&mut m, " year:abc");
+    assert!(m.library.filter.error.is_some());
+    assert_eq!(m.library.len(), 4);
+    press(&mut m, KeyCode::Esc);
+    assert!(m.library.filter.error.is_none());
+    assert!(!m.library.filter.editing);
+}
+
+#[test]
+fn sort_cycles_and_reverses_keeping_selection() {
+    let mut m = model_with(tracks());
+    press(&mut m, KeyCode::Char('v'));
+    press(&mut m, KeyCode::Char('j'));
+    let before = selected_title(&m);
+    press(&mut m, KeyCode::Char('o'));
+    assert_eq!(m.library.sort, SortKey::Album);
+    assert_eq!(selected_title(&m), before);
+    press(&mut m, KeyCode::Char('O'));
+    assert!(m.library.reverse);
+    assert_eq!(selected_title(&m), before);
+}
+
+#[test]
+fn toggle_view_keeps_the_selected_track() {
+    let mut m = model_with(tracks());
+    press(&mut m, KeyCode::Char('v'));
+    press(&mut m, KeyCode::Char('G'));
+    assert_eq!(selected_title(&m).as_deref(), Some("Tibetan Dance"));
+    press(&mut m, KeyCode::Char('v'));
+    assert_eq!(m.library.view, LibraryView::Tree);
+    assert_eq!(selected_title(&m).as_deref(), Some("Tibetan Dance"));
+}
+
+#[test]
+fn help_overlay_opens_and_closes() {
+    let mut m = model_with(tracks());
+    press(&mut m, KeyCode::Char('?'));
+    assert!(matches!(m.overlay, Overlay::Help { .. }));
+    press(&mut m, KeyCode::Char('j'));
+    assert!(matches!(m.overlay, Overlay::Help { scroll: 1 }));
+    press(&mut m, KeyCode::Esc);
+    assert!(matches!(m.overlay, Overlay::None));
+    press(&mut m, KeyCode::Char('q'));
+    assert!(m.quit);
+}
+
+#[test]
+fn import_dialog_starts_a_background_import() {
+    let mut m = model_with(tracks());
+    press(&mut m, KeyCode::Char('i'));
+    let Overlay::Import(dialog) = &mut m.overlay else {
+        panic!("no import dialog");
+    };
+    dialog.path = ratatui_textarea::TextArea::default();
+    type_text(&mut m, "/srv/music");
+    let effects = press(&mut m, KeyCode::Enter);
+    assert_eq!(effects, vec![Effect::Import { roots: vec![PathBuf::from("/srv/music")] }]);
+    assert!(m.import.is_some());
+    // A second import waits for the first.
+    press(&mut m, KeyCode::Char('i'));
+    assert!(matches!(m.overlay, Overlay::None));
+    let effects = update(&mut m, Msg::ImportFinished(Err("disk gone".into())));
+    assert_eq!(effects, vec![Effect::LoadLibrary]);
+    assert!(m.import.is_none());
+    assert_eq!(m.status.as_ref().map(|s| s.level), Some(Level::Error));
+}
+
+#[test]
+fn ctrl_c_quits_even_while_typing_a_filter() {
+    let mut m = model_with(tracks());
+    press(&mut m, KeyCode::Char('/'));
+    update(&mut m, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    assert!(m.quit);
+}
+
+#[test]
+fn reload_keeps_selection_and_expansion() {
+    let mut m = model_with(tracks());
+    press(&mut m, KeyCode::Char('j'));
+    press(&mut m, KeyCode::Char('l'));
+    press(&mut m, KeyCode::Char('j'));
+    let mut more = tracks();
+    more.push(track("Abba", "Gold", 1, "SOS", 1975));
+    update(
+        &mut m,
+        Msg::LibraryLoaded(Ok(LibraryData {
+            catalog: Arc::new(Catalog::build(more)),
+            playlists: Vec::new(),
+            transfers: Vec::new(),
+        })),
+    );
+    // Abba now sorts first; the cursor still sits on Björk's first album, still expanded.
+    assert_eq!(m.library.selected_tree_row(), Some(TreeRow::Album { artist: 2, album: 0 }));
+    assert!(m.library.is_artist_expanded(2));
+}

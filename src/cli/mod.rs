@@ -1,0 +1,38 @@
+//! The command line: parses arguments, loads the configuration, and runs the jukebox or a
+//! subcommand. Errors get context here, at the edge.
+
+mod args;
+mod commands;
+mod setup;
+
+pub use args::{Cli, Command, ImportArgs, LibraryCommand};
+
+use clap::Parser;
+
+/// Runs ministage with the process's arguments and returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ministage: {e:#}");
+            2
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    let env = setup::Environment::load(&cli)?;
+    match &cli.command {
+        None => commands::jukebox(&cli, &env),
+        Some(Command::Import(args)) => commands::import(&env, args),
+        Some(Command::Library(LibraryCommand::List { query, json })) => {
+            commands::list(&env, query.as_deref(), *json)
+        }
+        Some(Command::Themes) => commands::themes(&env),
+        Some(Command::DefaultConfig) => {
+            print!("{}", crate::config::default_toml());
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,878 @@
+//! Actions, key combinations and the configurable map between them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use thiserror::Error;
+
+/// Everything a key can be bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Quit,
+    Help,
+    FocusNext,
+    FocusPrev,
+    FocusLibrary,
+    FocusPlaylists,
+    FocusDevice,
+    FocusTransfers,
+    Up,
+    Down,
+    Collapse,
+    Expand,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Activate,
+    Filter,
+    Cancel,
+    ToggleView,
+    CycleSort,
+    ReverseSort,
+    Import,
+}
+
+impl Action {
+    /// Every action, in the order the help overlay lists them.
+    pub const ALL: &[Action] = &[
+        Action::Quit,
+        Action::Help,
+        Action::FocusNext,
+        Action::FocusPrev,
+        Action::FocusLibrary,
+        Action::FocusPlaylists,
+        Action::FocusDevice,
+        Action::FocusTransfers,
+        Action::Up,
+        Action::Down,
+        Action::Collapse,
+        Action::Expand,
+        Action::Top,
+        Action::Bottom,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Activate,
+        Action::Filter,
+        Action::Cancel,
+        Action::ToggleView,
+        Action::CycleSort,
+        Action::ReverseSort,
+        Action::Import,
+    ];
+
+    /// The values of [`Action::group`], in display order.
+    pub const GROUPS: &[&str] = &["General", "Panes", "Navigation", "Library"];
+
+    /// The name used in the `[keys]` table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::FocusNext => "focus_next",
+            Action::FocusPrev => "focus_prev",
+            Action::FocusLibrary => "focus_library",
+            Action::FocusPlaylists => "focus_playlists",
+            Action::FocusDevice => "focus_device",
+            Action::FocusTransfers => "focus_transfers",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::Collapse => "collapse",
+            Action::Expand => "expand",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::Activate => "activate",
+            Action::Filter => "filter",
+            Action::Cancel => "cancel",
+            Action::ToggleView => "toggle_view",
+            Action::CycleSort => "cycle_sort",
+            Action::ReverseSort => "reverse_sort",
+            Action::Import => "import",
+        }
+    }
+
+    /// The action whose [`name`](Action::name) is `name` (exact match).
+    pub fn from_name(name: &str) -> Option<Action> {
+        Self::ALL.iter().copied().find(|a| a.name() == name)
+    }
+
+    /// One line for the help overlay.
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::Quit => "Quit (Ctrl-c always quits)",
+            Action::Help => "Show or hide this help",
+            Action::FocusNext => "Focus the next pane",
+            Action::FocusPrev => "Focus the previous pane",
+            Action::FocusLibrary => "Focus the library",
+            Action::FocusPlaylists => "Focus the playlists",
+            Action::FocusDevice => "Focus the device",
+            Action::FocusTransfers => "Focus the transfer queue",
+            Action::Up => "Move up",
+            Action::Down => "Move down",
+            Action::Collapse => "Collapse, or go to the parent",
+            Action::Expand => "Expand",
+            Action::Top => "Go to the first item",
+            Action::Bottom => "Go to the last item",
+            Action::PageUp => "Page up",
+            Action::PageDown => "Page down",
+            Action::Activate => "Open or play the selection",
+            Action::Filter => "Filter the library",
+            Action::Cancel => "Close, clear the filter, or cancel",
+            Action::ToggleView => "Switch between tree and flat view",
+            Action::CycleSort => "Sort by the next column",
+            Action::ReverseSort => "Reverse the sort order",
+            Action::Import => "Import music from a folder",
+        }
+    }
+
+    /// Heading under which the help overlay lists the action; one of [`Action::GROUPS`].
+    pub fn group(self) -> &'static str {
+        match self {
+            Action::Quit | Action::Help | Action::Cancel => "General",
+            Action::FocusNext
+            | Action::FocusPrev
+            | Action::FocusLibrary
+            | Action::FocusPlaylists
+            | Action::FocusDevice
+            | Action::FocusTransfers => "Panes",
+            Action::Up
+            | Action::Down
+            | Action::Collapse
+            | Action::Expand
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Activate => "Navigation",
+            Action::Filter
+            | Action::ToggleView
+            | Action::CycleSort
+            | Action::ReverseSort
+            | Action::Import => "Library",
+        }
+    }
+
+    fn default_keys(self) -> &'static [&'static str] {
+        match self {
+            Action::Quit => &["q"],
+            Action::Help => &["?"],
+            Action::FocusNext => &["Tab"],
+            Action::FocusPrev => &["Shift-Tab"],
+            Action::FocusLibrary => &["1"],
+            Action::FocusPlaylists => &["2"],
+            Action::FocusDevice => &["3"],
+            Action::FocusTransfers => &["4"],
+            Action::Up => &["Up", "k"],
+            Action::Down => &["Down", "j"],
+            Action::Collapse => &["Left", "h"],
+            Action::Expand => &["Right", "l"],
+            Action::Top => &["Home", "g"],
+            Action::Bottom => &["End", "G"],
+            Action::PageUp => &["PgUp", "Ctrl-b"],
+            Action::PageDown => &["PgDn", "Ctrl-f"],
+            Action::Activate => &["Enter"],
+            Action::Filter => &["/"],
+            Action::Cancel => &["Esc"],
+            Action::ToggleView => &["v"],
+            Action::CycleSort => &["o"],
+            Action::ReverseSort => &["O"],
+            Action::Import => &["i"],
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A key with its modifiers, normalised so that what the terminal reports and what the
+/// configuration says compare equal. Invariants (kept by [`KeyCombo::new`]):
+/// - characters never carry SHIFT: Shift-a is `A`;
+/// - with CONTROL, ASCII letters are lower case;
+/// - Shift-Tab is `BackTab` without SHIFT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyCombo {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+/// The key that always quits, whatever the configuration says.
+const CTRL_C: KeyCombo = KeyCombo {
+    code: KeyCode::Char('c'),
+    modifiers: KeyModifiers::CONTROL,
+};
+
+/// Why a key name in the configuration could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum KeyParseError {
+    #[error("empty key name")]
+    Empty,
+    #[error("`{0}`: missing key after the modifier")]
+    MissingKey(String),
+    #[error(
+        "`{0}`: unknown key (expected a single character, or Space, Tab, Shift-Tab, Enter, Esc, \
+         Backspace, Delete, Insert, Up, Down, Left, Right, Home, End, PgUp, PgDn or F1-F12, \
+         optionally after Ctrl-, Alt- or Shift-)"
+    )]
+    UnknownKey(String),
+    #[error(
+        "`{0}`: Shift- only combines with letters and named keys; write the shifted character itself, e.g. `?`"
+    )]
+    ShiftedSymbol(String),
+}
+
+const MODIFIER_PREFIXES: &[(&str, KeyModifiers)] = &[
+    ("ctrl-", KeyModifiers::CONTROL),
+    ("control-", KeyModifiers::CONTROL),
+    ("alt-", KeyModifiers::ALT),
+    ("shift-", KeyModifiers::SHIFT),
+    ("super-", KeyModifiers::SUPER),
+    ("hyper-", KeyModifiers::HYPER),
+    ("meta-", KeyModifiers::META),
+];
+
+/// Lower-case name → key; the first spelling of each key is the one [`KeyCombo`] displays.
+const NAMED_KEYS: &[(&str, KeyCode)] = &[
+    ("space", KeyCode::Char(' ')),
+    ("tab", KeyCode::Tab),
+    ("backtab", KeyCode::BackTab),
+    ("enter", KeyCode::Enter),
+    ("return", KeyCode::Enter),
+    ("esc", KeyCode::Esc),
+    ("escape", KeyCode::Esc),
+    ("backspace", KeyCode::Backspace),
+    ("delete", KeyCode::Delete),
+    ("del", KeyCode::Delete),
+    ("insert", KeyCode::Insert),
+    ("ins", KeyCode::Insert),
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+    ("pgup", KeyCode::PageUp),
+    ("pageup", KeyCode::PageUp),
+    ("pgdn", KeyCode::PageDown),
+    ("pagedown", KeyCode::PageDown),
+    ("pgdown", KeyCode::PageDown),
+];
+
+impl KeyCombo {
+    /// Builds a normalised combination (see the type docs).
+    pub fn new(code: KeyCode, modifiers: KeyModifiers) -> KeyCombo {
+        let mut modifiers = modifiers;
+        let code = match code {
+            KeyCode::Char(c) => {
+                let mut c = c;
+                if modifiers.contains(KeyModifiers::SHIFT) {
+                    // Terminals differ on whether Shift-g arrives as `G`, `G`+SHIFT or
+                    // `g`+SHIFT; all mean `G`.
+                    modifiers.remove(KeyModifiers::SHIFT);
+                    c = upper(c);
+                }
+                // Legacy terminal encoding sends the same byte for Ctrl-b and Ctrl-B, so a
+                // binding to Ctrl-B could never fire; fold it onto Ctrl-b.
+                if modifiers.contains(KeyModifiers::CONTROL) && c.is_ascii_uppercase() {
+                    c = c.to_ascii_lowercase();
+                }
+                KeyCode::Char(c)
+            }
+            KeyCode::Tab if modifiers.contains(KeyModifiers::SHIFT) => {
+                modifiers.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            KeyCode::BackTab => {
+                modifiers.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            other => other,
+        };
+        KeyCombo { code, modifiers }
+    }
+
+    /// Parses a key name from the configuration: `q`, `G`, `?`, `Space`, `Ctrl-b`,
+    /// `Shift-Tab`, `PgUp`, `F5`, `Alt-Enter`, …
+    pub fn parse(s: &str) -> Result<KeyCombo, KeyParseError> {
+        // A lone space is the space key; otherwise surrounding blanks are typos.
+        let s = if s == " " { s } else { s.trim() };
+        if s.is_empty() {
+            return Err(KeyParseError::Empty);
+        }
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = s;
+        // `-` and `Ctrl--` are keys too, so stop stripping once one character is left.
+        'strip: while rest.chars().count() > 1 {
+            for (prefix, m) in MODIFIER_PREFIXES {
+                if let Some(head) = rest.get(..prefix.len())
+                    && head.eq_ignore_ascii_case(prefix)
+                {
+                    modifiers |= *m;
+                    rest = &rest[prefix.len()..];
+                    continue 'strip;
+                }
+            }
+            break;
+        }
+        if rest.is_empty() {
+            return Err(KeyParseError::MissingKey(s.to_owned()));
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => {
+                if modifiers.contains(KeyModifiers::SHIFT) && !c.is_alphabetic() {
+                    return Err(KeyParseError::ShiftedSymbol(s.to_owned()));
+                }
+                KeyCode::Char(c)
+            }
+            _ => named_key(rest).ok_or_else(|| KeyParseError::UnknownKey(s.to_owned()))?,
+        };
+        Ok(KeyCombo::new(code, modifiers))
+    }
+
+    /// The combination a key event stands for, normalised like parsed ones.
+    pub fn from_event(ev: &KeyEvent) -> KeyCombo {
+        KeyCombo::new(ev.code, ev.modifiers)
+    }
+}
+
+fn upper(c: char) -> char {
+    let mut up = c.to_uppercase();
+    match (up.next(), up.next()) {
+        (Some(u), None) => u,
+        // Characters like `ß` upper-case to several; keep them as they are.
+        _ => c,
+    }
+}
+
+fn named_key(name: &str) -> Option<KeyCode> {
+    let lower = name.to_ascii_lowercase();
+    if let Some((_, code)) = NAMED_KEYS.iter().find(|(n, _)| *n == lower) {
+        return Some(*code);
+    }
+    let n: u8 = lower.strip_prefix('f')?.parse().ok()?;
+    // F13–F24 are what many terminals send for Shift-F1…F12.
+    (1..=24).contains(&n).then_some(KeyCode::F(n))
+}
+
+impl fmt::Display for KeyCombo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (m, label) in [
+            (KeyModifiers::CONTROL, "Ctrl-"),
+            (KeyModifiers::ALT, "Alt-"),
+            (KeyModifiers::SUPER, "Super-"),
+            (KeyModifiers::HYPER, "Hyper-"),
+            (KeyModifiers::META, "Meta-"),
+            (KeyModifiers::SHIFT, "Shift-"),
+        ] {
+            if self.modifiers.contains(m) {
+                f.write_str(label)?;
+            }
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::BackTab => f.write_str("Shift-Tab"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Backspace => f.write_str("Backspace"),
+            KeyCode::Delete => f.write_str("Delete"),
+            KeyCode::Insert => f.write_str("Insert"),
+            KeyCode::Up => f.write_str("Up"),
+            KeyCode::Down => f.write_str("Down"),
+            KeyCode::Left => f.write_str("Left"),
+            KeyCode::Right => f.write_str("Right"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// Which keys trigger which actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyMap {
+    /// Indexed by [`Action::index`].
+    keys: Vec<Vec<KeyCombo>>,
+    lookup: HashMap<KeyCombo, Action>,
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        Self::defaults()
+    }
+}
+
+impl KeyMap {
+    /// The built-in bindings (listed in `default.toml`).
+    pub fn defaults() -> KeyMap {
+        Self::from_config(&BTreeMap::new()).0
+    }
+
+    /// The defaults with the `[keys]` table applied: each configured action's keys replace its
+    /// defaults. Problems (unknown action, unparsable key, a key bound twice, rebinding
+    /// Ctrl-c) become warnings; nothing here fails.
+    pub fn from_config(keys: &BTreeMap<String, Vec<String>>) -> (KeyMap, Vec<String>) {
+        let mut warnings = Vec::new();
+        let mut wanted: Vec<Vec<KeyCombo>> = Action::ALL
+            .iter()
+            .map(|a| {
+                a.default_keys()
+                    .iter()
+                    .filter_map(|k| KeyCombo::parse(k).ok())
+                    .collect()
+            })
+            .collect();
+        let mut configured = vec![false; Action::ALL.len()];
+
+        for (name, names) in keys {
+            let Some(action) = Action::from_name(name) else {
+                warnings.push(unknown_action_warning(name));
+                continue;
+            };
+            let mut combos = Vec::new();
+            for key in names {
+                match KeyCombo::parse(key) {
+                    Ok(combo) if combo == CTRL_C && action != Action::Quit => warnings.push(
+                        format!("[keys] {name}: Ctrl-c always quits and cannot be rebound"),
+                    ),
+                    Ok(combo) => {
+                        if !combos.contains(&combo) {
+                            combos.push(combo);
+                        }
+                    }
+                    Err(e) => warnings.push(format!("[keys] {name}: {e}")),
+                }
+            }
+            if combos.is_empty() && !names.is_empty() {
+                // Every key was rejected; leaving the action unreachable would be worse.
+                warnings.push(format!(
+                    "[keys] {name}: no usable key; keeping the defaults"
+                ));
+                continue;
+            }
+            wanted[action.index()] = combos;
+            configured[action.index()] = true;
+        }
+
+        // Configured bindings claim their keys before defaults do, so `import = ["j"]` takes
+        // `j` from `down` rather than being ignored. Ties go to the earlier action in ALL.
+        let order = Action::ALL
+            .iter()
+            .filter(|a| configured[a.index()])
+            .chain(Action::ALL.iter().filter(|a| !configured[a.index()]));
+        let mut lookup = HashMap::from([(CTRL_C, Action::Quit)]);
+        let mut bound: Vec<Vec<KeyCombo>> = vec![Vec::new(); Action::ALL.len()];
+        for &action in order {
+            for &combo in &wanted[action.index()] {
+                match lookup.get(&combo) {
+                    Some(&owner) if owner == action => {}
+                    Some(&owner) => warnings.push(format!(
+                        "key `{combo}` is bound to both `{owner}` and `{action}`; using `{owner}`"
+                    )),
+                    None => {
+                        lookup.insert(combo, action);
+                    }
+                }
+                if lookup.get(&combo) == Some(&action) && !bound[action.index()].contains(&combo) {
+                    bound[action.index()].push(combo);
+                }
+            }
+        }
+        // Listed so the help overlay shows it.
+        let quit = &mut bound[Action::Quit.index()];
+        if !quit.contains(&CTRL_C) {
+            quit.push(CTRL_C);
+        }
+        (
+            KeyMap {
+                keys: bound,
+                lookup,
+            },
+            warnings,
+        )
+    }
+
+    /// The action bound to a key press, if any. Key releases never trigger actions.
+    pub fn action(&self, ev: &KeyEvent) -> Option<Action> {
+        if ev.kind == KeyEventKind::Release {
+            return None;
+        }
+        self.lookup.get(&KeyCombo::from_event(ev)).copied()
+    }
+
+    /// The keys bound to `a`, in configuration order.
+    pub fn keys_for(&self, a: Action) -> &[KeyCombo] {
+        self.keys.get(a.index()).map_or(&[], Vec::as_slice)
+    }
+
+    /// The keys bound to `a` joined for display, e.g. `Up, k`; empty when none.
+    pub fn keys_label(&self, a: Action) -> String {
+        let names: Vec<String> = self.keys_for(a).iter().map(ToString::to_string).collect();
+        names.join(", ")
+    }
+
+    /// Every action with its keys, in [`Action::ALL`] order, for the generated help.
+    pub fn bindings(&self) -> Vec<(Action, Vec<KeyCombo>)> {
+        Action::ALL
+            .iter()
+            .map(|&a| (a, self.keys_for(a).to_vec()))
+            .collect()
+    }
+}
+
+fn unknown_action_warning(name: &str) -> String {
+    let mut msg = format!("unknown action `{name}` in [keys]");
+    let closest = Action::ALL
+        .iter()
+        .map(|a| (edit_distance(name, a.name()), a.name()))
+        .min();
+    if let Some((distance, suggestion)) = closest
+        && distance <= 2
+    {
+        msg.push_str(&format!(" (did you mean `{suggestion}`?)"));
+    }
+    msg
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    fn combo(s: &str) -> KeyCombo {
+        KeyCombo::parse(s).unwrap()
+    }
+
+    fn config(pairs: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
+        pairs
+            .iter()
+            .map(|(a, ks)| (a.to_string(), ks.iter().map(|k| k.to_string()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn parses_the_documented_syntax() {
+        let none = KeyModifiers::NONE;
+        let cases = [
+            ("q", KeyCode::Char('q'), none),
+            ("G", KeyCode::Char('G'), none),
+            ("?", KeyCode::Char('?'), none),
+            ("-", KeyCode::Char('-'), none),
+            ("Space", KeyCode::Char(' '), none),
+            (" ", KeyCode::Char(' '), none),
+            ("tab", KeyCode::Tab, none),
+            ("Shift-Tab", KeyCode::BackTab, none),
+            ("BackTab", KeyCode::BackTab, none),
+            ("ENTER", KeyCode::Enter, none),
+            ("Esc", KeyCode::Esc, none),
+            ("Backspace", KeyCode::Backspace, none),
+            ("Delete", KeyCode::Delete, none),
+            ("Insert", KeyCode::Insert, none),
+            ("PgUp", KeyCode::PageUp, none),
+            ("PageUp", KeyCode::PageUp, none),
+            ("pgdn", KeyCode::PageDown, none),
+            ("F1", KeyCode::F(1), none),
+            ("f12", KeyCode::F(12), none),
+            ("Ctrl-b", KeyCode::Char('b'), KeyModifiers::CONTROL),
+            ("ctrl-B", KeyCode::Char('b'), KeyModifiers::CONTROL),
+            ("Ctrl--", KeyCode::Char('-'), KeyModifiers::CONTROL),
+            ("Alt-Enter", KeyCode::Enter, KeyModifiers::ALT),
+            ("Shift-g", KeyCode::Char('G'), none),
+            ("Shift-Up", KeyCode::Up, KeyModifiers::SHIFT),
+            (
+                "Ctrl-Alt-x",
+                KeyCode::Char('x'),
+                KeyModifiers::CONTROL.union(KeyModifiers::ALT),
+            ),
+        ];
+        for (text, code, modifiers) in cases {
+            assert_eq!(
+                KeyCombo::parse(text),
+                Ok(KeyCombo { code, modifiers }),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_nonsense_with_a_reason() {
+        assert_eq!(KeyCombo::parse(""), Err(KeyParseError::Empty));
+        assert_eq!(
+            KeyCombo::parse("Ctrl-"),
+            Err(KeyParseError::MissingKey("Ctrl-".into()))
+        );
+        assert_eq!(
+            KeyCombo::parse("Hyperspace"),
+            Err(KeyParseError::UnknownKey("Hyperspace".into()))
+        );
+        assert_eq!(
+            KeyCombo::parse("F25"),
+            Err(KeyParseError::UnknownKey("F25".into()))
+        );
+        assert_eq!(
+            KeyCombo::parse("Shift-/"),
+            Err(KeyParseError::ShiftedSymbol("Shift-/".into()))
+        );
+    }
+
+    #[test]
+    fn display_round_trips_through_parse() {
+        let samples = [
+            "q",
+            "G",
+            "?",
+            "Space",
+            "Tab",
+            "Shift-Tab",
+            "Enter",
+            "Esc",
+            "Backspace",
+            "Delete",
+            "Insert",
+            "Up",
+            "Down",
+            "Left",
+            "Right",
+            "Home",
+            "End",
+            "PgUp",
+            "PgDn",
+            "F1",
+            "F12",
+            "Ctrl-c",
+            "Ctrl-Space",
+            "Alt-x",
+            "Ctrl-Alt-Delete",
+            "Shift-Up",
+            "Ctrl-Shift-Tab",
+            "Ctrl--",
+        ];
+        for s in samples {
+            let c = combo(s);
+            assert_eq!(c.to_string(), s, "display of {s}");
+            assert_eq!(KeyCombo::parse(&c.to_string()), Ok(c), "round trip of {s}");
+        }
+        for &a in Action::ALL {
+            for c in KeyMap::defaults().keys_for(a) {
+                assert_eq!(KeyCombo::parse(&c.to_string()), Ok(*c));
+            }
+        }
+    }
+
+    #[test]
+    fn events_are_normalised_like_config_keys() {
+        let shift = KeyModifiers::SHIFT;
+        assert_eq!(
+            KeyCombo::from_event(&key(KeyCode::Char('G'), shift)),
+            combo("G")
+        );
+        assert_eq!(
+            KeyCombo::from_event(&key(KeyCode::Char('g'), shift)),
+            combo("G")
+        );
+        assert_eq!(
+            KeyCombo::from_event(&key(KeyCode::Char('?'), shift)),
+            combo("?")
+        );
+        assert_eq!(
+            KeyCombo::from_event(&key(KeyCode::BackTab, shift)),
+            combo("Shift-Tab")
+        );
+        assert_eq!(
+            KeyCombo::from_event(&key(KeyCode::Tab, shift)),
+            combo("BackTab")
+        );
+        assert_eq!(
+            KeyCombo::from_event(&key(KeyCode::Char('B'), KeyModifiers::CONTROL | shift)),
+            combo("Ctrl-b")
+        );
+    }
+
+    #[test]
+    fn defaults_bind_every_action_without_conflicts() {
+        let (map, warnings) = KeyMap::from_config(&BTreeMap::new());
+        assert!(warnings.is_empty(), "{warnings:?}");
+        for &a in Action::ALL {
+            assert!(!map.keys_for(a).is_empty(), "{a} has no default key");
+            assert_eq!(
+                map.keys_for(a).len(),
+                a.default_keys().len() + usize::from(a == Action::Quit),
+                "{a}: a default key failed to parse or conflicts"
+            );
+            for k in map.keys_for(a) {
+                assert_eq!(map.action(&key(k.code, k.modifiers)), Some(a));
+            }
+        }
+        assert_eq!(
+            map.action(&key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::Bottom)
+        );
+        assert_eq!(
+            map.action(&key(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::FocusPrev)
+        );
+        assert_eq!(
+            map.action(&key(KeyCode::Char('z'), KeyModifiers::NONE)),
+            None
+        );
+    }
+
+    #[test]
+    fn default_toml_documents_the_default_bindings() {
+        let text = super::super::default_toml();
+        for (a, keys) in KeyMap::defaults().bindings() {
+            let keys: Vec<String> = keys
+                .iter()
+                .filter(|k| **k != CTRL_C)
+                .map(|k| format!("\"{k}\""))
+                .collect();
+            let line = format!("# {} = [{}]", a.name(), keys.join(", "));
+            assert!(text.contains(&line), "default.toml lacks `{line}`");
+        }
+    }
+
+    #[test]
+    fn names_descriptions_and_groups_are_consistent() {
+        for (i, &a) in Action::ALL.iter().enumerate() {
+            assert_eq!(a.index(), i, "ALL must follow declaration order");
+            assert_eq!(Action::from_name(a.name()), Some(a));
+            assert!(!a.description().is_empty());
+            assert!(Action::GROUPS.contains(&a.group()));
+        }
+    }
+
+    #[test]
+    fn configured_keys_replace_the_defaults_of_that_action() {
+        let (map, warnings) = KeyMap::from_config(&config(&[("quit", &["x", "Ctrl-q"])]));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            map.keys_for(Action::Quit),
+            &[combo("x"), combo("Ctrl-q"), CTRL_C]
+        );
+        assert_eq!(
+            map.action(&key(KeyCode::Char('q'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            map.action(&key(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(map.keys_for(Action::Down), &[combo("Down"), combo("j")]);
+    }
+
+    #[test]
+    fn ctrl_c_always_quits() {
+        let (map, warnings) =
+            KeyMap::from_config(&config(&[("quit", &[]), ("help", &["Ctrl-c", "F1"])]));
+        assert_eq!(
+            warnings,
+            vec!["[keys] help: Ctrl-c always quits and cannot be rebound"]
+        );
+        assert_eq!(
+            map.action(&key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(map.keys_for(Action::Quit), &[CTRL_C]);
+        assert_eq!(map.keys_for(Action::Help), &[combo("F1")]);
+    }
+
+    #[test]
+    fn conflicting_binding_warns_naming_both_actions() {
+        let (map, warnings) = KeyMap::from_config(&config(&[("import", &["j"])]));
+        assert_eq!(
+            warnings,
+            vec!["key `j` is bound to both `import` and `down`; using `import`"]
+        );
+        assert_eq!(
+            map.action(&key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::Import)
+        );
+        assert_eq!(map.keys_for(Action::Down), &[combo("Down")]);
+
+        // Between two configured actions the earlier one in Action::ALL wins.
+        let (map, warnings) = KeyMap::from_config(&config(&[("down", &["x"]), ("up", &["x"])]));
+        assert_eq!(
+            warnings,
+            vec!["key `x` is bound to both `up` and `down`; using `up`"]
+        );
+        assert_eq!(
+            map.action(&key(KeyCode::Char('x'), KeyModifiers::NONE)),
+            Some(Action::Up)
+        );
+    }
+
+    #[test]
+    fn unknown_actions_and_bad_keys_warn() {
+        let (map, warnings) = KeyMap::from_config(&config(&[
+            ("plya", &["p"]),
+            ("quitt", &["x"]),
+            ("help", &["Hyperspace", "F1"]),
+            ("filter", &["Ctrl-"]),
+        ]));
+        assert_eq!(
+            warnings,
+            vec![
+                "[keys] filter: `Ctrl-`: missing key after the modifier".to_owned(),
+                "[keys] filter: no usable key; keeping the defaults".to_owned(),
+                format!(
+                    "[keys] help: {}",
+                    KeyParseError::UnknownKey("Hyperspace".into())
+                ),
+                "unknown action `plya` in [keys]".to_owned(),
+                "unknown action `quitt` in [keys] (did you mean `quit`?)".to_owned(),
+            ]
+        );
+        assert_eq!(map.keys_for(Action::Help), &[combo("F1")]);
+        assert_eq!(map.keys_for(Action::Filter), &[combo("/")]);
+    }
+
+    #[test]
+    fn key_release_triggers_nothing() {
+        let map = KeyMap::defaults();
+        let mut ev = key(KeyCode::Char('q'), KeyModifiers::NONE);
+        ev.kind = KeyEventKind::Release;
+        assert_eq!(map.action(&ev), None);
+        ev.kind = KeyEventKind::Repeat;
+        assert_eq!(map.action(&ev), Some(Action::Quit));
+    }
+
+    #[test]
+    fn bindings_follow_all_order() {
+        let map = KeyMap::defaults();
+        let actions: Vec<Action> = map.bindings().into_iter().map(|(a, _)| a).collect();
+        assert_eq!(actions, Action::ALL);
+        assert_eq!(map.keys_label(Action::Up), "Up, k");
+    }
+}

@@ -1,0 +1,205 @@
+//! Opening the library database and reading from it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, Row};
+
+use super::query::{Haystack, Query};
+use super::schema;
+use super::{LibraryError, PlaylistSummary, Track, TransferItem};
+
+/// How long a statement waits for another process (a second ministage, an import running in the
+/// background) to release its lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The SQLite music library.
+#[derive(Debug)]
+pub struct Library {
+    pub(crate) conn: Connection,
+    /// Kept to name the database in error messages.
+    path: PathBuf,
+}
+
+impl Library {
+    /// Opens (creating if needed) the database at `path`, creating its parent folders, and
+    /// upgrades its schema.
+    pub fn open(path: &Path) -> Result<Library, LibraryError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| LibraryError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let open_err = |source| LibraryError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        Self::configure(conn, path.to_path_buf())
+    }
+
+    /// A private database that lives only as long as the value; for tests and the demo.
+    pub fn open_in_memory() -> Result<Library, LibraryError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|source| LibraryError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        Self::configure(conn, path)
+    }
+
+    fn configure(mut conn: Connection, path: PathBuf) -> Result<Library, LibraryError> {
+        let open_err = |source| LibraryError::Open {
+            path: path.clone(),
+            source,
+        };
+        // The timeout goes first so that the pragmas below already wait for other processes.
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        // WAL lets the UI keep reading while an import writes; in-memory databases answer
+        // "memory", which is fine.
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        schema::migrate(&mut conn, &path)?;
+        Ok(Library { conn, path })
+    }
+
+    /// The database file (`:memory:` for an in-memory library).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn db_err(&self, source: rusqlite::Error) -> LibraryError {
+        LibraryError::Database {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Every track, including those whose file is missing, in browsing order: album artist,
+    /// album, disc, track number, title (case-insensitively).
+    pub fn all_tracks(&self) -> Result<Vec<Track>, LibraryError> {
+        self.read_all_tracks().map_err(|e| self.db_err(e))
+    }
+
+    fn read_all_tracks(&self) -> rusqlite::Result<Vec<Track>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.id, t.path, t.title, t.artist, coalesce(al.title, ''),
+                    CASE WHEN t.album_artist <> '' THEN t.album_artist ELSE t.artist END AS eff_aa,
+                    t.track_number, t.disc_number, t.year, t.genre, t.duration_ms, t.codec,
+                    t.sample_rate, t.channels, t.bitrate_kbps, t.missing
+             FROM tracks t LEFT JOIN albums al ON al.id = t.album_id
+             ORDER BY eff_aa COLLATE NOCASE, coalesce(al.title, '') COLLATE NOCASE,
+                      t.disc_number, t.track_number, t.title COLLATE NOCASE, t.path",
+        )?;
+        let rows = stmt.query_map([], track_from_row)?;
+        rows.collect()
+    }
+
+    /// The tracks matching `query`, in the order of [`Library::all_tracks`]; tracks whose file is
+    /// missing are left out.
+    pub fn query(&self, query: &Query) -> Result<Vec<Track>, LibraryError> {
+        let mut tracks = self.all_tracks()?;
+        tracks.retain(|t| !t.missing && query.matches(&Haystack::new(t)));
+        Ok(tracks)
+    }
+
+    /// The number of tracks known, including missing ones.
+    pub fn track_count(&self) -> Result<u64, LibraryError> {
+        let count: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM tracks", [], |row| row.get(0))
+            .map_err(|e| self.db_err(e))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// All playlists by name, with their length and total duration.
+    pub fn playlists(&self) -> Result<Vec<PlaylistSummary>, LibraryError> {
+        self.read_playlists().map_err(|e| self.db_err(e))
+    }
+
+    fn read_playlists(&self) -> rusqlite::Result<Vec<PlaylistSummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.id, p.name, count(e.track_id), coalesce(sum(t.duration_ms), 0)
+             FROM playlists p
+             LEFT JOIN playlist_entries e ON e.playlist_id = p.id
+             LEFT JOIN tracks t ON t.id = e.track_id
+             GROUP BY p.id
+             ORDER BY p.name COLLATE NOCASE, p.id",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            Ok(PlaylistSummary {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                track_count: to_u32(row.get(2)?).unwrap_or(0),
+                duration_ms: to_u64(row.get(3)?),
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// The transfer queue in queue order.
+    pub fn transfer_items(&self) -> Result<Vec<TransferItem>, LibraryError> {
+        self.read_transfer_items().map_err(|e| self.db_err(e))
+    }
+
+    fn read_transfer_items(&self) -> rusqlite::Result<Vec<TransferItem>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, position, track_id, title, mode, state, error
+             FROM transfer_items ORDER BY position, id",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            Ok(TransferItem {
+                id: row.get(0)?,
+                position: to_u32(row.get(1)?).unwrap_or(0),
+                track_id: row.get(2)?,
+                title: row.get(3)?,
+                mode: row.get(4)?,
+                state: row.get(5)?,
+                error: row.get(6)?,
+            })
+        })?;
+        rows.collect()
+    }
+}
+
+fn track_from_row(row: &Row<'_>) -> rusqlite::Result<Track> {
+    let path: String = row.get(1)?;
+    Ok(Track {
+        id: row.get(0)?,
+        path: PathBuf::from(path),
+        title: row.get(2)?,
+        artist: row.get(3)?,
+        album: row.get(4)?,
+        album_artist: row.get(5)?,
+        track_number: row.get::<_, Option<i64>>(6)?.and_then(to_u32),
+        disc_number: row.get::<_, Option<i64>>(7)?.and_then(to_u32),
+        year: row
+            .get::<_, Option<i64>>(8)?
+            .and_then(|y| i32::try_from(y).ok()),
+        genre: row.get(9)?,
+        duration_ms: to_u64(row.get(10)?),
+        codec: row.get(11)?,
+        sample_rate: row.get::<_, Option<i64>>(12)?.and_then(to_u32),
+        channels: row
+            .get::<_, Option<i64>>(13)?
+            .and_then(|c| u8::try_from(c).ok()),
+        bitrate_kbps: row.get::<_, Option<i64>>(14)?.and_then(to_u32),
+        missing: row.get::<_, i64>(15)? != 0,
+    })
+}
+
+// The database may have been edited by hand; out-of-range numbers become "unknown" rather than
+// errors.
+fn to_u32(v: i64) -> Option<u32> {
+    u32::try_from(v).ok()
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}

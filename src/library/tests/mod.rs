@@ -1,0 +1,5 @@
+//! Tests that need a database or real files.
+
+mod db;
+pub(crate) mod fixtures;
+mod import;

@@ -1,0 +1,52 @@
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// One track as the library knows it. Text fields are already cleaned ([`crate::text::clean`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Track {
+    #[serde(skip)]
+    pub id: i64,
+    /// Absolute path, exactly as on disk (not normalised, so it can be opened again).
+    pub path: PathBuf,
+    pub title: String,
+    pub artist: String,
+    pub album: String,
+    /// The album artist; falls back to `artist` when the file has none.
+    pub album_artist: String,
+    pub track_number: Option<u32>,
+    pub disc_number: Option<u32>,
+    pub year: Option<i32>,
+    pub genre: String,
+    pub duration_ms: u64,
+    /// Lower case: `flac`, `mp3`, `vorbis`, `opus`, `aac`, `alac`, `pcm`, `atrac3`, …
+    pub codec: String,
+    pub sample_rate: Option<u32>,
+    pub channels: Option<u8>,
+    pub bitrate_kbps: Option<u32>,
+    /// The file was not found by the last import that covered its folder.
+    pub missing: bool,
+}
+
+/// A playlist as listed in the Playlists pane.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlaylistSummary {
+    pub id: i64,
+    pub name: String,
+    pub track_count: u32,
+    pub duration_ms: u64,
+}
+
+/// An entry of the transfer queue as stored in the library database.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TransferItem {
+    pub id: i64,
+    pub position: u32,
+    pub track_id: Option<i64>,
+    pub title: String,
+    /// `sp`, `lp2`, `lp4` or `auto`.
+    pub mode: String,
+    /// `queued`, `preparing`, `sending`, `done`, `failed`, `cancelled`.
+    pub state: String,
+    pub error: Option<String>,
+}

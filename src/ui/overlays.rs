@@ -1,0 +1,88 @@
+//! Dialogs drawn over the panes: the help overlay and the import dialog.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::widgets::dialog_block;
+use crate::app::{ImportDialog, Model};
+use crate::text;
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [rect] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    rect
+}
+
+/// Help generated from the live key map, grouped as the actions declare.
+pub fn help(model: &Model, frame: &mut Frame, area: Rect, scroll: u16) {
+    let theme = &model.theme;
+    let mut lines: Vec<Line> = Vec::new();
+    let mut group = "";
+    for (action, keys) in model.keymap.bindings() {
+        if action.group() != group {
+            if !lines.is_empty() {
+                lines.push(Line::from(""));
+            }
+            group = action.group();
+            lines.push(Line::from(Span::styled(group.to_string(), theme.title_focused)));
+        }
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        let keys = if keys.is_empty() { "(unbound)".to_string() } else { keys.join(", ") };
+        lines.push(Line::from(vec![
+            Span::styled(text::fit(&keys, 18), theme.help_key),
+            Span::styled(action.description().to_string(), theme.help_text),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("Ctrl-c always quits.", theme.dim)));
+    lines.push(Line::from(Span::styled(
+        "Filter: words match title/artist/album; artist: album: title: genre: codec: year:1990..1999; -word excludes.",
+        theme.dim,
+    )));
+    let rect = centered(area, 72, area.height.saturating_sub(2));
+    frame.render_widget(Clear, rect);
+    let block = dialog_block(model, "Help — keys (Esc to close)");
+    let inner = block.inner(rect);
+    let max_scroll = (lines.len() as u16).saturating_sub(inner.height);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(max_scroll), 0)),
+        rect,
+    );
+}
+
+pub fn import(model: &Model, frame: &mut Frame, area: Rect, dialog: &ImportDialog) {
+    let theme = &model.theme;
+    let rect = centered(area, 70, 8);
+    frame.render_widget(Clear, rect);
+    let block = dialog_block(model, "Import music");
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [label, field, message, _, hint] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(Span::styled("Folder or file to import (searched recursively):", theme.help_text), label);
+    let mut input = dialog.path.clone();
+    input.set_style(theme.filter);
+    input.set_cursor_line_style(Style::default());
+    input.set_cursor_style(theme.filter.add_modifier(Modifier::REVERSED));
+    frame.render_widget(&input, field);
+    if let Some(err) = &dialog.error {
+        frame.render_widget(Span::styled(err.clone(), theme.status_error), message);
+    }
+    frame.render_widget(Span::styled("Enter import · Esc cancel", theme.dim), hint);
+}

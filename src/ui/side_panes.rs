@@ -1,0 +1,112 @@
+//! The Playlists, Device and Transfers panes.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::focused;
+use super::format::{duration, plural};
+use super::widgets::pane_block;
+use crate::app::{Model, Pane};
+use crate::text;
+
+pub fn playlists(model: &Model, frame: &mut Frame, area: Rect) {
+    let theme = &model.theme;
+    let is_focused = focused(model, Pane::Playlists);
+    let block = pane_block(model, 2, "Playlists".into(), is_focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if model.playlists.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("No playlists yet.", theme.dim)).wrap(Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
+    let width = usize::from(inner.width);
+    let cursor = model.playlists_cursor;
+    let lines: Vec<Line> = model
+        .playlists
+        .iter()
+        .enumerate()
+        .skip(cursor.offset)
+        .take(usize::from(inner.height))
+        .map(|(i, p)| {
+            let right = format!("{} · {}", plural(p.track_count as usize, "track", "tracks"), duration(p.duration_ms));
+            let rw = text::width(&right).min(width / 2);
+            let style = if i == cursor.selected {
+                theme.row.patch(if is_focused { theme.selected } else { theme.selected_unfocused })
+            } else {
+                theme.row
+            };
+            Line::from(vec![
+                Span::styled(text::fit(&p.name, width.saturating_sub(rw + 1)), style),
+                Span::styled(" ", style),
+                Span::styled(text::fit(&right, rw), style.patch(theme.dim)),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn device(model: &Model, frame: &mut Frame, area: Rect) {
+    let theme = &model.theme;
+    let block = pane_block(model, 3, "Device".into(), focused(model, Pane::Device));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines = vec![
+        Line::from(Span::styled("No recorder connected.", theme.row)),
+        Line::from(""),
+        Line::from(Span::styled(
+            "Plug in a NetMD or Hi-MD recorder by USB and switch it on. On Linux, install the \
+             udev rule from the README (Device setup) so ministage may open it without root.",
+            theme.dim,
+        )),
+    ];
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}
+
+pub fn transfers(model: &Model, frame: &mut Frame, area: Rect) {
+    let theme = &model.theme;
+    let is_focused = focused(model, Pane::Transfers);
+    let block = pane_block(model, 4, "Transfers".into(), is_focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [header, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(
+        Span::styled(plural(model.transfers.len(), "item queued", "items queued"), theme.header),
+        header,
+    );
+    if model.transfers.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("The transfer queue is empty.", theme.dim)).wrap(Wrap { trim: true }),
+            body,
+        );
+        return;
+    }
+    let width = usize::from(body.width);
+    let cursor = model.transfers_cursor;
+    let lines: Vec<Line> = model
+        .transfers
+        .iter()
+        .enumerate()
+        .skip(cursor.offset)
+        .take(usize::from(body.height))
+        .map(|(i, item)| {
+            let right = format!("{} {}", item.mode.to_uppercase(), item.state);
+            let rw = text::width(&right).min(width / 2);
+            let style = if i == cursor.selected {
+                theme.row.patch(if is_focused { theme.selected } else { theme.selected_unfocused })
+            } else {
+                theme.row
+            };
+            Line::from(vec![
+                Span::styled(text::fit(&item.title, width.saturating_sub(rw + 1)), style),
+                Span::styled(" ", style),
+                Span::styled(text::fit(&right, rw), style.patch(theme.dim)),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), body);
+}

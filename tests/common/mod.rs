@@ -1,0 +1,74 @@
+//! Shared helpers for the integration tests. Everything here is self-contained: tracks are made
+//! in memory and audio files are synthesised by `ministage::demo`.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ministage::app::{Catalog, LibraryData, Model, Msg, update};
+use ministage::config::{self, KeyMap, LoadOptions};
+use ministage::library::Track;
+use ministage::ui::theme::ThemeSet;
+
+pub fn track(artist: &str, album: &str, n: u32, title: &str, year: i32, secs: u64) -> Track {
+    Track {
+        id: i64::from(n) + i64::from(year) * 100,
+        path: PathBuf::from(format!("/music/{artist}/{album}/{n:02} {title}.flac")),
+        title: title.into(),
+        artist: artist.into(),
+        album: album.into(),
+        album_artist: artist.into(),
+        track_number: Some(n),
+        disc_number: None,
+        year: Some(year),
+        genre: "Ambient".into(),
+        duration_ms: secs * 1000,
+        codec: "flac".into(),
+        sample_rate: Some(44_100),
+        channels: Some(2),
+        bitrate_kbps: Some(900),
+        missing: false,
+    }
+}
+
+/// A small library with accented, Japanese and Cyrillic names.
+pub fn sample_tracks() -> Vec<Track> {
+    vec![
+        track("Élodie Lumière", "Cœur de verre", 1, "Aube", 2003, 201),
+        track("Élodie Lumière", "Cœur de verre", 2, "Pluie fine", 2003, 187),
+        track("Élodie Lumière", "Cœur de verre", 3, "Le café des étoiles", 2003, 244),
+        track("青い鳥楽団", "夜明けの歌", 1, "朝の光", 1998, 263),
+        track("青い鳥楽団", "夜明けの歌", 2, "海辺の道", 1998, 315),
+        track("青い鳥楽団", "夜明けの歌", 3, "さくら通り", 1998, 198),
+        track("Полярный Экспресс", "Северное сияние", 1, "Вокзал", 1991, 222),
+        track("Полярный Экспресс", "Северное сияние", 2, "Метель", 1991, 276),
+        track("Björk Sound System", "Glacial", 1, "Ice Field", 1995, 301),
+        track("Björk Sound System", "Glacial", 2, "Thaw", 1995, 256),
+        track("The Long Names", "An Album Title That Goes On and On Past Any Column", 1, "A Song Title Longer Than Any Reasonable Column Width", 2010, 3723),
+    ]
+}
+
+/// A model with default settings, the given theme, and `tracks` loaded as a worker would.
+pub fn model(tracks: Vec<Track>, theme: &str, size: (u16, u16)) -> Model {
+    let dir = std::env::temp_dir().join("ministage-tests-no-config");
+    let loaded = config::load(&LoadOptions {
+        config_file: Some(dir.join("absent.toml")),
+        env: Vec::new(),
+        overrides: Vec::new(),
+    })
+    .expect("defaults load");
+    let (themes, errors) = ThemeSet::load(None);
+    assert!(errors.is_empty(), "{errors:?}");
+    let (theme, _) = themes.resolve(theme, false);
+    let mut model = Model::new(&loaded.settings, KeyMap::defaults(), theme, PathBuf::from("/tmp/x.sqlite3"));
+    update(&mut model, Msg::Resize(size.0, size.1));
+    update(
+        &mut model,
+        Msg::LibraryLoaded(Ok(LibraryData {
+            catalog: Arc::new(Catalog::build(tracks)),
+            playlists: Vec::new(),
+            transfers: Vec::new(),
+        })),
+    );
+    model
+}

@@ -1,0 +1,127 @@
+//! Rendered screens, captured with ratatui's TestBackend and compared with insta snapshots.
+//! Each snapshot holds the text of the screen and, below it, a map of which style each cell
+//! has, so that a theme change shows up as well as a layout change.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use ministage::app::{Model, Msg, update};
+use ministage::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn key(model: &mut Model, code: KeyCode) {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn chars(model: &mut Model, text: &str) {
+    for c in text.chars() {
+        key(model, KeyCode::Char(c));
+    }
+}
+
+fn render(model: &Model) -> String {
+    let (w, h) = model.size;
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    terminal.draw(|f| ui::view(model, f)).expect("draw");
+    describe(terminal.backend().buffer())
+}
+
+/// The screen's text, then one letter per cell naming its style (legend at the end).
+fn describe(buf: &Buffer) -> String {
+    let mut styles: BTreeMap<String, char> = BTreeMap::new();
+    let mut text = String::new();
+    let mut map = String::new();
+    for y in 0..buf.area.height {
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            let style = format!("{:?}/{:?}/{:?}", cell.fg, cell.bg, cell.modifier);
+            let next = char::from(b'a' + (styles.len() % 26) as u8);
+            let letter = *styles.entry(style).or_insert(next);
+            map.push(letter);
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let symbol = cell.symbol();
+            text.push_str(symbol);
+            skip = unicode_width::UnicodeWidthStr::width(symbol).saturating_sub(1);
+        }
+        text.push('\n');
+        map.push('\n');
+    }
+    let legend: Vec<String> = styles.iter().map(|(s, c)| format!("{c} = {s}")).collect();
+    format!("{text}\n{map}\n{}\n", legend.join("\n"))
+}
+
+#[test]
+fn main_screen_tree_80x24_dark() {
+    let mut model = common::model(common::sample_tracks(), "dark", (80, 24));
+    // Open the Japanese artist and its album so CJK titles are in view.
+    key(&mut model, KeyCode::Char('j'));
+    key(&mut model, KeyCode::Char('j'));
+    key(&mut model, KeyCode::Char('j'));
+    key(&mut model, KeyCode::Char('j'));
+    key(&mut model, KeyCode::Char('l'));
+    key(&mut model, KeyCode::Char('j'));
+    key(&mut model, KeyCode::Char('l'));
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn main_screen_tree_80x24_mono() {
+    let mut model = common::model(common::sample_tracks(), "mono", (80, 24));
+    key(&mut model, KeyCode::Char('l'));
+    key(&mut model, KeyCode::Char('j'));
+    key(&mut model, KeyCode::Char('l'));
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn main_screen_flat_120x40_dark() {
+    let mut model = common::model(common::sample_tracks(), "dark", (120, 40));
+    key(&mut model, KeyCode::Char('v'));
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn main_screen_flat_120x40_sonicstage() {
+    let mut model = common::model(common::sample_tracks(), "sonicstage", (120, 40));
+    key(&mut model, KeyCode::Char('v'));
+    key(&mut model, KeyCode::Char('G'));
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn filter_lists_matches_flat_with_artist_and_album() {
+    let mut model = common::model(common::sample_tracks(), "dark", (80, 24));
+    key(&mut model, KeyCode::Char('/'));
+    chars(&mut model, "bjork");
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn help_overlay_lists_the_live_key_map() {
+    let mut model = common::model(common::sample_tracks(), "dark", (80, 24));
+    key(&mut model, KeyCode::Char('?'));
+    insta::assert_snapshot!(render(&model));
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let model = common::model(common::sample_tracks(), "dark", (50, 12));
+    let screen = render(&model);
+    assert!(screen.contains("Terminal too small: 50×12"), "{screen}");
+}
+
+#[test]
+fn empty_library_explains_how_to_import() {
+    let model = common::model(Vec::new(), "dark", (80, 24));
+    let screen = render(&model);
+    assert!(screen.contains("Your library is empty."), "{screen}");
+    assert!(screen.contains("No recorder connected."), "{screen}");
+}
