@@ -12,15 +12,21 @@ mod common;
 fn import_10k(c: &mut Criterion) {
     let tree = common::tree(10_000);
     let mut group = c.benchmark_group("import");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     group.bench_function("10k files into an empty library", |b| {
         b.iter_batched(
             || tempfile::tempdir().expect("tempdir"),
             |dir| {
                 let mut lib = Library::open(&dir.path().join("lib.sqlite3")).expect("open");
-                let report =
-                    library::import(&mut lib, &[tree.clone()], &ImportOptions::default(), &|_| {})
-                        .expect("import");
+                let report = library::import(
+                    &mut lib,
+                    &[tree.clone()],
+                    &ImportOptions::default(),
+                    &|_| {},
+                )
+                .expect("import");
                 assert_eq!(report.added, 10_000, "{report}");
                 dir
             },
@@ -30,10 +36,21 @@ fn import_10k(c: &mut Criterion) {
     group.bench_function("10k files, nothing changed", |b| {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut lib = Library::open(&dir.path().join("lib.sqlite3")).expect("open");
-        library::import(&mut lib, &[tree.clone()], &ImportOptions::default(), &|_| {}).expect("import");
+        library::import(
+            &mut lib,
+            &[tree.clone()],
+            &ImportOptions::default(),
+            &|_| {},
+        )
+        .expect("import");
         b.iter(|| {
-            let report = library::import(&mut lib, &[tree.clone()], &ImportOptions::default(), &|_| {})
-                .expect("import");
+            let report = library::import(
+                &mut lib,
+                &[tree.clone()],
+                &ImportOptions::default(),
+                &|_| {},
+            )
+            .expect("import");
             assert_eq!(report.unchanged, 10_000);
         });
     });

@@ -25,7 +25,12 @@ fn model(size: (u16, u16)) -> Model {
     .expect("defaults");
     let (themes, _) = ThemeSet::load(None);
     let (theme, _) = themes.resolve("dark", false);
-    let mut m = Model::new(&loaded.settings, KeyMap::defaults(), theme, PathBuf::from("unused"));
+    let mut m = Model::new(
+        &loaded.settings,
+        KeyMap::defaults(),
+        theme,
+        PathBuf::from("unused"),
+    );
     update(&mut m, Msg::Resize(size.0, size.1));
     m
 }
@@ -37,7 +42,9 @@ fn key(m: &mut Model, code: KeyCode) {
 fn ui_100k(c: &mut Criterion) {
     let db = common::big_library(10);
     let mut group = c.benchmark_group("ui-100k");
-    group.sample_size(10).measurement_time(Duration::from_secs(15));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(15));
 
     // What the user waits for: open the database, read every track, build the tree and the
     // search keys, and draw the first populated frame.
@@ -69,8 +76,13 @@ fn ui_100k(c: &mut Criterion) {
         }
         m
     };
-    group.sample_size(50).measurement_time(Duration::from_secs(5));
-    for (name, flat) in [("keystroke j + frame, tree", false), ("keystroke j + frame, flat", true)] {
+    group
+        .sample_size(50)
+        .measurement_time(Duration::from_secs(5));
+    for (name, flat) in [
+        ("keystroke j + frame, tree", false),
+        ("keystroke j + frame, flat", true),
+    ] {
         let mut m = loaded(flat);
         key(&mut m, KeyCode::Char('l'));
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("backend");

@@ -6,13 +6,21 @@ use std::time::Instant;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args_os().skip(1);
-    let dir = PathBuf::from(args.next().ok_or_else(|| anyhow::anyhow!("usage: gen_tree DIR [TRACKS]"))?);
+    let dir = PathBuf::from(
+        args.next()
+            .ok_or_else(|| anyhow::anyhow!("usage: gen_tree DIR [TRACKS]"))?,
+    );
     let tracks: usize = match args.next() {
         Some(n) => n.to_string_lossy().parse()?,
         None => 10_000,
     };
     let started = Instant::now();
     let files = ministage::demo::generate_tree(&dir, tracks, 1)?;
-    eprintln!("{} files in {} ({:?})", files.len(), dir.display(), started.elapsed());
+    eprintln!(
+        "{} files in {} ({:?})",
+        files.len(),
+        dir.display(),
+        started.elapsed()
+    );
     Ok(())
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod library;
 pub mod logging;
+pub mod panic_guard;
 pub mod paths;
 pub mod text;
 pub mod ui;

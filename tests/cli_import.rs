@@ -55,12 +55,22 @@ impl Env {
     /// `library list --json`, with the global option after the subcommand.
     fn list(&self, query: Option<&str>) -> Vec<Value> {
         let db = self.db();
-        let mut args = vec!["library", "list", "--json", "--library", db.to_str().unwrap()];
+        let mut args = vec![
+            "library",
+            "list",
+            "--json",
+            "--library",
+            db.to_str().unwrap(),
+        ];
         if let Some(q) = query {
             args.extend_from_slice(&["--query", q]);
         }
         let out = self.run(&args);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
         v.as_array().expect("array").clone()
     }
@@ -98,7 +108,12 @@ fn make_tree(root: &Path) -> PathBuf {
     demo::write_silent_mp3(&mp3, 2.0, 44_100, 2).unwrap();
     demo::write_tags(
         &mp3,
-        &tags("Evil\u{1b}[31mRed\u{1b}]0;pwned\u{7} Song", "青い鳥楽団", "夜明けの歌", 2),
+        &tags(
+            "Evil\u{1b}[31mRed\u{1b}]0;pwned\u{7} Song",
+            "青い鳥楽団",
+            "夜明けの歌",
+            2,
+        ),
     )
     .unwrap();
 
@@ -112,11 +127,23 @@ fn make_tree(root: &Path) -> PathBuf {
     demo::write_tags(&m4a, &tags("AAC Title", "M4A Artist", "Formats", 4)).unwrap();
 
     // No tags at all: title and number come from the file name.
-    demo::write_flac(&other.join("07 - Untagged Song.flac"), &demo::melody(2, 0.5, 44_100, 1)).unwrap();
+    demo::write_flac(
+        &other.join("07 - Untagged Song.flac"),
+        &demo::melody(2, 0.5, 44_100, 1),
+    )
+    .unwrap();
     // An NFD file name, as macOS writes them: "Björk - Jóga".
-    demo::write_flac(&other.join("Bjo\u{308}rk - Jo\u{301}ga.flac"), &demo::melody(3, 0.5, 44_100, 2)).unwrap();
+    demo::write_flac(
+        &other.join("Bjo\u{308}rk - Jo\u{301}ga.flac"),
+        &demo::melody(3, 0.5, 44_100, 2),
+    )
+    .unwrap();
 
-    fs::write(other.join("corrupt.flac"), b"fLaC\x00\x00\x00\x22this is not a stream info block").unwrap();
+    fs::write(
+        other.join("corrupt.flac"),
+        b"fLaC\x00\x00\x00\x22this is not a stream info block",
+    )
+    .unwrap();
     fs::write(other.join("notes.txt"), "liner notes").unwrap();
     mp3
 }
@@ -133,17 +160,28 @@ fn import_reads_every_format_and_skips_bad_files_with_reasons() {
     let env = Env::new();
     make_tree(&env.music());
     let out = env.import(&[]);
-    assert_eq!(out.status.code(), Some(1), "one corrupt file → exit 1\n{}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "one corrupt file → exit 1\n{}",
+        stderr(&out)
+    );
     assert!(stdout(&out).contains("6 added"), "{}", stdout(&out));
     assert!(stdout(&out).contains("1 failed"), "{}", stdout(&out));
     assert!(stderr(&out).contains("corrupt.flac"), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("notes.txt"), "non-audio files are not failures");
+    assert!(
+        !stderr(&out).contains("notes.txt"),
+        "non-audio files are not failures"
+    );
 
     let tracks = env.list(None);
     assert_eq!(tracks.len(), 6, "{tracks:#?}");
     for t in &tracks {
         let path = t["path"].as_str().unwrap();
-        assert!(Path::new(path).is_absolute() && Path::new(path).exists(), "{path}");
+        assert!(
+            Path::new(path).is_absolute() && Path::new(path).exists(),
+            "{path}"
+        );
         for key in ["title", "artist", "album", "album_artist", "genre", "codec"] {
             assert!(t[key].is_string(), "{key} in {t}");
         }
@@ -153,14 +191,20 @@ fn import_reads_every_format_and_skips_bad_files_with_reasons() {
     let flac = find(&tracks, "朝の光");
     assert_eq!(flac["codec"], "flac");
     assert_eq!(flac["artist"], "青い鳥楽団");
-    assert_eq!(flac["album_artist"], "青い鳥楽団", "album artist falls back to the artist");
+    assert_eq!(
+        flac["album_artist"], "青い鳥楽団",
+        "album artist falls back to the artist"
+    );
     assert_eq!(flac["track_number"], 1);
     assert_eq!(flac["year"], 1998);
     assert!((900..=1100).contains(&flac["duration_ms"].as_u64().unwrap()));
 
     let mp3 = find(&tracks, "EvilRed Song");
     assert_eq!(mp3["codec"], "mp3");
-    assert!((1900..=2100).contains(&mp3["duration_ms"].as_u64().unwrap()), "{mp3}");
+    assert!(
+        (1900..=2100).contains(&mp3["duration_ms"].as_u64().unwrap()),
+        "{mp3}"
+    );
 
     assert_eq!(find(&tracks, "Ogg Title")["codec"], "vorbis");
     assert_eq!(find(&tracks, "AAC Title")["codec"], "aac");
@@ -186,12 +230,21 @@ fn reimport_is_incremental_and_notices_changes_and_removals() {
     let before = env.list(None);
 
     let again = env.import(&[]);
-    assert!(stdout(&again).contains("0 added, 0 updated, 6 skipped"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("0 added, 0 updated, 6 skipped"),
+        "{}",
+        stdout(&again)
+    );
     assert_eq!(env.list(None), before, "re-import changes nothing");
 
     demo::write_tags(&mp3, &tags("Renamed", "青い鳥楽団", "夜明けの歌", 2)).unwrap();
     let later = SystemTime::now() + Duration::from_secs(5);
-    fs::File::options().write(true).open(&mp3).unwrap().set_modified(later).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&mp3)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
     fs::remove_file(env.music().join("Various").join("vorbis.ogg")).unwrap();
     let out = env.import(&[]);
     assert!(stdout(&out).contains("1 updated"), "{}", stdout(&out));
@@ -206,7 +259,16 @@ fn reimport_is_incremental_and_notices_changes_and_removals() {
 fn import_options_set_fields_on_everything_imported() {
     let env = Env::new();
     make_tree(&env.music());
-    let out = env.import(&["--album", "Compilation", "--album-artist", "Various Artists", "--year", "2001", "--genre", "Test"]);
+    let out = env.import(&[
+        "--album",
+        "Compilation",
+        "--album-artist",
+        "Various Artists",
+        "--year",
+        "2001",
+        "--genre",
+        "Test",
+    ]);
     assert!(stdout(&out).contains("6 added"), "{}", stdout(&out));
     let tracks = env.list(None);
     for t in &tracks {
@@ -223,16 +285,33 @@ fn import_options_set_fields_on_everything_imported() {
 fn bad_query_and_bad_config_are_reported_not_panicked() {
     let env = Env::new();
     let db = env.db();
-    let out = env.run(&["--library", db.to_str().unwrap(), "library", "list", "--query", "colour:red"]);
+    let out = env.run(&[
+        "--library",
+        db.to_str().unwrap(),
+        "library",
+        "list",
+        "--query",
+        "colour:red",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("colour"), "{}", stderr(&out));
 
     let config = env.dir.path().join("bad.toml");
     fs::write(&config, "[ui]\nview = \"sideways\"\n").unwrap();
-    let out = env.run(&["--config", config.to_str().unwrap(), "library", "list", "--library", db.to_str().unwrap()]);
+    let out = env.run(&[
+        "--config",
+        config.to_str().unwrap(),
+        "library",
+        "list",
+        "--library",
+        db.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("view") && err.contains("sideways") && err.contains("bad.toml"), "{err}");
+    assert!(
+        err.contains("view") && err.contains("sideways") && err.contains("bad.toml"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }
 

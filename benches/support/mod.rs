@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 pub fn bench_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-data")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("bench-data")
 }
 
 /// A tree of `tracks` small tagged FLAC and MP3 files (generated once).

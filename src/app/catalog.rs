@@ -7,6 +7,11 @@ use crate::config::SortKey;
 use crate::library::{Haystack, Track};
 use crate::text::fold;
 
+/// Artists sort by folded name, then exact name so that distinct spellings stay apart.
+type ArtistKey = (String, String);
+/// Albums sort by year, then folded title, then exact title.
+type AlbumKey = (Option<i32>, String, String);
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlbumNode {
     pub title: String,
@@ -36,8 +41,7 @@ impl Catalog {
     pub fn build(tracks: Vec<Track>) -> Catalog {
         let tracks: Vec<Track> = tracks.into_iter().filter(|t| !t.missing).collect();
         let haystacks = tracks.iter().map(Haystack::new).collect();
-        let mut grouped: BTreeMap<(String, String), BTreeMap<(Option<i32>, String, String), Vec<usize>>> =
-            BTreeMap::new();
+        let mut grouped: BTreeMap<ArtistKey, BTreeMap<AlbumKey, Vec<usize>>> = BTreeMap::new();
         for (i, t) in tracks.iter().enumerate() {
             grouped
                 .entry((fold(&t.album_artist), t.album_artist.clone()))
@@ -98,10 +102,16 @@ impl Catalog {
         };
         match key {
             SortKey::Artist => indices.sort_by_cached_key(|&i| natural(i)),
-            SortKey::Album => indices.sort_by_cached_key(|&i| (fold(&self.tracks[i].album), natural(i))),
-            SortKey::Title => indices.sort_by_cached_key(|&i| (fold(&self.tracks[i].title), natural(i))),
+            SortKey::Album => {
+                indices.sort_by_cached_key(|&i| (fold(&self.tracks[i].album), natural(i)))
+            }
+            SortKey::Title => {
+                indices.sort_by_cached_key(|&i| (fold(&self.tracks[i].title), natural(i)))
+            }
             SortKey::Year => indices.sort_by_cached_key(|&i| (self.tracks[i].year, natural(i))),
-            SortKey::Duration => indices.sort_by_cached_key(|&i| (self.tracks[i].duration_ms, natural(i))),
+            SortKey::Duration => {
+                indices.sort_by_cached_key(|&i| (self.tracks[i].duration_ms, natural(i)))
+            }
             // Row ids grow with insertion, so they give the order tracks were added in.
             SortKey::Added => indices.sort_by_key(|&i| self.tracks[i].id),
         }
@@ -114,7 +124,16 @@ impl Catalog {
 /// A row of the artist → album → track tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TreeRow {
-    Artist { artist: usize },
-    Album { artist: usize, album: usize },
-    Track { artist: usize, album: usize, track: usize },
+    Artist {
+        artist: usize,
+    },
+    Album {
+        artist: usize,
+        album: usize,
+    },
+    Track {
+        artist: usize,
+        album: usize,
+        track: usize,
+    },
 }

@@ -70,7 +70,10 @@ mod tests {
 
     #[test]
     fn shrinking_list_clamps_selection_and_offset() {
-        let mut c = ListCursor { selected: 50, offset: 45 };
+        let mut c = ListCursor {
+            selected: 50,
+            offset: 45,
+        };
         c.scroll_into_view(20, 10);
         assert_eq!((c.selected, c.offset), (19, 10));
         c.scroll_into_view(0, 10);

@@ -90,7 +90,10 @@ impl LibraryState {
         self.flat = (0..self.catalog.tracks.len()).collect();
         self.catalog.sorted(&mut self.flat, self.sort, self.reverse);
         if let Some(path) = selected_track
-            && let Some(pos) = self.flat.iter().position(|&i| self.catalog.tracks[i].path == path)
+            && let Some(pos) = self
+                .flat
+                .iter()
+                .position(|&i| self.catalog.tracks[i].path == path)
         {
             self.flat_cursor.selected = pos;
         }
@@ -269,7 +272,10 @@ impl LibraryState {
                 continue;
             }
             for (bi, album) in artist.albums.iter().enumerate() {
-                rows.push(TreeRow::Album { artist: ai, album: bi });
+                rows.push(TreeRow::Album {
+                    artist: ai,
+                    album: bi,
+                });
                 if !self
                     .expanded_albums
                     .contains(&(artist.name.clone(), album.title.clone()))
@@ -294,7 +300,12 @@ impl LibraryState {
 
     fn row_key(&self, row: TreeRow) -> (String, String, String) {
         let cat = &self.catalog;
-        let artist = |a: usize| cat.artists.get(a).map(|x| x.name.clone()).unwrap_or_default();
+        let artist = |a: usize| {
+            cat.artists
+                .get(a)
+                .map(|x| x.name.clone())
+                .unwrap_or_default()
+        };
         let album = |a: usize, b: usize| {
             cat.artists
                 .get(a)
@@ -304,8 +315,15 @@ impl LibraryState {
         };
         match row {
             TreeRow::Artist { artist: a } => (artist(a), String::new(), String::new()),
-            TreeRow::Album { artist: a, album: b } => (artist(a), album(a, b), String::new()),
-            TreeRow::Track { artist: a, album: b, track } => (
+            TreeRow::Album {
+                artist: a,
+                album: b,
+            } => (artist(a), album(a, b), String::new()),
+            TreeRow::Track {
+                artist: a,
+                album: b,
+                track,
+            } => (
                 artist(a),
                 album(a, b),
                 cat.tracks

@@ -20,7 +20,12 @@ pub enum Pane {
 }
 
 impl Pane {
-    pub const ALL: [Pane; 4] = [Pane::Library, Pane::Playlists, Pane::Device, Pane::Transfers];
+    pub const ALL: [Pane; 4] = [
+        Pane::Library,
+        Pane::Playlists,
+        Pane::Device,
+        Pane::Transfers,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -79,7 +84,7 @@ pub enum Overlay {
     Help {
         scroll: u16,
     },
-    Import(ImportDialog),
+    Import(Box<ImportDialog>),
 }
 
 #[derive(Debug)]

@@ -39,7 +39,10 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         model.set_status(Level::Warning, format!("{first}{suffix}"));
     }
     let mut guard = TerminalGuard::enter().context("could not set up the terminal")?;
-    let size = guard.terminal.size().context("could not read the terminal size")?;
+    let size = guard
+        .terminal
+        .size()
+        .context("could not read the terminal size")?;
     model.size = (size.width, size.height);
     terminal::spawn_input(tx.clone());
     if let Err(e) = terminal::spawn_signals(tx.clone()) {

@@ -22,6 +22,7 @@ impl TerminalGuard {
     /// hook that restores the terminal before the panic message is printed.
     pub fn enter() -> io::Result<Self> {
         let terminal = ratatui::try_init()?;
+        crate::panic_guard::install();
         Ok(Self { terminal })
     }
 }

@@ -162,7 +162,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             } else {
                 let mut path = TextArea::new(vec![model.music_dir.display().to_string()]);
                 path.move_cursor(ratatui_textarea::CursorMove::End);
-                model.overlay = Overlay::Import(ImportDialog { path, error: None });
+                model.overlay = Overlay::Import(Box::new(ImportDialog { path, error: None }));
             }
         }
     }
@@ -201,12 +201,19 @@ fn activate(model: &mut Model) {
 
 /// One line describing a track's stream, shown when Enter is pressed on it.
 fn track_info(t: &crate::library::Track) -> String {
-    let mut parts = vec![format!("{} — {}", t.artist, t.title), t.codec.to_uppercase()];
+    let mut parts = vec![
+        format!("{} — {}", t.artist, t.title),
+        t.codec.to_uppercase(),
+    ];
     if let Some(rate) = t.sample_rate {
         parts.push(format!("{:.1} kHz", f64::from(rate) / 1000.0));
     }
     if let Some(ch) = t.channels {
-        parts.push(if ch == 1 { "mono".into() } else { format!("{ch} ch") });
+        parts.push(if ch == 1 {
+            "mono".into()
+        } else {
+            format!("{ch} ch")
+        });
     }
     if let Some(kbps) = t.bitrate_kbps {
         parts.push(format!("{kbps} kbps"));
@@ -256,12 +263,18 @@ fn on_import_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             model.set_status(Level::Info, format!("Importing {}", text::clean(raw)));
             return vec![Effect::Import { roots: vec![root] }];
         }
+        _ if is_clear_line(&key) => dialog.path = TextArea::default(),
         _ => {
             dialog.path.input(key);
             dialog.error = None;
         }
     }
     Vec::new()
+}
+
+/// Ctrl-U empties a text field, as in a shell.
+fn is_clear_line(key: &KeyEvent) -> bool {
+    key.code == KeyCode::Char('u') && key.modifiers.contains(KeyModifiers::CONTROL)
 }
 
 fn expand_home(raw: &str) -> PathBuf {
@@ -292,6 +305,10 @@ fn on_filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Down => move_cursor(model, 1),
         KeyCode::PageUp => move_cursor(model, -(page as isize)),
         KeyCode::PageDown => move_cursor(model, page as isize),
+        _ if is_clear_line(&key) => {
+            model.library.filter.input = TextArea::default();
+            model.library.update_filter_text(page);
+        }
         _ => {
             if model.library.filter.input.input(key) {
                 model.library.update_filter_text(page);

@@ -51,7 +51,12 @@ fn model_with(tracks: Vec<Track>) -> Model {
     .expect("defaults");
     let (themes, _) = ThemeSet::load(None);
     let (theme, _) = themes.resolve("dark", false);
-    let mut m = Model::new(&loaded.settings, KeyMap::defaults(), theme, PathBuf::from("x.db"));
+    let mut m = Model::new(
+        &loaded.settings,
+        KeyMap::defaults(),
+        theme,
+        PathBuf::from("x.db"),
+    );
     update(&mut m, Msg::Resize(80, 24));
     update(
         &mut m,
@@ -81,7 +86,13 @@ fn selected_title(m: &Model) -> Option<String> {
 #[test]
 fn tree_starts_collapsed_with_artists_sorted_accent_insensitively() {
     let m = model_with(tracks());
-    let names: Vec<&str> = m.library.catalog.artists.iter().map(|a| a.name.as_str()).collect();
+    let names: Vec<&str> = m
+        .library
+        .catalog
+        .artists
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
     assert_eq!(names, ["Aphex", "Björk", "坂本"]);
     assert_eq!(m.library.len(), 3);
 }
@@ -98,18 +109,29 @@ fn expand_collapse_and_parent_navigation() {
     press(&mut m, KeyCode::Char('j'));
     assert_eq!(selected_title(&m).as_deref(), Some("Human Behaviour"));
     press(&mut m, KeyCode::Char('h')); // track → its album
-    assert_eq!(m.library.selected_tree_row(), Some(TreeRow::Album { artist: 1, album: 0 }));
+    assert_eq!(
+        m.library.selected_tree_row(),
+        Some(TreeRow::Album {
+            artist: 1,
+            album: 0
+        })
+    );
     press(&mut m, KeyCode::Char('h')); // collapse album
     assert_eq!(m.library.len(), 5);
     press(&mut m, KeyCode::Char('h')); // collapsed album → artist
-    assert_eq!(m.library.selected_tree_row(), Some(TreeRow::Artist { artist: 1 }));
+    assert_eq!(
+        m.library.selected_tree_row(),
+        Some(TreeRow::Artist { artist: 1 })
+    );
     press(&mut m, KeyCode::Left);
     assert_eq!(m.library.len(), 3);
 }
 
 #[test]
 fn top_bottom_and_paging_stay_in_bounds() {
-    let many: Vec<Track> = (1..=200).map(|n| track("A", "B", n, &format!("t{n}"), 2000)).collect();
+    let many: Vec<Track> = (1..=200)
+        .map(|n| track("A", "B", n, &format!("t{n}"), 2000))
+        .collect();
     let mut m = model_with(many);
     press(&mut m, KeyCode::Char('v'));
     assert_eq!(m.library.view, LibraryView::Flat);
@@ -133,9 +155,15 @@ fn focus_cycles_and_jumps() {
     assert_eq!(m.focus, Pane::Library);
     press(&mut m, KeyCode::Tab);
     assert_eq!(m.focus, Pane::Playlists);
-    update(&mut m, Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+    );
     assert_eq!(m.focus, Pane::Library);
-    update(&mut m, Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+    );
     assert_eq!(m.focus, Pane::Transfers);
     press(&mut m, KeyCode::Char('3'));
     assert_eq!(m.focus, Pane::Device);
@@ -230,7 +258,12 @@ fn import_dialog_starts_a_background_import() {
     dialog.path = ratatui_textarea::TextArea::default();
     type_text(&mut m, "/srv/music");
     let effects = press(&mut m, KeyCode::Enter);
-    assert_eq!(effects, vec![Effect::Import { roots: vec![PathBuf::from("/srv/music")] }]);
+    assert_eq!(
+        effects,
+        vec![Effect::Import {
+            roots: vec![PathBuf::from("/srv/music")]
+        }]
+    );
     assert!(m.import.is_some());
     // A second import waits for the first.
     press(&mut m, KeyCode::Char('i'));
@@ -245,7 +278,10 @@ fn import_dialog_starts_a_background_import() {
 fn ctrl_c_quits_even_while_typing_a_filter() {
     let mut m = model_with(tracks());
     press(&mut m, KeyCode::Char('/'));
-    update(&mut m, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
     assert!(m.quit);
 }
 
@@ -266,6 +302,12 @@ fn reload_keeps_selection_and_expansion() {
         })),
     );
     // Abba now sorts first; the cursor still sits on Björk's first album, still expanded.
-    assert_eq!(m.library.selected_tree_row(), Some(TreeRow::Album { artist: 2, album: 0 }));
+    assert_eq!(
+        m.library.selected_tree_row(),
+        Some(TreeRow::Album {
+            artist: 2,
+            album: 0
+        })
+    );
     assert!(m.library.is_artist_expanded(2));
 }

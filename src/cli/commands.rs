@@ -39,7 +39,7 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
             .tempdir()
             .context("could not create a folder for the demo library")?;
         let music = demo_dir.path().join("music");
-        std::fs::create_dir_all(&music)?; // RESTORE: crate::demo::generate_demo(&music).context("could not generate the demo library")?;
+        crate::demo::generate_demo(&music).context("could not generate the demo library")?;
         let db = demo_dir.path().join("library.sqlite3");
         let mut lib = Library::open(&db).context("could not create the demo library")?;
         let report = library::import(&mut lib, &[music], &ImportOptions::default(), &|_| {})
@@ -88,8 +88,8 @@ pub fn import(env: &Environment, args: &ImportArgs) -> anyhow::Result<i32> {
         let _ = write!(err, "\r\x1b[2KImporting {}/{}", p.done, p.total);
         let _ = err.flush();
     };
-    let report = library::import(&mut lib, &args.paths, &options, &progress)
-        .context("import failed")?;
+    let report =
+        library::import(&mut lib, &args.paths, &options, &progress).context("import failed")?;
     if interactive {
         eprint!("\r\x1b[2K");
     }
@@ -114,7 +114,10 @@ pub fn list(env: &Environment, query: Option<&str>, json: bool) -> anyhow::Resul
         return Ok(0);
     }
     for t in &tracks {
-        let number = t.track_number.map(|n| format!("{n:02} ")).unwrap_or_default();
+        let number = t
+            .track_number
+            .map(|n| format!("{n:02} "))
+            .unwrap_or_default();
         writeln!(
             out,
             "{} — {} — {}{} [{} {}]",
@@ -134,7 +137,11 @@ pub fn themes(env: &Environment) -> anyhow::Result<i32> {
     let theme_dir = config::config_dir().map(|d| d.join("themes"));
     let (themes, errors) = ThemeSet::load(theme_dir.as_deref());
     for name in themes.names() {
-        let mark = if name == env.settings.ui.theme { "*" } else { " " };
+        let mark = if name == env.settings.ui.theme {
+            "*"
+        } else {
+            " "
+        };
         println!("{mark} {name}");
     }
     for e in &errors {

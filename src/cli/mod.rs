@@ -11,6 +11,7 @@ use clap::Parser;
 
 /// Runs ministage with the process's arguments and returns the exit code.
 pub fn main() -> i32 {
+    crate::panic_guard::install();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

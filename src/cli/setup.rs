@@ -36,7 +36,10 @@ impl Environment {
             .clone()
             .or_else(|| settings.log.file.clone())
             .unwrap_or_else(paths::default_log_file);
-        let level = cli.log_level.clone().unwrap_or_else(|| settings.log.level.clone());
+        let level = cli
+            .log_level
+            .clone()
+            .unwrap_or_else(|| settings.log.level.clone());
         let mut warnings = loaded.warnings;
         if let Err(e) = logging::init(&log_file, &level) {
             warnings.push(format!("no log file ({}): {e}", log_file.display()));

@@ -112,11 +112,15 @@ fn encode_frame(w: &mut BitWriter, number: u32, block: &[i16], pcm: &Pcm, s: &mu
     let header_crc = crc8(&w.bytes()[start..]);
     w.put(u32::from(header_crc), 8);
 
+    s.channel.resize(len, 0);
     for c in 0..channels {
-        s.channel.clear();
-        let samples = block.iter().skip(c).step_by(channels);
-        s.channel.extend(samples.map(|&v| i32::from(v)));
-        encode_subframe(w, &s.channel, &mut s.residual);
+        let plane = &mut s.channel[..len];
+        let mut i = 0;
+        while i < len {
+            plane[i] = i32::from(block[i * channels + c]);
+            i += 1;
+        }
+        encode_subframe(w, plane, &mut s.residual);
     }
     w.align();
     let frame_crc = crc16(&w.bytes()[start..]);
@@ -125,7 +129,7 @@ fn encode_frame(w: &mut BitWriter, number: u32, block: &[i16], pcm: &Pcm, s: &mu
 
 fn encode_subframe(w: &mut BitWriter, x: &[i32], residual: &mut Vec<i32>) {
     // Subframe header byte: zero pad bit, 6-bit type, no wasted bits.
-    if x.iter().all(|&v| v == x[0]) {
+    if is_constant(x) {
         w.put(0b0000_0000, 8); // CONSTANT
         w.put_signed(x[0], BITS_PER_SAMPLE);
         return;
@@ -148,48 +152,97 @@ fn encode_subframe(w: &mut BitWriter, x: &[i32], residual: &mut Vec<i32>) {
     plan.write(w, residual);
 }
 
+// The per-sample loops below are plain `while` loops over slices because
+// the demo library is generated in debug builds too, where iterator
+// adaptors and closures cost a function call each per sample.
+
+fn is_constant(x: &[i32]) -> bool {
+    let mut i = 1;
+    while i < x.len() {
+        if x[i] != x[0] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// The fixed predictor order whose residual has the smallest absolute sum.
 /// All orders are measured from sample 4 on so they compare like with like.
 fn best_fixed_order(x: &[i32]) -> usize {
     if x.len() <= MAX_FIXED_ORDER {
         return 0;
     }
-    let mut sums = [0u64; MAX_FIXED_ORDER + 1];
     // Order k's residual is the k-th difference, so each is one subtraction
     // away from the previous order's at the same position.
-    let mut last = [0i32; MAX_FIXED_ORDER];
-    for (i, &v) in x.iter().enumerate() {
-        let e1 = v - last[0];
-        let e2 = e1 - last[1];
-        let e3 = e2 - last[2];
-        let e4 = e3 - last[3];
-        last = [v, e1, e2, e3];
-        if i >= MAX_FIXED_ORDER {
-            for (sum, e) in sums.iter_mut().zip([v, e1, e2, e3, e4]) {
-                *sum += u64::from(e.unsigned_abs());
-            }
+    // Differences of orders 0-3 at sample 3, to prime the loop.
+    let (mut d0, mut d1) = (x[3], x[3] - x[2]);
+    let mut d2 = d1 - (x[2] - x[1]);
+    let mut d3 = d2 - ((x[2] - x[1]) - (x[1] - x[0]));
+    let mut sums = [0u64; MAX_FIXED_ORDER + 1];
+    let mut i = MAX_FIXED_ORDER;
+    while i < x.len() {
+        let e0 = x[i];
+        let e1 = e0 - d0;
+        let e2 = e1 - d1;
+        let e3 = e2 - d2;
+        let e4 = e3 - d3;
+        (d0, d1, d2, d3) = (e0, e1, e2, e3);
+        sums[0] += abs(e0);
+        sums[1] += abs(e1);
+        sums[2] += abs(e2);
+        sums[3] += abs(e3);
+        sums[4] += abs(e4);
+        i += 1;
+    }
+    let mut best = 0;
+    for k in 1..=MAX_FIXED_ORDER {
+        if sums[k] < sums[best] {
+            best = k;
         }
     }
-    (0..=MAX_FIXED_ORDER)
-        .min_by_key(|&k| sums[k])
-        .unwrap_or(0)
+    best
+}
+
+#[inline(always)]
+fn abs(e: i32) -> u64 {
+    (if e < 0 { -i64::from(e) } else { i64::from(e) }) as u64
 }
 
 fn fixed_residual(x: &[i32], order: usize, out: &mut Vec<i32>) {
-    out.clear();
-    out.extend((order..x.len()).map(|i| match order {
-        0 => x[i],
-        1 => x[i] - x[i - 1],
-        2 => x[i] - 2 * x[i - 1] + x[i - 2],
-        3 => x[i] - 3 * x[i - 1] + 3 * x[i - 2] - x[i - 3],
-        _ => x[i] - 4 * x[i - 1] + 6 * x[i - 2] - 4 * x[i - 3] + x[i - 4],
-    }));
+    out.resize(x.len() - order, 0);
+    let e = out.as_mut_slice();
+    let mut i = order;
+    match order {
+        0 => e.copy_from_slice(x),
+        1 => {
+            while i < x.len() {
+                e[i - 1] = x[i] - x[i - 1];
+                i += 1;
+            }
+        }
+        2 => {
+            while i < x.len() {
+                e[i - 2] = x[i] - 2 * x[i - 1] + x[i - 2];
+                i += 1;
+            }
+        }
+        3 => {
+            while i < x.len() {
+                e[i - 3] = x[i] - 3 * x[i - 1] + 3 * x[i - 2] - x[i - 3];
+                i += 1;
+            }
+        }
+        _ => {
+            while i < x.len() {
+                e[i - 4] = x[i] - 4 * x[i - 1] + 6 * x[i - 2] - 4 * x[i - 3] + x[i - 4];
+                i += 1;
+            }
+        }
+    }
 }
 
-/// Folds signed residuals onto unsigned ones: 0, -1, 1, -2, 2 ...
-fn zigzag(e: i32) -> u32 {
-    ((e << 1) ^ (e >> 31)) as u32
-}
+use super::bits::zigzag;
 
 /// How to Rice-code one residual: the partition order and each partition's
 /// parameter, with the (upper bound) number of bits it will take.
@@ -215,8 +268,13 @@ impl RicePlan {
         let parts = 1usize << max_order;
         let part_len = block_len >> max_order;
         let mut sums = vec![0u64; parts];
-        for (i, &e) in residual.iter().enumerate() {
-            sums[(i + order) / part_len] += u64::from(zigzag(e));
+        let (mut i, mut end) = (0, part_len - order);
+        for sum in sums.iter_mut() {
+            while i < end {
+                *sum += u64::from(zigzag(residual[i]));
+                i += 1;
+            }
+            end += part_len;
         }
         let mut best: Option<RicePlan> = None;
         for p in (0..=max_order).rev() {
@@ -263,32 +321,38 @@ impl RicePlan {
         let mut rest = residual;
         for (j, &k) in self.params.iter().enumerate() {
             // The warm-up samples stand in for the first partition's start.
-            let count = if j == 0 { part_len - self.order } else { part_len };
+            let count = if j == 0 {
+                part_len - self.order
+            } else {
+                part_len
+            };
             let (part, tail) = rest.split_at(count);
             rest = tail;
             w.put(k, param_bits);
-            for &e in part {
-                let u = zigzag(e);
-                let q = u >> k;
-                if q + 1 + k <= 32 {
-                    // Quotient's zeros, its terminating one, then the low bits.
-                    w.put((1 << k) | (u & ((1 << k) - 1)), q + 1 + k);
-                } else {
-                    w.put_unary(q);
-                    w.put(u & ((1u32 << k) - 1), k);
-                }
-            }
+            w.put_rice(part, k);
         }
     }
 }
 
 /// The Rice parameter minimising `count * (k + 1) + sum >> k`, which bounds
 /// the exact cost from above, and that cost.
+///
+/// The cost is convex in k with its real minimum at log2(mean * ln 2), so
+/// the best integer lies within one of floor(log2(mean)); checking just
+/// those (and 0) keeps this cheap for the 127 partitions tried per subframe.
 fn best_parameter(sum: u64, count: u64) -> (u32, u64) {
-    (0..=30u32)
-        .map(|k| (k, count * u64::from(k + 1) + (sum >> k)))
-        .min_by_key(|&(_, cost)| cost)
-        .unwrap_or((0, sum + count))
+    let cost = |k: u32| count * u64::from(k + 1) + (sum >> k);
+    let mean = sum.checked_div(count).unwrap_or(0);
+    let guess = mean.checked_ilog2().unwrap_or(0);
+    let mut best = (0, cost(0));
+    let mut k = guess.saturating_sub(1).max(1);
+    while k <= (guess + 1).min(30) {
+        if cost(k) < best.1 {
+            best = (k, cost(k));
+        }
+        k += 1;
+    }
+    best
 }
 
 fn block_size_code(len: usize) -> (u32, Option<(u32, u32)>) {
@@ -337,10 +401,10 @@ fn put_utf8(w: &mut BitWriter, value: u32) {
         return;
     }
     let extra = match value {
-        ..0x800 => 1,
-        ..0x1_0000 => 2,
-        ..0x20_0000 => 3,
-        ..0x400_0000 => 4,
+        0x80..0x800 => 1,
+        0x800..0x1_0000 => 2,
+        0x1_0000..0x20_0000 => 3,
+        0x20_0000..0x400_0000 => 4,
         _ => 5,
     };
     let lead = (0xFF00u32 >> (extra + 1)) & 0xFF;
@@ -352,3 +416,21 @@ fn put_utf8(w: &mut BitWriter, value: u32) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod parameter_tests {
+    use super::best_parameter;
+
+    #[test]
+    fn shortcut_finds_the_exhaustive_optimum() {
+        for count in [1u64, 7, 64, 4096] {
+            for sum in (0..200_000u64).step_by(997).chain([u64::from(u32::MAX)]) {
+                let exhaustive = (0..=30u32)
+                    .map(|k| count * u64::from(k + 1) + (sum >> k))
+                    .min()
+                    .unwrap_or(0);
+                assert_eq!(best_parameter(sum, count).1, exhaustive, "{sum}/{count}");
+            }
+        }
+    }
+}

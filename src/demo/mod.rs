@@ -7,14 +7,27 @@
 //! files: real decoders play them (the MP3, Vorbis and M4A ones as digital
 //! silence) and lofty reads their properties and tags.
 
+mod aac;
 mod bits;
+mod catalogue;
 mod crc;
 mod error;
+#[cfg(test)]
+mod external_check;
 mod flac;
+mod library;
+mod m4a;
 mod mp3;
+mod ogg;
 mod pcm;
+mod tags;
+mod vorbis;
 
 pub use error::DemoError;
 pub use flac::write_flac;
+pub use library::{generate_demo, generate_tree};
+pub use m4a::write_silent_m4a;
 pub use mp3::write_silent_mp3;
+pub use ogg::write_silent_vorbis;
 pub use pcm::{Pcm, melody};
+pub use tags::{TagSpec, write_tags};

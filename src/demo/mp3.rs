@@ -30,7 +30,11 @@ pub fn write_silent_mp3(
     write_file(path, &bytes)
 }
 
-fn encode(seconds: f32, sample_rate: u32, channels: u16) -> Result<Vec<u8>, &'static str> {
+pub(crate) fn encode(
+    seconds: f32,
+    sample_rate: u32,
+    channels: u16,
+) -> Result<Vec<u8>, &'static str> {
     let rate_index = match sample_rate {
         44_100 => 0b00,
         48_000 => 0b01,
@@ -124,7 +128,11 @@ mod tests {
         assert!((data.len() as f64 - exact).abs() <= 1.0);
         for rate in [32_000u32, 48_000] {
             let data = encode(1.0, rate, 1).expect("encodable");
-            assert!(walk(&data).iter().all(|&(_, len)| len == 144 * 128_000 / rate as usize));
+            assert!(
+                walk(&data)
+                    .iter()
+                    .all(|&(_, len)| len == 144 * 128_000 / rate as usize)
+            );
         }
     }
 
@@ -162,7 +170,7 @@ mod tests {
             let want = (frames * 1152 * 1000) as f64 / f64::from(rate);
             let got = props.duration().as_millis() as f64;
             assert!((got - want).abs() <= 1.0, "{got} vs {want}");
-            assert!(got >= 3000.0 && got < 3000.0 + 1152_000.0 / f64::from(rate) + 1.0);
+            assert!(got >= 3000.0 && got < 3000.0 + 1_152_000.0 / f64::from(rate) + 1.0);
             assert_eq!(props.sample_rate(), Some(rate));
             assert_eq!(props.channels(), Some(channels as u8));
         }

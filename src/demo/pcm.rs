@@ -94,8 +94,15 @@ fn compose(seed: u64, rate: u32, left: &mut [f32], right: &mut [f32]) {
         degree = (degree + step).clamp(0, 10);
         let pan = 0.3 + 0.4 * rng.unit();
         let pitch = root + 12 * (degree / 5) + PENTATONIC[(degree % 5) as usize];
-        let tone = voice.render(hz(pitch), len, 0.35);
-        mix(&tone, start, LEAD_LEVEL, pan, left, right);
+        let gains = (LEAD_LEVEL * (1.0 - pan) * 2.0, LEAD_LEVEL * pan * 2.0);
+        let span = start..start + len;
+        voice.play(
+            hz(pitch),
+            0.35,
+            gains,
+            &mut left[span.clone()],
+            &mut right[span],
+        );
         start += len;
     }
 
@@ -104,8 +111,14 @@ fn compose(seed: u64, rate: u32, left: &mut [f32], right: &mut [f32]) {
     for (n, start) in (0..frames).step_by(bar).enumerate() {
         let len = bar.min(frames - start);
         let pitch = root - 24 + if n % 4 == 3 { 7 } else { 0 };
-        let tone = voice.render(hz(pitch), len, 0.9);
-        mix(&tone, start, BASS_LEVEL, 0.5, left, right);
+        let span = start..start + len;
+        voice.play(
+            hz(pitch),
+            0.9,
+            (BASS_LEVEL, BASS_LEVEL),
+            &mut left[span.clone()],
+            &mut right[span],
+        );
     }
 }
 
@@ -113,25 +126,36 @@ fn hz(semitones_from_a4: i32) -> f32 {
     440.0 * 2f32.powf(semitones_from_a4 as f32 / 12.0)
 }
 
-fn mix(tone: &[f32], start: usize, level: f32, pan: f32, left: &mut [f32], right: &mut [f32]) {
-    let (gl, gr) = (level * (1.0 - pan) * 2.0, level * pan * 2.0);
-    for (i, &s) in tone.iter().enumerate() {
-        left[start + i] += s * gl;
-        right[start + i] += s * gr;
-    }
-}
-
+// The per-sample loops here and in `Voice::play` are plain `while` loops
+// over slices because the demo is generated in debug builds too, where
+// iterator adaptors and closures cost a call each per sample.
 fn interleave(left: &[f32], right: &[f32], channels: u16) -> Vec<i16> {
-    let to_i16 = |s: f32| (s * 32767.0).round().clamp(-32768.0, 32767.0) as i16;
     let ch = usize::from(channels);
-    let mut out = Vec::with_capacity(left.len() * ch);
-    for (&l, &r) in left.iter().zip(right) {
-        for c in 0..ch {
-            out.push(match (ch, c % 2) {
-                (1, _) => to_i16(0.5 * (l + r)),
-                (_, 0) => to_i16(l),
-                _ => to_i16(r),
-            });
+    let mut out = vec![0i16; left.len() * ch];
+    let mut i = 0;
+    // `as` saturates, so an out-of-range value could not wrap around.
+    match ch {
+        0 => {}
+        1 => {
+            while i < left.len() {
+                out[i] = ((left[i] + right[i]) * 16383.5) as i16;
+                i += 1;
+            }
+        }
+        _ => {
+            while i < left.len() {
+                let (l, r) = ((left[i] * 32767.0) as i16, (right[i] * 32767.0) as i16);
+                // Beyond two channels, alternate left and right.
+                let mut c = i * ch;
+                while c < (i + 1) * ch {
+                    out[c] = l;
+                    if c + 1 < (i + 1) * ch {
+                        out[c + 1] = r;
+                    }
+                    c += 2;
+                }
+                i += 1;
+            }
         }
     }
     out
@@ -168,29 +192,34 @@ impl Voice {
         }
     }
 
-    /// `len` frames of one note with peak amplitude at most 1, decaying
-    /// with time constant `decay` seconds and faded out at the end so
-    /// consecutive notes do not click.
-    fn render(&self, freq: f32, len: usize, decay: f32) -> Vec<f32> {
+    /// Adds one note, filling `left`/`right`, at peak gains `gains`: a
+    /// short attack, an exponential decay with time constant `decay`
+    /// seconds, and a fade at the end so consecutive notes do not click.
+    fn play(&self, freq: f32, decay: f32, gains: (f32, f32), left: &mut [f32], right: &mut [f32]) {
+        let len = left.len().min(right.len());
+        let table = self.table.as_slice();
         let attack = ((0.008 * self.rate) as usize).max(1);
         let release = ((0.02 * self.rate) as usize).clamp(1, len.max(1));
-        let step = (freq / self.rate * (1u64 << 32) as f32) as u32;
+        let step = u64::from((freq / self.rate * (1u64 << 32) as f32) as u32);
         let fall = (-1.0 / (decay * self.rate)).exp();
-        let (mut phase, mut env) = (0u32, 1.0f32);
-        (0..len)
-            .map(|i| {
-                let shape = if i < attack {
-                    i as f32 / attack as f32
-                } else {
-                    env *= fall;
-                    env
-                };
-                let tail = ((len - i) as f32 / release as f32).min(1.0);
-                let s = self.table[(phase >> (32 - TABLE_BITS)) as usize];
-                phase = phase.wrapping_add(step);
-                s * shape * tail
-            })
-            .collect()
+        let (mut phase, mut env) = (0u64, 1.0f32);
+        let mut i = 0;
+        while i < len {
+            let mut gain = if i < attack {
+                i as f32 / attack as f32
+            } else {
+                env *= fall;
+                env
+            };
+            if len - i < release {
+                gain *= (len - i) as f32 / release as f32;
+            }
+            let s = table[(phase >> (32 - TABLE_BITS)) as usize] * gain;
+            phase = (phase + step) & 0xFFFF_FFFF;
+            left[i] += s * gains.0;
+            right[i] += s * gains.1;
+            i += 1;
+        }
     }
 }
 

@@ -32,13 +32,13 @@ pub fn import(
     opts: &ImportOptions,
     progress: &(dyn Fn(ImportProgress) + Sync),
 ) -> Result<ImportReport, LibraryError> {
-    let walked = walk(roots);
+    let mut walked = walk(roots);
     let overrides = opts.overrides.cleaned();
     let known = store::load_known(&lib.conn, !overrides.is_empty()).map_err(|e| lib.db_err(e))?;
 
     let mut report = ImportReport {
         ignored: walked.ignored,
-        failed: walked.failures.clone(),
+        failed: std::mem::take(&mut walked.failures),
         ..ImportReport::default()
     };
     let mut writes: Vec<(&FoundFile, TrackMeta)> = Vec::new();

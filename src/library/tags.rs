@@ -2,7 +2,6 @@
 
 use std::error::Error as _;
 use std::io::ErrorKind;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use lofty::config::ParseOptions;
@@ -49,19 +48,11 @@ impl TrackMeta {
 /// Reads one file. The error is a user-facing reason (the path is added by the caller).
 pub(crate) fn read_file(path: &Path) -> Result<TrackMeta, String> {
     // lofty is robust, but a panic on one hostile file must not take the whole import down.
-    match catch_unwind(AssertUnwindSafe(|| read_file_inner(path))) {
-        Ok(result) => result,
-        Err(payload) => {
-            let detail = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(clean(&format!(
-                "the tag reader crashed on this file {detail}"
-            )))
-        }
-    }
+    crate::panic_guard::catch(|| read_file_inner(path)).unwrap_or_else(|detail| {
+        Err(clean(&format!(
+            "the tag reader crashed on this file: {detail}"
+        )))
+    })
 }
 
 fn read_file_inner(path: &Path) -> Result<TrackMeta, String> {

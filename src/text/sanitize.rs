@@ -105,7 +105,10 @@ mod tests {
     fn strips_csi_and_osc_sequences() {
         assert_eq!(clean("a\u{1b}[31mred\u{1b}[0m b"), "ared b");
         assert_eq!(clean("x\u{1b}]0;pwned\u{7}y"), "xy");
-        assert_eq!(clean("x\u{1b}]8;;http://e\u{1b}\\link\u{1b}]8;;\u{1b}\\"), "xlink");
+        assert_eq!(
+            clean("x\u{1b}]8;;http://e\u{1b}\\link\u{1b}]8;;\u{1b}\\"),
+            "xlink"
+        );
         assert_eq!(clean("\u{9b}2Jclear"), "clear");
     }
 

@@ -15,8 +15,15 @@ pub fn header(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = &model.theme;
     let mut spans = vec![Span::styled(" ministage ", theme.title_focused)];
     for pane in Pane::ALL {
-        let style = if pane == model.focus { theme.selected } else { theme.dim };
-        spans.push(Span::styled(format!(" {} {} ", pane.number(), pane.title()), style));
+        let style = if pane == model.focus {
+            theme.selected
+        } else {
+            theme.dim
+        };
+        spans.push(Span::styled(
+            format!(" {} {} ", pane.number(), pane.title()),
+            style,
+        ));
     }
     let lib = &model.library;
     let summary = if lib.loaded {
@@ -38,7 +45,8 @@ pub fn header(model: &Model, frame: &mut Frame, area: Rect) {
 
 pub fn now_playing(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = &model.theme;
-    let [info, progress] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let [info, progress] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
     let stop = if model.ascii { "[]" } else { "■" };
     frame.render_widget(
         Paragraph::new(Line::from(vec![
@@ -66,7 +74,10 @@ pub fn status(model: &Model, frame: &mut Frame, area: Rect) {
     let hints_width = (text::width(&hints) as u16).min(area.width / 2);
     let [left, right] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(hints_width)]).areas(area);
-    frame.render_widget(Paragraph::new(Line::from(Span::styled(hints, theme.dim))).style(theme.status), right);
+    frame.render_widget(
+        Paragraph::new(Line::from(Span::styled(hints, theme.dim))).style(theme.status),
+        right,
+    );
     let width = usize::from(left.width);
     let line = if let Some(job) = &model.import {
         let label = if job.total == 0 {
@@ -75,7 +86,11 @@ pub fn status(model: &Model, frame: &mut Frame, area: Rect) {
             format!(" Importing {}/{} ", count(job.done), count(job.total))
         };
         let bar_width = (width / 3).min(30);
-        let fraction = if job.total == 0 { 0.0 } else { job.done as f64 / job.total as f64 };
+        let fraction = if job.total == 0 {
+            0.0
+        } else {
+            job.done as f64 / job.total as f64
+        };
         let (full, empty) = bar(fraction, bar_width, model.ascii);
         let used = text::width(&label) + bar_width + 1;
         let file = text::clean(&job.current);
@@ -92,7 +107,10 @@ pub fn status(model: &Model, frame: &mut Frame, area: Rect) {
             Level::Warning => theme.status_warning,
             Level::Error => theme.status_error,
         };
-        Line::from(Span::styled(text::fit(&format!(" {}", text::clean(&status.text)), width), style))
+        Line::from(Span::styled(
+            text::fit(&format!(" {}", text::clean(&status.text)), width),
+            style,
+        ))
     } else {
         Line::from(Span::styled(" ".repeat(width), theme.status))
     };
@@ -114,6 +132,10 @@ fn key_hints(model: &Model) -> String {
     }
     if !matches!(model.overlay, Overlay::None) {
         return "Esc close ".to_string();
+    }
+    if model.status.is_some() || model.import.is_some() {
+        // A message needs the room more than the newcomer hints do.
+        return format!("{} help ", key(Action::Help));
     }
     format!(
         "{} help · {} filter · {} import · {} quit ",

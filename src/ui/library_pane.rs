@@ -6,9 +6,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::focused;
 use super::format::{count, duration, plural};
 use super::widgets::{columns, pane_block};
-use super::focused;
 use crate::app::{Listing, Model, Pane, TreeRow};
 use crate::config::{LibraryView, SortKey};
 use crate::text;
@@ -31,7 +31,10 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     }
 
     if !lib.loaded {
-        frame.render_widget(Paragraph::new(Span::styled("Loading library…", model.theme.dim)), list_area);
+        frame.render_widget(
+            Paragraph::new(Span::styled("Loading library…", model.theme.dim)),
+            list_area,
+        );
         return;
     }
     if lib.catalog.tracks.is_empty() {
@@ -89,10 +92,17 @@ fn draw_filter(model: &Model, frame: &mut Frame, area: Rect) {
         let mut input = lib.filter.input.clone();
         input.set_style(theme.filter);
         input.set_cursor_line_style(Style::default());
-        input.set_cursor_style(theme.filter.add_modifier(ratatui::style::Modifier::REVERSED));
+        input.set_cursor_style(
+            theme
+                .filter
+                .add_modifier(ratatui::style::Modifier::REVERSED),
+        );
         frame.render_widget(&input, field);
     } else {
-        frame.render_widget(Span::styled(text::clean(&lib.filter.text()), theme.filter), field);
+        frame.render_widget(
+            Span::styled(text::clean(&lib.filter.text()), theme.filter),
+            field,
+        );
     }
     if let Some(err) = &lib.filter.error {
         // The error sits at the right of the line so the typed text stays visible.
@@ -112,17 +122,41 @@ fn draw_tree(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
     let width = usize::from(area.width);
     let cursor = lib.tree_cursor;
     let rows = usize::from(area.height);
-    let (closed, open) = if model.ascii { ("+ ", "- ") } else { ("▸ ", "▾ ") };
+    let (closed, open) = if model.ascii {
+        ("+ ", "- ")
+    } else {
+        ("▸ ", "▾ ")
+    };
     let mut lines = Vec::with_capacity(rows);
-    for (i, row) in lib.tree_rows.iter().enumerate().skip(cursor.offset).take(rows) {
+    for (i, row) in lib
+        .tree_rows
+        .iter()
+        .enumerate()
+        .skip(cursor.offset)
+        .take(rows)
+    {
         let (left, right, style) = match *row {
             TreeRow::Artist { artist } => {
-                let Some(a) = cat.artists.get(artist) else { continue };
-                let marker = if lib.is_artist_expanded(artist) { open } else { closed };
-                let name = if a.name.is_empty() { "Unknown artist" } else { &a.name };
+                let Some(a) = cat.artists.get(artist) else {
+                    continue;
+                };
+                let marker = if lib.is_artist_expanded(artist) {
+                    open
+                } else {
+                    closed
+                };
+                let name = if a.name.is_empty() {
+                    "Unknown artist"
+                } else {
+                    &a.name
+                };
                 (
                     format!("{marker}{name}"),
-                    format!("{} · {}", plural(a.albums.len(), "album", "albums"), count(a.track_count)),
+                    format!(
+                        "{} · {}",
+                        plural(a.albums.len(), "album", "albums"),
+                        plural(a.track_count, "track", "tracks")
+                    ),
                     theme.artist,
                 )
             }
@@ -130,19 +164,40 @@ fn draw_tree(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
                 let Some(b) = cat.artists.get(artist).and_then(|a| a.albums.get(album)) else {
                     continue;
                 };
-                let marker = if lib.is_album_expanded(artist, album) { open } else { closed };
-                let name = if b.title.is_empty() { "Unknown album" } else { &b.title };
+                let marker = if lib.is_album_expanded(artist, album) {
+                    open
+                } else {
+                    closed
+                };
+                let name = if b.title.is_empty() {
+                    "Unknown album"
+                } else {
+                    &b.title
+                };
                 let year = b.year.map(|y| format!(" ({y})")).unwrap_or_default();
                 (
                     format!("  {marker}{name}{year}"),
-                    format!("{} · {}", plural(b.tracks.len(), "track", "tracks"), duration(b.duration_ms)),
+                    format!(
+                        "{} · {}",
+                        plural(b.tracks.len(), "track", "tracks"),
+                        duration(b.duration_ms)
+                    ),
                     theme.album,
                 )
             }
             TreeRow::Track { track, .. } => {
-                let Some(t) = cat.tracks.get(track) else { continue };
-                let number = t.track_number.map(|n| format!("{n:02} ")).unwrap_or_default();
-                (format!("      {number}{}", t.title), duration(t.duration_ms), theme.row)
+                let Some(t) = cat.tracks.get(track) else {
+                    continue;
+                };
+                let number = t
+                    .track_number
+                    .map(|n| format!("{n:02} "))
+                    .unwrap_or_default();
+                (
+                    format!("      {number}{}", t.title),
+                    duration(t.duration_ms),
+                    theme.row,
+                )
             }
         };
         let right_width = text::width(&right).min(width / 2);
@@ -180,10 +235,9 @@ fn draw_table(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
     let w = table_widths(usize::from(area.width));
     let arrow = if lib.reverse { "↓" } else { "↑" };
     let head = |label: &str, key: SortKey| {
-        if lib.view == LibraryView::Flat || lib.listing() == Listing::Filtered {
-            if lib.sort == key {
-                return format!("{label}{arrow}");
-            }
+        if (lib.view == LibraryView::Flat || lib.listing() == Listing::Filtered) && lib.sort == key
+        {
+            return format!("{label}{arrow}");
         }
         label.to_string()
     };
@@ -218,7 +272,9 @@ fn draw_table(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
         .skip(cursor.offset)
         .take(usize::from(body.height))
     {
-        let Some(t) = lib.catalog.tracks.get(ti) else { continue };
+        let Some(t) = lib.catalog.tracks.get(ti) else {
+            continue;
+        };
         let selected = row == cursor.selected;
         let base = selection(model, theme.row, selected, is_focused);
         let dim = selection(model, theme.dim, selected, is_focused);
@@ -274,7 +330,11 @@ mod tests {
         for width in [30usize, 44, 63, 64, 100, 200] {
             let w = table_widths(width);
             let gaps = w.iter().filter(|&&x| x > 0).count() - 1;
-            assert_eq!(w.iter().sum::<usize>() + gaps, width, "width {width}: {w:?}");
+            assert_eq!(
+                w.iter().sum::<usize>() + gaps,
+                width,
+                "width {width}: {w:?}"
+            );
         }
     }
 }

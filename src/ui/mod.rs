@@ -49,11 +49,19 @@ fn draw_too_small(model: &Model, frame: &mut Frame, area: Rect) {
         layout::MIN_HEIGHT
     );
     let y = area.height / 2;
-    let rect = Rect::new(area.x, area.y + y.saturating_sub(1), area.width, area.height - y.saturating_sub(1));
+    let rect = Rect::new(
+        area.x,
+        area.y + y.saturating_sub(1),
+        area.width,
+        area.height - y.saturating_sub(1),
+    );
     frame.render_widget(
         Paragraph::new(vec![
             Line::from(Span::styled(text, model.theme.status_warning)),
-            Line::from(Span::styled("Enlarge the window, or press q to quit.", model.theme.dim)),
+            Line::from(Span::styled(
+                "Enlarge the window, or press q to quit.",
+                model.theme.dim,
+            )),
         ])
         .alignment(Alignment::Center)
         .wrap(Wrap { trim: true })

@@ -31,10 +31,17 @@ pub fn help(model: &Model, frame: &mut Frame, area: Rect, scroll: u16) {
                 lines.push(Line::from(""));
             }
             group = action.group();
-            lines.push(Line::from(Span::styled(group.to_string(), theme.title_focused)));
+            lines.push(Line::from(Span::styled(
+                group.to_string(),
+                theme.title_focused,
+            )));
         }
         let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-        let keys = if keys.is_empty() { "(unbound)".to_string() } else { keys.join(", ") };
+        let keys = if keys.is_empty() {
+            "(unbound)".to_string()
+        } else {
+            keys.join(", ")
+        };
         lines.push(Line::from(vec![
             Span::styled(text::fit(&keys, 18), theme.help_key),
             Span::styled(action.description().to_string(), theme.help_text),
@@ -75,7 +82,13 @@ pub fn import(model: &Model, frame: &mut Frame, area: Rect, dialog: &ImportDialo
         Constraint::Length(1),
     ])
     .areas(inner);
-    frame.render_widget(Span::styled("Folder or file to import (searched recursively):", theme.help_text), label);
+    frame.render_widget(
+        Span::styled(
+            "Folder or file to import (searched recursively):",
+            theme.help_text,
+        ),
+        label,
+    );
     let mut input = dialog.path.clone();
     input.set_style(theme.filter);
     input.set_cursor_line_style(Style::default());

@@ -33,10 +33,18 @@ pub fn playlists(model: &Model, frame: &mut Frame, area: Rect) {
         .skip(cursor.offset)
         .take(usize::from(inner.height))
         .map(|(i, p)| {
-            let right = format!("{} · {}", plural(p.track_count as usize, "track", "tracks"), duration(p.duration_ms));
+            let right = format!(
+                "{} · {}",
+                plural(p.track_count as usize, "track", "tracks"),
+                duration(p.duration_ms)
+            );
             let rw = text::width(&right).min(width / 2);
             let style = if i == cursor.selected {
-                theme.row.patch(if is_focused { theme.selected } else { theme.selected_unfocused })
+                theme.row.patch(if is_focused {
+                    theme.selected
+                } else {
+                    theme.selected_unfocused
+                })
             } else {
                 theme.row
             };
@@ -75,12 +83,16 @@ pub fn transfers(model: &Model, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, area);
     let [header, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     frame.render_widget(
-        Span::styled(plural(model.transfers.len(), "item queued", "items queued"), theme.header),
+        Span::styled(
+            plural(model.transfers.len(), "item queued", "items queued"),
+            theme.header,
+        ),
         header,
     );
     if model.transfers.is_empty() {
         frame.render_widget(
-            Paragraph::new(Span::styled("The transfer queue is empty.", theme.dim)).wrap(Wrap { trim: true }),
+            Paragraph::new(Span::styled("The transfer queue is empty.", theme.dim))
+                .wrap(Wrap { trim: true }),
             body,
         );
         return;
@@ -97,7 +109,11 @@ pub fn transfers(model: &Model, frame: &mut Frame, area: Rect) {
             let right = format!("{} {}", item.mode.to_uppercase(), item.state);
             let rw = text::width(&right).min(width / 2);
             let style = if i == cursor.selected {
-                theme.row.patch(if is_focused { theme.selected } else { theme.selected_unfocused })
+                theme.row.patch(if is_focused {
+                    theme.selected
+                } else {
+                    theme.selected_unfocused
+                })
             } else {
                 theme.row
             };

@@ -51,7 +51,10 @@ pub fn dialog_block<'a>(model: &Model, title: &str) -> Block<'a> {
         .borders(Borders::ALL)
         .border_style(model.theme.dialog_border)
         .style(model.theme.dialog)
-        .title(Span::styled(format!(" {title} "), model.theme.title_focused));
+        .title(Span::styled(
+            format!(" {title} "),
+            model.theme.title_focused,
+        ));
     if model.ascii {
         block.border_set(ASCII_BORDER)
     } else {

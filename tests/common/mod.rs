@@ -35,16 +35,51 @@ pub fn track(artist: &str, album: &str, n: u32, title: &str, year: i32, secs: u6
 pub fn sample_tracks() -> Vec<Track> {
     vec![
         track("Élodie Lumière", "Cœur de verre", 1, "Aube", 2003, 201),
-        track("Élodie Lumière", "Cœur de verre", 2, "Pluie fine", 2003, 187),
-        track("Élodie Lumière", "Cœur de verre", 3, "Le café des étoiles", 2003, 244),
+        track(
+            "Élodie Lumière",
+            "Cœur de verre",
+            2,
+            "Pluie fine",
+            2003,
+            187,
+        ),
+        track(
+            "Élodie Lumière",
+            "Cœur de verre",
+            3,
+            "Le café des étoiles",
+            2003,
+            244,
+        ),
         track("青い鳥楽団", "夜明けの歌", 1, "朝の光", 1998, 263),
         track("青い鳥楽団", "夜明けの歌", 2, "海辺の道", 1998, 315),
         track("青い鳥楽団", "夜明けの歌", 3, "さくら通り", 1998, 198),
-        track("Полярный Экспресс", "Северное сияние", 1, "Вокзал", 1991, 222),
-        track("Полярный Экспресс", "Северное сияние", 2, "Метель", 1991, 276),
+        track(
+            "Полярный Экспресс",
+            "Северное сияние",
+            1,
+            "Вокзал",
+            1991,
+            222,
+        ),
+        track(
+            "Полярный Экспресс",
+            "Северное сияние",
+            2,
+            "Метель",
+            1991,
+            276,
+        ),
         track("Björk Sound System", "Glacial", 1, "Ice Field", 1995, 301),
         track("Björk Sound System", "Glacial", 2, "Thaw", 1995, 256),
-        track("The Long Names", "An Album Title That Goes On and On Past Any Column", 1, "A Song Title Longer Than Any Reasonable Column Width", 2010, 3723),
+        track(
+            "The Long Names",
+            "An Album Title That Goes On and On Past Any Column",
+            1,
+            "A Song Title Longer Than Any Reasonable Column Width",
+            2010,
+            3723,
+        ),
     ]
 }
 
@@ -60,7 +95,12 @@ pub fn model(tracks: Vec<Track>, theme: &str, size: (u16, u16)) -> Model {
     let (themes, errors) = ThemeSet::load(None);
     assert!(errors.is_empty(), "{errors:?}");
     let (theme, _) = themes.resolve(theme, false);
-    let mut model = Model::new(&loaded.settings, KeyMap::defaults(), theme, PathBuf::from("/tmp/x.sqlite3"));
+    let mut model = Model::new(
+        &loaded.settings,
+        KeyMap::defaults(),
+        theme,
+        PathBuf::from("/tmp/x.sqlite3"),
+    );
     update(&mut model, Msg::Resize(size.0, size.1));
     update(
         &mut model,

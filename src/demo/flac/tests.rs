@@ -13,7 +13,10 @@ impl Reader<'_> {
     fn bits(&mut self, n: u32) -> Result<u32, String> {
         let mut v = 0u32;
         for _ in 0..n {
-            let byte = self.data.get(self.bit / 8).ok_or("unexpected end of data")?;
+            let byte = self
+                .data
+                .get(self.bit / 8)
+                .ok_or("unexpected end of data")?;
             v = (v << 1) | u32::from((byte >> (7 - self.bit % 8)) & 1);
             self.bit += 1;
         }
@@ -215,7 +218,10 @@ fn melody_round_trips_losslessly_and_compresses() {
     assert_eq!(info.bits_per_sample, 16);
     assert!(info.min_frame > 0 && info.min_frame <= info.max_frame);
     let size = encode(&p).expect("encodable").len();
-    assert!(size < p.samples.len() * 2 * 3 / 4, "poor compression: {size}");
+    assert!(
+        size < p.samples.len() * 2 * 3 / 4,
+        "poor compression: {size}"
+    );
 }
 
 #[test]
@@ -230,7 +236,11 @@ fn awkward_shapes_round_trip() {
         pcm(44_100, 1, vec![5]),
         pcm(44_100, 1, vec![1, -1, 7]),
         pcm(22_050, 1, (0..4096).map(|i| (i % 300) as i16).collect()),
-        pcm(11_025, 2, (0..8_194).map(|i| (i * 7 % 1000) as i16).collect()),
+        pcm(
+            11_025,
+            2,
+            (0..8_194).map(|i| (i * 7 % 1000) as i16).collect(),
+        ),
         pcm(48_000, 1, noise),
         pcm(32_000, 1, extremes),
         melody(2, 0.3, 96_000, 8),

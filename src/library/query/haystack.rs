@@ -99,7 +99,14 @@ mod tests {
 
     #[test]
     fn ascii_shortcut_agrees_with_fold() {
-        for text in ["Plain ASCII", "MiXeD 123 !?", "", "Björk", "ＡＢＣ", "Straße"] {
+        for text in [
+            "Plain ASCII",
+            "MiXeD 123 !?",
+            "",
+            "Björk",
+            "ＡＢＣ",
+            "Straße",
+        ] {
             assert_eq!(fold_fast(text), fold(text), "{text}");
         }
     }

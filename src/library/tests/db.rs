@@ -327,31 +327,3 @@ fn many_tracks_load_in_one_query() {
     assert_eq!(tracks[0].track_number, Some(1));
     assert_eq!(tracks[0].title, format!("T{}", n - 1));
 }
-
-#[test]
-#[ignore]
-fn timing_100k() {
-    let mut lib = Library::open_in_memory().unwrap();
-    let n = 100_000;
-    {
-        let tx = lib.conn.transaction().unwrap();
-        tx.execute("INSERT INTO artists (id, name) VALUES (1, 'A')", []).unwrap();
-        tx.execute("INSERT INTO albums (id, title, album_artist_id) VALUES (1, 'Al', 1)", []).unwrap();
-        let mut stmt = tx.prepare("INSERT INTO tracks (path, album_id, title, artist, track_number, genre, codec, added_at, updated_at) VALUES (?1, 1, ?2, 'Some Artist Name', ?3, 'Rock', 'flac', 0, 0)").unwrap();
-        for i in 0..n {
-            stmt.execute(params![format!("/music/some/long/folder/{i:06}.flac"), format!("Title number {i} of something"), n - i]).unwrap();
-        }
-        drop(stmt);
-        tx.commit().unwrap();
-    }
-    let t = std::time::Instant::now();
-    let tracks = lib.all_tracks().unwrap();
-    eprintln!("all_tracks: {:?}", t.elapsed());
-    let t = std::time::Instant::now();
-    let hs: Vec<_> = tracks.iter().map(crate::library::Haystack::new).collect();
-    eprintln!("haystacks: {:?}", t.elapsed());
-    let q = Query::parse("number 99 -artist:foo").unwrap();
-    let t = std::time::Instant::now();
-    let c = hs.iter().filter(|h| q.matches(h)).count();
-    eprintln!("filter: {:?} ({c})", t.elapsed());
-}
