@@ -7,6 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ministage::library::{self, ImportOptions, Library};
 
 #[path = "support/mod.rs"]
+#[allow(dead_code)] // shared with the UI bench, which uses more of it
 mod common;
 
 fn import_10k(c: &mut Criterion) {
@@ -22,7 +23,7 @@ fn import_10k(c: &mut Criterion) {
                 let mut lib = Library::open(&dir.path().join("lib.sqlite3")).expect("open");
                 let report = library::import(
                     &mut lib,
-                    &[tree.clone()],
+                    std::slice::from_ref(&tree),
                     &ImportOptions::default(),
                     &|_| {},
                 )
@@ -38,7 +39,7 @@ fn import_10k(c: &mut Criterion) {
         let mut lib = Library::open(&dir.path().join("lib.sqlite3")).expect("open");
         library::import(
             &mut lib,
-            &[tree.clone()],
+            std::slice::from_ref(&tree),
             &ImportOptions::default(),
             &|_| {},
         )
@@ -46,7 +47,7 @@ fn import_10k(c: &mut Criterion) {
         b.iter(|| {
             let report = library::import(
                 &mut lib,
-                &[tree.clone()],
+                std::slice::from_ref(&tree),
                 &ImportOptions::default(),
                 &|_| {},
             )

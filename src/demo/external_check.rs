@@ -18,7 +18,11 @@ fn ffmpeg_decode(path: &Path) -> Vec<i16> {
         .output()
         .expect("ffmpeg runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && stderr.is_empty(), "{}: {stderr}", path.display());
+    assert!(
+        out.status.success() && stderr.is_empty(),
+        "{}: {stderr}",
+        path.display()
+    );
     out.stdout
         .chunks_exact(2)
         .map(|b| i16::from_le_bytes([b[0], b[1]]))
@@ -43,8 +47,16 @@ fn reference_decoders_accept_every_format() {
     write_flac(&flac, &pcm).expect("flac");
     write_tags(&flac, &spec).expect("tagged");
     assert_eq!(ffmpeg_decode(&flac), pcm.samples);
-    let test = Command::new("flac").arg("-t").arg(&flac).output().expect("flac runs");
-    assert!(test.status.success(), "{}", String::from_utf8_lossy(&test.stderr));
+    let test = Command::new("flac")
+        .arg("-t")
+        .arg(&flac)
+        .output()
+        .expect("flac runs");
+    assert!(
+        test.status.success(),
+        "{}",
+        String::from_utf8_lossy(&test.stderr)
+    );
 
     // MP3: whole frames of digital silence, the Info frame not played.
     let mp3 = d.join("t.mp3");

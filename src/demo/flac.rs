@@ -174,8 +174,8 @@ fn best_fixed_order(x: &[i32]) -> usize {
         return 0;
     }
     // Order k's residual is the k-th difference, so each is one subtraction
-    // away from the previous order's at the same position.
-    // Differences of orders 0-3 at sample 3, to prime the loop.
+    // away from the previous order's at the same position. The loop starts
+    // from the differences of orders 0-3 at sample 3.
     let (mut d0, mut d1) = (x[3], x[3] - x[2]);
     let mut d2 = d1 - (x[2] - x[1]);
     let mut d3 = d2 - ((x[2] - x[1]) - (x[1] - x[0]));

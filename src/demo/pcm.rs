@@ -90,8 +90,12 @@ fn compose(seed: u64, rate: u32, left: &mut [f32], right: &mut [f32]) {
     while start < frames {
         let beats = [1, 1, 1, 2, 2, 3][rng.below(6) as usize];
         let len = (beats * beat_frames).min(frames - start);
-        let step = [-2, -1, -1, 0, 1, 1, 2, 3][rng.below(8) as usize];
-        degree = (degree + step).clamp(0, 10);
+        let step = [-3, -2, -1, -1, 0, 1, 1, 2, 3][rng.below(9) as usize];
+        // Bounce off the ends of the range rather than sticking to them.
+        degree = match degree + step {
+            next @ 0..=10 => next,
+            _ => degree - step,
+        };
         let pan = 0.3 + 0.4 * rng.unit();
         let pitch = root + 12 * (degree / 5) + PENTATONIC[(degree % 5) as usize];
         let gains = (LEAD_LEVEL * (1.0 - pan) * 2.0, LEAD_LEVEL * pan * 2.0);

@@ -1,6 +1,7 @@
-//! Writing a file's primary tag through lofty's format-independent API, so
-//! every demo format gets its natural tag type: Vorbis comments for FLAC
-//! and Ogg, ID3v2 for MP3, an `ilst` atom for M4A.
+//! Writing a file's primary tag with lofty, so every demo format gets its
+//! natural tag type: Vorbis comments for FLAC and Ogg, ID3v2 for MP3, an
+//! `ilst` atom for M4A. The generic `Tag` API is used throughout except for
+//! ID3v2, which is filled directly to keep the output byte-reproducible.
 
 use std::borrow::Cow;
 use std::fs::OpenOptions;
