@@ -1,0 +1,1 @@
+//! NetMD recorders over USB, and the virtual deck that answers the same USB transfers.
