@@ -326,3 +326,59 @@ fn themes_lists_the_bundled_themes() {
     }
     assert!(text.contains("* dark"), "{text}");
 }
+
+#[test]
+fn two_instances_importing_into_one_database_do_not_corrupt_it() {
+    let env = Env::new();
+    make_tree(&env.music());
+    let db = env.db();
+    let music = env.music();
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_ministage"))
+            .args([
+                "--library",
+                db.to_str().unwrap(),
+                "import",
+                music.to_str().unwrap(),
+            ])
+            .env("XDG_STATE_HOME", env.dir.path().join("state"))
+            .env("XDG_CONFIG_HOME", env.dir.path().join("config"))
+            .output()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(spawn);
+        let b = s.spawn(spawn);
+        (a.join().unwrap().unwrap(), b.join().unwrap().unwrap())
+    });
+    // Each run either imports or finds the other's work; both end normally (1: the corrupt file).
+    assert_eq!(a.status.code(), Some(1), "{}", stderr(&a));
+    assert_eq!(b.status.code(), Some(1), "{}", stderr(&b));
+    let tracks = env.list(None);
+    assert_eq!(tracks.len(), 6, "no duplicates: {tracks:#?}");
+}
+
+#[test]
+fn library_path_comes_from_the_environment() {
+    let env = Env::new();
+    make_tree(&env.music());
+    let db = env.db();
+    let out = Command::new(env!("CARGO_BIN_EXE_ministage"))
+        .args(["import", env.music().to_str().unwrap()])
+        .env("MINISTAGE_LIBRARY", &db)
+        .env("XDG_STATE_HOME", env.dir.path().join("state"))
+        .env("XDG_CONFIG_HOME", env.dir.path().join("config"))
+        .env("XDG_DATA_HOME", env.dir.path().join("data"))
+        .output()
+        .expect("run");
+    assert!(stdout(&out).contains("6 added"), "{}", stderr(&out));
+    assert!(db.exists());
+    assert!(
+        !env.dir
+            .path()
+            .join("data")
+            .join("ministage")
+            .join("library.sqlite3")
+            .exists()
+    );
+    assert_eq!(env.list(None).len(), 6);
+}

@@ -18,9 +18,14 @@ struct Session {
 
 impl Session {
     fn start() -> Session {
+        Self::start_with("", "Library")
+    }
+
+    /// Starts the jukebox with `extra` arguments and waits until the screen shows `expect`.
+    fn start_with(extra: &str, expect: &str) -> Session {
         let dir = tempfile::tempdir().expect("tempdir");
         let cmd = format!(
-            "stty cols 80 rows 24; exec {} --library {} --log-file {}",
+            "stty cols 80 rows 24; exec {} --library {} --log-file {} {extra}",
             env!("CARGO_BIN_EXE_ministage"),
             dir.path().join("lib.sqlite3").display(),
             dir.path().join("log.txt").display()
@@ -51,8 +56,8 @@ impl Session {
             output,
             _dir: dir,
         };
-        s.wait_for("populated screen", |out| {
-            out.contains(ENTER_ALT) && out.contains("Library")
+        s.wait_for(expect, |out| {
+            out.contains(ENTER_ALT) && out.contains(expect)
         });
         s
     }
@@ -157,4 +162,18 @@ fn sighup_restores_the_terminal() {
         .expect("kill");
     assert!(status.success());
     assert_restored(&s.finish());
+}
+
+#[test]
+fn demo_starts_on_a_generated_library() {
+    let mut s = Session::start_with("--demo", "30 tracks");
+    s.script
+        .stdin
+        .as_mut()
+        .expect("stdin")
+        .write_all(b"q")
+        .expect("write");
+    let out = s.finish();
+    assert!(out.contains("Lumi"), "demo artists are listed: {out:?}");
+    assert_restored(&out);
 }
