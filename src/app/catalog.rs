@@ -1,16 +1,13 @@
 //! The library as the UI sees it: tracks grouped into an artist → album → track tree, with
 //! pre-folded search keys. Built off the UI thread when the library is loaded.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+
+use rayon::prelude::*;
 
 use crate::config::SortKey;
 use crate::library::{Haystack, Track};
 use crate::text::fold;
-
-/// Artists sort by folded name, then exact name so that distinct spellings stay apart.
-type ArtistKey = (String, String);
-/// Albums sort by year, then folded title, then exact title.
-type AlbumKey = (Option<i32>, String, String);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlbumNode {
@@ -34,91 +31,109 @@ pub struct Catalog {
     pub tracks: Vec<Track>,
     pub haystacks: Vec<Haystack>,
     pub artists: Vec<ArtistNode>,
+    /// Each track's position in the tree's order (artist, album by year, disc, track number),
+    /// which is also the flat list's "by artist" order.
+    rank: Vec<u32>,
     pub total_duration_ms: u64,
 }
 
 impl Catalog {
+    /// Groups and orders `tracks`. Folding text for sorting is done once per distinct artist and
+    /// album rather than per track, so 100,000 tracks take a few tens of milliseconds.
     pub fn build(tracks: Vec<Track>) -> Catalog {
         let tracks: Vec<Track> = tracks.into_iter().filter(|t| !t.missing).collect();
-        let haystacks = tracks.iter().map(Haystack::new).collect();
-        let mut grouped: BTreeMap<ArtistKey, BTreeMap<AlbumKey, Vec<usize>>> = BTreeMap::new();
+        let haystacks: Vec<Haystack> = tracks.par_iter().map(Haystack::new).collect();
+
+        let mut grouped: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
         for (i, t) in tracks.iter().enumerate() {
             grouped
-                .entry((fold(&t.album_artist), t.album_artist.clone()))
+                .entry(t.album_artist.as_str())
                 .or_default()
-                .entry((t.year, fold(&t.album), t.album.clone()))
+                .entry(t.album.as_str())
                 .or_default()
                 .push(i);
         }
-        let artists = grouped
-            .into_iter()
-            .map(|((_, name), albums)| {
-                let albums: Vec<AlbumNode> = albums
+        let mut artists: Vec<(String, ArtistNode)> = grouped
+            .into_par_iter()
+            .map(|(name, albums)| {
+                let mut albums: Vec<(String, AlbumNode)> = albums
                     .into_iter()
-                    .map(|((_, _, title), mut idx)| {
-                        idx.sort_by_key(|&i| {
-                            let t = &tracks[i];
-                            (t.disc_number, t.track_number, fold(&t.title))
-                        });
+                    .map(|(title, mut idx)| {
+                        idx.sort_by_cached_key(|&i| track_order_key(&tracks[i]));
                         // An album's year is the earliest any of its tracks gives.
                         let year = idx.iter().filter_map(|&i| tracks[i].year).min();
                         let duration_ms = idx.iter().map(|&i| tracks[i].duration_ms).sum();
-                        AlbumNode {
-                            title,
+                        let node = AlbumNode {
+                            title: title.to_string(),
                             year,
                             tracks: idx,
                             duration_ms,
-                        }
+                        };
+                        (fold(title), node)
                     })
                     .collect();
+                albums.sort_unstable_by(|(fa, a), (fb, b)| {
+                    (a.year, fa, &a.title).cmp(&(b.year, fb, &b.title))
+                });
+                let albums: Vec<AlbumNode> = albums.into_iter().map(|(_, a)| a).collect();
                 let track_count = albums.iter().map(|a| a.tracks.len()).sum();
-                ArtistNode {
-                    name,
+                let node = ArtistNode {
+                    name: name.to_string(),
                     albums,
                     track_count,
-                }
+                };
+                (fold(name), node)
             })
             .collect();
+        artists.sort_unstable_by(|(fa, a), (fb, b)| (fa, &a.name).cmp(&(fb, &b.name)));
+        let artists: Vec<ArtistNode> = artists.into_iter().map(|(_, a)| a).collect();
+
+        let mut rank = vec![0u32; tracks.len()];
+        let order = artists
+            .iter()
+            .flat_map(|a| a.albums.iter())
+            .flat_map(|b| b.tracks.iter());
+        for (position, &i) in order.enumerate() {
+            rank[i] = u32::try_from(position).unwrap_or(u32::MAX);
+        }
         let total_duration_ms = tracks.iter().map(|t| t.duration_ms).sum();
         Catalog {
             tracks,
             haystacks,
             artists,
+            rank,
             total_duration_ms,
         }
     }
 
-    /// All track indices ordered by `key` (ties broken by artist, album, disc, track number).
+    /// Orders `indices` by `key`; ties keep the tree's order.
     pub fn sorted(&self, indices: &mut [usize], key: SortKey, reverse: bool) {
-        let natural = |i: usize| {
-            let t = &self.tracks[i];
-            (
-                fold(&t.album_artist),
-                fold(&t.album),
-                t.disc_number,
-                t.track_number,
-                fold(&t.title),
-            )
-        };
+        let rank = |i: usize| self.rank.get(i).copied().unwrap_or(u32::MAX);
+        let t = |i: usize| &self.tracks[i];
         match key {
-            SortKey::Artist => indices.sort_by_cached_key(|&i| natural(i)),
-            SortKey::Album => {
-                indices.sort_by_cached_key(|&i| (fold(&self.tracks[i].album), natural(i)))
-            }
-            SortKey::Title => {
-                indices.sort_by_cached_key(|&i| (fold(&self.tracks[i].title), natural(i)))
-            }
-            SortKey::Year => indices.sort_by_cached_key(|&i| (self.tracks[i].year, natural(i))),
-            SortKey::Duration => {
-                indices.sort_by_cached_key(|&i| (self.tracks[i].duration_ms, natural(i)))
-            }
+            SortKey::Artist => indices.sort_unstable_by_key(|&i| rank(i)),
+            SortKey::Album => indices.sort_by_cached_key(|&i| (fold(&t(i).album), rank(i))),
+            SortKey::Title => indices.sort_by_cached_key(|&i| (fold(&t(i).title), rank(i))),
+            SortKey::Year => indices.sort_unstable_by_key(|&i| (t(i).year, rank(i))),
+            SortKey::Duration => indices.sort_unstable_by_key(|&i| (t(i).duration_ms, rank(i))),
             // Row ids grow with insertion, so they give the order tracks were added in.
-            SortKey::Added => indices.sort_by_key(|&i| self.tracks[i].id),
+            SortKey::Added => indices.sort_unstable_by_key(|&i| (t(i).id, rank(i))),
         }
         if reverse {
             indices.reverse();
         }
     }
+}
+
+/// Disc, then track number (numbered tracks first), then title ignoring case and accents.
+fn track_order_key(t: &Track) -> (Option<u32>, bool, Option<u32>, String, &std::path::Path) {
+    (
+        t.disc_number,
+        t.track_number.is_none(),
+        t.track_number,
+        fold(&t.title),
+        &t.path,
+    )
 }
 
 /// A row of the artist → album → track tree.
@@ -136,4 +151,72 @@ pub enum TreeRow {
         album: usize,
         track: usize,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn t(artist: &str, album: &str, disc: Option<u32>, n: Option<u32>, title: &str) -> Track {
+        Track {
+            id: 0,
+            path: PathBuf::from(format!("/{artist}/{album}/{title}")),
+            title: title.into(),
+            artist: artist.into(),
+            album: album.into(),
+            album_artist: artist.into(),
+            track_number: n,
+            disc_number: disc,
+            year: None,
+            genre: String::new(),
+            duration_ms: 1000,
+            codec: "flac".into(),
+            sample_rate: None,
+            channels: None,
+            bitrate_kbps: None,
+            missing: false,
+        }
+    }
+
+    #[test]
+    fn tree_orders_artists_albums_discs_and_tracks() {
+        let mut missing = t("Zed", "Gone", None, Some(1), "x");
+        missing.missing = true;
+        let cat = Catalog::build(vec![
+            t("émile", "B", Some(2), Some(1), "d2t1"),
+            t("Emile", "A", None, Some(2), "two"),
+            t("émile", "B", Some(1), Some(2), "d1t2"),
+            t("Emile", "A", None, None, "unnumbered"),
+            t("Emile", "A", None, Some(1), "one"),
+            t("abba", "Gold", None, Some(1), "sos"),
+            t("émile", "B", Some(1), Some(1), "d1t1"),
+            missing,
+        ]);
+        let names: Vec<&str> = cat.artists.iter().map(|a| a.name.as_str()).collect();
+        // Folded names tie ("emile"), so the exact spelling decides; case and accents never
+        // split "Emile" from "abba" order.
+        assert_eq!(names, ["abba", "Emile", "émile"]);
+        let titles = |a: usize, b: usize| -> Vec<&str> {
+            cat.artists[a].albums[b]
+                .tracks
+                .iter()
+                .map(|&i| cat.tracks[i].title.as_str())
+                .collect()
+        };
+        assert_eq!(titles(1, 0), ["one", "two", "unnumbered"]);
+        assert_eq!(titles(2, 0), ["d1t1", "d1t2", "d2t1"]);
+        assert_eq!(cat.tracks.len(), 7, "missing files are left out");
+
+        let mut all: Vec<usize> = (0..cat.tracks.len()).collect();
+        cat.sorted(&mut all, SortKey::Artist, false);
+        let flat: Vec<&str> = all.iter().map(|&i| cat.tracks[i].title.as_str()).collect();
+        assert_eq!(
+            flat,
+            ["sos", "one", "two", "unnumbered", "d1t1", "d1t2", "d2t1"]
+        );
+        cat.sorted(&mut all, SortKey::Title, true);
+        assert_eq!(cat.tracks[all[0]].title, "unnumbered");
+    }
 }

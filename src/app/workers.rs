@@ -36,7 +36,7 @@ pub fn spawn(effect: Effect, library_path: &Path, tx: Sender<Msg>) {
 pub fn load_library(path: &Path) -> Result<LibraryData, String> {
     let started = Instant::now();
     let lib = Library::open(path).map_err(|e| e.to_string())?;
-    let tracks = lib.all_tracks().map_err(|e| e.to_string())?;
+    let tracks = lib.all_tracks_unordered().map_err(|e| e.to_string())?;
     let playlists = lib.playlists().map_err(|e| e.to_string())?;
     let transfers = lib.transfer_items().map_err(|e| e.to_string())?;
     let catalog = Catalog::build(tracks);

@@ -84,21 +84,27 @@ impl Library {
     /// Every track, including those whose file is missing, in browsing order: album artist,
     /// album, disc, track number, title (case-insensitively).
     pub fn all_tracks(&self) -> Result<Vec<Track>, LibraryError> {
-        self.read_all_tracks().map_err(|e| self.db_err(e))
+        self.read_tracks().map_err(|e| self.db_err(e))
     }
 
-    fn read_all_tracks(&self) -> rusqlite::Result<Vec<Track>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t.id, t.path, t.title, t.artist, coalesce(al.title, ''),
-                    CASE WHEN t.album_artist <> '' THEN t.album_artist ELSE t.artist END AS eff_aa,
-                    t.track_number, t.disc_number, t.year, t.genre, t.duration_ms, t.codec,
-                    t.sample_rate, t.channels, t.bitrate_kbps, t.missing
-             FROM tracks t LEFT JOIN albums al ON al.id = t.album_id
-             ORDER BY eff_aa COLLATE NOCASE, coalesce(al.title, '') COLLATE NOCASE,
-                      t.disc_number, t.track_number, t.title COLLATE NOCASE, t.path",
-        )?;
+    fn read_tracks(&self) -> rusqlite::Result<Vec<Track>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{TRACK_SELECT} ORDER BY eff_aa COLLATE NOCASE, coalesce(al.title, '') COLLATE NOCASE,
+                      t.disc_number, t.track_number, t.title COLLATE NOCASE, t.path"
+        ))?;
         let rows = stmt.query_map([], track_from_row)?;
         rows.collect()
+    }
+
+    /// Every track in storage order, for callers that sort for themselves (the UI builds its
+    /// own tree): skipping SQLite's sort makes loading a large library markedly faster.
+    pub fn all_tracks_unordered(&self) -> Result<Vec<Track>, LibraryError> {
+        let read = || -> rusqlite::Result<Vec<Track>> {
+            let mut stmt = self.conn.prepare_cached(TRACK_SELECT)?;
+            let rows = stmt.query_map([], track_from_row)?;
+            rows.collect()
+        };
+        read().map_err(|e| self.db_err(e))
     }
 
     /// The tracks matching `query`, in the order of [`Library::all_tracks`]; tracks whose file is
@@ -167,6 +173,12 @@ impl Library {
         rows.collect()
     }
 }
+
+const TRACK_SELECT: &str = "SELECT t.id, t.path, t.title, t.artist, coalesce(al.title, ''),
+        CASE WHEN t.album_artist <> '' THEN t.album_artist ELSE t.artist END AS eff_aa,
+        t.track_number, t.disc_number, t.year, t.genre, t.duration_ms, t.codec,
+        t.sample_rate, t.channels, t.bitrate_kbps, t.missing
+     FROM tracks t LEFT JOIN albums al ON al.id = t.album_id";
 
 fn track_from_row(row: &Row<'_>) -> rusqlite::Result<Track> {
     let path: String = row.get(1)?;
