@@ -20,5 +20,6 @@ pub mod library;
 pub mod logging;
 pub mod panic_guard;
 pub mod paths;
+pub mod player;
 pub mod text;
 pub mod ui;

@@ -125,3 +125,33 @@ fn empty_library_explains_how_to_import() {
     assert!(screen.contains("Your library is empty."), "{screen}");
     assert!(screen.contains("No recorder connected."), "{screen}");
 }
+
+#[test]
+fn now_playing_bar_shows_track_time_volume_and_modes() {
+    use ministage::player::PlayerEvent;
+    let mut model = common::model(common::sample_tracks(), "dark", (80, 24));
+    key(&mut model, KeyCode::Char('v'));
+    key(&mut model, KeyCode::Char('j'));
+    key(&mut model, KeyCode::Enter);
+    update(
+        &mut model,
+        Msg::Player(PlayerEvent::Position {
+            seq: 1,
+            position_ms: 83_000,
+        }),
+    );
+    key(&mut model, KeyCode::Char('r'));
+    key(&mut model, KeyCode::Char('-'));
+    key(&mut model, KeyCode::Char('-'));
+    let screen = render(&model);
+    assert!(
+        screen.contains("▶ Playing Thaw — Björk Sound System · Glacial"),
+        "{screen}"
+    );
+    assert!(screen.contains("1:23 / 4:16"), "{screen}");
+    assert!(screen.contains("vol 90% · repeat all"), "{screen}");
+    key(&mut model, KeyCode::Char(' '));
+    let paused = render(&model);
+    assert!(paused.contains("⏸ Paused"), "{paused}");
+    insta::assert_snapshot!(paused);
+}

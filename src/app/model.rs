@@ -6,6 +6,7 @@ use ratatui_textarea::TextArea;
 
 use super::cursor::ListCursor;
 use super::library_state::LibraryState;
+use super::playback::Playback;
 use crate::config::{KeyMap, Settings};
 use crate::library::{PlaylistSummary, TransferItem};
 use crate::ui::theme::Theme;
@@ -91,6 +92,7 @@ pub enum Overlay {
 pub struct Model {
     pub focus: Pane,
     pub library: LibraryState,
+    pub playback: Playback,
     pub playlists: Vec<PlaylistSummary>,
     pub playlists_cursor: ListCursor,
     pub transfers: Vec<TransferItem>,
@@ -120,6 +122,7 @@ impl Model {
         Self {
             focus: Pane::Library,
             library: LibraryState::new(settings.ui.view, settings.ui.sort),
+            playback: Playback::new(settings.audio.volume, 0x9e37_79b9_7f4a_7c15),
             playlists: Vec::new(),
             playlists_cursor: ListCursor::default(),
             transfers: Vec::new(),

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use ratatui::crossterm::event::KeyEvent;
 
 use super::catalog::Catalog;
+use super::playback::PlayerRequest;
 use crate::library::{ImportReport, PlaylistSummary, TransferItem};
+use crate::player::PlayerEvent;
 
 /// The library as loaded by a worker.
 #[derive(Debug)]
@@ -28,13 +30,17 @@ pub enum Msg {
         path: String,
     },
     ImportFinished(Result<ImportReport, String>),
+    Player(PlayerEvent),
+    /// No sound output could be opened; the reason is shown when play keys are used.
+    AudioUnavailable(String),
     /// SIGTERM, SIGHUP (an SSH drop) or SIGINT: leave cleanly.
     Terminate,
 }
 
 /// Work `update` asks for; the runtime carries it out off the UI thread.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadLibrary,
     Import { roots: Vec<PathBuf> },
+    Player(PlayerRequest),
 }

@@ -1,16 +1,19 @@
 //! The event loop: draw, wait for a message, update, start the effects it asks for.
 
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 
 use super::model::{Level, Model};
 use super::msg::{Effect, Msg};
+use super::playback::PlayerRequest;
 use super::terminal::{self, TerminalGuard};
 use super::update::update;
 use super::workers;
 use crate::config::{KeyMap, Settings};
+use crate::player::{AudioOutput, GainMode, Player, PlayerEvent, Track};
 use crate::ui;
 use crate::ui::theme::Theme;
 
@@ -21,6 +24,7 @@ pub struct RunOptions {
     pub library_path: PathBuf,
     /// Shown in the status line at start-up (config, key map and theme problems).
     pub warnings: Vec<String>,
+    pub audio: AudioOutput,
 }
 
 /// Messages handled between two frames at most, so a flood cannot starve drawing.
@@ -49,6 +53,11 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         tracing::warn!("signals will not restore the terminal: {e}");
     }
     workers::spawn(Effect::LoadLibrary, &model.library_path, tx.clone());
+    let player = start_player(&opts.settings, opts.audio, &tx);
+    if let Some(p) = &player {
+        p.set_volume(model.playback.linear_volume());
+    }
+    model.playback.rng = seed();
 
     while !model.quit {
         guard
@@ -60,7 +69,14 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         let mut handled = 0;
         while let Some(m) = msg.take() {
             for effect in update(&mut model, m) {
-                workers::spawn(effect, &model.library_path, tx.clone());
+                match effect {
+                    Effect::Player(request) => {
+                        if let Some(p) = &player {
+                            perform(p, request);
+                        }
+                    }
+                    other => workers::spawn(other, &model.library_path, tx.clone()),
+                }
             }
             handled += 1;
             if model.quit || handled >= MAX_BATCH {
@@ -69,6 +85,47 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
             msg = rx.try_recv().ok();
         }
     }
+    drop(player);
     drop(guard);
     Ok(())
+}
+
+/// Opens the sound output; without one the app still runs and says why there is no sound.
+fn start_player(settings: &Settings, output: AudioOutput, tx: &Sender<Msg>) -> Option<Player> {
+    let mode: GainMode = settings.audio.replaygain.parse().unwrap_or_default();
+    let events = Mutex::new(tx.clone());
+    let sink = Arc::new(move |event: PlayerEvent| {
+        if let Ok(tx) = events.lock() {
+            let _ = tx.send(Msg::Player(event));
+        }
+    });
+    match Player::start(output, mode, settings.audio.preamp_db, sink) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            tracing::warn!("{e}");
+            let _ = tx.send(Msg::AudioUnavailable(e.to_string()));
+            None
+        }
+    }
+}
+
+fn perform(player: &Player, request: PlayerRequest) {
+    match request {
+        PlayerRequest::Play { seq, path } => player.play(Track { seq, path }),
+        PlayerRequest::SetNext(next) => {
+            player.set_next(next.map(|(seq, path)| Track { seq, path }));
+        }
+        PlayerRequest::Pause => player.pause(),
+        PlayerRequest::Resume => player.resume(),
+        PlayerRequest::Stop => player.stop(),
+        PlayerRequest::Seek(ms) => player.seek(ms),
+        PlayerRequest::Volume(v) => player.set_volume(v),
+    }
+}
+
+/// A different shuffle each run.
+fn seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
 }

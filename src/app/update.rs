@@ -10,6 +10,7 @@ use super::library_state::Listing;
 use super::model::{ImportDialog, ImportJob, Level, Model, Overlay, Pane};
 use super::msg::{Effect, Msg};
 use crate::config::Action;
+use crate::player::PlayerEvent;
 use crate::text;
 use crate::ui::layout;
 
@@ -59,6 +60,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Err(e) => model.set_status(Level::Error, format!("import failed: {e}")),
             }
             vec![Effect::LoadLibrary]
+        }
+        Msg::Player(event) => on_player_event(model, event),
+        Msg::AudioUnavailable(reason) => {
+            model.set_status(Level::Warning, reason.clone());
+            model.playback.audio_error = Some(reason);
+            Vec::new()
         }
         Msg::Terminate => {
             model.quit = true;
@@ -124,7 +131,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
                 model.library.collapse(page);
             }
         }
-        Action::Activate => activate(model),
+        Action::Activate => return activate(model),
         Action::Filter => {
             model.focus = Pane::Library;
             model.library.filter.editing = true;
@@ -156,6 +163,19 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             let dir = if reverse { "descending" } else { "ascending" };
             model.set_status(Level::Info, format!("Sorted by {} ({dir})", sort.label()));
         }
+        Action::PlayPause
+        | Action::Stop
+        | Action::NextTrack
+        | Action::PrevTrack
+        | Action::SeekBack
+        | Action::SeekForward
+        | Action::SeekBackLong
+        | Action::SeekForwardLong
+        | Action::VolumeUp
+        | Action::VolumeDown
+        | Action::Mute
+        | Action::Shuffle
+        | Action::Repeat => return on_playback_action(model, action),
         Action::Import => {
             if model.import.is_some() {
                 model.set_status(Level::Warning, "An import is already running");
@@ -169,57 +189,121 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn activate(model: &mut Model) {
+/// Enter: on an album, play it from the start; on a track, play it and queue the rest of
+/// its album (tree) or of the list it is in (flat list, filter); on an artist, open or close.
+fn activate(model: &mut Model) -> Vec<Effect> {
     if model.focus != Pane::Library {
-        return;
+        return Vec::new();
     }
-    match model.library.selected_tree_row() {
-        Some(TreeRow::Artist { artist }) => {
-            let page = library_page(model);
-            if model.library.is_artist_expanded(artist) {
-                model.library.collapse(page);
-            } else {
-                model.library.expand(page);
+    let lib = &model.library;
+    let cat = lib.catalog.clone();
+    let (queue, start) = match lib.listing() {
+        Listing::Tree => match lib.selected_tree_row() {
+            Some(TreeRow::Artist { artist }) => {
+                let page = library_page(model);
+                if model.library.is_artist_expanded(artist) {
+                    model.library.collapse(page);
+                } else {
+                    model.library.expand(page);
+                }
+                return Vec::new();
             }
-        }
-        Some(TreeRow::Album { artist, album }) => {
-            let page = library_page(model);
-            if model.library.is_album_expanded(artist, album) {
-                model.library.collapse(page);
-            } else {
-                model.library.expand(page);
+            Some(TreeRow::Album { artist, album }) => {
+                let Some(b) = cat.artists.get(artist).and_then(|a| a.albums.get(album)) else {
+                    return Vec::new();
+                };
+                (b.tracks.clone(), 0)
             }
-        }
-        Some(TreeRow::Track { .. }) | None => {
-            if let Some(t) = model.library.selected_track() {
-                let info = track_info(t);
-                model.set_status(Level::Info, info);
+            Some(TreeRow::Track {
+                artist,
+                album,
+                track,
+            }) => {
+                let Some(b) = cat.artists.get(artist).and_then(|a| a.albums.get(album)) else {
+                    return Vec::new();
+                };
+                let start = b.tracks.iter().position(|&t| t == track).unwrap_or(0);
+                (b.tracks.clone(), start)
             }
-        }
+            None => return Vec::new(),
+        },
+        Listing::Flat => (lib.flat.clone(), lib.flat_cursor.selected),
+        Listing::Filtered => (lib.filter.matches.clone(), lib.filter.cursor.selected),
+    };
+    if let Some(reason) = &model.playback.audio_error {
+        let reason = reason.clone();
+        model.set_status(Level::Warning, reason);
+        return Vec::new();
     }
+    let requests = model.playback.play_queue(cat, queue, start);
+    requests.into_iter().map(Effect::Player).collect()
 }
 
-/// One line describing a track's stream, shown when Enter is pressed on it.
-fn track_info(t: &crate::library::Track) -> String {
-    let mut parts = vec![
-        format!("{} — {}", t.artist, t.title),
-        t.codec.to_uppercase(),
-    ];
-    if let Some(rate) = t.sample_rate {
-        parts.push(format!("{:.1} kHz", f64::from(rate) / 1000.0));
+fn on_playback_action(model: &mut Model, action: Action) -> Vec<Effect> {
+    if let Some(reason) = &model.playback.audio_error {
+        // Say why nothing happens rather than failing silently.
+        let reason = reason.clone();
+        model.set_status(Level::Warning, reason);
+        return Vec::new();
     }
-    if let Some(ch) = t.channels {
-        parts.push(if ch == 1 {
-            "mono".into()
-        } else {
-            format!("{ch} ch")
-        });
-    }
-    if let Some(kbps) = t.bitrate_kbps {
-        parts.push(format!("{kbps} kbps"));
-    }
-    parts.push(text::clean(&t.path.display().to_string()));
-    parts.join(" · ")
+    let pb = &mut model.playback;
+    let requests = match action {
+        Action::PlayPause => pb.toggle_pause(),
+        Action::Stop => pb.stop(),
+        Action::NextTrack => pb.next_track().unwrap_or_else(|| {
+            model.set_status(Level::Info, "End of the play queue");
+            Vec::new()
+        }),
+        Action::PrevTrack => pb.previous_track().unwrap_or_default(),
+        Action::SeekBack => pb.seek_by(-5_000),
+        Action::SeekForward => pb.seek_by(5_000),
+        Action::SeekBackLong => pb.seek_by(-30_000),
+        Action::SeekForwardLong => pb.seek_by(30_000),
+        Action::VolumeUp => pb.change_volume(5),
+        Action::VolumeDown => pb.change_volume(-5),
+        Action::Mute => pb.toggle_mute(),
+        Action::Shuffle => {
+            let r = pb.toggle_shuffle();
+            let state = if pb.shuffle { "on" } else { "off" };
+            model.set_status(Level::Info, format!("Shuffle {state}"));
+            r
+        }
+        Action::Repeat => {
+            let r = pb.cycle_repeat();
+            let label = pb.repeat.label();
+            model.set_status(Level::Info, format!("Repeat {label}"));
+            r
+        }
+        _ => Vec::new(),
+    };
+    requests.into_iter().map(Effect::Player).collect()
+}
+
+fn on_player_event(model: &mut Model, event: PlayerEvent) -> Vec<Effect> {
+    let pb = &mut model.playback;
+    let requests = match event {
+        PlayerEvent::Started { seq } => pb.on_started(seq),
+        PlayerEvent::Position { seq, position_ms } => {
+            pb.on_position(seq, position_ms);
+            Vec::new()
+        }
+        PlayerEvent::Ended { seq } => {
+            pb.on_ended(seq);
+            Vec::new()
+        }
+        PlayerEvent::Failed { seq, path, reason } => {
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            model.set_status(
+                Level::Error,
+                format!("cannot play {}: {reason}", text::clean(&name)),
+            );
+            model.playback.on_failed(seq)
+        }
+    };
+    requests.into_iter().map(Effect::Player).collect()
 }
 
 fn on_help_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {

@@ -8,6 +8,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::config::{self, KeyMap, LibraryView, LoadOptions, SortKey};
 use crate::library::Track;
+use crate::player::PlayerEvent;
 use crate::ui::theme::ThemeSet;
 
 fn track(artist: &str, album: &str, n: u32, title: &str, year: i32) -> Track {
@@ -104,7 +105,7 @@ fn expand_collapse_and_parent_navigation() {
     press(&mut m, KeyCode::Char('l')); // expand → Debut, Post
     assert_eq!(m.library.len(), 5);
     press(&mut m, KeyCode::Char('l')); // on expanded artist: move to first album
-    press(&mut m, KeyCode::Enter); // expand Debut
+    press(&mut m, KeyCode::Char('l')); // expand Debut
     assert_eq!(m.library.len(), 7);
     press(&mut m, KeyCode::Char('j'));
     assert_eq!(selected_title(&m).as_deref(), Some("Human Behaviour"));
@@ -310,4 +311,197 @@ fn reload_keeps_selection_and_expansion() {
         })
     );
     assert!(m.library.is_artist_expanded(2));
+}
+
+fn played(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Player(PlayerRequest::Play { seq, path }) => {
+                Some(format!("play {seq} {}", path.display()))
+            }
+            Effect::Player(PlayerRequest::SetNext(Some((seq, path)))) => {
+                Some(format!("next {seq} {}", path.display()))
+            }
+            Effect::Player(PlayerRequest::SetNext(None)) => Some("next none".into()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The model with the cursor on Björk › Debut › track 1 (tree view).
+fn on_debut_track_one() -> Model {
+    let mut m = model_with(tracks());
+    press(&mut m, KeyCode::Char('j')); // Björk
+    press(&mut m, KeyCode::Char('l'));
+    press(&mut m, KeyCode::Char('j')); // Debut
+    press(&mut m, KeyCode::Char('l'));
+    press(&mut m, KeyCode::Char('j')); // Human Behaviour
+    m
+}
+
+#[test]
+fn enter_plays_the_track_and_queues_the_rest_of_its_album() {
+    let mut m = on_debut_track_one();
+    let effects = press(&mut m, KeyCode::Enter);
+    assert_eq!(
+        played(&effects),
+        [
+            "play 1 /m/Björk/Debut/1.flac",
+            "next 2 /m/Björk/Debut/2.flac"
+        ]
+    );
+    assert_eq!(m.playback.state, PlayState::Playing);
+    // The player reports the second track started: it becomes current; nothing follows it.
+    let effects = update(&mut m, Msg::Player(PlayerEvent::Started { seq: 2 }));
+    assert_eq!(played(&effects), ["next none"]);
+    assert_eq!(
+        m.playback.current_track().map(|t| t.title.as_str()),
+        Some("Crying")
+    );
+    update(&mut m, Msg::Player(PlayerEvent::Ended { seq: 1 }));
+    assert_eq!(m.playback.state, PlayState::Playing);
+    update(&mut m, Msg::Player(PlayerEvent::Ended { seq: 2 }));
+    assert_eq!(
+        m.playback.state,
+        PlayState::Stopped,
+        "end of the queue stops"
+    );
+}
+
+#[test]
+fn enter_on_an_album_plays_it_from_the_start() {
+    let mut m = on_debut_track_one();
+    press(&mut m, KeyCode::Char('k')); // Debut
+    let effects = press(&mut m, KeyCode::Enter);
+    assert_eq!(played(&effects)[0], "play 1 /m/Björk/Debut/1.flac");
+}
+
+#[test]
+fn repeat_and_manual_next_previous() {
+    let mut m = on_debut_track_one();
+    press(&mut m, KeyCode::Enter);
+    // Repeat all: after the last track comes the first.
+    let effects = press(&mut m, KeyCode::Char('r'));
+    assert_eq!(m.playback.repeat, Repeat::All);
+    assert_eq!(played(&effects), ["next 3 /m/Björk/Debut/2.flac"]);
+    let effects = press(&mut m, KeyCode::Char('n'));
+    assert_eq!(
+        played(&effects),
+        [
+            "play 4 /m/Björk/Debut/2.flac",
+            "next 5 /m/Björk/Debut/1.flac"
+        ]
+    );
+    // Repeat one: the same track follows itself.
+    press(&mut m, KeyCode::Char('r'));
+    assert_eq!(m.playback.repeat, Repeat::One);
+    let effects = press(&mut m, KeyCode::Char('p'));
+    assert_eq!(
+        played(&effects),
+        [
+            "play 7 /m/Björk/Debut/1.flac",
+            "next 8 /m/Björk/Debut/1.flac"
+        ]
+    );
+    // Off: `n` on the last track says the queue has ended.
+    press(&mut m, KeyCode::Char('r'));
+    press(&mut m, KeyCode::Char('n'));
+    let effects = press(&mut m, KeyCode::Char('n'));
+    assert!(played(&effects).is_empty());
+    assert_eq!(
+        m.status.as_ref().map(|s| s.text.as_str()),
+        Some("End of the play queue")
+    );
+}
+
+#[test]
+fn shuffle_plays_every_track_once_starting_with_the_chosen_one() {
+    let mut m = model_with(tracks());
+    m.playback.rng = 42;
+    press(&mut m, KeyCode::Char('z'));
+    press(&mut m, KeyCode::Char('v'));
+    press(&mut m, KeyCode::Char('j'));
+    let chosen = m.library.selected_track_index().unwrap();
+    press(&mut m, KeyCode::Enter);
+    let mut order: Vec<usize> = m
+        .playback
+        .order
+        .iter()
+        .map(|&q| m.playback.queue[q])
+        .collect();
+    assert_eq!(order[0], chosen);
+    order.sort_unstable();
+    assert_eq!(order, (0..6).collect::<Vec<_>>());
+}
+
+#[test]
+fn pause_seek_volume_and_mute() {
+    let mut m = on_debut_track_one();
+    press(&mut m, KeyCode::Enter);
+    update(
+        &mut m,
+        Msg::Player(PlayerEvent::Position {
+            seq: 1,
+            position_ms: 20_000,
+        }),
+    );
+    assert_eq!(m.playback.elapsed_ms, 20_000);
+    let e = press(&mut m, KeyCode::Char(' '));
+    assert_eq!(e, vec![Effect::Player(PlayerRequest::Pause)]);
+    assert_eq!(m.playback.state, PlayState::Paused);
+    let e = press(&mut m, KeyCode::Char(','));
+    assert_eq!(e, vec![Effect::Player(PlayerRequest::Seek(15_000))]);
+    let e = press(&mut m, KeyCode::Char('>'));
+    assert_eq!(e, vec![Effect::Player(PlayerRequest::Seek(45_000))]);
+    let e = press(&mut m, KeyCode::Char('<'));
+    assert_eq!(e, vec![Effect::Player(PlayerRequest::Seek(15_000))]);
+    // Past the end (track 1 lasts 60 s) goes to the next track.
+    let e = press(&mut m, KeyCode::Char('>'));
+    let e2 = press(&mut m, KeyCode::Char('>'));
+    assert!(played(&e).is_empty());
+    assert_eq!(played(&e2)[0], "play 3 /m/Björk/Debut/2.flac");
+    press(&mut m, KeyCode::Char('-'));
+    assert_eq!(m.playback.volume, 95);
+    let e = press(&mut m, KeyCode::Char('m'));
+    assert_eq!(e, vec![Effect::Player(PlayerRequest::Volume(0.0))]);
+    let e = press(&mut m, KeyCode::Char('+'));
+    assert!(!m.playback.muted);
+    assert_eq!(e, vec![Effect::Player(PlayerRequest::Volume(1.0))]);
+    press(&mut m, KeyCode::Char('s'));
+    assert_eq!(m.playback.state, PlayState::Stopped);
+}
+
+#[test]
+fn without_audio_output_play_keys_say_why() {
+    let mut m = on_debut_track_one();
+    update(
+        &mut m,
+        Msg::AudioUnavailable("no audio output: no device (use --audio null)".into()),
+    );
+    m.status = None;
+    let effects = press(&mut m, KeyCode::Enter);
+    assert!(effects.is_empty());
+    assert!(m.status.as_ref().unwrap().text.contains("use --audio null"));
+    m.status = None;
+    assert!(press(&mut m, KeyCode::Char(' ')).is_empty());
+    assert!(m.status.is_some());
+}
+
+#[test]
+fn a_track_that_fails_is_named_and_skipped() {
+    let mut m = on_debut_track_one();
+    press(&mut m, KeyCode::Enter);
+    let effects = update(
+        &mut m,
+        Msg::Player(PlayerEvent::Failed {
+            seq: 1,
+            path: PathBuf::from("/m/Björk/Debut/1.flac"),
+            reason: "not a FLAC stream".into(),
+        }),
+    );
+    assert_eq!(played(&effects)[0], "play 3 /m/Björk/Debut/2.flac");
+    let status = m.status.as_ref().unwrap();
+    assert_eq!(status.level, Level::Error);
+    assert!(status.text.contains("1.flac") && status.text.contains("not a FLAC stream"));
 }

@@ -41,6 +41,24 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub demo: bool,
 
+    /// Where sound goes: `default` (the sound device) or `null` (silent, in real time).
+    #[arg(long, global = true, value_name = "OUTPUT", value_parser = ["default", "null"])]
+    pub audio: Option<String>,
+
+    /// The recorder: `auto` (a real one if present), `usb`, or `virtual:PATH` (the virtual deck).
+    #[arg(
+        long,
+        global = true,
+        env = "MINISTAGE_DEVICE",
+        default_value = "auto",
+        value_name = "DEVICE"
+    )]
+    pub device: String,
+
+    /// Record every USB transfer to FILE as JSON lines (attach it to a bug report).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub usb_trace: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -56,6 +74,13 @@ pub enum Command {
     Themes,
     /// Print the default configuration file, with every option documented.
     DefaultConfig,
+    /// Play files without the full-screen interface.
+    Play(PlayArgs),
+    /// Manage the NetMD recorder's disc (tracks numbered from 1, as on the recorder).
+    #[command(subcommand)]
+    Device(super::device::DeviceCommand),
+    /// Decode a file to a 16-bit PCM WAV
+    Convert(super::convert::ConvertArgs),
 }
 
 #[derive(Debug, Args)]
@@ -78,6 +103,13 @@ pub struct ImportArgs {
     /// Set the genre of everything imported.
     #[arg(long)]
     pub genre: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlayArgs {
+    /// Files to play, in order.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

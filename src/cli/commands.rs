@@ -56,6 +56,7 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
         theme,
         library_path,
         warnings,
+        audio: env.audio,
     })?;
     Ok(0)
 }

@@ -3,9 +3,12 @@
 
 mod args;
 mod commands;
+mod convert;
+mod device;
+mod play;
 mod setup;
 
-pub use args::{Cli, Command, ImportArgs, LibraryCommand};
+pub use args::{Cli, Command, ImportArgs, LibraryCommand, PlayArgs};
 
 use clap::Parser;
 
@@ -31,9 +34,12 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             commands::list(&env, query.as_deref(), *json)
         }
         Some(Command::Themes) => commands::themes(&env),
+        Some(Command::Play(args)) => play::run(&env, args),
         Some(Command::DefaultConfig) => {
             print!("{}", crate::config::default_toml());
             Ok(0)
         }
+        Some(Command::Device(cmd)) => device::run(cmd, &cli.device, cli.usb_trace.as_deref()),
+        Some(Command::Convert(args)) => convert::run(args),
     }
 }

@@ -6,10 +6,13 @@ use anyhow::Context;
 
 use super::Cli;
 use crate::config::{self, LoadOptions, Settings};
+use crate::player::AudioOutput;
 use crate::{logging, paths};
 
 pub struct Environment {
     pub settings: Settings,
+    /// From `--audio`, or `audio.output` in the configuration.
+    pub audio: AudioOutput,
     pub library_path: PathBuf,
     /// Configuration problems that did not stop start-up.
     pub warnings: Vec<String>,
@@ -20,6 +23,9 @@ impl Environment {
         let mut overrides = Vec::new();
         if let Some(theme) = &cli.theme {
             overrides.push(("ui.theme".to_string(), theme.clone()));
+        }
+        if let Some(audio) = &cli.audio {
+            overrides.push(("audio.output".to_string(), audio.clone()));
         }
         if cli.ascii {
             overrides.push(("ui.ascii_only".to_string(), "true".to_string()));
@@ -52,7 +58,9 @@ impl Environment {
             .clone()
             .or_else(|| settings.library.database.clone())
             .unwrap_or_else(paths::default_library);
+        let audio = settings.audio.output.parse().unwrap_or_default();
         Ok(Self {
+            audio,
             settings,
             library_path,
             warnings,

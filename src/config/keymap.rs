@@ -32,6 +32,19 @@ pub enum Action {
     CycleSort,
     ReverseSort,
     Import,
+    PlayPause,
+    Stop,
+    NextTrack,
+    PrevTrack,
+    SeekBack,
+    SeekForward,
+    SeekBackLong,
+    SeekForwardLong,
+    VolumeUp,
+    VolumeDown,
+    Mute,
+    Shuffle,
+    Repeat,
 }
 
 impl Action {
@@ -60,10 +73,23 @@ impl Action {
         Action::CycleSort,
         Action::ReverseSort,
         Action::Import,
+        Action::PlayPause,
+        Action::Stop,
+        Action::NextTrack,
+        Action::PrevTrack,
+        Action::SeekBack,
+        Action::SeekForward,
+        Action::SeekBackLong,
+        Action::SeekForwardLong,
+        Action::VolumeUp,
+        Action::VolumeDown,
+        Action::Mute,
+        Action::Shuffle,
+        Action::Repeat,
     ];
 
     /// The values of [`Action::group`], in display order.
-    pub const GROUPS: &[&str] = &["General", "Panes", "Navigation", "Library"];
+    pub const GROUPS: &[&str] = &["General", "Panes", "Navigation", "Library", "Playback"];
 
     /// The name used in the `[keys]` table.
     pub fn name(self) -> &'static str {
@@ -91,6 +117,19 @@ impl Action {
             Action::CycleSort => "cycle_sort",
             Action::ReverseSort => "reverse_sort",
             Action::Import => "import",
+            Action::PlayPause => "play_pause",
+            Action::Stop => "stop",
+            Action::NextTrack => "next_track",
+            Action::PrevTrack => "prev_track",
+            Action::SeekBack => "seek_back",
+            Action::SeekForward => "seek_forward",
+            Action::SeekBackLong => "seek_back_long",
+            Action::SeekForwardLong => "seek_forward_long",
+            Action::VolumeUp => "volume_up",
+            Action::VolumeDown => "volume_down",
+            Action::Mute => "mute",
+            Action::Shuffle => "shuffle",
+            Action::Repeat => "repeat",
         }
     }
 
@@ -125,6 +164,19 @@ impl Action {
             Action::CycleSort => "Sort by the next column",
             Action::ReverseSort => "Reverse the sort order",
             Action::Import => "Import music from a folder",
+            Action::PlayPause => "Play or pause",
+            Action::Stop => "Stop",
+            Action::NextTrack => "Next track",
+            Action::PrevTrack => "Previous track",
+            Action::SeekBack => "Seek back 5 s",
+            Action::SeekForward => "Seek forward 5 s",
+            Action::SeekBackLong => "Seek back 30 s",
+            Action::SeekForwardLong => "Seek forward 30 s",
+            Action::VolumeUp => "Volume up 5 %",
+            Action::VolumeDown => "Volume down 5 %",
+            Action::Mute => "Mute or unmute",
+            Action::Shuffle => "Shuffle on or off",
+            Action::Repeat => "Repeat: off, one, all",
         }
     }
 
@@ -152,6 +204,19 @@ impl Action {
             | Action::CycleSort
             | Action::ReverseSort
             | Action::Import => "Library",
+            Action::PlayPause
+            | Action::Stop
+            | Action::NextTrack
+            | Action::PrevTrack
+            | Action::SeekBack
+            | Action::SeekForward
+            | Action::SeekBackLong
+            | Action::SeekForwardLong
+            | Action::VolumeUp
+            | Action::VolumeDown
+            | Action::Mute
+            | Action::Shuffle
+            | Action::Repeat => "Playback",
         }
     }
 
@@ -180,6 +245,19 @@ impl Action {
             Action::CycleSort => &["o"],
             Action::ReverseSort => &["O"],
             Action::Import => &["i"],
+            Action::PlayPause => &["Space"],
+            Action::Stop => &["s"],
+            Action::NextTrack => &["n"],
+            Action::PrevTrack => &["p"],
+            Action::SeekBack => &[","],
+            Action::SeekForward => &["."],
+            Action::SeekBackLong => &["<"],
+            Action::SeekForwardLong => &[">"],
+            Action::VolumeUp => &["+", "="],
+            Action::VolumeDown => &["-"],
+            Action::Mute => &["m"],
+            Action::Shuffle => &["z"],
+            Action::Repeat => &["r"],
         }
     }
 
@@ -744,7 +822,7 @@ mod tests {
             Some(Action::FocusPrev)
         );
         assert_eq!(
-            map.action(&key(KeyCode::Char('z'), KeyModifiers::NONE)),
+            map.action(&key(KeyCode::Char('Z'), KeyModifiers::NONE)),
             None
         );
     }

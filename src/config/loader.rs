@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use config::{Config, Environment, File, FileFormat, Map, Source, Value, ValueKind};
 use thiserror::Error;
 
-use super::settings::{LibrarySettings, LibraryView, LogSettings, Settings, SortKey, UiSettings};
+use super::settings::{
+    AudioSettings, LibrarySettings, LibraryView, LogSettings, Settings, SortKey, UiSettings,
+};
 
 const DEFAULT_TOML: &str = include_str!("default.toml");
 
@@ -29,6 +31,10 @@ const SCHEMA: &[(&str, Option<&[&str]>)] = &[
     ("ui", Some(&["theme", "view", "sort", "ascii_only"])),
     ("keys", None),
     ("log", Some(&["level", "file"])),
+    (
+        "audio",
+        Some(&["output", "replaygain", "preamp_db", "volume"]),
+    ),
 ];
 
 /// The annotated reference configuration with every option and its default.
@@ -379,6 +385,20 @@ impl Extractor<'_> {
                 level: self.string("log.level")?.unwrap_or(defaults.log.level),
                 file: self.path("log.file")?,
             },
+            audio: AudioSettings {
+                output: self
+                    .one_of("audio.output", &["default", "null"])?
+                    .unwrap_or(defaults.audio.output),
+                replaygain: self
+                    .one_of("audio.replaygain", &["off", "track", "album"])?
+                    .unwrap_or(defaults.audio.replaygain),
+                preamp_db: self
+                    .number("audio.preamp_db", -24.0, 24.0)?
+                    .map_or(defaults.audio.preamp_db, |v| v as f32),
+                volume: self
+                    .number("audio.volume", 0.0, 100.0)?
+                    .map_or(defaults.audio.volume, |v| v.round() as u8),
+            },
         })
     }
 
@@ -443,6 +463,43 @@ impl Extractor<'_> {
                     Err(self.invalid(key, &v, expected.as_deref().unwrap_or("a string")))
                 }
             },
+        }
+    }
+
+    /// A string that must be one of `allowed` (compared case-insensitively).
+    fn one_of(&self, key: &str, allowed: &[&str]) -> Result<Option<String>, ConfigError> {
+        let expected = format!("one of {}", allowed.join(", "));
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => match &v.kind {
+                ValueKind::String(s) if allowed.contains(&s.to_ascii_lowercase().as_str()) => {
+                    Ok(Some(s.to_ascii_lowercase()))
+                }
+                _ => Err(self.invalid(key, &v, &expected)),
+            },
+        }
+    }
+
+    /// A number within `min..=max`; environment variables arrive as strings.
+    fn number(&self, key: &str, min: f64, max: f64) -> Result<Option<f64>, ConfigError> {
+        let expected = format!("a number from {min} to {max}");
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => {
+                let n = match &v.kind {
+                    ValueKind::I64(i) => Some(*i as f64),
+                    ValueKind::U64(u) => Some(*u as f64),
+                    ValueKind::I128(i) => Some(*i as f64),
+                    ValueKind::U128(u) => Some(*u as f64),
+                    ValueKind::Float(f) => Some(*f),
+                    ValueKind::String(s) => s.trim().parse::<f64>().ok(),
+                    _ => None,
+                };
+                match n {
+                    Some(n) if n.is_finite() && (min..=max).contains(&n) => Ok(Some(n)),
+                    _ => Err(self.invalid(key, &v, &expected)),
+                }
+            }
         }
     }
 

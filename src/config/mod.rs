@@ -15,4 +15,6 @@ pub use loader::{
     ConfigError, LoadOptions, Loaded, config_dir, default_config_file, default_toml, load,
     themes_dir,
 };
-pub use settings::{LibrarySettings, LibraryView, LogSettings, Settings, SortKey, UiSettings};
+pub use settings::{
+    AudioSettings, LibrarySettings, LibraryView, LogSettings, Settings, SortKey, UiSettings,
+};

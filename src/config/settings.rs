@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// `Settings::default()` equals what [`super::load`] returns when no file, variable or flag sets
 /// anything (a unit test keeps it in step with `default.toml`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Settings {
     pub library: LibrarySettings,
     pub ui: UiSettings,
@@ -20,6 +20,30 @@ pub struct Settings {
     /// also reports unknown actions and unparsable keys.
     pub keys: BTreeMap<String, Vec<String>>,
     pub log: LogSettings,
+    pub audio: AudioSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AudioSettings {
+    /// `default` (the sound device) or `null` (silent, consumed in real time).
+    pub output: String,
+    /// ReplayGain: `off`, `track` or `album`.
+    pub replaygain: String,
+    /// Added to the ReplayGain value, in dB.
+    pub preamp_db: f32,
+    /// Start-up volume, 0 to 100 (per cent).
+    pub volume: u8,
+}
+
+impl Default for AudioSettings {
+    fn default() -> Self {
+        AudioSettings {
+            output: "default".to_owned(),
+            replaygain: "off".to_owned(),
+            preamp_db: 0.0,
+            volume: 100,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -13,6 +13,7 @@ use lofty::probe::Probe;
 use lofty::tag::{Accessor, ItemKey, Tag};
 
 use super::wav;
+use crate::codec::{self, CodecError, SonyFileInfo};
 use crate::text::clean;
 
 /// What the library stores about a file's contents. Text is cleaned; empty means unknown.
@@ -56,6 +57,9 @@ pub(crate) fn read_file(path: &Path) -> Result<TrackMeta, String> {
 }
 
 fn read_file_inner(path: &Path) -> Result<TrackMeta, String> {
+    if let Some(meta) = read_sony(path)? {
+        return Ok(meta);
+    }
     let options = ParseOptions::new().read_cover_art(false);
     let probe = Probe::open(path)
         .map_err(|e| describe_open_error(&e))?
@@ -99,6 +103,51 @@ fn read_file_inner(path: &Path) -> Result<TrackMeta, String> {
         None => return Err("not a recognised audio format".to_string()),
     };
     Ok(meta_from(&tagged, codec))
+}
+
+/// OpenMG, AT3 and AEA files (and WAV files holding ATRAC) are read by [`crate::codec`];
+/// `None` hands any other file to lofty.
+fn read_sony(path: &Path) -> Result<Option<TrackMeta>, String> {
+    let sony_extension = codec::is_sony_extension(path);
+    let wav = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
+    if !sony_extension && !wav {
+        return Ok(None);
+    }
+    let info = match codec::probe(path) {
+        Ok(info) if info.codec.is_atrac() || sony_extension => info,
+        // A plain PCM (or unrecognised) WAV: lofty reads it.
+        Ok(_) | Err(_) if wav => return Ok(None),
+        Ok(info) => info,
+        Err(CodecError::Io(e)) => return Err(clean(&format!("cannot open the file: {e}"))),
+        Err(e) => return Err(clean(&format!("not a valid Sony audio file: {e}"))),
+    };
+    if info.protected {
+        // Listed like any track; playing and converting it are refused by the decoder.
+        tracing::info!(path = %path.display(), "import: {}", codec::PROTECTED_LABEL);
+    }
+    Ok(Some(meta_from_sony(info)))
+}
+
+fn meta_from_sony(info: SonyFileInfo) -> TrackMeta {
+    let text = |s: Option<String>| s.as_deref().map(clean).unwrap_or_default();
+    let positive = |n: u32| (n > 0).then_some(n);
+    TrackMeta {
+        title: text(info.tags.title),
+        artist: text(info.tags.artist),
+        album: text(info.tags.album),
+        album_artist: text(info.tags.album_artist),
+        track_number: info.tags.track.filter(|&n| n > 0),
+        disc_number: None,
+        year: info.tags.year,
+        genre: text(info.tags.genre),
+        duration_ms: info.duration_ms,
+        codec: info.codec.name().to_string(),
+        sample_rate: positive(info.sample_rate),
+        channels: u8::try_from(info.channels).ok().filter(|&c| c > 0),
+        bitrate_kbps: positive(info.bitrate_kbps),
+    }
 }
 
 /// For files whose audio properties lofty cannot compute although the file is valid.

@@ -11,7 +11,8 @@ use crate::text::clean;
 /// Chosen by extension, compared case-insensitively.
 const AUDIO_EXTENSIONS: &[&str] = &[
     "flac", "mp3", "ogg", "oga", "opus", "m4a", "mp4", "m4b", "aac", "wav", "aif", "aiff", "wv",
-    "ape", "mpc", "spx",
+    "ape", "mpc", "spx", // Sony formats, read by `crate::codec`:
+    "oma", "omg", "aa3", "at3", "aea",
 ];
 
 /// An audio file found on disk.
@@ -204,6 +205,9 @@ mod tests {
         assert!(!is_audio(Path::new("/a/b.txt")));
         assert!(!is_audio(Path::new("/a/flac")));
         assert!(!is_audio(Path::new("/a/b.jpg")));
+        for sony in ["a.oma", "a.OMG", "a.aa3", "a.at3", "a.aea"] {
+            assert!(is_audio(Path::new(sony)), "{sony}");
+        }
     }
 
     #[test]

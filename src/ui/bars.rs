@@ -5,9 +5,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::{count, long_duration, plural};
+use super::format::{count, duration, long_duration, plural};
 use super::widgets::bar;
-use crate::app::{Level, Model, Overlay, Pane};
+use crate::app::{Level, Model, Overlay, Pane, PlayState, Repeat};
 use crate::config::Action;
 use crate::text;
 
@@ -45,22 +45,72 @@ pub fn header(model: &Model, frame: &mut Frame, area: Rect) {
 
 pub fn now_playing(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = &model.theme;
+    let pb = &model.playback;
     let [info, progress] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-    let stop = if model.ascii { "[]" } else { "■" };
+    let (icon, label) = match (pb.state, model.ascii) {
+        (PlayState::Playing, false) => ("▶", "Playing"),
+        (PlayState::Paused, false) => ("⏸", "Paused"),
+        (PlayState::Stopped, false) => ("■", "Stopped"),
+        (PlayState::Playing, true) => (">", "Playing"),
+        (PlayState::Paused, true) => ("||", "Paused"),
+        (PlayState::Stopped, true) => ("[]", "Stopped"),
+    };
+    let mut modes = Vec::new();
+    if pb.muted {
+        modes.push("muted".to_string());
+    } else {
+        modes.push(format!("vol {}%", pb.volume));
+    }
+    if pb.shuffle {
+        modes.push("shuffle".into());
+    }
+    if pb.repeat != Repeat::Off {
+        modes.push(format!("repeat {}", pb.repeat.label()));
+    }
+    let modes = format!(" {} ", modes.join(" · "));
+    let width = usize::from(info.width);
+    let track = pb
+        .current_track()
+        .filter(|_| pb.state != PlayState::Stopped);
+    let head = format!(" {icon} {label} ");
+    let room = width.saturating_sub(text::width(&head) + text::width(&modes));
+    let what = match track {
+        Some(t) => {
+            let mut s = format!("{} — {}", t.title, t.artist);
+            if !t.album.is_empty() {
+                s.push_str(&format!(" · {}", t.album));
+            }
+            s
+        }
+        None => "nothing playing".to_string(),
+    };
     frame.render_widget(
         Paragraph::new(Line::from(vec![
-            Span::styled(format!(" {stop} Stopped "), theme.now_playing),
-            Span::styled("— nothing playing", theme.dim),
+            Span::styled(head, theme.now_playing),
+            Span::styled(text::fit(&what, room), theme.now_playing),
+            Span::styled(modes, theme.dim),
         ]))
         .style(theme.now_playing),
         info,
     );
-    let width = usize::from(progress.width).saturating_sub(16);
-    let (full, empty) = bar(0.0, width, model.ascii);
+    let total = track.map_or(0, |t| t.duration_ms);
+    let elapsed = if track.is_some() {
+        pb.elapsed_ms.min(total.max(pb.elapsed_ms))
+    } else {
+        0
+    };
+    let times = format!(" {} / {} ", duration(elapsed), duration(total));
+    let bar_width = usize::from(progress.width).saturating_sub(text::width(&times) + 1);
+    let fraction = if total == 0 {
+        0.0
+    } else {
+        elapsed as f64 / total as f64
+    };
+    let (full, empty) = bar(fraction, bar_width, model.ascii);
     frame.render_widget(
         Line::from(vec![
-            Span::styled(" 0:00 / 0:00 ", theme.dim),
+            Span::styled(times, theme.dim),
             Span::styled(full, theme.progress_filled),
             Span::styled(empty, theme.progress_empty),
         ]),

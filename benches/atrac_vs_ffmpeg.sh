@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Times `ministage convert` against `ffmpeg -threads 1` decoding the same 5-minute LP2 and LP4
+# files, made by repeating the frames of the 4-second fixtures in ../shared/fixtures/atrac.
+# Prints seconds (best of 3), × real time, and the ratio ministage / ffmpeg (below 1 = faster).
+# ministage writes a WAV file (to a RAM-backed folder when there is one); ffmpeg writes nowhere.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fixtures=../shared/fixtures/atrac
+seconds=300
+runs=3
+
+if ! command -v ffmpeg >/dev/null; then
+    sudo=""
+    [ "$(id -u)" != 0 ] && sudo=sudo
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq ffmpeg
+fi
+
+cargo build --release --quiet --bin ministage --example repeat_atrac
+ministage=target/release/ministage
+
+base=/tmp
+[ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
+work=$(mktemp -d "$base/ministage-atrac-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export MINISTAGE_CONFIG="$work/none.toml" MINISTAGE_LIBRARY="$work/library.sqlite3"
+
+best() { # best wall-clock seconds of $runs runs of "$@"
+    local best="" t0 t1 t
+    for _ in $(seq "$runs"); do
+        t0=$(date +%s.%N)
+        "$@" >/dev/null 2>&1
+        t1=$(date +%s.%N)
+        t=$(echo "$t1 - $t0" | bc -l)
+        if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+    done
+    echo "$best"
+}
+
+printf '%-5s %12s %10s %12s %10s %7s\n' mode ministage "×rt" ffmpeg "×rt" ratio
+for mode in lp2 lp4; do
+    file="$work/music_$mode.oma"
+    target/release/examples/repeat_atrac "$fixtures/music4s_$mode.oma" "$file" "$seconds" 2>/dev/null
+    ours=$(best "$ministage" --log-file "$work/log" convert "$file" "$work/out.wav")
+    theirs=$(best ffmpeg -nostdin -hide_banner -threads 1 -i "$file" -f s16le -y /dev/null)
+    printf '%-5s %11.3fs %9.0f× %11.3fs %9.0f× %7.2f\n' "$mode" \
+        "$ours" "$(echo "$seconds / $ours" | bc -l)" \
+        "$theirs" "$(echo "$seconds / $theirs" | bc -l)" \
+        "$(echo "$ours / $theirs" | bc -l)"
+done

@@ -1,0 +1,339 @@
+//! `ministage device …`: the recorder from the command line. Tracks and groups are numbered
+//! from 1, as on the recorder's display.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use serde::Serialize;
+
+use crate::device::disc::format_ms;
+use crate::device::{self, AnyRecorder, DeviceSelector, DiscInfo, Mode, VirtualDeck, VirtualDisc};
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Show the disc: title, groups, tracks, capacity and title space.
+    Info {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename track N.
+    Rename { n: u32, title: String },
+    /// Rename the disc (its groups are kept).
+    RenameDisc { title: String },
+    /// Manage groups.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Move track FROM so that it becomes track TO.
+    Move { from: u32, to: u32 },
+    /// Delete tracks.
+    Delete {
+        #[arg(required = true)]
+        n: Vec<u32>,
+    },
+    /// Erase the whole disc.
+    Erase {
+        /// Confirm: every track and title is deleted.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Start the recorder's playback.
+    Play,
+    /// Pause the recorder's playback.
+    Pause,
+    /// Stop the recorder's playback.
+    Stop,
+    /// Skip to the next track.
+    Next,
+    /// Go back to the previous track.
+    Prev,
+    /// Go to track N.
+    Goto { n: u32 },
+    /// Go to a time (m:ss or seconds) in track N.
+    Seek { n: u32, time: String },
+    /// Show what the recorder's player is doing.
+    Status,
+    /// Eject the disc.
+    Eject,
+    /// Create a virtual deck's disc file (blank, or with --demo a few tracks and groups).
+    InitVirtual {
+        path: PathBuf,
+        /// Tracks in SP, LP2 and LP4, two groups and a full-width title.
+        #[arg(long)]
+        demo: bool,
+        /// Disc length in minutes: 60, 74 or 80.
+        #[arg(long, default_value_t = 80, value_parser = parse_minutes)]
+        minutes: u32,
+        /// Set the disc's write-protect tab.
+        #[arg(long)]
+        write_protected: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Make tracks FIRST..LAST a group.
+    Create { first: u32, last: u32, name: String },
+    /// Rename group G.
+    Rename { g: usize, name: String },
+    /// Delete group G (its tracks stay).
+    Delete { g: usize },
+    /// Put track N into group G (moving it next to the group if needed).
+    Add { g: usize, n: u32 },
+    /// Take track N out of its group.
+    Remove { n: u32 },
+}
+
+fn parse_minutes(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(m @ (60 | 74 | 80)) => Ok(m),
+        _ => Err(format!("{s} is not a disc length: use 60, 74 or 80")),
+    }
+}
+
+fn parse_time(s: &str) -> anyhow::Result<u64> {
+    let secs = match s.split_once(':') {
+        Some((m, sec)) => m.trim().parse::<u64>()? * 60 + sec.trim().parse::<u64>()?,
+        None => s.trim().parse::<u64>()?,
+    };
+    Ok(secs * 1000)
+}
+
+/// Runs a device subcommand; returns the exit code.
+pub fn run(cmd: &DeviceCommand, device: &str, usb_trace: Option<&Path>) -> anyhow::Result<i32> {
+    if let DeviceCommand::InitVirtual {
+        path,
+        demo,
+        minutes,
+        write_protected,
+    } = cmd
+    {
+        let disc = if *demo {
+            VirtualDisc::demo(*minutes, *write_protected)
+        } else {
+            VirtualDisc::blank(*minutes, *write_protected)
+        };
+        VirtualDeck::create(path, &disc)?;
+        println!(
+            "created a {}{minutes}-minute virtual disc at {} (use --device virtual:{})",
+            if *demo { "demo " } else { "blank " },
+            path.display(),
+            path.display()
+        );
+        return Ok(0);
+    }
+    if let DeviceCommand::Erase { yes: false } = cmd {
+        eprintln!(
+            "ministage: erasing deletes every track and title on the disc; add --yes to do it"
+        );
+        return Ok(1);
+    }
+    let selector: DeviceSelector = device.parse()?;
+    let mut r = device::open(&selector, usb_trace)
+        .with_context(|| format!("could not open the recorder ({selector})"))?;
+    let warnings = execute(&mut r, cmd)?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(0)
+}
+
+fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<String>> {
+    use DeviceCommand as D;
+    let none = |()| Vec::new();
+    Ok(match cmd {
+        D::Info { json } => {
+            let info = r.read_disc()?;
+            if !info.disc_present {
+                bail!(device::DeviceError::NoDisc);
+            }
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&JsonDisc::from(&info))?);
+            } else {
+                print!("{}", table(&info));
+            }
+            Vec::new()
+        }
+        D::Rename { n, title } => r.rename_track(*n, title)?,
+        D::RenameDisc { title } => r.rename_disc(title)?,
+        D::Group(g) => match g {
+            GroupCommand::Create { first, last, name } => {
+                let (g, warnings) = r.create_group(*first, *last, name)?;
+                println!("created group {g}");
+                warnings
+            }
+            GroupCommand::Rename { g, name } => r.rename_group(*g, name)?,
+            GroupCommand::Delete { g } => r.delete_group(*g).map(none)?,
+            GroupCommand::Add { g, n } => r.add_to_group(*g, *n).map(none)?,
+            GroupCommand::Remove { n } => r.remove_from_group(*n).map(none)?,
+        },
+        D::Move { from, to } => r.move_track(*from, *to).map(none)?,
+        D::Delete { n } => r.delete_tracks(n).map(none)?,
+        D::Erase { .. } => r.erase_disc().map(none)?,
+        D::Play => r.play().map(none)?,
+        D::Pause => r.pause().map(none)?,
+        D::Stop => r.stop().map(none)?,
+        D::Next => r.next_track().map(none)?,
+        D::Prev => r.previous_track().map(none)?,
+        D::Goto { n } => r.goto_track(*n).map(none)?,
+        D::Seek { n, time } => {
+            let ms = parse_time(time).with_context(|| format!("{time:?} is not a time (m:ss)"))?;
+            r.seek(*n, ms).map(none)?
+        }
+        D::Eject => r.eject().map(none)?,
+        D::Status => {
+            let s = r.player_status()?;
+            match s.track {
+                Some(t) => println!(
+                    "{} — track {t} at {}",
+                    s.state.label(),
+                    format_ms(s.position_ms)
+                ),
+                None => println!("{}", s.state.label()),
+            }
+            Vec::new()
+        }
+        D::InitVirtual { .. } => Vec::new(),
+    })
+}
+
+#[derive(Serialize)]
+struct JsonDisc<'a> {
+    title: &'a str,
+    groups: Vec<JsonGroup<'a>>,
+    tracks: Vec<JsonTrack<'a>>,
+    capacity: JsonCapacity,
+    write_protected: bool,
+}
+
+#[derive(Serialize)]
+struct JsonGroup<'a> {
+    title: &'a str,
+    first: u32,
+    last: u32,
+}
+
+#[derive(Serialize)]
+struct JsonTrack<'a> {
+    number: u32,
+    title: &'a str,
+    full_width_title: &'a str,
+    mode: Mode,
+    channels: u8,
+    duration_ms: u64,
+    protected: bool,
+}
+
+#[derive(Serialize)]
+struct JsonCapacity {
+    total_ms: u64,
+    used_ms: u64,
+    free_ms: u64,
+}
+
+impl<'a> From<&'a DiscInfo> for JsonDisc<'a> {
+    fn from(d: &'a DiscInfo) -> Self {
+        Self {
+            title: &d.title,
+            groups: d
+                .groups
+                .iter()
+                .map(|g| JsonGroup {
+                    title: &g.title,
+                    first: g.first,
+                    last: g.last,
+                })
+                .collect(),
+            tracks: d
+                .tracks
+                .iter()
+                .map(|t| JsonTrack {
+                    number: t.number,
+                    title: &t.title,
+                    full_width_title: &t.full_width_title,
+                    mode: t.mode,
+                    channels: t.channels,
+                    duration_ms: t.duration_ms,
+                    protected: t.protected,
+                })
+                .collect(),
+            capacity: JsonCapacity {
+                total_ms: d.capacity.total_ms,
+                used_ms: d.capacity.used_ms,
+                free_ms: d.capacity.free_ms,
+            },
+            write_protected: d.write_protected,
+        }
+    }
+}
+
+fn table(d: &DiscInfo) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let title = if d.title.is_empty() {
+        "(untitled)"
+    } else {
+        &d.title
+    };
+    let _ = write!(out, "{title}");
+    if !d.full_width_title.is_empty() {
+        let _ = write!(out, "  {}", d.full_width_title);
+    }
+    if d.write_protected {
+        let _ = write!(out, "  [write-protected]");
+    }
+    let _ = writeln!(out, "\n{}", d.device);
+    let mut current_group = None;
+    for t in &d.tracks {
+        if t.group != current_group {
+            current_group = t.group;
+            match t.group.and_then(|g| d.groups.get(g)) {
+                Some(g) => {
+                    let _ = writeln!(out, "▸ {}", g.title);
+                }
+                None => {
+                    let _ = writeln!(out, "▸ (no group)");
+                }
+            }
+        }
+        let mode = if t.channels == 1 {
+            format!("{} mono", t.mode.label())
+        } else {
+            t.mode.label().to_string()
+        };
+        let protected = if t.protected { "  [protected]" } else { "" };
+        let name = if t.full_width_title.is_empty() {
+            t.title.clone()
+        } else {
+            format!("{}  {}", t.title, t.full_width_title)
+        };
+        let _ = writeln!(
+            out,
+            "  {:>3}  {} {:>7} {:>8}{protected}",
+            t.number,
+            crate::text::fit(&name, 40),
+            mode,
+            format_ms(t.duration_ms)
+        );
+    }
+    if d.tracks.is_empty() {
+        let _ = writeln!(out, "  (no tracks)");
+    }
+    let c = &d.capacity;
+    let _ = writeln!(
+        out,
+        "{} recorded of {}; free: SP {} · LP2 {} · LP4 {}",
+        format_ms(c.used_ms),
+        format_ms(c.total_ms),
+        format_ms(c.free_ms_in(Mode::SP)),
+        format_ms(c.free_ms_in(Mode::LP2)),
+        format_ms(c.free_ms_in(Mode::LP4))
+    );
+    let _ = writeln!(
+        out,
+        "title cells: {} of {} used ({} full-width)",
+        d.title_cells.used, d.title_cells.total, d.title_cells.full_width_used
+    );
+    out
+}

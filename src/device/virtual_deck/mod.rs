@@ -1,0 +1,314 @@
+//! The virtual deck: a simulated NetMD recorder behind the [`Transport`] trait. It parses the
+//! real command bytes and answers with a recorder's reply layouts; its disc lives in a JSON file
+//! (`virtual:PATH`) that survives restarts. Faults can be injected for tests.
+//!
+//! Layout for the next issue (sending audio): [`secure::SecureSession`] holds the session state
+//! machine, bulk OUT transfers go to it, and sent audio is kept in files beside the disc file
+//! (`<PATH>.audio/`), referenced from each track's [`model::AudioRef`].
+
+pub mod faults;
+pub mod model;
+pub mod responder;
+pub mod secure;
+
+use std::collections::VecDeque;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use thiserror::Error;
+
+pub use faults::Faults;
+pub use model::{VirtualDisc, VirtualTrack};
+use responder::DeckState;
+
+use super::framing::{REQUEST_COMMAND, REQUEST_POLL, REQUEST_REPLY};
+use super::transport::{
+    BULK_OUT_ENDPOINT, ControlSetup, DeviceIdentity, Transport, TransportError, VENDOR_IN,
+    VENDOR_OUT,
+};
+
+/// The ids the virtual deck reports (Sony's vendor id, a product id no recorder uses).
+pub const VIRTUAL_VENDOR: u16 = 0x054c;
+pub const VIRTUAL_PRODUCT: u16 = 0xffff;
+
+#[derive(Debug, Error)]
+pub enum VirtualDeckError {
+    #[error("could not read the virtual disc {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a virtual disc: {detail}")]
+    Invalid { path: PathBuf, detail: String },
+    #[error("could not write the virtual disc {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Faults(String),
+}
+
+/// The simulated recorder.
+pub struct VirtualDeck {
+    path: Option<PathBuf>,
+    state: DeckState,
+    faults: Faults,
+    pending: VecDeque<Vec<u8>>,
+    busy_left: u32,
+    transfers: u64,
+}
+
+impl VirtualDeck {
+    /// A deck whose disc lives only in memory.
+    pub fn in_memory(disc: VirtualDisc) -> Self {
+        Self {
+            path: None,
+            state: DeckState::new(disc),
+            faults: Faults::default(),
+            pending: VecDeque::new(),
+            busy_left: 0,
+            transfers: 0,
+        }
+    }
+
+    /// Opens the disc file; a missing file becomes a blank 80-minute disc.
+    pub fn open(path: &Path) -> Result<Self, VirtualDeckError> {
+        let disc = match fs::read(path) {
+            Ok(bytes) => parse_disc(path, &bytes)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let disc = VirtualDisc::blank(80, false);
+                save_disc(path, &disc)?;
+                disc
+            }
+            Err(source) => {
+                return Err(VirtualDeckError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let mut deck = Self::in_memory(disc);
+        deck.path = Some(path.to_path_buf());
+        Ok(deck)
+    }
+
+    /// Writes a new disc file (what `init-virtual` does).
+    pub fn create(path: &Path, disc: &VirtualDisc) -> Result<(), VirtualDeckError> {
+        save_disc(path, disc)
+    }
+
+    /// Reads a disc file without opening a deck on it.
+    pub fn load(path: &Path) -> Result<VirtualDisc, VirtualDeckError> {
+        let bytes = fs::read(path).map_err(|source| VirtualDeckError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        parse_disc(path, &bytes)
+    }
+
+    pub fn with_faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    pub fn faults_mut(&mut self) -> &mut Faults {
+        &mut self.faults
+    }
+
+    pub fn disc(&self) -> &VirtualDisc {
+        &self.state.disc
+    }
+
+    pub fn state(&self) -> &DeckState {
+        &self.state
+    }
+
+    /// Takes the disc out (`false`) or puts it back.
+    pub fn set_disc_present(&mut self, present: bool) {
+        self.state.disc_present = present;
+    }
+
+    /// Transfers seen so far (faults count in them).
+    pub fn transfers(&self) -> u64 {
+        self.transfers
+    }
+
+    /// The folder where sent audio is kept, beside the disc file.
+    pub fn audio_dir(&self) -> Option<PathBuf> {
+        self.path.as_ref().map(|p| {
+            let mut name = p.file_name().unwrap_or_default().to_os_string();
+            name.push(".audio");
+            p.with_file_name(name)
+        })
+    }
+
+    /// Counts a transfer and applies the disconnect and stall faults.
+    fn begin_transfer(&mut self, timeout: Duration) -> Result<(), TransportError> {
+        self.transfers += 1;
+        if self
+            .faults
+            .disconnect_after
+            .is_some_and(|n| self.transfers > n)
+        {
+            return Err(TransportError::Disconnected);
+        }
+        if self.faults.stall_after.is_some_and(|n| self.transfers > n) {
+            // A stalled recorder never answers; the transfer times out.
+            std::thread::sleep(timeout.min(Duration::from_millis(5)));
+            return Err(TransportError::Timeout(timeout));
+        }
+        Ok(())
+    }
+
+    fn persist(&mut self) {
+        if !std::mem::take(&mut self.state.dirty) {
+            return;
+        }
+        if let Some(path) = &self.path
+            && let Err(e) = save_disc(path, &self.state.disc)
+        {
+            tracing::error!("{e}");
+        }
+    }
+
+    fn command(&mut self, frame: &[u8]) {
+        let command = frame.get(1..).unwrap_or(&[]);
+        let mut replies = if self.faults.rejects(command) {
+            vec![responder::reply(super::framing::STATUS_REJECTED, command)]
+        } else {
+            responder::respond(&mut self.state, frame)
+        };
+        if self.faults.interim_replies > 0
+            && let Some(last) = replies.last()
+        {
+            let mut interim = last.clone();
+            if let Some(status) = interim.first_mut() {
+                *status = super::framing::STATUS_INTERIM;
+            }
+            let n = self.faults.interim_replies as usize;
+            let mut all = vec![interim; n];
+            all.append(&mut replies);
+            replies = all;
+        }
+        self.persist();
+        self.pending.clear();
+        self.pending.extend(replies);
+        self.busy_left = self.faults.busy_polls;
+    }
+}
+
+fn parse_disc(path: &Path, bytes: &[u8]) -> Result<VirtualDisc, VirtualDeckError> {
+    let invalid = |detail: String| VirtualDeckError::Invalid {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let disc: VirtualDisc = serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))?;
+    disc.validate().map_err(invalid)?;
+    Ok(disc)
+}
+
+/// Saves through a temporary file and a rename, so a crash never leaves half a disc.
+fn save_disc(path: &Path, disc: &VirtualDisc) -> Result<(), VirtualDeckError> {
+    let write_err = |source: std::io::Error| VirtualDeckError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(write_err)?;
+    let json = serde_json::to_vec_pretty(disc).map_err(|e| write_err(std::io::Error::other(e)))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(write_err)?;
+    tmp.write_all(&json).map_err(write_err)?;
+    tmp.write_all(b"\n").map_err(write_err)?;
+    tmp.persist(path).map_err(|e| write_err(e.error))?;
+    Ok(())
+}
+
+impl Transport for VirtualDeck {
+    fn control_out(
+        &mut self,
+        setup: ControlSetup,
+        data: &[u8],
+        timeout: Duration,
+    ) -> Result<(), TransportError> {
+        self.begin_transfer(timeout)?;
+        if setup.request_type != VENDOR_OUT || setup.request != REQUEST_COMMAND {
+            return Err(TransportError::Stall);
+        }
+        self.command(data);
+        Ok(())
+    }
+
+    fn control_in(
+        &mut self,
+        setup: ControlSetup,
+        length: u16,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, TransportError> {
+        self.begin_transfer(timeout)?;
+        if setup.request_type != VENDOR_IN {
+            return Err(TransportError::Stall);
+        }
+        match setup.request {
+            REQUEST_POLL => {
+                let ready = self.pending.front().filter(|_| self.busy_left == 0);
+                self.busy_left = self.busy_left.saturating_sub(1);
+                let mut answer = match ready {
+                    Some(r) => {
+                        let len = (r.len() as u16).to_le_bytes();
+                        vec![0x01, 0x81, len[0], len[1]]
+                    }
+                    None => vec![0x00, 0x81, 0x00, 0x00],
+                };
+                answer.truncate(usize::from(length));
+                Ok(answer)
+            }
+            REQUEST_REPLY => match self.pending.pop_front() {
+                Some(mut r) => {
+                    r.truncate(usize::from(length));
+                    Ok(r)
+                }
+                None => Err(TransportError::Timeout(timeout)),
+            },
+            _ => Err(TransportError::Stall),
+        }
+    }
+
+    fn bulk_out(
+        &mut self,
+        endpoint: u8,
+        data: &[u8],
+        timeout: Duration,
+    ) -> Result<usize, TransportError> {
+        self.begin_transfer(timeout)?;
+        if endpoint != BULK_OUT_ENDPOINT {
+            return Err(TransportError::Stall);
+        }
+        self.state.secure.bulk_out(data)
+    }
+
+    fn bulk_in(
+        &mut self,
+        _endpoint: u8,
+        _length: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, TransportError> {
+        self.begin_transfer(timeout)?;
+        // Receiving (MD → PC) is an MZ-RH1 feature this deck does not have.
+        Err(TransportError::Stall)
+    }
+
+    fn identity(&self) -> DeviceIdentity {
+        DeviceIdentity {
+            name: "virtual deck".into(),
+            vendor_id: VIRTUAL_VENDOR,
+            product_id: VIRTUAL_PRODUCT,
+            simulated: true,
+        }
+    }
+}

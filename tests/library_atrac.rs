@@ -1,0 +1,80 @@
+//! Importing Sony files (OMA/OMG, AT3, AEA, and WAV holding ATRAC) into the library, over the
+//! conformance fixtures in ../shared/fixtures/atrac (see tests/atrac_conformance.rs).
+
+use std::path::Path;
+
+use ministage::library::{self, ImportOptions, Library, Track};
+
+fn import_fixtures() -> (Vec<Track>, library::ImportReport) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/atrac");
+    assert!(
+        dir.is_dir(),
+        "the ATRAC fixtures are missing: {}",
+        dir.display()
+    );
+    let mut lib = Library::open_in_memory().unwrap();
+    let report = library::import(&mut lib, &[dir], &ImportOptions::default(), &|_| {}).unwrap();
+    (lib.all_tracks().unwrap(), report)
+}
+
+fn by_file<'a>(tracks: &'a [Track], name: &str) -> &'a Track {
+    tracks
+        .iter()
+        .find(|t| t.path.file_name().is_some_and(|n| n == name))
+        .unwrap_or_else(|| panic!("{name} was not imported"))
+}
+
+#[test]
+fn imports_every_sony_fixture_with_codec_duration_and_tags() {
+    let (tracks, report) = import_fixtures();
+    for t in &tracks {
+        println!(
+            "{:28} {:10} {:6} ms {:?} Hz {:?} ch {:?} kbps {:?} / {:?} / {:?} #{:?} {:?}",
+            t.path.file_name().unwrap().to_string_lossy(),
+            t.codec,
+            t.duration_ms,
+            t.sample_rate,
+            t.channels,
+            t.bitrate_kbps,
+            t.title,
+            t.artist,
+            t.album,
+            t.track_number,
+            t.year
+        );
+    }
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    // 18 Sony files and the two PCM sources; the .ref.s16 decodes and the README are ignored.
+    assert_eq!(report.added, 20, "{report}");
+
+    let tagged = by_file(&tracks, "music4s_lp2_tagged.oma");
+    assert_eq!(tagged.title, "Tokyo 東京 (Live)");
+    assert_eq!(tagged.artist, "The Walkmen");
+    assert_eq!(tagged.album, "Connect Sessions");
+    assert_eq!(tagged.track_number, Some(3));
+    assert_eq!(tagged.year, Some(2005));
+    assert_eq!(tagged.codec, "atrac3");
+    assert_eq!(tagged.duration_ms, 175 * 1024 * 1000 / 44100);
+    assert_eq!(tagged.bitrate_kbps, Some(132));
+
+    for (file, codec, channels, kbps) in [
+        ("music4s_lp2.oma", "atrac3", 2, 132),
+        ("music4s_lp4.oma", "atrac3", 2, 66),
+        ("voice4s_lp4.at3", "atrac3", 2, 66),
+        ("music4s_105.at3", "atrac3", 2, 105),
+        ("test_mono.at3", "atrac3", 1, 52),
+        ("music4s_sp.aea", "atrac1", 2, 292),
+        ("music4s_at3p.oma", "atrac3plus", 2, 353),
+        ("sample.at3", "atrac3plus", 2, 65),
+    ] {
+        let t = by_file(&tracks, file);
+        assert_eq!(t.codec, codec, "{file}");
+        assert_eq!(t.channels, Some(channels), "{file}");
+        assert_eq!(t.bitrate_kbps, Some(kbps), "{file}");
+        assert_eq!(t.sample_rate, Some(44100), "{file}");
+        assert!(t.duration_ms > 1000, "{file}: {}", t.duration_ms);
+    }
+    // Untagged files get their title from the file name, like every other format.
+    assert_eq!(by_file(&tracks, "voice4s_lp2.oma").title, "voice4s lp2");
+    assert_eq!(by_file(&tracks, "music4s.wav").codec, "pcm");
+}
