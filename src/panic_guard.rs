@@ -31,6 +31,9 @@ pub fn install() {
         if GUARDED.get() {
             tracing::error!("caught a panic: {info}");
         } else {
+            tracing::error!("panic: {info}");
+            // The message must reach the terminal, not the log the UI sent stderr to.
+            crate::app::stderr::restore();
             previous(info);
         }
     }));

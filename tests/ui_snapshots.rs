@@ -120,7 +120,13 @@ fn too_small_terminal_says_so() {
 
 #[test]
 fn empty_library_explains_how_to_import() {
-    let model = common::model(Vec::new(), "dark", (80, 24));
+    let mut model = common::model(Vec::new(), "dark", (80, 24));
+    update(
+        &mut model,
+        Msg::Device(ministage::device::DeviceEvent::Disconnected(
+            "no recorder found".into(),
+        )),
+    );
     let screen = render(&model);
     assert!(screen.contains("Your library is empty."), "{screen}");
     assert!(screen.contains("No recorder connected."), "{screen}");
@@ -154,4 +160,22 @@ fn now_playing_bar_shows_track_time_volume_and_modes() {
     let paused = render(&model);
     assert!(paused.contains("⏸ Paused"), "{paused}");
     insta::assert_snapshot!(paused);
+}
+
+#[test]
+fn device_pane_shows_groups_modes_and_capacity() {
+    use ministage::device::DeviceEvent;
+    let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
+    update(
+        &mut model,
+        Msg::Device(DeviceEvent::Connected(common::disc())),
+    );
+    key(&mut model, KeyCode::Char('3'));
+    key(&mut model, KeyCode::Char('j'));
+    key(&mut model, KeyCode::Char('j'));
+    let screen = render(&model);
+    assert!(screen.contains("Device · Sony MZ-N707"), "{screen}");
+    assert!(screen.contains("LP4 5:01"), "{screen}");
+    assert!(screen.contains("titles 9/255 cells"), "{screen}");
+    insta::assert_snapshot!(screen);
 }

@@ -3,19 +3,26 @@
 
 mod catalog;
 mod cursor;
+mod device_state;
+mod device_update;
 mod library_state;
 mod model;
 mod msg;
 mod playback;
 mod runtime;
+pub mod stderr;
 mod terminal;
 mod update;
 mod workers;
 
 pub use catalog::{AlbumNode, ArtistNode, Catalog, TreeRow};
 pub use cursor::ListCursor;
+pub use device_state::{DeviceRow, DeviceState, DeviceStatus};
 pub use library_state::{FilterState, LibraryState, Listing};
-pub use model::{ImportDialog, ImportJob, Level, Model, Overlay, Pane, Status};
+pub use model::{
+    ConfirmDialog, ImportDialog, ImportJob, Level, Model, Overlay, Pane, RenameDialog,
+    RenameTarget, Status,
+};
 pub use msg::{Effect, LibraryData, Msg};
 pub use playback::{PlayState, Playback, PlayerRequest, Repeat};
 pub use runtime::{RunOptions, run};

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use ratatui_textarea::TextArea;
 
 use super::cursor::ListCursor;
+use super::device_state::DeviceState;
 use super::library_state::LibraryState;
+use super::msg::Effect;
 use super::playback::Playback;
 use crate::config::{KeyMap, Settings};
 use crate::library::{PlaylistSummary, TransferItem};
@@ -77,6 +79,29 @@ pub struct ImportDialog {
     pub error: Option<String>,
 }
 
+/// What a text dialog renames (or names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenameTarget {
+    Track(u32),
+    Disc,
+    Group(usize),
+    NewGroup { first: u32, last: u32 },
+}
+
+#[derive(Debug)]
+pub struct RenameDialog {
+    pub target: RenameTarget,
+    pub heading: String,
+    pub input: TextArea<'static>,
+}
+
+/// A yes/no question guarding something that cannot be undone.
+#[derive(Debug)]
+pub struct ConfirmDialog {
+    pub message: String,
+    pub effect: Effect,
+}
+
 /// What is drawn over the panes and takes the keyboard while open.
 #[derive(Debug, Default)]
 pub enum Overlay {
@@ -86,6 +111,8 @@ pub enum Overlay {
         scroll: u16,
     },
     Import(Box<ImportDialog>),
+    Rename(Box<RenameDialog>),
+    Confirm(Box<ConfirmDialog>),
 }
 
 #[derive(Debug)]
@@ -93,6 +120,7 @@ pub struct Model {
     pub focus: Pane,
     pub library: LibraryState,
     pub playback: Playback,
+    pub device: DeviceState,
     pub playlists: Vec<PlaylistSummary>,
     pub playlists_cursor: ListCursor,
     pub transfers: Vec<TransferItem>,
@@ -123,6 +151,7 @@ impl Model {
             focus: Pane::Library,
             library: LibraryState::new(settings.ui.view, settings.ui.sort),
             playback: Playback::new(settings.audio.volume, 0x9e37_79b9_7f4a_7c15),
+            device: DeviceState::default(),
             playlists: Vec::new(),
             playlists_cursor: ListCursor::default(),
             transfers: Vec::new(),

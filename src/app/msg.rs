@@ -8,6 +8,7 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::catalog::Catalog;
 use super::playback::PlayerRequest;
+use crate::device::{DeviceEvent, DeviceRequest};
 use crate::library::{ImportReport, PlaylistSummary, TransferItem};
 use crate::player::PlayerEvent;
 
@@ -31,6 +32,7 @@ pub enum Msg {
     },
     ImportFinished(Result<ImportReport, String>),
     Player(PlayerEvent),
+    Device(DeviceEvent),
     /// No sound output could be opened; the reason is shown when play keys are used.
     AudioUnavailable(String),
     /// SIGTERM, SIGHUP (an SSH drop) or SIGINT: leave cleanly.
@@ -43,4 +45,5 @@ pub enum Effect {
     LoadLibrary,
     Import { roots: Vec<PathBuf> },
     Player(PlayerRequest),
+    Device(DeviceRequest),
 }

@@ -13,6 +13,7 @@ use super::terminal::{self, TerminalGuard};
 use super::update::update;
 use super::workers;
 use crate::config::{KeyMap, Settings};
+use crate::device::{DeviceHandle, DeviceRequest, DeviceSelector};
 use crate::player::{AudioOutput, GainMode, Player, PlayerEvent, Track};
 use crate::ui;
 use crate::ui::theme::Theme;
@@ -25,6 +26,10 @@ pub struct RunOptions {
     /// Shown in the status line at start-up (config, key map and theme problems).
     pub warnings: Vec<String>,
     pub audio: AudioOutput,
+    /// Standard error goes here while the UI owns the terminal.
+    pub log_file: PathBuf,
+    pub device: DeviceSelector,
+    pub usb_trace: Option<PathBuf>,
 }
 
 /// Messages handled between two frames at most, so a flood cannot starve drawing.
@@ -43,6 +48,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         model.set_status(Level::Warning, format!("{first}{suffix}"));
     }
     let mut guard = TerminalGuard::enter().context("could not set up the terminal")?;
+    let redirect = super::stderr::StderrToLog::redirect(&opts.log_file);
     let size = guard
         .terminal
         .size()
@@ -58,6 +64,12 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         p.set_volume(model.playback.linear_volume());
     }
     model.playback.rng = seed();
+    let device_tx = Mutex::new(tx.clone());
+    let device = DeviceHandle::spawn_with(opts.device.clone(), opts.usb_trace.clone(), move |e| {
+        if let Ok(tx) = device_tx.lock() {
+            let _ = tx.send(Msg::Device(e));
+        }
+    });
 
     while !model.quit {
         guard
@@ -75,6 +87,11 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
                             perform(p, request);
                         }
                     }
+                    Effect::Device(request) => {
+                        if device.send(request).is_err() {
+                            model.set_status(Level::Error, "the device worker has stopped");
+                        }
+                    }
                     other => workers::spawn(other, &model.library_path, tx.clone()),
                 }
             }
@@ -85,7 +102,9 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
             msg = rx.try_recv().ok();
         }
     }
+    let _ = device.send(DeviceRequest::Shutdown);
     drop(player);
+    drop(redirect);
     drop(guard);
     Ok(())
 }

@@ -6,6 +6,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 use super::catalog::TreeRow;
+use super::device_update;
 use super::library_state::Listing;
 use super::model::{ImportDialog, ImportJob, Level, Model, Overlay, Pane};
 use super::msg::{Effect, Msg};
@@ -62,6 +63,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![Effect::LoadLibrary]
         }
         Msg::Player(event) => on_player_event(model, event),
+        Msg::Device(event) => device_update::on_event(model, event),
         Msg::AudioUnavailable(reason) => {
             model.set_status(Level::Warning, reason.clone());
             model.playback.audio_error = Some(reason);
@@ -86,6 +88,8 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     match &model.overlay {
         Overlay::Help { .. } => return on_help_key(model, key),
         Overlay::Import(_) => return on_import_key(model, key),
+        Overlay::Rename(_) => return device_update::on_rename_key(model, key),
+        Overlay::Confirm(_) => return device_update::on_confirm_key(model, key),
         Overlay::None => {}
     }
     if model.library.filter.editing {
@@ -98,6 +102,12 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
+    // With the Device pane focused, playback and editing keys act on the recorder.
+    if model.focus == Pane::Device
+        && let Some(effects) = device_update::on_action(model, action)
+    {
+        return effects;
+    }
     match action {
         Action::Quit => model.quit = true,
         Action::Help => model.overlay = Overlay::Help { scroll: 0 },
@@ -176,6 +186,15 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
         | Action::Mute
         | Action::Shuffle
         | Action::Repeat => return on_playback_action(model, action),
+        Action::Rename
+        | Action::Delete
+        | Action::MoveUp
+        | Action::MoveDown
+        | Action::SelectRange
+        | Action::CreateGroup
+        | Action::EraseDisc => {
+            model.set_status(Level::Info, "Editing keys act on the Device pane (press 3)");
+        }
         Action::Import => {
             if model.import.is_some() {
                 model.set_status(Level::Warning, "An import is already running");
@@ -417,7 +436,10 @@ fn move_cursor(model: &mut Model, delta: isize) {
         Pane::Transfers => model
             .transfers_cursor
             .move_by(delta, model.transfers.len(), page),
-        Pane::Device => {}
+        Pane::Device => {
+            let len = model.device.rows.len();
+            model.device.cursor.move_by(delta, len, page);
+        }
     }
 }
 

@@ -505,3 +505,124 @@ fn a_track_that_fails_is_named_and_skipped() {
     assert_eq!(status.level, Level::Error);
     assert!(status.text.contains("1.flac") && status.text.contains("not a FLAC stream"));
 }
+
+fn demo_disc() -> crate::device::DiscInfo {
+    use crate::device::{Capacity, DiscInfo, GroupInfo, Mode, TitleCells, TrackInfo};
+    let track = |number: u32, title: &str, mode: Mode, group: Option<usize>| TrackInfo {
+        number,
+        title: title.into(),
+        full_width_title: String::new(),
+        mode,
+        channels: 2,
+        duration_ms: 200_000,
+        protected: false,
+        group,
+    };
+    DiscInfo {
+        device: "virtual deck".into(),
+        disc_present: true,
+        title: "Mix".into(),
+        full_width_title: String::new(),
+        groups: vec![GroupInfo {
+            title: "Side A".into(),
+            full_width_title: String::new(),
+            first: 1,
+            last: 2,
+        }],
+        tracks: vec![
+            track(1, "One", Mode::SP, Some(0)),
+            track(2, "Two", Mode::LP2, Some(0)),
+            track(3, "Three", Mode::LP4, None),
+        ],
+        capacity: Capacity {
+            total_ms: 4_800_000,
+            used_ms: 600_000,
+            free_ms: 4_200_000,
+        },
+        title_cells: TitleCells {
+            used: 5,
+            full_width_used: 0,
+            total: 255,
+        },
+        write_protected: false,
+    }
+}
+
+#[test]
+fn device_pane_lists_the_disc_and_edits_it() {
+    use crate::device::{DeviceEvent, DeviceRequest};
+    let mut m = model_with(tracks());
+    update(&mut m, Msg::Device(DeviceEvent::Connected(demo_disc())));
+    assert_eq!(
+        m.device.rows,
+        [
+            DeviceRow::Disc,
+            DeviceRow::Group(0),
+            DeviceRow::Track(1),
+            DeviceRow::Track(2),
+            DeviceRow::Track(3)
+        ]
+    );
+    press(&mut m, KeyCode::Char('3'));
+    press(&mut m, KeyCode::Char('j'));
+    press(&mut m, KeyCode::Char('j'));
+    assert_eq!(m.device.selected_track(), Some(1));
+    // Rename: the dialog starts with the current title.
+    press(&mut m, KeyCode::Char('R'));
+    let Overlay::Rename(dialog) = &m.overlay else {
+        panic!("no rename dialog")
+    };
+    assert_eq!(dialog.input.lines(), ["One"]);
+    type_text(&mut m, "!");
+    let effects = press(&mut m, KeyCode::Enter);
+    assert_eq!(
+        effects,
+        vec![Effect::Device(DeviceRequest::RenameTrack {
+            track: 1,
+            title: "One!".into()
+        })]
+    );
+    // A range of tracks becomes a group; delete asks first.
+    press(&mut m, KeyCode::Char('V'));
+    press(&mut m, KeyCode::Char('j'));
+    press(&mut m, KeyCode::Char('j'));
+    assert_eq!(m.device.selected_range(), Some((1, 3)));
+    press(&mut m, KeyCode::Char('d'));
+    assert!(matches!(m.overlay, Overlay::Confirm(_)));
+    assert!(press(&mut m, KeyCode::Char('n')).is_empty());
+    press(&mut m, KeyCode::Char('V'));
+    press(&mut m, KeyCode::Char('d'));
+    let effects = press(&mut m, KeyCode::Char('y'));
+    assert_eq!(
+        effects,
+        vec![Effect::Device(DeviceRequest::DeleteTracks(vec![3]))]
+    );
+    // Move up, and the recorder's own playback.
+    let effects = press(&mut m, KeyCode::Char('K'));
+    assert_eq!(
+        effects,
+        vec![Effect::Device(DeviceRequest::MoveTrack { from: 3, to: 2 })]
+    );
+    let effects = press(&mut m, KeyCode::Char(' '));
+    assert_eq!(effects, vec![Effect::Device(DeviceRequest::Play)]);
+    update(
+        &mut m,
+        Msg::Device(DeviceEvent::Disconnected("unplugged".into())),
+    );
+    assert!(m.device.rows.is_empty());
+    assert!(m.status.as_ref().unwrap().text.contains("unplugged"));
+}
+
+#[test]
+fn a_write_protected_disc_refuses_edits_before_asking() {
+    use crate::device::DeviceEvent;
+    let mut m = model_with(tracks());
+    let mut disc = demo_disc();
+    disc.write_protected = true;
+    update(&mut m, Msg::Device(DeviceEvent::Connected(disc)));
+    press(&mut m, KeyCode::Char('3'));
+    press(&mut m, KeyCode::Char('G'));
+    assert!(press(&mut m, KeyCode::Char('E')).is_empty());
+    assert!(matches!(m.overlay, Overlay::None));
+    assert!(m.status.as_ref().unwrap().text.contains("write-protected"));
+}

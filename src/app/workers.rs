@@ -18,8 +18,8 @@ pub fn spawn(effect: Effect, library_path: &Path, tx: Sender<Msg>) {
     let name = match &effect {
         Effect::LoadLibrary => "load-library",
         Effect::Import { .. } => "import",
-        // The runtime hands these to the player itself.
-        Effect::Player(_) => return,
+        // The runtime hands these to the player and the device worker itself.
+        Effect::Player(_) | Effect::Device(_) => return,
     };
     let result = thread::Builder::new()
         .name(name.into())
@@ -28,7 +28,7 @@ pub fn spawn(effect: Effect, library_path: &Path, tx: Sender<Msg>) {
                 let _ = tx.send(Msg::LibraryLoaded(load_library(&path)));
             }
             Effect::Import { roots } => run_import(&path, roots, &tx),
-            Effect::Player(_) => {}
+            Effect::Player(_) | Effect::Device(_) => {}
         });
     if let Err(e) = result {
         tracing::error!("could not start the {name} worker: {e}");

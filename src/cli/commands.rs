@@ -10,6 +10,7 @@ use super::setup::Environment;
 use super::{Cli, ImportArgs};
 use crate::app::{self, RunOptions};
 use crate::config::{self, KeyMap};
+use crate::device::{DeviceSelector, VirtualDeck, VirtualDisc};
 use crate::library::{self, ImportOptions, ImportProgress, Library, Overrides, Query};
 use crate::text;
 use crate::ui::format::duration;
@@ -30,7 +31,9 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
         tracing::warn!("{w}");
     }
 
-    // The demo's files and database live in a temporary folder removed on exit.
+    let mut device: DeviceSelector = cli.device.parse().context("invalid --device")?;
+    // The demo's files, database and virtual recorder live in a temporary folder removed on
+    // exit.
     let demo_dir;
     let library_path = if cli.demo {
         eprintln!("Preparing the demo library…");
@@ -45,6 +48,12 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
         let report = library::import(&mut lib, &[music], &ImportOptions::default(), &|_| {})
             .context("could not import the demo library")?;
         tracing::info!("demo library: {report}");
+        if device == DeviceSelector::Auto {
+            let deck = demo_dir.path().join("virtual-deck.json");
+            VirtualDeck::create(&deck, &VirtualDisc::demo(80, false))
+                .context("could not create the demo recorder")?;
+            device = DeviceSelector::Virtual(deck);
+        }
         db
     } else {
         env.library_path.clone()
@@ -57,6 +66,9 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
         library_path,
         warnings,
         audio: env.audio,
+        log_file: env.log_file.clone(),
+        device,
+        usb_trace: cli.usb_trace.clone(),
     })?;
     Ok(0)
 }

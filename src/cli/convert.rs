@@ -1,5 +1,6 @@
-//! `ministage convert INPUT OUTPUT.wav`: decodes a file to a 16-bit PCM WAV at its native rate
-//! and channel count, streaming (memory stays constant whatever the length).
+//! `ministage convert INPUT OUTPUT.wav`: decodes any file ministage can play (ATRAC through
+//! the in-crate decoders, the common formats through symphonia) to a 16-bit PCM WAV at its
+//! native rate and channel count, streaming (memory stays constant whatever the length).
 
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -7,35 +8,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::codec::{self, CodecError, Decoder};
+use crate::codec::{CodecError, Decoder};
+use crate::player;
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// The file to decode: ATRAC3 or ATRAC1 in OMA/OMG/AA3, AT3/WAV or AEA, or a PCM WAV.
+    /// The file to decode: anything ministage plays (ATRAC3/ATRAC1 in OMA, AT3 or AEA, MP3,
+    /// FLAC, Ogg Vorbis, WAV, AAC/ALAC).
     #[arg(value_name = "INPUT")]
     pub input: PathBuf,
     /// The WAV file to write (16-bit PCM; replaced if it exists).
     #[arg(value_name = "OUTPUT")]
     pub output: PathBuf,
 }
-
-/// Formats the playback engine will decode (through symphonia) but `convert` cannot yet.
-const LATER_FORMATS: &[(&str, &str)] = &[
-    ("flac", "FLAC"),
-    ("mp3", "MP3"),
-    ("ogg", "Ogg Vorbis"),
-    ("oga", "Ogg Vorbis"),
-    ("opus", "Opus"),
-    ("m4a", "AAC/ALAC"),
-    ("mp4", "AAC/ALAC"),
-    ("m4b", "AAC/ALAC"),
-    ("aac", "AAC"),
-    ("aif", "AIFF"),
-    ("aiff", "AIFF"),
-    ("wv", "WavPack"),
-    ("ape", "Monkey's Audio"),
-    ("mpc", "Musepack"),
-];
 
 /// Exit 0 on success; failures are errors (exit 2) with the reason.
 pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
@@ -55,24 +40,13 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// Opens `input` the way the player does: Sony formats through the in-crate decoders, the
+/// common formats through symphonia.
 fn open(input: &Path) -> anyhow::Result<Box<dyn Decoder>> {
-    match codec::open(input) {
+    match player::source::open(input) {
         Ok(d) => Ok(d),
-        Err(CodecError::UnknownFormat) => {
-            let ext = input
-                .extension()
-                .map(|e| e.to_string_lossy().to_lowercase())
-                .unwrap_or_default();
-            match LATER_FORMATS.iter().find(|(e, _)| *e == ext) {
-                Some((_, name)) => bail!(
-                    "{}: not supported yet: converting {name} (only ATRAC and PCM WAV for now)",
-                    input.display()
-                ),
-                None => bail!(
-                    "{}: not a format ministage can convert (ATRAC in OMA/AT3/AEA, or PCM WAV)",
-                    input.display()
-                ),
-            }
+        Err(CodecError::Unsupported(why)) => {
+            bail!("{}: cannot convert: {why}", input.display())
         }
         Err(e) => Err(e).with_context(|| format!("cannot convert {}", input.display())),
     }
@@ -210,17 +184,14 @@ mod tests {
         assert_eq!(run(&args).unwrap(), 0);
         assert_eq!(std::fs::read(&output).unwrap(), wav);
 
-        let flac = dir.path().join("x.flac");
-        std::fs::write(&flac, b"fLaC\0\0\0\x22").unwrap();
+        let junk = dir.path().join("x.flac");
+        std::fs::write(&junk, b"fLaC\0\0\0\x22 not really").unwrap();
         let err = run(&ConvertArgs {
-            input: flac,
+            input: junk,
             output: dir.path().join("y.wav"),
         })
         .unwrap_err();
-        assert!(
-            format!("{err:#}").contains("not supported yet: converting FLAC"),
-            "{err:#}"
-        );
+        assert!(format!("{err:#}").contains("x.flac"), "{err:#}");
         assert!(!dir.path().join("y.wav").exists());
 
         let err = run(&ConvertArgs {
@@ -229,6 +200,27 @@ mod tests {
         })
         .unwrap_err();
         assert!(format!("{err:#}").contains("overwrite"), "{err:#}");
+    }
+
+    #[test]
+    fn converts_a_flac_through_symphonia() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("tune.flac");
+        let pcm = crate::demo::melody(7, 0.5, 22050, 2);
+        crate::demo::write_flac(&input, &pcm).unwrap();
+        let output = dir.path().join("tune.wav");
+        run(&ConvertArgs {
+            input,
+            output: output.clone(),
+        })
+        .unwrap();
+        let wav = std::fs::read(&output).unwrap();
+        assert_eq!(u32::from_le_bytes(wav[24..28].try_into().unwrap()), 22050);
+        let samples: Vec<i16> = wav[44..]
+            .chunks_exact(2)
+            .map(|c| i16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        assert_eq!(samples, pcm.samples, "FLAC is lossless");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub struct Environment {
     pub library_path: PathBuf,
     /// Configuration problems that did not stop start-up.
     pub warnings: Vec<String>,
+    pub log_file: PathBuf,
 }
 
 impl Environment {
@@ -60,6 +61,7 @@ impl Environment {
             .unwrap_or_else(paths::default_library);
         let audio = settings.audio.output.parse().unwrap_or_default();
         Ok(Self {
+            log_file,
             audio,
             settings,
             library_path,

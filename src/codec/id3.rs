@@ -202,10 +202,8 @@ fn handle_frame<R: Read>(
         b"TPE2" | b"TP2" => tags.album_artist = Some(text),
         b"TCON" | b"TCO" => tags.genre = Some(genre_text(&text)),
         b"TRCK" | b"TRK" => tags.track = leading_number(&text),
-        b"TYER" | b"TYE" | b"TDRC" | b"TDRL" | b"TORY" | b"TDOR" => {
-            if tags.year.is_none() {
-                tags.year = year_in(&text);
-            }
+        b"TYER" | b"TYE" | b"TDRC" | b"TDRL" | b"TORY" | b"TDOR" if tags.year.is_none() => {
+            tags.year = year_in(&text);
         }
         _ => {}
     }

@@ -10,6 +10,8 @@ mod atrac1;
 mod atrac3;
 mod bits;
 mod error;
+#[cfg(test)]
+mod hostile;
 mod id3;
 mod layout;
 mod mdct;
@@ -186,16 +188,21 @@ pub fn probe_reader<R: Read + Seek>(r: &mut R, len: u64) -> Result<SonyFileInfo,
 pub fn open(path: &Path) -> Result<Box<dyn Decoder>, CodecError> {
     let file = File::open(path)?;
     let len = file.metadata()?.len();
-    let layout = {
-        let mut r = BufReader::new(&file);
-        parse_layout(&mut r, len)?
-    };
+    open_reader(BufReader::with_capacity(64 * 1024, file), len)
+}
+
+/// [`open`] over any seekable reader of `len` bytes (buffer it: frames are read one by one).
+pub fn open_reader<R>(mut reader: R, len: u64) -> Result<Box<dyn Decoder>, CodecError>
+where
+    R: Read + Seek + Send + 'static,
+{
+    let layout = parse_layout(&mut reader, len)?;
     if layout.protected {
         return Err(CodecError::Protected);
     }
     match layout.codec {
-        Codec::Atrac3 | Codec::Atrac1 => Ok(Box::new(stream::FrameStream::new(file, &layout)?)),
-        Codec::Pcm { .. } => Ok(Box::new(stream::PcmStream::new(file, &layout)?)),
+        Codec::Atrac3 | Codec::Atrac1 => Ok(Box::new(stream::FrameStream::new(reader, &layout)?)),
+        Codec::Pcm { .. } => Ok(Box::new(stream::PcmStream::new(reader, &layout)?)),
         Codec::Atrac3Plus => Err(CodecError::Unsupported(
             "ATRAC3plus is not supported yet".into(),
         )),

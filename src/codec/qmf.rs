@@ -1,6 +1,8 @@
 //! The two-band QMF synthesis filter and the scale-factor table shared by ATRAC1 and ATRAC3.
 
 /// The first half of the symmetric 48-tap prototype filter (Sony's published coefficients).
+// Kept digit for digit as published rather than rounded to what f32 can hold.
+#[allow(clippy::excessive_precision)]
 const QMF_48TAP_HALF: [f32; 24] = [
     -0.000_014_619_07,
     -0.000_092_054_79,

@@ -1,8 +1,7 @@
-//! Decoders over files: frames are read one at a time from a buffered file, so memory stays
-//! constant whatever the file's size.
+//! Decoders over files (or any seekable reader): frames are read one at a time, so memory
+//! stays constant whatever the file's size.
 
-use std::fs::File;
-use std::io::{BufReader, ErrorKind, Read, Seek, SeekFrom};
+use std::io::{ErrorKind, Read, Seek, SeekFrom};
 
 use super::Decoder;
 use super::atrac1::Atrac1;
@@ -35,9 +34,9 @@ impl Engine {
     }
 }
 
-/// ATRAC1 or ATRAC3 frames from a file.
-pub(crate) struct FrameStream {
-    file: BufReader<File>,
+/// ATRAC1 or ATRAC3 frames from a reader (buffered by the caller).
+pub(crate) struct FrameStream<R> {
+    file: R,
     engine: Engine,
     data_offset: u64,
     frames: u64,
@@ -49,8 +48,8 @@ pub(crate) struct FrameStream {
     scratch: Vec<i16>,
 }
 
-impl FrameStream {
-    pub fn new(file: File, layout: &Layout) -> Result<Self, CodecError> {
+impl<R: Read + Seek> FrameStream<R> {
+    pub fn new(mut file: R, layout: &Layout) -> Result<Self, CodecError> {
         let engine = match layout.codec {
             Codec::Atrac3 => Engine::Atrac3(Box::new(Atrac3::new(
                 layout.channels,
@@ -65,7 +64,6 @@ impl FrameStream {
                 )));
             }
         };
-        let mut file = BufReader::with_capacity(64 * 1024, file);
         file.seek(SeekFrom::Start(layout.data_offset))?;
         Ok(Self {
             file,
@@ -102,7 +100,7 @@ impl FrameStream {
     }
 }
 
-impl Decoder for FrameStream {
+impl<R: Read + Seek + Send> Decoder for FrameStream<R> {
     fn sample_rate(&self) -> u32 {
         self.sample_rate
     }
@@ -149,8 +147,8 @@ impl Decoder for FrameStream {
 }
 
 /// Plain PCM from a RIFF WAVE, converted to 16 bits.
-pub(crate) struct PcmStream {
-    file: BufReader<File>,
+pub(crate) struct PcmStream<R> {
+    file: R,
     bits: u16,
     float: bool,
     sample_rate: u32,
@@ -165,8 +163,8 @@ pub(crate) struct PcmStream {
 /// Sample frames per `next_block`.
 const PCM_BLOCK: u64 = 4096;
 
-impl PcmStream {
-    pub fn new(file: File, layout: &Layout) -> Result<Self, CodecError> {
+impl<R: Read + Seek> PcmStream<R> {
+    pub fn new(mut file: R, layout: &Layout) -> Result<Self, CodecError> {
         let Codec::Pcm { bits, float } = layout.codec else {
             return Err(CodecError::UnknownFormat);
         };
@@ -180,7 +178,6 @@ impl PcmStream {
                 ),
             ));
         }
-        let mut file = BufReader::with_capacity(64 * 1024, file);
         file.seek(SeekFrom::Start(layout.data_offset))?;
         Ok(Self {
             file,
@@ -197,7 +194,7 @@ impl PcmStream {
     }
 }
 
-impl Decoder for PcmStream {
+impl<R: Read + Seek + Send> Decoder for PcmStream<R> {
     fn sample_rate(&self) -> u32 {
         self.sample_rate
     }

@@ -45,6 +45,13 @@ pub enum Action {
     Mute,
     Shuffle,
     Repeat,
+    Rename,
+    Delete,
+    MoveUp,
+    MoveDown,
+    SelectRange,
+    CreateGroup,
+    EraseDisc,
 }
 
 impl Action {
@@ -86,10 +93,24 @@ impl Action {
         Action::Mute,
         Action::Shuffle,
         Action::Repeat,
+        Action::Rename,
+        Action::Delete,
+        Action::MoveUp,
+        Action::MoveDown,
+        Action::SelectRange,
+        Action::CreateGroup,
+        Action::EraseDisc,
     ];
 
     /// The values of [`Action::group`], in display order.
-    pub const GROUPS: &[&str] = &["General", "Panes", "Navigation", "Library", "Playback"];
+    pub const GROUPS: &[&str] = &[
+        "General",
+        "Panes",
+        "Navigation",
+        "Library",
+        "Playback",
+        "Editing",
+    ];
 
     /// The name used in the `[keys]` table.
     pub fn name(self) -> &'static str {
@@ -130,6 +151,13 @@ impl Action {
             Action::Mute => "mute",
             Action::Shuffle => "shuffle",
             Action::Repeat => "repeat",
+            Action::Rename => "rename",
+            Action::Delete => "delete",
+            Action::MoveUp => "move_up",
+            Action::MoveDown => "move_down",
+            Action::SelectRange => "select_range",
+            Action::CreateGroup => "create_group",
+            Action::EraseDisc => "erase_disc",
         }
     }
 
@@ -177,6 +205,13 @@ impl Action {
             Action::Mute => "Mute or unmute",
             Action::Shuffle => "Shuffle on or off",
             Action::Repeat => "Repeat: off, one, all",
+            Action::Rename => "Rename the selected track, group or disc",
+            Action::Delete => "Delete the selection (asks first)",
+            Action::MoveUp => "Move the selected track up",
+            Action::MoveDown => "Move the selected track down",
+            Action::SelectRange => "Start or end a range selection",
+            Action::CreateGroup => "Make a group of the selected tracks",
+            Action::EraseDisc => "Erase the whole disc (asks first)",
         }
     }
 
@@ -217,6 +252,13 @@ impl Action {
             | Action::Mute
             | Action::Shuffle
             | Action::Repeat => "Playback",
+            Action::Rename
+            | Action::Delete
+            | Action::MoveUp
+            | Action::MoveDown
+            | Action::SelectRange
+            | Action::CreateGroup
+            | Action::EraseDisc => "Editing",
         }
     }
 
@@ -258,6 +300,13 @@ impl Action {
             Action::Mute => &["m"],
             Action::Shuffle => &["z"],
             Action::Repeat => &["r"],
+            Action::Rename => &["R"],
+            Action::Delete => &["d", "Delete"],
+            Action::MoveUp => &["K"],
+            Action::MoveDown => &["J"],
+            Action::SelectRange => &["V"],
+            Action::CreateGroup => &["C"],
+            Action::EraseDisc => &["E"],
         }
     }
 

@@ -217,7 +217,14 @@ impl Worker {
                     Err(e) => self.open_failed(e),
                 }
             }
-            Ok(None) => {}
+            Ok(None) => {
+                // Say once that nothing is there, so the UI stops "looking".
+                const ABSENT: &str = "no recorder found";
+                if self.last_open_error.as_deref() != Some(ABSENT) {
+                    (self.emit)(DeviceEvent::Disconnected(ABSENT.into()));
+                    self.last_open_error = Some(ABSENT.into());
+                }
+            }
             Err(e) => self.open_failed(e),
         }
     }

@@ -8,6 +8,7 @@
 
 pub mod bytes;
 pub mod commands;
+pub mod crypto;
 pub mod disc;
 pub mod error;
 pub mod framing;
@@ -15,6 +16,7 @@ pub mod groups;
 pub mod handle;
 pub mod ids;
 pub mod recorder;
+pub mod send;
 pub mod titles;
 pub mod trace;
 pub mod transport;

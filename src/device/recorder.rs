@@ -429,7 +429,7 @@ impl<T: Transport> Recorder<T> {
         Ok(())
     }
 
-    fn write_track_title(
+    pub(crate) fn write_track_title(
         &mut self,
         track: u32,
         full_width: bool,

@@ -149,7 +149,7 @@ fn write_all(
 }
 
 /// Files without a title tag get their title (and missing track, disc and artist) from the name.
-fn fill_from_file_name(meta: &mut TrackMeta, path: &Path) {
+pub(crate) fn fill_from_file_name(meta: &mut TrackMeta, path: &Path) {
     if !meta.title.is_empty() {
         return;
     }

@@ -2,14 +2,18 @@
 //! queue; the import scanner that fills it; and the query language used by the filter and
 //! `library list --query`.
 
+mod atomic;
 mod db;
 mod error;
 mod filename;
 mod import;
+mod oma_write;
 mod query;
 mod report;
 mod schema;
 mod store;
+mod tag_edit;
+mod tag_write;
 mod tags;
 mod track;
 mod walk;
@@ -22,5 +26,7 @@ pub use db::Library;
 pub use error::LibraryError;
 pub use import::import;
 pub use query::{Haystack, KNOWN_FIELDS, Query, QueryError};
+pub use tag_edit::{TagEditBatch, TagEditOutcome};
+pub use tag_write::{TagEdit, TagValues, TagWriteError, read_tag_values, write_tags};
 pub use report::{ImportFailure, ImportOptions, ImportProgress, ImportReport, Overrides};
 pub use track::{PlaylistSummary, Track, TransferItem};

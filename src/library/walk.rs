@@ -136,6 +136,17 @@ fn walk_root(root: &Path, walk: &mut Walk) {
     }
 }
 
+/// The [`FoundFile`] for one file the caller already knows the library key of.
+pub(crate) fn stat(path: &Path, key: String) -> std::io::Result<FoundFile> {
+    let metadata = std::fs::metadata(path)?;
+    Ok(FoundFile {
+        path: path.to_path_buf(),
+        key,
+        size: metadata.len(),
+        mtime_ns: metadata.modified().map_or(0, nanos_since_epoch),
+    })
+}
+
 fn record_walk_error(err: &walkdir::Error, walk: &mut Walk) {
     let Some(path) = err.path() else {
         tracing::warn!(error = %err, "import: walk error without a path");

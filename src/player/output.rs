@@ -49,8 +49,10 @@ impl Drop for OutputHandle {
 }
 
 pub fn open_device(source: PlaybackSource) -> Result<OutputHandle, String> {
-    let mut stream =
-        rodio::OutputStreamBuilder::open_default_stream().map_err(|e| e.to_string())?;
+    let mut stream = rodio::OutputStreamBuilder::open_default_stream().map_err(|e| {
+        tracing::warn!("opening the sound device failed: {e}");
+        short_reason(&e)
+    })?;
     // rodio would otherwise print to stderr, under the UI, when the stream is dropped.
     stream.log_on_drop(false);
     stream.mixer().add(source);
@@ -83,4 +85,18 @@ pub fn open_null(mut source: PlaybackSource) -> Result<OutputHandle, String> {
         })
         .map_err(|e| format!("cannot start the null output: {e}"))?;
     Ok(OutputHandle::Null(stop))
+}
+
+/// A reason short enough for the status line; the full text goes to the log.
+fn short_reason(e: &rodio::StreamError) -> String {
+    match e {
+        rodio::StreamError::NoDevice => "no sound device found".into(),
+        rodio::StreamError::UnsupportedSampleFormat => {
+            "the sound device's format is not supported".into()
+        }
+        rodio::StreamError::PlayStreamError(_) | rodio::StreamError::BuildStreamError(_) => {
+            "the sound device could not be opened".into()
+        }
+        _ => "the sound device is not available".into(),
+    }
 }

@@ -78,5 +78,8 @@ pub fn list_rows(size: (u16, u16), pane: Pane, listing: Listing, filter_shown: b
     if pane == Pane::Transfers {
         chrome += 1;
     }
+    if pane == Pane::Device {
+        chrome += super::device_pane::FOOTER_LINES;
+    }
     usize::from(rect.height.saturating_sub(chrome)).max(1)
 }

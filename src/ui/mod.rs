@@ -2,6 +2,7 @@
 //! changes state or touches the disk.
 
 mod bars;
+mod device_pane;
 pub mod format;
 pub mod layout;
 mod library_pane;
@@ -29,7 +30,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
     bars::header(model, frame, areas.header);
     library_pane::draw(model, frame, areas.library);
     side_panes::playlists(model, frame, areas.playlists);
-    side_panes::device(model, frame, areas.device);
+    device_pane::draw(model, frame, areas.device);
     side_panes::transfers(model, frame, areas.transfers);
     bars::now_playing(model, frame, areas.now_playing);
     bars::status(model, frame, areas.status);
@@ -37,6 +38,8 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Overlay::None => {}
         Overlay::Help { scroll } => overlays::help(model, frame, area, *scroll),
         Overlay::Import(dialog) => overlays::import(model, frame, area, dialog),
+        Overlay::Rename(dialog) => overlays::rename(model, frame, area, dialog),
+        Overlay::Confirm(dialog) => overlays::confirm(model, frame, area, &dialog.message),
     }
 }
 

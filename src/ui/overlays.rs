@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::widgets::dialog_block;
-use crate::app::{ImportDialog, Model};
+use crate::app::{ImportDialog, Model, RenameDialog};
 use crate::text;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -98,4 +98,47 @@ pub fn import(model: &Model, frame: &mut Frame, area: Rect, dialog: &ImportDialo
         frame.render_widget(Span::styled(err.clone(), theme.status_error), message);
     }
     frame.render_widget(Span::styled("Enter import · Esc cancel", theme.dim), hint);
+}
+
+pub fn rename(model: &Model, frame: &mut Frame, area: Rect, dialog: &RenameDialog) {
+    let theme = &model.theme;
+    let rect = centered(area, 64, 6);
+    frame.render_widget(Clear, rect);
+    let block = dialog_block(model, &dialog.heading);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [field, _, hint] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let mut input = dialog.input.clone();
+    input.set_style(theme.filter);
+    input.set_cursor_line_style(Style::default());
+    input.set_cursor_style(theme.filter.add_modifier(Modifier::REVERSED));
+    frame.render_widget(&input, field);
+    frame.render_widget(
+        Span::styled(
+            "Enter save · Esc cancel · Japanese text also gets a full-width title",
+            theme.dim,
+        ),
+        hint,
+    );
+}
+
+pub fn confirm(model: &Model, frame: &mut Frame, area: Rect, message: &str) {
+    let theme = &model.theme;
+    let rect = centered(area, 60, 6);
+    frame.render_widget(Clear, rect);
+    let block = dialog_block(model, "Are you sure?");
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [text, hint] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(Span::styled(text::clean(message), theme.help_text))
+            .wrap(Wrap { trim: true }),
+        text,
+    );
+    frame.render_widget(Span::styled("y yes · n no", theme.help_key), hint);
 }

@@ -58,23 +58,6 @@ pub fn playlists(model: &Model, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-pub fn device(model: &Model, frame: &mut Frame, area: Rect) {
-    let theme = &model.theme;
-    let block = pane_block(model, 3, "Device".into(), focused(model, Pane::Device));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let lines = vec![
-        Line::from(Span::styled("No recorder connected.", theme.row)),
-        Line::from(""),
-        Line::from(Span::styled(
-            "Plug in a NetMD or Hi-MD recorder by USB and switch it on. On Linux, install the \
-             udev rule from the README (Device setup) so ministage may open it without root.",
-            theme.dim,
-        )),
-    ];
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
-}
-
 pub fn transfers(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = &model.theme;
     let is_focused = focused(model, Pane::Transfers);

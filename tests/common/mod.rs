@@ -112,3 +112,46 @@ pub fn model(tracks: Vec<Track>, theme: &str, size: (u16, u16)) -> Model {
     );
     model
 }
+
+/// A disc as the device worker reports it: a group, all three modes, a Japanese title.
+pub fn disc() -> ministage::device::DiscInfo {
+    use ministage::device::{Capacity, DiscInfo, GroupInfo, Mode, TitleCells, TrackInfo};
+    let track = |number: u32, title: &str, mode: Mode, group: Option<usize>, ms: u64| TrackInfo {
+        number,
+        title: title.into(),
+        full_width_title: String::new(),
+        mode,
+        channels: 2,
+        duration_ms: ms,
+        protected: false,
+        group,
+    };
+    DiscInfo {
+        device: "Sony MZ-N707".into(),
+        disc_present: true,
+        title: "Summer Mix".into(),
+        full_width_title: String::new(),
+        groups: vec![GroupInfo {
+            title: "Side A".into(),
+            full_width_title: String::new(),
+            first: 1,
+            last: 2,
+        }],
+        tracks: vec![
+            track(1, "Morning Light", Mode::SP, Some(0), 215_000),
+            track(2, "Cafe au lait", Mode::LP2, Some(0), 187_000),
+            track(3, "Yoake no Uta", Mode::LP4, None, 301_000),
+        ],
+        capacity: Capacity {
+            total_ms: 4_800_000,
+            used_ms: 880_000,
+            free_ms: 3_920_000,
+        },
+        title_cells: TitleCells {
+            used: 9,
+            full_width_used: 0,
+            total: 255,
+        },
+        write_protected: false,
+    }
+}

@@ -18,6 +18,8 @@ pub(crate) const SAMPLES_PER_FRAME: usize = 1024;
 const BAND: usize = 256;
 const MAX_TONAL: usize = 64;
 const CODEC: &str = "ATRAC3";
+const MIN_UNIT_BYTES: usize = 64;
+const MAX_UNIT_BYTES: usize = 2048;
 
 type FrameResult<T> = Result<T, &'static str>;
 
@@ -156,7 +158,12 @@ impl Atrac3 {
                 "joint stereo needs two channels",
             ));
         }
-        if frame_bytes == 0 || frame_bytes % usize::from(channels) != 0 || frame_bytes > 4096 {
+        // Real streams use 96 to 192 bytes per channel and frame; far smaller frames cannot
+        // hold a sound unit and would turn a small hostile file into hours of silence.
+        let per_channel = frame_bytes / usize::from(channels);
+        if !(MIN_UNIT_BYTES..=MAX_UNIT_BYTES).contains(&per_channel)
+            || frame_bytes % usize::from(channels) != 0
+        {
             return Err(CodecError::header(
                 "ATRAC3",
                 format!("frame size {frame_bytes} does not fit {channels} channel(s)"),
@@ -562,6 +569,8 @@ mod tests {
         assert!(Atrac3::new(1, 192, true).is_err());
         assert!(Atrac3::new(2, 383, false).is_err());
         assert!(Atrac3::new(2, 0, false).is_err());
+        assert!(Atrac3::new(1, 2, false).is_err());
+        assert!(Atrac3::new(1, 152, false).is_ok());
     }
 
     #[test]

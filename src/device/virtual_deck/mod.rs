@@ -92,6 +92,7 @@ impl VirtualDeck {
         };
         let mut deck = Self::in_memory(disc);
         deck.path = Some(path.to_path_buf());
+        deck.state.secure.audio_dir = deck.audio_dir();
         Ok(deck)
     }
 
@@ -167,9 +168,19 @@ impl VirtualDeck {
         if !std::mem::take(&mut self.state.dirty) {
             return;
         }
-        if let Some(path) = &self.path
-            && let Err(e) = save_disc(path, &self.state.disc)
-        {
+        let Some(path) = &self.path else {
+            return;
+        };
+        // A sent track is on the disc only once committed: a crash before must not keep it.
+        let saved = match self.state.secure.uncommitted_track() {
+            Some(i) if i < self.state.disc.tracks.len() => {
+                let mut disc = self.state.disc.clone();
+                disc.tracks.remove(i);
+                save_disc(path, &disc)
+            }
+            _ => save_disc(path, &self.state.disc),
+        };
+        if let Err(e) = saved {
             tracing::error!("{e}");
         }
     }
@@ -289,7 +300,15 @@ impl Transport for VirtualDeck {
         if endpoint != BULK_OUT_ENDPOINT {
             return Err(TransportError::Stall);
         }
-        self.state.secure.bulk_out(data)
+        let (taken, final_reply) = self
+            .state
+            .secure
+            .bulk_out(&mut self.state.disc, data)?;
+        if let Some(r) = final_reply {
+            self.pending.clear();
+            self.pending.push_back(r);
+        }
+        Ok(taken)
     }
 
     fn bulk_in(

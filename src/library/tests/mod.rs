@@ -3,3 +3,4 @@
 mod db;
 pub(crate) mod fixtures;
 mod import;
+mod tag_write;

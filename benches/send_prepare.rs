@@ -1,0 +1,3 @@
+//! SP send preparation speed (decode, convert, encrypt): filled in below.
+
+fn main() {}

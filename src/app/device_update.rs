@@ -1,0 +1,339 @@
+//! `update` for the Device pane: the recorder's events, and the keys that edit the disc or
+//! control the recorder's own playback while the pane has the focus.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui_textarea::TextArea;
+
+use super::device_state::DeviceRow;
+use super::model::{ConfirmDialog, Level, Model, Overlay, Pane, RenameDialog, RenameTarget};
+use super::msg::Effect;
+use crate::config::Action;
+use crate::device::{DeviceEvent, DeviceRequest, PlayerState};
+use crate::ui::layout;
+
+fn page(model: &Model) -> usize {
+    layout::list_rows(model.size, Pane::Device, super::Listing::Flat, false)
+}
+
+pub fn on_event(model: &mut Model, event: DeviceEvent) -> Vec<Effect> {
+    let page = page(model);
+    match event {
+        DeviceEvent::Connected(disc) => {
+            let name = disc.device.clone();
+            model.device.busy = None;
+            model.device.set_disc(disc, page);
+            model.set_status(Level::Info, format!("Recorder connected: {name}"));
+        }
+        DeviceEvent::DiscChanged(disc) => {
+            model.device.busy = None;
+            model.device.set_disc(disc, page);
+        }
+        DeviceEvent::Disconnected(reason) => {
+            let was_connected = matches!(model.device.status, super::DeviceStatus::Connected(_));
+            // Keep a more specific reason (a permission error) over "no recorder found".
+            let keep = matches!(
+                &model.device.status,
+                super::DeviceStatus::NotConnected(Some(_))
+            ) && !was_connected;
+            if !keep {
+                model.device.disconnect(Some(reason.clone()));
+            }
+            if was_connected {
+                model.set_status(Level::Warning, format!("Recorder disconnected: {reason}"));
+            }
+        }
+        DeviceEvent::Progress {
+            operation,
+            done,
+            total,
+        } => model.device.busy = Some(format!("{operation} {done}/{total}")),
+        DeviceEvent::Player(status) => model.device.player = Some(status),
+        DeviceEvent::Done(text) => {
+            model.device.busy = None;
+            model.set_status(Level::Info, text);
+        }
+        DeviceEvent::Warning(text) => model.set_status(Level::Warning, text),
+        DeviceEvent::Error(text) => {
+            model.device.busy = None;
+            // A failure to open the recorder (e.g. no permission) is why it is not connected.
+            if matches!(model.device.status, super::DeviceStatus::Searching) {
+                model.device.disconnect(Some(text.clone()));
+            }
+            model.set_status(Level::Error, text);
+        }
+    }
+    Vec::new()
+}
+
+/// Keys acting on the recorder; `None` when the action means nothing here.
+pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
+    let relevant = matches!(
+        action,
+        Action::Activate
+            | Action::PlayPause
+            | Action::Stop
+            | Action::NextTrack
+            | Action::PrevTrack
+            | Action::SeekBack
+            | Action::SeekForward
+            | Action::SeekBackLong
+            | Action::SeekForwardLong
+            | Action::Rename
+            | Action::Delete
+            | Action::MoveUp
+            | Action::MoveDown
+            | Action::SelectRange
+            | Action::CreateGroup
+            | Action::EraseDisc
+    );
+    if !relevant {
+        return None;
+    }
+    let dev = &model.device;
+    let Some(disc) = dev.disc() else {
+        let reason = match &dev.status {
+            super::DeviceStatus::NotConnected(Some(r)) => format!("No recorder connected: {r}"),
+            _ => "No recorder connected".to_string(),
+        };
+        model.set_status(Level::Warning, reason);
+        return Some(Vec::new());
+    };
+    let write_protected = disc.write_protected;
+    let track_count = disc.tracks.len() as u32;
+    let row = dev.selected_row();
+    let track = dev.selected_track();
+    let edits = matches!(
+        action,
+        Action::Rename
+            | Action::Delete
+            | Action::MoveUp
+            | Action::MoveDown
+            | Action::CreateGroup
+            | Action::EraseDisc
+    );
+    if edits && write_protected {
+        model.set_status(
+            Level::Warning,
+            "The disc is write-protected: slide the tab to allow changes",
+        );
+        return Some(Vec::new());
+    }
+    let effect = |r: DeviceRequest| vec![Effect::Device(r)];
+    let out = match action {
+        Action::Activate => match track {
+            Some(n) => vec![
+                Effect::Device(DeviceRequest::Goto(n)),
+                Effect::Device(DeviceRequest::Play),
+            ],
+            None => Vec::new(),
+        },
+        Action::PlayPause => {
+            let playing = dev.player.is_some_and(|p| p.state == PlayerState::Playing);
+            effect(if playing {
+                DeviceRequest::Pause
+            } else {
+                DeviceRequest::Play
+            })
+        }
+        Action::Stop => effect(DeviceRequest::Stop),
+        Action::NextTrack => effect(DeviceRequest::Next),
+        Action::PrevTrack => effect(DeviceRequest::Previous),
+        Action::SeekBack | Action::SeekForward | Action::SeekBackLong | Action::SeekForwardLong => {
+            let Some(p) = dev.player.filter(|p| p.track.is_some()) else {
+                return Some(Vec::new());
+            };
+            let delta: i64 = match action {
+                Action::SeekBack => -5_000,
+                Action::SeekForward => 5_000,
+                Action::SeekBackLong => -30_000,
+                _ => 30_000,
+            };
+            effect(DeviceRequest::Seek {
+                track: p.track.unwrap_or(1),
+                position_ms: (p.position_ms as i64 + delta).max(0) as u64,
+            })
+        }
+        Action::Rename => {
+            let (target, heading, current) = match row {
+                Some(DeviceRow::Disc) => (
+                    RenameTarget::Disc,
+                    "Rename the disc".to_string(),
+                    disc.title.clone(),
+                ),
+                Some(DeviceRow::Group(g)) => (
+                    RenameTarget::Group(g),
+                    format!("Rename group {}", g + 1),
+                    disc.groups
+                        .get(g)
+                        .map(|x| x.title.clone())
+                        .unwrap_or_default(),
+                ),
+                Some(DeviceRow::Track(n)) => (
+                    RenameTarget::Track(n),
+                    format!("Rename track {n}"),
+                    disc.tracks
+                        .iter()
+                        .find(|t| t.number == n)
+                        .map(|t| t.title.clone())
+                        .unwrap_or_default(),
+                ),
+                None => return Some(Vec::new()),
+            };
+            open_rename(model, target, heading, current);
+            Vec::new()
+        }
+        Action::CreateGroup => {
+            let Some((first, last)) = dev.selected_range() else {
+                model.set_status(
+                    Level::Info,
+                    "Select tracks (V marks a range) to make a group",
+                );
+                return Some(Vec::new());
+            };
+            let heading = if first == last {
+                format!("New group with track {first}")
+            } else {
+                format!("New group of tracks {first}–{last}")
+            };
+            open_rename(
+                model,
+                RenameTarget::NewGroup { first, last },
+                heading,
+                String::new(),
+            );
+            Vec::new()
+        }
+        Action::Delete => {
+            let (message, request) = match row {
+                Some(DeviceRow::Group(g)) => (
+                    format!("Delete group {}? Its tracks stay on the disc.", g + 1),
+                    DeviceRequest::DeleteGroup { group: g },
+                ),
+                Some(DeviceRow::Track(_)) => {
+                    let Some((first, last)) = dev.selected_range() else {
+                        return Some(Vec::new());
+                    };
+                    let tracks: Vec<u32> = (first..=last).collect();
+                    let what = if first == last {
+                        format!("track {first}")
+                    } else {
+                        format!("tracks {first}–{last}")
+                    };
+                    (
+                        format!("Delete {what} from the disc?"),
+                        DeviceRequest::DeleteTracks(tracks),
+                    )
+                }
+                _ => return Some(Vec::new()),
+            };
+            model.overlay = Overlay::Confirm(Box::new(ConfirmDialog {
+                message,
+                effect: Effect::Device(request),
+            }));
+            Vec::new()
+        }
+        Action::EraseDisc => {
+            model.overlay = Overlay::Confirm(Box::new(ConfirmDialog {
+                message: format!(
+                    "Erase the whole disc \"{}\" ({track_count} tracks)? This cannot be undone.",
+                    disc.title
+                ),
+                effect: Effect::Device(DeviceRequest::EraseDisc),
+            }));
+            Vec::new()
+        }
+        Action::MoveUp | Action::MoveDown => {
+            let Some(n) = track else {
+                return Some(Vec::new());
+            };
+            let to = if action == Action::MoveUp {
+                n.saturating_sub(1)
+            } else {
+                n + 1
+            };
+            if to == 0 || to > track_count {
+                return Some(Vec::new());
+            }
+            // Follow the track to its new place once the disc is read again.
+            if let Some(pos) = model
+                .device
+                .rows
+                .iter()
+                .position(|r| *r == DeviceRow::Track(to))
+            {
+                model.device.cursor.selected = pos;
+            }
+            effect(DeviceRequest::MoveTrack { from: n, to })
+        }
+        Action::SelectRange => {
+            let dev = &mut model.device;
+            dev.anchor = match dev.anchor {
+                Some(_) => None,
+                None => Some(dev.cursor.selected),
+            };
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    Some(out)
+}
+
+fn open_rename(model: &mut Model, target: RenameTarget, heading: String, current: String) {
+    let mut input = TextArea::new(vec![current]);
+    input.move_cursor(ratatui_textarea::CursorMove::End);
+    model.overlay = Overlay::Rename(Box::new(RenameDialog {
+        target,
+        heading,
+        input,
+    }));
+}
+
+pub fn on_rename_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let Overlay::Rename(dialog) = &mut model.overlay else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => model.overlay = Overlay::None,
+        KeyCode::Enter => {
+            let text = dialog.input.lines().join(" ").trim().to_string();
+            let request = match dialog.target {
+                RenameTarget::Track(track) => DeviceRequest::RenameTrack { track, title: text },
+                RenameTarget::Disc => DeviceRequest::RenameDisc { title: text },
+                RenameTarget::Group(group) => DeviceRequest::RenameGroup { group, name: text },
+                RenameTarget::NewGroup { first, last } => DeviceRequest::CreateGroup {
+                    first,
+                    last,
+                    name: text,
+                },
+            };
+            model.overlay = Overlay::None;
+            model.device.anchor = None;
+            model.device.busy = Some("Writing".into());
+            return vec![Effect::Device(request)];
+        }
+        _ => {
+            dialog.input.input(key);
+        }
+    }
+    Vec::new()
+}
+
+pub fn on_confirm_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let Overlay::Confirm(_) = &model.overlay else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
+            let Overlay::Confirm(dialog) = std::mem::take(&mut model.overlay) else {
+                return Vec::new();
+            };
+            model.device.anchor = None;
+            vec![dialog.effect]
+        }
+        KeyCode::Char('n' | 'N') | KeyCode::Esc => {
+            model.overlay = Overlay::None;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}

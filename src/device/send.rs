@@ -1,0 +1,502 @@
+//! Sending a track: the secure session of the fact sheet ("Sending a track"), step by step,
+//! over a [`Recorder`]. The audio arrives already encrypted ([`EncryptedAudio`]), so that the
+//! slow part runs ahead of the USB writes in the transfer pipeline.
+//!
+//! Whatever goes wrong, the recorder is left out of the session and no track is left behind
+//! uncommitted: after the final reply, a failure deletes the new track again.
+
+use std::ops::ControlFlow;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+use super::commands::{self as cmd, SECURE_PREFIX};
+use super::crypto::{self, CryptoError, Entropy, STREAM_HEADER_BYTES, StreamKeys};
+use super::disc::{Mode, PlayerState};
+use super::error::DeviceError;
+use super::framing::NetMdError;
+use super::recorder::Recorder;
+use super::titles::Title;
+use super::transport::Transport;
+
+/// netmd-js writes the stream in 1 MiB pieces; large writes keep the recorder's buffer full.
+pub const BULK_CHUNK: usize = 1 << 20;
+/// How long a recorder may stay busy (reading its TOC) before a send gives up.
+const READY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How a mode travels on the wire (fact sheet, "Wire and disc formats").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WireFormat {
+    /// 00 PCM, 94 LP2, a8 LP4, 90 LP105.
+    pub wire: u8,
+    /// 06 SP stereo, 04 SP mono, 02 LP2, 00 LP4.
+    pub disc: u8,
+    /// The frame unit the send command counts in.
+    pub unit: u32,
+    /// The codec frame the data is made of (a multiple of the unit).
+    pub frame: u32,
+    pub mode: Mode,
+    pub channels: u8,
+}
+
+impl WireFormat {
+    pub const SP_STEREO: Self = Self {
+        wire: 0x00,
+        disc: 0x06,
+        unit: 2048,
+        frame: 2048,
+        mode: Mode::SP,
+        channels: 2,
+    };
+    pub const SP_MONO: Self = Self {
+        wire: 0x00,
+        disc: 0x04,
+        unit: 2048,
+        frame: 2048,
+        mode: Mode::SP,
+        channels: 1,
+    };
+    pub const LP2: Self = Self {
+        wire: 0x94,
+        disc: 0x02,
+        unit: 192,
+        frame: 384,
+        mode: Mode::LP2,
+        channels: 2,
+    };
+    pub const LP4: Self = Self {
+        wire: 0xa8,
+        disc: 0x00,
+        unit: 96,
+        frame: 192,
+        mode: Mode::LP4,
+        channels: 2,
+    };
+    /// ATRAC3 at 105 kbps (304-byte frames), stored as LP2.
+    pub const LP105: Self = Self {
+        wire: 0x90,
+        disc: 0x02,
+        unit: 152,
+        frame: 304,
+        mode: Mode::LP2,
+        channels: 2,
+    };
+
+    pub const ALL: [Self; 5] = [
+        Self::SP_STEREO,
+        Self::SP_MONO,
+        Self::LP2,
+        Self::LP4,
+        Self::LP105,
+    ];
+
+    /// The format a send command announces, as a recorder reads it.
+    pub fn from_bytes(wire: u8, disc: u8) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.wire == wire && f.disc == disc)
+    }
+
+    /// Playing time of `bytes` of data in this format.
+    pub fn duration_ms(&self, bytes: u64) -> u64 {
+        match self.wire {
+            // 44.1 kHz, 16-bit, the channels the disc format says.
+            0x00 => bytes * 1000 / (44_100 * 2 * u64::from(self.channels)),
+            // One ATRAC3 frame is 1024 samples whatever its size.
+            _ => bytes / u64::from(self.frame) * 1024 * 1000 / 44_100,
+        }
+    }
+}
+
+/// A track's audio, encrypted for the stream and padded to whole frame units.
+#[derive(Debug, Clone)]
+pub struct EncryptedAudio {
+    pub format: WireFormat,
+    /// `[BE64 data length][Kh][IV]`.
+    pub header: [u8; STREAM_HEADER_BYTES],
+    /// The ciphertext; its length is the data length of the header.
+    pub data: Vec<u8>,
+}
+
+impl EncryptedAudio {
+    /// Pads `plain` with zeros to whole units and encrypts it in place.
+    pub fn encrypt(
+        format: WireFormat,
+        mut plain: Vec<u8>,
+        keys: &StreamKeys,
+    ) -> Result<Self, CryptoError> {
+        let unit = format.unit as usize;
+        let padded = plain.len().div_ceil(unit).max(1) * unit;
+        plain.resize(padded, 0);
+        keys.encryptor().encrypt(&mut plain)?;
+        Ok(Self {
+            format,
+            header: keys.header(plain.len() as u64),
+            data: plain,
+        })
+    }
+
+    pub fn data_len(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    /// Frame units, as the send command counts them.
+    pub fn units(&self) -> u64 {
+        self.data_len() / u64::from(self.format.unit)
+    }
+
+    /// Bytes of the whole bulk stream (header included).
+    pub fn stream_len(&self) -> u64 {
+        self.data_len() + STREAM_HEADER_BYTES as u64
+    }
+
+    pub fn duration_ms(&self) -> u64 {
+        self.format.duration_ms(self.data_len())
+    }
+}
+
+/// A track the recorder accepted and committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentTrack {
+    /// Its number on the disc, from 1.
+    pub number: u32,
+    pub uuid: [u8; 8],
+}
+
+#[derive(Debug, Error)]
+pub enum SendError {
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error("cancelled; nothing was recorded")]
+    Cancelled,
+    #[error("the track is too long to send in one piece ({0} bytes)")]
+    TooLong(u64),
+    #[error("{command}: unexpected reply from the recorder ({detail})")]
+    Reply {
+        command: &'static str,
+        detail: String,
+    },
+}
+
+impl From<NetMdError> for SendError {
+    fn from(e: NetMdError) -> Self {
+        SendError::Device(e.into())
+    }
+}
+
+impl SendError {
+    pub fn is_disconnect(&self) -> bool {
+        matches!(self, SendError::Device(e) if e.is_disconnect())
+    }
+}
+
+/// Progress of a send: bytes of the stream written, of the total. `Break` cancels.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> ControlFlow<()>;
+
+/// The secure-command arguments of the EKB step.
+pub fn ekb_args() -> Vec<u8> {
+    let mut a = vec![0x00, 0x48, 0x00, 0x00, 0x00, 0x48];
+    a.extend(2u32.to_be_bytes());
+    a.extend(crypto::EKB_DEPTH.to_be_bytes());
+    a.extend(crypto::EKB_ID.to_be_bytes());
+    a.extend([0; 4]);
+    for link in crypto::EKB_CHAIN {
+        a.extend(link);
+    }
+    a.extend(crypto::EKB_SIGNATURE);
+    a
+}
+
+/// The setup plaintext: marker, content id, KEK.
+pub fn setup_plaintext() -> [u8; 32] {
+    let mut p = [0u8; 32];
+    p[..4].copy_from_slice(&crypto::SETUP_MARKER);
+    p[4..24].copy_from_slice(&crypto::CONTENT_ID);
+    p[24..].copy_from_slice(&crypto::KEK);
+    p
+}
+
+/// The commit command's arguments: `00 1001 tttt <MAC>`.
+pub fn commit_args(wire_track: u16, mac: [u8; 8]) -> Vec<u8> {
+    let mut a = vec![0x00, 0x10, 0x01];
+    a.extend(wire_track.to_be_bytes());
+    a.extend(mac);
+    a
+}
+
+/// The payload after `<op> 00` of a secure reply.
+fn secure_payload(command: &'static str, op: u8, body: &[u8]) -> Result<Vec<u8>, SendError> {
+    let head = SECURE_PREFIX.len() + 2;
+    match body.get(..head) {
+        Some(h) if h.starts_with(&SECURE_PREFIX) && h[head - 1] == op => {
+            Ok(body[head..].to_vec())
+        }
+        _ => Err(SendError::Reply {
+            command,
+            detail: format!("{body:02x?} is not a secure-session reply"),
+        }),
+    }
+}
+
+fn take<const N: usize>(
+    command: &'static str,
+    bytes: &[u8],
+    at: usize,
+) -> Result<[u8; N], SendError> {
+    bytes
+        .get(at..at + N)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| SendError::Reply {
+            command,
+            detail: format!("{} bytes, too short", bytes.len()),
+        })
+}
+
+/// Whether an error is the recorder refusing (which bookkeeping commands may do harmlessly).
+fn refused(e: &NetMdError) -> bool {
+    matches!(
+        e,
+        NetMdError::Rejected { .. } | NetMdError::NotImplemented { .. }
+    )
+}
+
+impl<T: Transport> Recorder<T> {
+    fn secure_query(
+        &mut self,
+        name: &'static str,
+        op: u8,
+        args: &[u8],
+    ) -> Result<Vec<u8>, SendError> {
+        let c = cmd::secure(name, op, args);
+        let body = self.framing_mut().query(c.name, &c.bytes)?;
+        secure_payload(name, op, &body)
+    }
+
+    /// A bookkeeping command whose refusal does not matter; a lost device does.
+    fn secure_optional(&mut self, name: &'static str, op: u8, args: &[u8]) -> Result<(), SendError> {
+        let c = cmd::secure(name, op, args);
+        match self.framing_mut().query(c.name, &c.bytes) {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_disconnect() => Err(e.into()),
+            Err(e) => {
+                tracing::debug!("ignored: {e}");
+                Ok(())
+            }
+        }
+    }
+
+    fn optional(&mut self, c: &cmd::Command) -> Result<(), SendError> {
+        match self.framing_mut().query(c.name, &c.bytes) {
+            Ok(_) => Ok(()),
+            Err(e) if refused(&e) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Waits while the recorder reads its disc; refuses without a disc.
+    fn wait_until_ready(&mut self) -> Result<(), SendError> {
+        let started = Instant::now();
+        loop {
+            if !self.disc_present()? {
+                return Err(DeviceError::NoDisc.into());
+            }
+            let state = self.player_status()?.state;
+            match state {
+                PlayerState::NoDisc => return Err(DeviceError::NoDisc.into()),
+                PlayerState::ReadingToc | PlayerState::Recording
+                    if started.elapsed() < READY_TIMEOUT =>
+                {
+                    thread::sleep(Duration::from_millis(200));
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Sends one track and titles it; returns its number and UUID. `entropy` gives the host
+    /// nonce; the stream keys were chosen when the audio was encrypted.
+    pub fn send_track(
+        &mut self,
+        audio: &EncryptedAudio,
+        title: &Title,
+        entropy: &mut dyn Entropy,
+        progress: Progress<'_>,
+    ) -> Result<SentTrack, SendError> {
+        self.send_track_chunked(audio, title, entropy, BULK_CHUNK, progress)
+    }
+
+    /// [`Recorder::send_track`] with a chosen bulk write size (tests use small ones).
+    pub fn send_track_chunked(
+        &mut self,
+        audio: &EncryptedAudio,
+        title: &Title,
+        entropy: &mut dyn Entropy,
+        chunk: usize,
+        progress: Progress<'_>,
+    ) -> Result<SentTrack, SendError> {
+        let units = u32::try_from(audio.units()).map_err(|_| SendError::TooLong(audio.data_len()))?;
+        let total = u32::try_from(audio.stream_len())
+            .map_err(|_| SendError::TooLong(audio.data_len()))?;
+        self.wait_until_ready()?;
+        // A session left open by a crashed client would refuse ours.
+        self.secure_optional("forget key", 0x21, &[0, 0, 0])?;
+        self.secure_optional("leave session", 0x81, &[])?;
+        self.optional(&cmd::acquire())?;
+        // Some Sharp units answer "not implemented": harmless.
+        self.secure_optional("turn off new-track protection", 0x2b, &[0x00, 0x01])?;
+        let result = self.session(audio, units, total, title, entropy, chunk.max(1), progress);
+        if matches!(&result, Err(e) if e.is_disconnect()) {
+            return result;
+        }
+        let closed = self
+            .secure_optional("forget key", 0x21, &[0, 0, 0])
+            .and_then(|()| self.secure_optional("leave session", 0x81, &[]))
+            .and_then(|()| self.optional(&cmd::release()));
+        let sent = result?;
+        closed?;
+        Ok(sent)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn session(
+        &mut self,
+        audio: &EncryptedAudio,
+        units: u32,
+        total: u32,
+        title: &Title,
+        entropy: &mut dyn Entropy,
+        chunk: usize,
+        progress: Progress<'_>,
+    ) -> Result<SentTrack, SendError> {
+        self.secure_query("enter session", 0x80, &[])?;
+        let leaf = self.secure_query("read leaf id", 0x11, &[])?;
+        take::<8>("read leaf id", &leaf, 0)?;
+        self.secure_query("send key data", 0x12, &ekb_args())?;
+        let host_nonce = entropy.bytes8()?;
+        let mut args = vec![0, 0, 0];
+        args.extend(host_nonce);
+        let reply = self.secure_query("exchange nonces", 0x20, &args)?;
+        let device_nonce = take::<8>("exchange nonces", &reply, 3)?;
+        let session_key = crypto::session_key(&host_nonce, &device_nonce)?;
+        let mut args = vec![0, 0];
+        args.extend(crypto::cbc_encrypt_zero_iv(&session_key, &setup_plaintext())?);
+        self.secure_query("set up the send", 0x22, &args)?;
+
+        let c = cmd::send_track(audio.format.wire, audio.format.disc, units, total);
+        self.framing_mut().query_interim(c.name, &c.bytes)?;
+        self.write_stream(audio, chunk, progress)?;
+        let body = self.framing_mut().read_reply(c.name)?;
+        let reply = secure_payload(c.name, 0x28, &body)?;
+        // `000100 1001 tttt 00 <10 bytes> <32 bytes>`
+        let wire_track = u16::from_be_bytes(take::<2>(c.name, &reply, 5)?);
+        let sealed = take::<32>(c.name, &reply, reply.len().saturating_sub(32))?;
+        let opened = crypto::cbc_decrypt_zero_iv(&session_key, &sealed)?;
+        let uuid = take::<8>(c.name, &opened, 0)?;
+        if opened.get(12..32) != Some(&crypto::CONTENT_ID[..]) {
+            tracing::warn!("the recorder answered the send with another content id");
+        }
+        let number = u32::from(wire_track) + 1;
+
+        // From here the track exists: on failure it must go again.
+        let finished = self.title_and_commit(number, wire_track, title, &session_key);
+        if let Err(e) = &finished
+            && !e.is_disconnect()
+        {
+            let d = cmd::delete_track(wire_track);
+            if let Err(de) = self.framing_mut().query(d.name, &d.bytes) {
+                tracing::warn!("could not delete the unfinished track {number}: {de}");
+            }
+        }
+        finished?;
+        Ok(SentTrack { number, uuid })
+    }
+
+    fn write_stream(
+        &mut self,
+        audio: &EncryptedAudio,
+        chunk: usize,
+        progress: Progress<'_>,
+    ) -> Result<(), SendError> {
+        let total = audio.stream_len();
+        let mut done = 0u64;
+        // The header goes with the first piece, as one stream.
+        let first_len = chunk.saturating_sub(STREAM_HEADER_BYTES).min(audio.data.len());
+        let mut first = Vec::with_capacity(STREAM_HEADER_BYTES + first_len);
+        first.extend_from_slice(&audio.header);
+        first.extend_from_slice(&audio.data[..first_len]);
+        let pieces = std::iter::once(&first[..]).chain(audio.data[first_len..].chunks(chunk));
+        for piece in pieces {
+            if progress(done, total).is_break() {
+                return Err(SendError::Cancelled);
+            }
+            let mut rest = piece;
+            while !rest.is_empty() {
+                let n = self.framing_mut().bulk_write("send audio", rest)?;
+                if n == 0 {
+                    return Err(SendError::Reply {
+                        command: "send audio",
+                        detail: "the recorder took no data".into(),
+                    });
+                }
+                rest = &rest[n.min(rest.len())..];
+                done += n as u64;
+            }
+        }
+        let _ = progress(done, total);
+        Ok(())
+    }
+
+    fn title_and_commit(
+        &mut self,
+        number: u32,
+        wire_track: u16,
+        title: &Title,
+        session_key: &[u8; 8],
+    ) -> Result<(), SendError> {
+        let half = title.half_width_bytes();
+        if !half.is_empty() {
+            let old = self.raw_track_title(number, false)?;
+            self.write_track_title(number, false, &old, &half)?;
+        }
+        let full = title.full_width_bytes();
+        if !full.is_empty() {
+            let old = self.raw_track_title(number, true)?;
+            self.write_track_title(number, true, &old, &full)?;
+        }
+        let mac = crypto::commit_mac(session_key);
+        self.secure_query("commit the track", 0x48, &commit_args(wire_track, mac))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_follow_the_formats() {
+        assert_eq!(WireFormat::SP_STEREO.duration_ms(176_400), 1000);
+        assert_eq!(WireFormat::SP_MONO.duration_ms(88_200), 500);
+        // 44.1 kHz / 1024 samples ≈ 43.07 frames a second.
+        assert_eq!(WireFormat::LP2.duration_ms(384 * 441), 10_240);
+        assert_eq!(WireFormat::LP4.duration_ms(192 * 441), 10_240);
+        assert_eq!(WireFormat::from_bytes(0x90, 0x02), Some(WireFormat::LP105));
+        assert_eq!(WireFormat::from_bytes(0x94, 0x00), None);
+    }
+
+    #[test]
+    fn audio_is_padded_to_units() {
+        let keys = StreamKeys {
+            data_key: [1; 8],
+            iv: [2; 8],
+        };
+        let a = EncryptedAudio::encrypt(WireFormat::LP4, vec![7; 100], &keys).unwrap();
+        assert_eq!(a.data_len(), 192);
+        assert_eq!(a.units(), 2);
+        assert_eq!(a.stream_len(), 216);
+        assert_eq!(&a.header[..8], &192u64.to_be_bytes());
+    }
+}

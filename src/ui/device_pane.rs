@@ -1,0 +1,183 @@
+//! The Device pane: the recorder's disc with groups as folders, a capacity bar with free time
+//! in SP, LP2 and LP4, and title-cell use.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::focused;
+use super::format::{duration, plural};
+use super::widgets::{bar, pane_block};
+use crate::app::{DeviceRow, DeviceStatus, Model, Pane};
+use crate::device::{DiscInfo, Mode};
+use crate::text;
+
+/// Lines under the track list: capacity bar, free time, title cells.
+pub const FOOTER_LINES: u16 = 3;
+
+pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
+    let theme = &model.theme;
+    let is_focused = focused(model, Pane::Device);
+    let title = match &model.device.status {
+        DeviceStatus::Connected(d) => format!("Device · {}", d.device),
+        _ => "Device".to_string(),
+    };
+    let block = pane_block(model, Pane::Device.number(), title, is_focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let message = |lines: Vec<Line<'static>>| Paragraph::new(lines).wrap(Wrap { trim: true });
+    match &model.device.status {
+        DeviceStatus::Searching => {
+            frame.render_widget(
+                message(vec![Line::styled("Looking for a recorder…", theme.dim)]),
+                inner,
+            );
+        }
+        DeviceStatus::NotConnected(reason) => {
+            let mut lines = vec![
+                Line::styled("No recorder connected.", theme.row),
+                Line::from(""),
+            ];
+            if let Some(r) = reason.as_deref().filter(|r| !r.is_empty()) {
+                lines.push(Line::styled(text::clean(r), theme.status_warning));
+                lines.push(Line::from(""));
+            }
+            lines.push(Line::styled(
+                "Plug in a NetMD or Hi-MD recorder by USB and switch it on. On Linux, install the \
+                 udev rule from the README (Device setup) so ministage may open it without root.",
+                theme.dim,
+            ));
+            frame.render_widget(message(lines), inner);
+        }
+        DeviceStatus::Connected(disc) if !disc.disc_present => {
+            frame.render_widget(
+                message(vec![Line::styled("No disc in the recorder.", theme.row)]),
+                inner,
+            );
+        }
+        DeviceStatus::Connected(disc) => draw_disc(model, frame, inner, disc, is_focused),
+    }
+}
+
+fn draw_disc(model: &Model, frame: &mut Frame, area: Rect, disc: &DiscInfo, is_focused: bool) {
+    let theme = &model.theme;
+    let [list, footer] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(FOOTER_LINES)]).areas(area);
+    let width = usize::from(list.width);
+    let dev = &model.device;
+    let (closed, open) = if model.ascii {
+        ("+ ", "- ")
+    } else {
+        ("▸ ", "▾ ")
+    };
+    let _ = closed;
+    let mut lines = Vec::new();
+    for (i, row) in dev
+        .rows
+        .iter()
+        .enumerate()
+        .skip(dev.cursor.offset)
+        .take(usize::from(list.height))
+    {
+        let (left, right, style) = match *row {
+            DeviceRow::Disc => {
+                let title = if disc.title.is_empty() {
+                    "(untitled disc)"
+                } else {
+                    &disc.title
+                };
+                (
+                    title.to_string(),
+                    plural(disc.tracks.len(), "track", "tracks"),
+                    theme.title,
+                )
+            }
+            DeviceRow::Group(g) => {
+                let Some(group) = disc.groups.get(g) else {
+                    continue;
+                };
+                let range = if group.first == group.last {
+                    format!("{}", group.first)
+                } else {
+                    format!("{}–{}", group.first, group.last)
+                };
+                (format!("{open}{}", group.title), range, theme.album)
+            }
+            DeviceRow::Track(n) => {
+                let Some(t) = disc.tracks.iter().find(|t| t.number == n) else {
+                    continue;
+                };
+                let indent = if t.group.is_some() { "    " } else { "  " };
+                let title = if t.title.is_empty() {
+                    &t.full_width_title
+                } else {
+                    &t.title
+                };
+                let mut right = format!("{} {}", t.mode.label(), duration(t.duration_ms));
+                if t.channels == 1 {
+                    right = format!("mono {right}");
+                }
+                if t.protected {
+                    right = format!("prot {right}");
+                }
+                (format!("{indent}{n:>2} {title}"), right, theme.row)
+            }
+        };
+        let selected = dev.in_selection(i) && (dev.anchor.is_some() || i == dev.cursor.selected);
+        let row_style = if selected {
+            style.patch(if is_focused {
+                theme.selected
+            } else {
+                theme.selected_unfocused
+            })
+        } else {
+            style
+        };
+        let rw = text::width(&right).min(width / 2);
+        lines.push(Line::from(vec![
+            Span::styled(text::fit(&left, width.saturating_sub(rw + 1)), row_style),
+            Span::styled(" ", row_style),
+            Span::styled(text::fit(&right, rw), row_style.patch(theme.dim)),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), list);
+
+    let cap = disc.capacity;
+    let used = format!(" {} / {}", duration(cap.used_ms), duration(cap.total_ms));
+    let bar_width = usize::from(footer.width).saturating_sub(text::width(&used));
+    let fraction = if cap.total_ms == 0 {
+        0.0
+    } else {
+        cap.used_ms as f64 / cap.total_ms as f64
+    };
+    let (full, empty) = bar(fraction, bar_width, model.ascii);
+    let free = Mode::ALL
+        .iter()
+        .map(|m| format!("{} {}", m.label(), duration(cap.free_ms_in(*m))))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let mut cells = format!(
+        "titles {}/{} cells",
+        disc.title_cells.used, disc.title_cells.total
+    );
+    if disc.write_protected {
+        cells.push_str(" · write-protected");
+    }
+    if let Some(p) = dev.player {
+        cells.push_str(&format!(" · {}", p.state.label()));
+    }
+    let width = usize::from(footer.width);
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(vec![
+                Span::styled(full, theme.progress_filled),
+                Span::styled(empty, theme.progress_empty),
+                Span::styled(used, theme.dim),
+            ]),
+            Line::styled(text::fit(&format!("free {free}"), width), theme.dim),
+            Line::styled(text::fit(&cells, width), theme.dim),
+        ]),
+        footer,
+    );
+}
