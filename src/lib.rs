@@ -22,4 +22,5 @@ pub mod panic_guard;
 pub mod paths;
 pub mod player;
 pub mod text;
+pub mod transfer;
 pub mod ui;

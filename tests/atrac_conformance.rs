@@ -268,3 +268,26 @@ fn convert_refuses_atrac3plus_and_missing_files_clearly() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read the file"));
     assert!(!out.exists());
 }
+
+#[test]
+fn rewriting_the_tag_keeps_the_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tagged.oma");
+    std::fs::copy(fixtures().join("music4s_lp2_tagged.oma"), &path).unwrap();
+    let update = codec::TagUpdate {
+        title: Some("Tokyo 東京 (Studio)".into()),
+        genre: Some("Indie".into()),
+        ..codec::TagUpdate::default()
+    };
+    codec::write_oma_tags(&path, &update).unwrap();
+    let info = codec::probe(&path).unwrap();
+    assert_eq!(info.tags.title.as_deref(), Some("Tokyo 東京 (Studio)"));
+    assert_eq!(info.tags.genre.as_deref(), Some("Indie"));
+    assert_eq!(info.tags.artist.as_deref(), Some("The Walkmen"));
+    assert_eq!(info.tags.track, Some(3));
+    let mut dec = codec::open(&path).unwrap();
+    let mut out = Vec::new();
+    while dec.next_block(&mut out).unwrap() {}
+    let (want, _) = decode_all("music4s_lp2_tagged.oma");
+    assert_eq!(out, want);
+}

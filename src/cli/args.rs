@@ -81,6 +81,11 @@ pub enum Command {
     Device(super::device::DeviceCommand),
     /// Decode a file to a 16-bit PCM WAV
     Convert(super::convert::ConvertArgs),
+    /// Write tags into files and update the library to match.
+    Tag(super::tag::TagArgs),
+    /// Manage playlists; import and export .m3u / .m3u8 files.
+    #[command(subcommand)]
+    Playlist(super::playlist::PlaylistCommand),
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +108,10 @@ pub struct ImportArgs {
     /// Set the genre of everything imported.
     #[arg(long)]
     pub genre: Option<String>,
+    /// Also write the given fields, and titles and track numbers taken from file names, into
+    /// the files' tags.
+    #[arg(long)]
+    pub write_tags: bool,
 }
 
 #[derive(Debug, Args)]

@@ -101,6 +101,13 @@ pub fn import(env: &Environment, args: &ImportArgs) -> anyhow::Result<i32> {
         let _ = write!(err, "\r\x1b[2KImporting {}/{}", p.done, p.total);
         let _ = err.flush();
     };
+    if args.write_tags {
+        let code = super::tag::import_writing_tags(&mut lib, args, &progress);
+        if interactive {
+            eprint!("\r\x1b[2K");
+        }
+        return code;
+    }
     let report =
         library::import(&mut lib, &args.paths, &options, &progress).context("import failed")?;
     if interactive {

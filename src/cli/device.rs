@@ -56,6 +56,17 @@ pub enum DeviceCommand {
     Status,
     /// Eject the disc.
     Eject,
+    /// Send audio files to the disc (SP: any playable file; LP2/LP4: ATRAC3 files of that mode).
+    Send {
+        /// sp, lp2, lp4, or auto (the best quality that fits).
+        #[arg(long, default_value = "auto", value_parser = parse_mode)]
+        mode: crate::transfer::ModeRequest,
+        /// The title (for a single file; default: the title tag, else the file name).
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Create a virtual deck's disc file (blank, or with --demo a few tracks and groups).
     InitVirtual {
         path: PathBuf,
@@ -90,6 +101,11 @@ fn parse_minutes(s: &str) -> Result<u32, String> {
         Ok(m @ (60 | 74 | 80)) => Ok(m),
         _ => Err(format!("{s} is not a disc length: use 60, 74 or 80")),
     }
+}
+
+fn parse_mode(s: &str) -> Result<crate::transfer::ModeRequest, String> {
+    crate::transfer::ModeRequest::parse(s)
+        .ok_or_else(|| format!("{s} is not a mode: use sp, lp2, lp4 or auto"))
 }
 
 fn parse_time(s: &str) -> anyhow::Result<u64> {
@@ -132,6 +148,9 @@ pub fn run(cmd: &DeviceCommand, device: &str, usb_trace: Option<&Path>) -> anyho
     let selector: DeviceSelector = device.parse()?;
     let mut r = device::open(&selector, usb_trace)
         .with_context(|| format!("could not open the recorder ({selector})"))?;
+    if let DeviceCommand::Send { mode, title, files } = cmd {
+        return send_files(&mut r, *mode, title.as_deref(), files);
+    }
     let warnings = execute(&mut r, cmd)?;
     for w in warnings {
         eprintln!("warning: {w}");
@@ -194,7 +213,7 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
             }
             Vec::new()
         }
-        D::InitVirtual { .. } => Vec::new(),
+        D::InitVirtual { .. } | D::Send { .. } => Vec::new(),
     })
 }
 
@@ -336,4 +355,89 @@ fn table(d: &DiscInfo) -> String {
         d.title_cells.used, d.title_cells.total, d.title_cells.full_width_used
     );
     out
+}
+
+/// `device send`: exit 0 only when every file arrived.
+fn send_files(
+    r: &mut AnyRecorder,
+    mode: crate::transfer::ModeRequest,
+    title: Option<&str>,
+    files: &[PathBuf],
+) -> anyhow::Result<i32> {
+    use std::io::{IsTerminal, Write};
+
+    use crate::transfer::{BatchEvent, BatchOptions, ItemOutcome, SendItem, pipeline::BatchControl};
+
+    if title.is_some() && files.len() > 1 {
+        bail!("--title names a single file; {} were given", files.len());
+    }
+    let items: Vec<SendItem> = files
+        .iter()
+        .enumerate()
+        .map(|(i, path)| SendItem {
+            id: i as i64,
+            path: path.clone(),
+            title: title.map(str::to_string),
+            mode,
+        })
+        .collect();
+    let name = |id: i64| {
+        files
+            .get(id as usize)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    };
+    let terminal = std::io::stderr().is_terminal();
+    let mut last_line = std::time::Instant::now();
+    let outcomes = crate::transfer::send_batch(
+        r,
+        &items,
+        &BatchOptions::default(),
+        &BatchControl::default(),
+        &mut |e| match e {
+            BatchEvent::Started { id, mode, bytes_total } => {
+                eprintln!("sending {} in {mode} ({} KiB)", name(id), bytes_total / 1024);
+            }
+            BatchEvent::Progress { bytes_done, bytes_total, rate_bps, eta_ms, .. } => {
+                let pct = bytes_done * 100 / bytes_total.max(1);
+                if terminal {
+                    let filled = (pct / 5) as usize;
+                    eprint!(
+                        "\r[{}{}] {pct:3}% {:.1} MB/s {} left ",
+                        "#".repeat(filled),
+                        "-".repeat(20 - filled.min(20)),
+                        rate_bps as f64 / 1e6,
+                        format_ms(eta_ms)
+                    );
+                    let _ = std::io::stderr().flush();
+                } else if last_line.elapsed().as_secs() >= 5 || bytes_done == bytes_total {
+                    eprintln!("{pct}% ({bytes_done} of {bytes_total} bytes)");
+                    last_line = std::time::Instant::now();
+                }
+            }
+            BatchEvent::Finished { .. } if terminal => eprintln!(),
+            _ => {}
+        },
+    )?;
+    let mut all = true;
+    for (id, outcome) in outcomes {
+        match outcome {
+            ItemOutcome::Done { track, title } => {
+                println!("{}: track {track} \"{title}\"", name(id));
+            }
+            ItemOutcome::Failed(reason) => {
+                all = false;
+                eprintln!("{}: failed: {reason}", name(id));
+            }
+            ItemOutcome::Cancelled => {
+                all = false;
+                eprintln!("{}: cancelled", name(id));
+            }
+            ItemOutcome::NotStarted => {
+                all = false;
+                eprintln!("{}: not sent", name(id));
+            }
+        }
+    }
+    Ok(if all { 0 } else { 1 })
 }

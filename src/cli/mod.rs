@@ -6,7 +6,9 @@ mod commands;
 mod convert;
 mod device;
 mod play;
+mod playlist;
 mod setup;
+mod tag;
 
 pub use args::{Cli, Command, ImportArgs, LibraryCommand, PlayArgs};
 
@@ -41,5 +43,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Some(Command::Device(cmd)) => device::run(cmd, &cli.device, cli.usb_trace.as_deref()),
         Some(Command::Convert(args)) => convert::run(args),
+        Some(Command::Tag(args)) => tag::run(&env, args),
+        Some(Command::Playlist(cmd)) => playlist::run(&env, cmd),
     }
 }

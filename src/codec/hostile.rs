@@ -17,7 +17,10 @@ fn exercise(bytes: Vec<u8>) {
     };
     let total = dec.total_frames().unwrap_or(0);
     let channels = u64::from(dec.channels());
-    assert!(total <= len * 1024, "{total} samples announced for {len} bytes");
+    assert!(
+        total <= len * 1024,
+        "{total} samples announced for {len} bytes"
+    );
     let mut out = Vec::new();
     while dec.next_block(&mut out).unwrap_or(false) {
         assert!(out.len() as u64 <= (total + 4096) * channels);

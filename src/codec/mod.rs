@@ -19,6 +19,7 @@ mod oma;
 mod qmf;
 mod riff;
 mod stream;
+mod tag_writer;
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -27,6 +28,7 @@ use std::path::Path;
 pub use error::CodecError;
 pub use id3::SonyTags;
 pub use layout::{Codec, Container};
+pub use tag_writer::{TagUpdate, write_oma_tags};
 
 use layout::Layout;
 

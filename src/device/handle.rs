@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -65,9 +66,43 @@ pub enum DeviceRequest {
         position_ms: u64,
     },
     Eject,
+    /// Run a job that needs the recorder to itself (a send from the transfer queue) on this
+    /// worker's thread, so that only one thing talks to the USB device; the disc is read again
+    /// afterwards. Without a recorder the job is dropped unrun.
+    Exclusive(ExclusiveJob),
     /// End the worker (dropping every sender does too).
     Shutdown,
 }
+
+type JobFn = Box<dyn FnOnce(&mut AnyRecorder) + Send>;
+
+/// A one-shot job for [`DeviceRequest::Exclusive`]; clones share it and it runs at most once.
+#[derive(Clone)]
+pub struct ExclusiveJob(Arc<Mutex<Option<JobFn>>>);
+
+impl ExclusiveJob {
+    pub fn new(job: impl FnOnce(&mut AnyRecorder) + Send + 'static) -> Self {
+        Self(Arc::new(Mutex::new(Some(Box::new(job)))))
+    }
+
+    fn take(&self) -> Option<JobFn> {
+        self.0.lock().ok().and_then(|mut j| j.take())
+    }
+}
+
+impl std::fmt::Debug for ExclusiveJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExclusiveJob")
+    }
+}
+
+impl PartialEq for ExclusiveJob {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ExclusiveJob {}
 
 /// What the worker reports. Text in it is sanitised for display.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -381,6 +416,12 @@ fn run_request(r: &mut AnyRecorder, request: &DeviceRequest) -> (Outcome, bool) 
         R::Goto(track) => (r.goto_track(*track).map(plain("")), false),
         R::Seek { track, position_ms } => (r.seek(*track, *position_ms).map(plain("")), false),
         R::Eject => (r.eject().map(plain("ejected the disc")), true),
+        R::Exclusive(job) => {
+            if let Some(job) = job.take() {
+                job(r);
+            }
+            (Ok((String::new(), Vec::new())), true)
+        }
         R::Shutdown => (Ok((String::new(), Vec::new())), false),
     }
 }

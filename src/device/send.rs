@@ -229,9 +229,10 @@ pub fn commit_args(wire_track: u16, mac: [u8; 8]) -> Vec<u8> {
 
 /// The payload after `<op> 00` of a secure reply.
 fn secure_payload(command: &'static str, op: u8, body: &[u8]) -> Result<Vec<u8>, SendError> {
-    let head = SECURE_PREFIX.len() + 2;
+    // prefix, 03, op, then a result code (00; the EKB step answers 01).
+    let head = SECURE_PREFIX.len() + 3;
     match body.get(..head) {
-        Some(h) if h.starts_with(&SECURE_PREFIX) && h[head - 1] == op => {
+        Some(h) if h.starts_with(&SECURE_PREFIX) && h[head - 2] == op => {
             Ok(body[head..].to_vec())
         }
         _ => Err(SendError::Reply {
@@ -303,7 +304,15 @@ impl<T: Transport> Recorder<T> {
             if !self.disc_present()? {
                 return Err(DeviceError::NoDisc.into());
             }
-            let state = self.player_status()?.state;
+            // Units answer the status block in their own ways; only a busy one is waited for.
+            let state = match self.player_status() {
+                Ok(status) => status.state,
+                Err(e) if e.is_disconnect() => return Err(e.into()),
+                Err(e) => {
+                    tracing::debug!("status before a send: {e}");
+                    return Ok(());
+                }
+            };
             match state {
                 PlayerState::NoDisc => return Err(DeviceError::NoDisc.into()),
                 PlayerState::ReadingToc | PlayerState::Recording

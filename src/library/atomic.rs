@@ -28,24 +28,7 @@ pub(crate) fn replace_via_temp(
             source,
         }
     };
-    let real = fs::canonicalize(path).map_err(io_err("cannot open"))?;
-    let metadata = fs::metadata(&real).map_err(io_err("cannot open"))?;
-    if metadata.permissions().readonly() {
-        return Err(TagWriteError::ReadOnly {
-            path: path.to_path_buf(),
-        });
-    }
-    // The rename would succeed in a writable folder even when the file itself is not writable
-    // for this user; asking for write access first honours the file's own permissions.
-    let mut original = match OpenOptions::new().read(true).write(true).open(&real) {
-        Ok(file) => file,
-        Err(e) if e.kind() == ErrorKind::PermissionDenied => {
-            return Err(TagWriteError::ReadOnly {
-                path: path.to_path_buf(),
-            });
-        }
-        Err(e) => return Err(io_err("cannot open")(e)),
-    };
+    let (real, metadata, mut original) = open_writable(path)?;
     let dir = parent_dir(&real);
     let mut temp = tempfile::Builder::new()
         .prefix(".ministage-")
@@ -66,9 +49,7 @@ pub(crate) fn replace_via_temp(
     // The copy is a new inode: give it the original's permission bits.
     fs::set_permissions(temp.path(), metadata.permissions())
         .map_err(io_err("cannot set the permissions of"))?;
-    temp.as_file()
-        .sync_all()
-        .map_err(io_err("cannot save"))?;
+    temp.as_file().sync_all().map_err(io_err("cannot save"))?;
 
     #[cfg(test)]
     if FAIL_BEFORE_RENAME.with(|f| f.replace(false)) {
@@ -82,15 +63,48 @@ pub(crate) fn replace_via_temp(
     // On failure the temporary file is removed when the error (which owns it) is dropped.
     temp.persist(&real)
         .map_err(|e| io_err("cannot replace")(e.error))?;
-    // The rename is only durable once the folder is synced; failing that is not worth
-    // reporting as a failed write, because the new file is in place.
-    if let Err(e) = File::open(&dir).and_then(|d| d.sync_all()) {
-        tracing::warn!(dir = %dir.display(), error = %e, "cannot sync folder after tag write");
-    }
+    sync_dir(&dir);
     Ok(())
 }
 
-fn parent_dir(path: &Path) -> PathBuf {
+/// The file behind `path` (symbolic links followed), its metadata and a handle opened for
+/// reading and writing: read-only files are refused here, before anything is written.
+pub(crate) fn open_writable(path: &Path) -> Result<(PathBuf, fs::Metadata, File), TagWriteError> {
+    let io_err = |source| TagWriteError::Io {
+        path: path.to_path_buf(),
+        action: "cannot open",
+        source,
+    };
+    let real = fs::canonicalize(path).map_err(io_err)?;
+    let metadata = fs::metadata(&real).map_err(io_err)?;
+    if metadata.permissions().readonly() {
+        return Err(TagWriteError::ReadOnly {
+            path: path.to_path_buf(),
+        });
+    }
+    // The rename would succeed in a writable folder even when the file itself is not writable
+    // for this user; asking for write access first honours the file's own permissions.
+    let original = match OpenOptions::new().read(true).write(true).open(&real) {
+        Ok(file) => file,
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+            return Err(TagWriteError::ReadOnly {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(e) => return Err(io_err(e)),
+    };
+    Ok((real, metadata, original))
+}
+
+/// Makes a rename in `dir` durable. Failing that is not worth reporting as a failed write,
+/// because the new file is already in place.
+pub(crate) fn sync_dir(dir: &Path) {
+    if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
+        tracing::warn!(dir = %dir.display(), error = %e, "cannot sync folder after tag write");
+    }
+}
+
+pub(crate) fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

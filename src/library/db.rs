@@ -174,13 +174,13 @@ impl Library {
     }
 }
 
-const TRACK_SELECT: &str = "SELECT t.id, t.path, t.title, t.artist, coalesce(al.title, ''),
+pub(crate) const TRACK_SELECT: &str = "SELECT t.id, t.path, t.title, t.artist, coalesce(al.title, ''),
         CASE WHEN t.album_artist <> '' THEN t.album_artist ELSE t.artist END AS eff_aa,
         t.track_number, t.disc_number, t.year, t.genre, t.duration_ms, t.codec,
         t.sample_rate, t.channels, t.bitrate_kbps, t.missing
      FROM tracks t LEFT JOIN albums al ON al.id = t.album_id";
 
-fn track_from_row(row: &Row<'_>) -> rusqlite::Result<Track> {
+pub(crate) fn track_from_row(row: &Row<'_>) -> rusqlite::Result<Track> {
     let path: String = row.get(1)?;
     Ok(Track {
         id: row.get(0)?,

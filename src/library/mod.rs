@@ -7,7 +7,11 @@ mod db;
 mod error;
 mod filename;
 mod import;
+mod m3u;
 mod oma_write;
+mod plan;
+mod plan_apply;
+mod playlists;
 mod query;
 mod report;
 mod schema;
@@ -16,6 +20,7 @@ mod tag_edit;
 mod tag_write;
 mod tags;
 mod track;
+mod transfers;
 mod walk;
 mod wav;
 
@@ -25,8 +30,15 @@ pub(crate) mod tests;
 pub use db::Library;
 pub use error::LibraryError;
 pub use import::import;
+pub use plan::{
+    AlbumFields, DuplicateChoice, DuplicateKind, DuplicateOf, ImportPlan, ProposedAlbum, ProposedTrack,
+    TrackField, plan_import,
+};
+pub use playlists::{PlaylistEntry, PlaylistError, PlaylistImport, UnresolvedEntry};
+pub use plan_apply::{PlanReport, apply_plan};
 pub use query::{Haystack, KNOWN_FIELDS, Query, QueryError};
 pub use tag_edit::{TagEditBatch, TagEditOutcome};
 pub use tag_write::{TagEdit, TagValues, TagWriteError, read_tag_values, write_tags};
 pub use report::{ImportFailure, ImportOptions, ImportProgress, ImportReport, Overrides};
 pub use track::{PlaylistSummary, Track, TransferItem};
+pub use transfers::{QueuedTransfer, TransferSource, TransferState};

@@ -79,6 +79,12 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX transfer_items_by_position ON transfer_items(position);
     CREATE INDEX transfer_items_by_track ON transfer_items(track_id);
     "#,
+    // 2: the transfer queue keeps files that are not in the library, and its progress.
+    r#"
+    ALTER TABLE transfer_items ADD COLUMN path TEXT NOT NULL DEFAULT '';
+    ALTER TABLE transfer_items ADD COLUMN bytes_done INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE transfer_items ADD COLUMN bytes_total INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -165,16 +165,22 @@ pub(crate) fn write(
 
     if !tracks.is_empty() {
         // Retagging moves tracks to other albums; the old ones would linger in the browser.
-        tx.execute(
-            "DELETE FROM albums WHERE NOT EXISTS
-                 (SELECT 1 FROM tracks WHERE tracks.album_id = albums.id)",
-            [],
-        )?;
-        tx.execute(
-            "DELETE FROM artists WHERE NOT EXISTS
-                 (SELECT 1 FROM albums WHERE albums.album_artist_id = artists.id)",
-            [],
-        )?;
+        drop_orphans(tx)?;
     }
+    Ok(())
+}
+
+/// Deletes albums no track refers to, then artists no album refers to.
+pub(crate) fn drop_orphans(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM albums WHERE NOT EXISTS
+             (SELECT 1 FROM tracks WHERE tracks.album_id = albums.id)",
+        [],
+    )?;
+    tx.execute(
+        "DELETE FROM artists WHERE NOT EXISTS
+             (SELECT 1 FROM albums WHERE albums.album_artist_id = artists.id)",
+        [],
+    )?;
     Ok(())
 }

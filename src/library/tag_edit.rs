@@ -50,7 +50,8 @@ impl Library {
         edit: &TagEdit,
         progress: &dyn Fn(ImportProgress),
     ) -> Result<TagEditOutcome, LibraryError> {
-        let jobs: Vec<(PathBuf, TagEdit)> = paths.iter().map(|p| (p.clone(), edit.clone())).collect();
+        let jobs: Vec<(PathBuf, TagEdit)> =
+            paths.iter().map(|p| (p.clone(), edit.clone())).collect();
         self.apply_tag_jobs(&jobs, edit.clone(), progress)
     }
 
@@ -125,7 +126,10 @@ impl Library {
     }
 
     /// Upserts the rows of files just (re)read, in one transaction.
-    pub(crate) fn write_rows(&mut self, rows: &[(FoundFile, TrackMeta)]) -> Result<(), LibraryError> {
+    pub(crate) fn write_rows(
+        &mut self,
+        rows: &[(FoundFile, TrackMeta)],
+    ) -> Result<(), LibraryError> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -156,7 +160,9 @@ impl Library {
             };
             let found: Option<String> = self
                 .conn
-                .query_row("SELECT path FROM tracks WHERE path = ?1", [key], |r| r.get(0))
+                .query_row("SELECT path FROM tracks WHERE path = ?1", [key], |r| {
+                    r.get(0)
+                })
                 .optional()
                 .map_err(|e| self.db_err(e))?;
             if found.is_some() {

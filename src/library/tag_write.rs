@@ -100,6 +100,23 @@ impl TagEdit {
         }
     }
 
+    /// Every field either edit sets (this one's value where both do).
+    pub(crate) fn union(&self, other: &TagEdit) -> TagEdit {
+        TagEdit {
+            title: self.title.clone().or_else(|| other.title.clone()),
+            artist: self.artist.clone().or_else(|| other.artist.clone()),
+            album: self.album.clone().or_else(|| other.album.clone()),
+            album_artist: self
+                .album_artist
+                .clone()
+                .or_else(|| other.album_artist.clone()),
+            genre: self.genre.clone().or_else(|| other.genre.clone()),
+            year: self.year.or(other.year),
+            track: self.track.or(other.track),
+            disc: self.disc.or(other.disc),
+        }
+    }
+
     /// The edit that turns `from` into `to`, naming only the fields that differ.
     pub fn between(from: &TagValues, to: &TagValues) -> TagEdit {
         let text = |a: &String, b: &String| (a != b).then(|| b.clone());
@@ -180,7 +197,11 @@ pub enum TagWriteError {
         source: std::io::Error,
     },
 
-    #[error("{}: cannot create a temporary file in {}: {source}", shown(path), shown(dir))]
+    #[error(
+        "{}: cannot create a temporary file in {}: {source}",
+        shown(path),
+        shown(dir)
+    )]
     TempFile {
         path: PathBuf,
         dir: PathBuf,
@@ -194,7 +215,10 @@ pub enum TagWriteError {
     #[error("{}: {reason}", shown(path))]
     Unreadable { path: PathBuf, reason: String },
 
-    #[error("{}: the year {year} cannot be stored in a tag (0 to 9999)", shown(path))]
+    #[error(
+        "{}: the year {year} cannot be stored in a tag (0 to 9999)",
+        shown(path)
+    )]
     InvalidYear { path: PathBuf, year: i32 },
 
     #[error("{}: cannot write the tags: {}", shown(path), clean(&source.to_string()))]
@@ -241,13 +265,19 @@ pub fn write_tags(path: &Path, edit: &TagEdit) -> Result<(), TagWriteError> {
         return Ok(());
     }
     // A panic inside lofty on a hostile file must become a per-file error, not a crash.
-    crate::panic_guard::catch(|| replace_via_temp(path, |file| edit_file(file, path, &edit)))
-        .unwrap_or_else(|detail| {
-            Err(TagWriteError::Unreadable {
-                path: path.to_path_buf(),
-                reason: clean(&format!("the tag writer crashed on this file: {detail}")),
-            })
+    crate::panic_guard::catch(|| {
+        if crate::codec::is_sony_extension(path) {
+            super::oma_write::write(path, &edit)
+        } else {
+            replace_via_temp(path, |file| edit_file(file, path, &edit))
+        }
+    })
+    .unwrap_or_else(|detail| {
+        Err(TagWriteError::Unreadable {
+            path: path.to_path_buf(),
+            reason: clean(&format!("the tag writer crashed on this file: {detail}")),
         })
+    })
 }
 
 fn edit_file(file: &mut File, path: &Path, edit: &TagEdit) -> Result<(), TagWriteError> {
@@ -256,9 +286,6 @@ fn edit_file(file: &mut File, path: &Path, edit: &TagEdit) -> Result<(), TagWrit
         action: "cannot read",
         source,
     };
-    if crate::codec::is_sony_extension(path) {
-        return super::oma_write::edit(file, path, edit);
-    }
     let file_type = Probe::new(&mut *file)
         .guess_file_type()
         .map_err(io_err)?

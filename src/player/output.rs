@@ -66,7 +66,7 @@ pub fn open_null(mut source: PlaybackSource) -> Result<OutputHandle, String> {
     thread::Builder::new()
         .name("null-audio".into())
         .spawn(move || {
-            let started = Instant::now();
+            let mut started = Instant::now();
             let mut played = Duration::ZERO;
             while !stopped.load(Ordering::Relaxed) {
                 let rate = source.sample_rate().max(1);
@@ -78,8 +78,14 @@ pub fn open_null(mut source: PlaybackSource) -> Result<OutputHandle, String> {
                     }
                 }
                 played += Duration::from_millis(20);
-                if let Some(wait) = played.checked_sub(started.elapsed()) {
+                let elapsed = started.elapsed();
+                if let Some(wait) = played.checked_sub(elapsed) {
                     thread::sleep(wait);
+                } else if elapsed - played > Duration::from_millis(100) {
+                    // The source waited (nothing to play): restart the clock rather than
+                    // racing to catch up.
+                    started = Instant::now();
+                    played = Duration::ZERO;
                 }
             }
         })

@@ -85,6 +85,10 @@ pub struct PlaybackSource {
     rate: u32,
     channels: u16,
     silence_left: usize,
+    /// Samples left before the next look at the shared controls.
+    until_check: usize,
+    /// Gain × volume / 32768, refreshed at every check.
+    scale: f32,
     /// How long to wait for the decoder before playing silence: zero for a sound card's
     /// callback, longer for outputs that may wait (the null output, tests).
     wait: Duration,
@@ -100,15 +104,16 @@ impl PlaybackSource {
             rate: 44_100,
             channels: 2,
             silence_left: 0,
+            until_check: 0,
+            scale: 1.0 / 32768.0,
             wait,
         }
     }
 
     fn receive(&mut self) -> Option<Feed> {
-        // Idle (nothing playing): never wait, so a stopped player costs nothing.
-        let idle = self.shared.seq.load(Ordering::Relaxed) == 0
-            || self.shared.ended.load(Ordering::Relaxed) == self.shared.seq.load(Ordering::Relaxed);
-        if self.wait.is_zero() || idle {
+        // Outputs that may wait, wait: the next track may still be opening, and a gap in
+        // the samples would be a gap in the music.
+        if self.wait.is_zero() {
             self.feed.try_recv().ok()
         } else {
             self.feed.recv_timeout(self.wait).ok()
@@ -170,20 +175,41 @@ impl PlaybackSource {
 /// Frames of silence played at a time while nothing is ready.
 const SILENCE_FRAMES: usize = 256;
 
+/// Frames played between two looks at the shared controls (pause, seek, volume): about 1.5 ms,
+/// so controls act at once while the per-sample path stays a multiply and a clamp.
+const CHECK_FRAMES: usize = 64;
+
 impl Iterator for PlaybackSource {
     type Item = f32;
 
     fn next(&mut self) -> Option<f32> {
+        if self.until_check > 0
+            && let Some(block) = &self.current
+            && let Some(&sample) = block.samples.get(self.position)
+        {
+            self.position += 1;
+            self.until_check -= 1;
+            // The limiter of last resort: a gain that would clip is clamped, never wrapped.
+            return Some((f32::from(sample) * self.scale).clamp(-1.0, 1.0));
+        }
+        Some(self.checked_next())
+    }
+}
+
+impl PlaybackSource {
+    /// The slow path, taken at frame boundaries every [`CHECK_FRAMES`] and at block ends:
+    /// obeys pause and seek, publishes the position, and picks up volume changes.
+    fn checked_next(&mut self) -> f32 {
         if self.silence_left > 0 {
             self.silence_left -= 1;
             self.prepare();
-            return Some(0.0);
+            return 0.0;
         }
         let channels = usize::from(self.channels);
         // Pausing inserts silence in the current format, only at frame boundaries.
         if self.shared.paused.load(Ordering::Relaxed) && self.position % channels == 0 {
             self.silence_left = SILENCE_FRAMES * channels - 1;
-            return Some(0.0);
+            return 0.0;
         }
         // A seek or a new track makes the rest of this block stale: drop it at once.
         if self.position % channels == 0
@@ -198,22 +224,25 @@ impl Iterator for PlaybackSource {
             self.prepare();
             if self.silence_left > 0 {
                 self.silence_left -= 1;
-                return Some(0.0);
+                return 0.0;
             }
         }
-        let block = self.current.as_ref()?;
+        let Some(block) = self.current.as_ref() else {
+            return 0.0;
+        };
         let channels = usize::from(block.channels.max(1));
+        let frame = block.start_frame + (self.position / channels) as u64;
+        self.shared.frame.store(frame, Ordering::Relaxed);
+        self.scale = block.gain * self.shared.volume() / 32768.0;
         let sample = block.samples[self.position];
-        let gain = block.gain;
         self.position += 1;
-        if self.position % (channels * 256) == 0 || self.position == block.samples.len() {
-            let frame = block.start_frame + (self.position / channels) as u64;
-            self.shared.frame.store(frame, Ordering::Relaxed);
+        // Only from a frame boundary, so the next check falls on one too.
+        if (self.position - 1) % channels == 0 {
+            let left = block.samples.len() - self.position;
+            self.until_check = (CHECK_FRAMES * channels - 1).min(left);
         }
         self.prepare();
-        let gain = gain * self.shared.volume();
-        // The limiter of last resort: a gain that would clip is clamped, never wrapped.
-        Some((f32::from(sample) / 32768.0 * gain).clamp(-1.0, 1.0))
+        (f32::from(sample) * self.scale).clamp(-1.0, 1.0)
     }
 }
 

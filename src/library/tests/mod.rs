@@ -3,4 +3,6 @@
 mod db;
 pub(crate) mod fixtures;
 mod import;
+mod plan;
+mod playlists;
 mod tag_write;

@@ -121,7 +121,11 @@ fn only_the_given_fields_change() {
         };
         write_tags(&path, &clear).unwrap();
         let v = read_tag_values(&path).unwrap();
-        assert_eq!((v.genre.as_str(), v.track, v.year), ("", None, None), "{name}");
+        assert_eq!(
+            (v.genre.as_str(), v.track, v.year),
+            ("", None, None),
+            "{name}"
+        );
         assert_eq!(v.title, "New", "{name}");
     }
 }
@@ -176,7 +180,10 @@ fn flac_comments_as_an_independent_parser_sees_them() {
     ] {
         assert!(comments.iter().any(|c| c == want), "{want} in {comments:?}");
     }
-    assert!(comments.iter().any(|c| c.starts_with("DATE=2019")), "{comments:?}");
+    assert!(
+        comments.iter().any(|c| c.starts_with("DATE=2019")),
+        "{comments:?}"
+    );
 }
 
 #[test]
@@ -208,7 +215,10 @@ fn read_only_files_are_reported_by_name_and_left_alone() {
     let original = std::fs::read(&path).unwrap();
     let err = write_tags(&path, &full_edit()).unwrap_err();
     assert!(matches!(err, TagWriteError::ReadOnly { .. }), "{err:?}");
-    assert_eq!(err.to_string(), format!("{}: the file is read-only", path.display()));
+    assert_eq!(
+        err.to_string(),
+        format!("{}: the file is read-only", path.display())
+    );
     assert_eq!(std::fs::read(&path).unwrap(), original);
 }
 
@@ -251,7 +261,13 @@ fn library_update_and_undo_follow_the_files() {
     let dir = tempfile::tempdir().unwrap();
     let files = sample_files(dir.path());
     let mut lib = Library::open_in_memory().unwrap();
-    import(&mut lib, &[dir.path().to_path_buf()], &ImportOptions::default(), &|_| {}).unwrap();
+    import(
+        &mut lib,
+        &[dir.path().to_path_buf()],
+        &ImportOptions::default(),
+        &|_| {},
+    )
+    .unwrap();
 
     let mut targets = files.clone();
     targets.push(dir.path().join("missing.flac"));
@@ -265,7 +281,11 @@ fn library_update_and_undo_follow_the_files() {
     assert!(outcome.failed[0].to_string().contains("missing.flac"));
     assert_eq!(outcome.batch.before.len(), 4);
     let tracks = lib.all_tracks().unwrap();
-    assert!(tracks.iter().all(|t| t.album == "Renamed" && t.artist == "Someone"));
+    assert!(
+        tracks
+            .iter()
+            .all(|t| t.album == "Renamed" && t.artist == "Someone")
+    );
     assert!(tracks.iter().all(|t| t.title == "Old Title"));
     // The old album is gone from the browser.
     let albums: i64 = lib
@@ -274,16 +294,76 @@ fn library_update_and_undo_follow_the_files() {
         .unwrap();
     assert_eq!(albums, 1);
     // An import right after finds nothing changed: size and mtime were recorded.
-    let report =
-        import(&mut lib, &[dir.path().to_path_buf()], &ImportOptions::default(), &|_| {}).unwrap();
+    let report = import(
+        &mut lib,
+        &[dir.path().to_path_buf()],
+        &ImportOptions::default(),
+        &|_| {},
+    )
+    .unwrap();
     assert_eq!((report.added, report.updated, report.unchanged), (0, 0, 4));
 
     let undone = lib.undo_tags(&outcome.batch, &|_| {}).unwrap();
     assert!(undone.failed.is_empty(), "{:?}", undone.failed);
     for path in &files {
         let v = read_tag_values(path).unwrap();
-        assert_eq!((v.album.as_str(), v.artist.as_str()), ("Old Album", "Old Artist"));
+        assert_eq!(
+            (v.album.as_str(), v.artist.as_str()),
+            ("Old Album", "Old Artist")
+        );
     }
     let tracks = lib.all_tracks().unwrap();
-    assert!(tracks.iter().all(|t| t.album == "Old Album" && t.artist == "Old Artist"));
+    assert!(
+        tracks
+            .iter()
+            .all(|t| t.album == "Old Album" && t.artist == "Old Artist")
+    );
+}
+
+/// Reads ../shared/fixtures/atrac/music4s_lp2_tagged.oma (shared test data outside the crate);
+/// skipped when the fixture is not there.
+#[test]
+fn oma_round_trip_keeps_the_audio() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/atrac/music4s_lp2_tagged.oma");
+    if !fixture.exists() {
+        eprintln!("skipped: {} is not there", fixture.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.oma");
+    std::fs::copy(&fixture, &path).unwrap();
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).unwrap();
+
+    let audio_before = decode(&path);
+    let before = read_tag_values(&path).unwrap();
+    let edit = TagEdit {
+        title: Some("Ágætis".into()),
+        album_artist: Some("夜".into()),
+        track: Some(Some(9)),
+        year: Some(Some(2001)),
+        ..TagEdit::default()
+    };
+    write_tags(&path, &edit).unwrap();
+    assert_eq!(decode(&path), audio_before, "audio changed");
+    // The second reader: the codec module's probe.
+    let tags = crate::codec::probe(&path).unwrap().tags;
+    assert_eq!(tags.title.as_deref(), Some("Ágætis"));
+    assert_eq!(tags.album_artist.as_deref(), Some("夜"));
+    assert_eq!(tags.track, Some(9));
+    assert_eq!(tags.year, Some(2001));
+    let after = read_tag_values(&path).unwrap();
+    assert_eq!(after.artist, before.artist, "untouched");
+    assert_eq!(after.album, before.album, "untouched");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let err = write_tags(&path, &edit).unwrap_err();
+        assert!(matches!(err, TagWriteError::ReadOnly { .. }), "{err:?}");
+    }
 }

@@ -1,0 +1,65 @@
+//! Sending music to the recorder: preparing audio ([`prepare`]), checking that a batch fits
+//! ([`plan`]), and the pipeline that encrypts ahead of the USB writes ([`pipeline`]). The
+//! queue worker for the UI is [`worker::Transferer`]. Nothing here knows about the UI.
+//!
+//! Only one thing may talk to the recorder at a time: the transfer worker either owns its own
+//! connection ([`worker::DeviceLink::Direct`], the CLI and tests) or runs each batch inside the
+//! device worker as a [`crate::device::handle::DeviceRequest::Exclusive`] job, so the UI's
+//! device worker stays the only USB user.
+
+pub mod pipeline;
+pub mod plan;
+pub mod prepare;
+pub mod worker;
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::device::send::SendError;
+use crate::device::{DeviceError, Mode};
+
+pub use pipeline::{BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch};
+pub use plan::TitleTemplate;
+pub use prepare::ModeRequest;
+pub use worker::{DeviceLink, TransferEvent, TransferRequest, Transferer};
+
+#[derive(Debug, Error)]
+pub enum TransferError {
+    #[error("{}: {detail}", path.display())]
+    Source { path: PathBuf, detail: String },
+    #[error(
+        "{}: {mode} needs an ATRAC3 file of that mode (found {found}); other sources can be sent \
+         in SP until the ATRAC3 encoder lands",
+        path.display()
+    )]
+    NeedsAtrac3 {
+        path: PathBuf,
+        mode: Mode,
+        found: String,
+    },
+    #[error(
+        "not enough space on the disc: this needs {} (in SP time) and {} is free; nothing was sent",
+        crate::device::disc::format_ms(*needed_ms),
+        crate::device::disc::format_ms(*free_ms)
+    )]
+    Capacity { needed_ms: u64, free_ms: u64 },
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    #[error(transparent)]
+    Send(#[from] SendError),
+    #[error("cancelled; nothing was recorded")]
+    Cancelled,
+    #[error("the transfer queue: {0}")]
+    Queue(String),
+}
+
+impl TransferError {
+    pub fn is_disconnect(&self) -> bool {
+        match self {
+            TransferError::Device(e) => e.is_disconnect(),
+            TransferError::Send(e) => e.is_disconnect(),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,452 @@
+//! The transfer queue worker for the UI: requests go in, events come out, the queue lives in
+//! the library database. Batches run either on a connection of their own
+//! ([`DeviceLink::Direct`]) or inside the device worker ([`DeviceLink::Worker`]), which then
+//! stays the only thing talking to the recorder.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::pipeline::{BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch};
+use super::prepare::ModeRequest;
+use crate::device::handle::{DeviceRequest, ExclusiveJob};
+use crate::device::{AnyRecorder, DeviceError, Mode};
+use crate::library::{Library, QueuedTransfer, TransferSource, TransferState};
+
+/// How often progress is written to the database (events go out every chunk).
+const PROGRESS_SAVE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Opens a recorder for a batch.
+pub type Opener = Arc<dyn Fn() -> Result<AnyRecorder, DeviceError> + Send + Sync>;
+
+/// How the worker reaches the recorder.
+#[derive(Clone)]
+pub enum DeviceLink {
+    /// Open a connection of its own for each batch (the CLI, tests, no device worker).
+    Direct(Opener),
+    /// Run each batch inside the UI's device worker.
+    Worker(Sender<DeviceRequest>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferRequest {
+    /// Start (or resume) sending the queued items.
+    Start,
+    /// Stop after the item being sent; the rest stays queued.
+    Pause,
+    Resume,
+    /// Cancel the item being sent; the queue goes on.
+    CancelCurrent,
+    /// Queue a failed or cancelled item again.
+    Retry(i64),
+    RetryFailed,
+    Enqueue {
+        source: TransferSource,
+        title: String,
+        /// `sp`, `lp2`, `lp4` or `auto`.
+        mode: String,
+    },
+    Remove(i64),
+    /// Move an item to a position (from 1).
+    Move {
+        id: i64,
+        position: u32,
+    },
+    SetMode {
+        id: i64,
+        mode: String,
+    },
+    SetTitle {
+        id: i64,
+        title: String,
+    },
+    ClearDone,
+    Shutdown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferEvent {
+    /// The queue as stored, after any change.
+    QueueChanged(Vec<QueuedTransfer>),
+    ItemStarted {
+        id: i64,
+        mode: Mode,
+        bytes_total: u64,
+    },
+    Progress {
+        id: i64,
+        bytes_done: u64,
+        bytes_total: u64,
+        rate_bps: u64,
+        eta_ms: u64,
+    },
+    ItemDone {
+        id: i64,
+        /// The track's number on the disc, from 1.
+        track: u32,
+    },
+    ItemFailed {
+        id: i64,
+        reason: String,
+    },
+    ItemCancelled {
+        id: i64,
+    },
+    /// The batch was refused before anything was written (capacity, track limit, title space).
+    Refused(String),
+    /// Nothing left to send (or paused).
+    Idle,
+    Error(String),
+}
+
+enum Msg {
+    Request(TransferRequest),
+    Batch(BatchEvent),
+    BatchDone(Result<(), String>),
+    /// Why the recorder could not be opened (the batch's end follows).
+    BatchError(String),
+}
+
+/// Sends `BatchDone` when a batch ends, also when its job is dropped unrun.
+struct DoneGuard {
+    tx: Sender<Msg>,
+    result: Option<Result<(), String>>,
+}
+
+impl Drop for DoneGuard {
+    fn drop(&mut self) {
+        let result = self
+            .result
+            .take()
+            .unwrap_or_else(|| Err("no recorder is connected".into()));
+        let _ = self.tx.send(Msg::BatchDone(result));
+    }
+}
+
+/// Spawns queue workers.
+pub struct Transferer;
+
+impl Transferer {
+    /// Starts the worker on the queue in `library_path`; returns where to send requests.
+    pub fn spawn(
+        link: DeviceLink,
+        library_path: PathBuf,
+        options: BatchOptions,
+        emit: impl Fn(TransferEvent) + Send + 'static,
+    ) -> Sender<TransferRequest> {
+        let (req_tx, req_rx) = mpsc::channel::<TransferRequest>();
+        let (tx, rx) = mpsc::channel::<Msg>();
+        let forward = tx.clone();
+        let spawned = thread::Builder::new()
+            .name("transfer-requests".into())
+            .spawn(move || {
+                for r in req_rx {
+                    if forward.send(Msg::Request(r)).is_err() {
+                        break;
+                    }
+                }
+                let _ = forward.send(Msg::Request(TransferRequest::Shutdown));
+            })
+            .and_then(|_| {
+                thread::Builder::new().name("transfer".into()).spawn(move || {
+                    let library = match Library::open(&library_path) {
+                        Ok(l) => l,
+                        Err(e) => return emit(TransferEvent::Error(e.to_string())),
+                    };
+                    Worker {
+                        library,
+                        link,
+                        options,
+                        emit: Box::new(emit),
+                        tx,
+                        running: false,
+                        batch: None,
+                        last_saved: Instant::now(),
+                        open_error: None,
+                    }
+                    .run(&rx);
+                })
+            });
+        if let Err(e) = spawned {
+            tracing::error!("could not start the transfer worker: {e}");
+        }
+        req_tx
+    }
+}
+
+struct Worker {
+    library: Library,
+    link: DeviceLink,
+    options: BatchOptions,
+    emit: Box<dyn Fn(TransferEvent) + Send>,
+    tx: Sender<Msg>,
+    running: bool,
+    batch: Option<BatchControl>,
+    last_saved: Instant,
+    open_error: Option<String>,
+}
+
+impl Worker {
+    fn run(mut self, rx: &Receiver<Msg>) {
+        match self.library.recover_transfers() {
+            Ok(n) if n > 0 => tracing::info!("{n} interrupted transfers queued again"),
+            Ok(_) => {}
+            Err(e) => (self.emit)(TransferEvent::Error(e.to_string())),
+        }
+        self.queue_changed();
+        while let Ok(msg) = rx.recv() {
+            match msg {
+                Msg::Request(TransferRequest::Shutdown) => {
+                    if let Some(b) = &self.batch {
+                        b.stop.store(true, Ordering::SeqCst);
+                        b.cancel_current.store(true, Ordering::SeqCst);
+                    }
+                    break;
+                }
+                Msg::Request(r) => self.request(r),
+                Msg::Batch(e) => self.batch_event(e),
+                Msg::BatchError(reason) => self.open_error = Some(reason),
+                Msg::BatchDone(result) => {
+                    self.batch = None;
+                    if let Err(reason) = result {
+                        let reason = self.open_error.take().unwrap_or(reason);
+                        self.refused(&reason);
+                    }
+                    self.queue_changed();
+                }
+            }
+            self.maybe_start();
+        }
+    }
+
+    fn db<T>(&self, r: Result<T, crate::library::LibraryError>) -> Option<T> {
+        r.map_err(|e| (self.emit)(TransferEvent::Error(e.to_string())))
+            .ok()
+    }
+
+    fn queue_changed(&self) {
+        if let Some(q) = self.db(self.library.transfer_queue()) {
+            (self.emit)(TransferEvent::QueueChanged(q));
+        }
+    }
+
+    fn request(&mut self, r: TransferRequest) {
+        use TransferRequest as R;
+        let lib = &self.library;
+        match r {
+            R::Start | R::Resume => self.running = true,
+            R::Pause => {
+                self.running = false;
+                if let Some(b) = &self.batch {
+                    b.stop.store(true, Ordering::SeqCst);
+                }
+            }
+            R::CancelCurrent => {
+                if let Some(b) = &self.batch {
+                    b.cancel_current.store(true, Ordering::SeqCst);
+                }
+            }
+            R::Retry(id) => {
+                self.db(lib.retry_transfer(id));
+            }
+            R::RetryFailed => {
+                self.db(lib.retry_failed_transfers());
+            }
+            R::Enqueue {
+                source,
+                title,
+                mode,
+            } => {
+                self.db(lib.enqueue_transfer(&source, &title, &mode));
+            }
+            R::Remove(id) => {
+                // The running item cannot be pulled from under the sender.
+                if self.is_running_item(id) {
+                    (self.emit)(TransferEvent::Error(
+                        "cancel the running transfer before removing it".into(),
+                    ));
+                } else {
+                    self.db(lib.remove_transfer(id));
+                }
+            }
+            R::Move { id, position } => {
+                self.db(lib.move_transfer(id, position));
+            }
+            R::SetMode { id, mode } => {
+                self.db(lib.set_transfer_mode(id, &mode));
+            }
+            R::SetTitle { id, title } => {
+                self.db(lib.set_transfer_title(id, &title));
+            }
+            R::ClearDone => {
+                self.db(lib.clear_done_transfers());
+            }
+            R::Shutdown => {}
+        }
+        self.queue_changed();
+    }
+
+    fn is_running_item(&self, id: i64) -> bool {
+        self.library.transfer(id).ok().flatten().is_some_and(|t| {
+            matches!(t.state, TransferState::Preparing | TransferState::Sending)
+        })
+    }
+
+    fn refused(&mut self, reason: &str) {
+        // Whatever was part of the refused batch is failed with the reason.
+        if let Some(queue) = self.db(self.library.transfer_queue()) {
+            for t in queue.iter().filter(|t| {
+                matches!(
+                    t.state,
+                    TransferState::Queued | TransferState::Preparing | TransferState::Sending
+                )
+            }) {
+                self.db(
+                    self.library
+                        .set_transfer_state(t.id, TransferState::Failed, Some(reason)),
+                );
+            }
+        }
+        self.running = false;
+        (self.emit)(TransferEvent::Refused(reason.to_string()));
+    }
+
+    fn batch_event(&mut self, e: BatchEvent) {
+        let lib = &self.library;
+        match e {
+            BatchEvent::Preparing { id } => {
+                self.db(lib.set_transfer_state(id, TransferState::Preparing, None));
+                self.queue_changed();
+            }
+            BatchEvent::Started {
+                id,
+                mode,
+                bytes_total,
+            } => {
+                self.db(lib.set_transfer_state(id, TransferState::Sending, None));
+                self.db(lib.set_transfer_progress(id, 0, bytes_total));
+                self.last_saved = Instant::now();
+                (self.emit)(TransferEvent::ItemStarted {
+                    id,
+                    mode,
+                    bytes_total,
+                });
+                self.queue_changed();
+            }
+            BatchEvent::Progress {
+                id,
+                bytes_done,
+                bytes_total,
+                rate_bps,
+                eta_ms,
+            } => {
+                if self.last_saved.elapsed() >= PROGRESS_SAVE_INTERVAL {
+                    self.db(lib.set_transfer_progress(id, bytes_done, bytes_total));
+                    self.last_saved = Instant::now();
+                }
+                (self.emit)(TransferEvent::Progress {
+                    id,
+                    bytes_done,
+                    bytes_total,
+                    rate_bps,
+                    eta_ms,
+                });
+            }
+            BatchEvent::Finished { id, outcome } => {
+                let event = match outcome {
+                    ItemOutcome::Done { track, .. } => {
+                        self.db(lib.set_transfer_state(id, TransferState::Done, None));
+                        TransferEvent::ItemDone { id, track }
+                    }
+                    ItemOutcome::Failed(reason) => {
+                        self.db(lib.set_transfer_state(id, TransferState::Failed, Some(&reason)));
+                        TransferEvent::ItemFailed { id, reason }
+                    }
+                    ItemOutcome::Cancelled => {
+                        self.db(lib.set_transfer_state(id, TransferState::Cancelled, None));
+                        TransferEvent::ItemCancelled { id }
+                    }
+                    ItemOutcome::NotStarted => {
+                        self.db(lib.set_transfer_state(id, TransferState::Queued, None));
+                        return self.queue_changed();
+                    }
+                };
+                (self.emit)(event);
+                self.queue_changed();
+            }
+        }
+    }
+
+    /// Starts a batch of everything queued, when running and idle.
+    fn maybe_start(&mut self) {
+        if !self.running || self.batch.is_some() {
+            return;
+        }
+        let Some(queue) = self.db(self.library.transfer_queue()) else {
+            return;
+        };
+        let items: Vec<SendItem> = queue
+            .iter()
+            .filter(|t| t.state == TransferState::Queued)
+            .map(|t| SendItem {
+                id: t.id,
+                path: t.path.clone(),
+                title: (!t.title.trim().is_empty()).then(|| t.title.clone()),
+                mode: ModeRequest::parse(&t.mode).unwrap_or(ModeRequest::Auto),
+            })
+            .collect();
+        if items.is_empty() {
+            self.running = false;
+            (self.emit)(TransferEvent::Idle);
+            return;
+        }
+        let control = BatchControl::default();
+        self.batch = Some(control.clone());
+        let tx = self.tx.clone();
+        let options = self.options.clone();
+        // Made before the job so that a job dropped unrun still ends the batch.
+        let guard = DoneGuard {
+            tx: tx.clone(),
+            result: None,
+        };
+        let job = move |recorder: &mut AnyRecorder| {
+            let mut guard = guard;
+            let result = send_batch(recorder, &items, &options, &control, &mut |e| {
+                let _ = tx.send(Msg::Batch(e));
+            });
+            guard.result = Some(result.map(drop).map_err(|e| e.to_string()));
+        };
+        match &self.link {
+            DeviceLink::Worker(device) => {
+                if device
+                    .send(DeviceRequest::Exclusive(ExclusiveJob::new(job)))
+                    .is_err()
+                {
+                    self.batch = None;
+                    self.refused("the device worker has stopped");
+                }
+            }
+            DeviceLink::Direct(open) => {
+                let open = open.clone();
+                let tx = self.tx.clone();
+                let spawned = thread::Builder::new()
+                    .name("transfer-send".into())
+                    .spawn(move || match open() {
+                        Ok(mut recorder) => job(&mut recorder),
+                        Err(e) => {
+                            // The reason goes first; dropping the job then ends the batch.
+                            let _ = tx.send(Msg::BatchError(e.to_string()));
+                            drop(job);
+                        }
+                    });
+                if let Err(e) = spawned {
+                    self.batch = None;
+                    self.refused(&format!("could not start the send thread: {e}"));
+                }
+            }
+        }
+    }
+}
