@@ -96,7 +96,9 @@ fn playback(c: &mut Criterion) {
         );
     }
     let mut group = c.benchmark_group("playback");
-    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
     // Throughput in seconds of audio: criterion reports "elements" per second, i.e. how many
     // times faster than real time the pipeline runs.
     group.throughput(Throughput::Elements(SECONDS as u64));

@@ -142,11 +142,10 @@ fn q_quits_and_restores_the_terminal() {
     assert_restored(&out);
 }
 
-#[test]
-fn sigterm_restores_the_terminal() {
+fn signal_restores_the_terminal(signal: &str) {
     let s = Session::start();
     let status = Command::new("kill")
-        .args(["-TERM", &s.app_pid().to_string()])
+        .args([signal, &s.app_pid().to_string()])
         .status()
         .expect("kill");
     assert!(status.success());
@@ -154,14 +153,13 @@ fn sigterm_restores_the_terminal() {
 }
 
 #[test]
+fn sigterm_restores_the_terminal() {
+    signal_restores_the_terminal("-TERM");
+}
+
+#[test]
 fn sighup_restores_the_terminal() {
-    let s = Session::start();
-    let status = Command::new("kill")
-        .args(["-HUP", &s.app_pid().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    assert_restored(&s.finish());
+    signal_restores_the_terminal("-HUP");
 }
 
 #[test]

@@ -67,25 +67,7 @@ pub fn on_event(model: &mut Model, event: DeviceEvent) -> Vec<Effect> {
 
 /// Keys acting on the recorder; `None` when the action means nothing here.
 pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
-    let relevant = matches!(
-        action,
-        Action::Activate
-            | Action::PlayPause
-            | Action::Stop
-            | Action::NextTrack
-            | Action::PrevTrack
-            | Action::SeekBack
-            | Action::SeekForward
-            | Action::SeekBackLong
-            | Action::SeekForwardLong
-            | Action::Rename
-            | Action::Delete
-            | Action::MoveUp
-            | Action::MoveDown
-            | Action::SelectRange
-            | Action::CreateGroup
-            | Action::EraseDisc
-    );
+    let relevant = action == Action::Activate || matches!(action.group(), "Playback" | "Editing");
     if !relevant {
         return None;
     }

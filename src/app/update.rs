@@ -173,26 +173,8 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             let dir = if reverse { "descending" } else { "ascending" };
             model.set_status(Level::Info, format!("Sorted by {} ({dir})", sort.label()));
         }
-        Action::PlayPause
-        | Action::Stop
-        | Action::NextTrack
-        | Action::PrevTrack
-        | Action::SeekBack
-        | Action::SeekForward
-        | Action::SeekBackLong
-        | Action::SeekForwardLong
-        | Action::VolumeUp
-        | Action::VolumeDown
-        | Action::Mute
-        | Action::Shuffle
-        | Action::Repeat => return on_playback_action(model, action),
-        Action::Rename
-        | Action::Delete
-        | Action::MoveUp
-        | Action::MoveDown
-        | Action::SelectRange
-        | Action::CreateGroup
-        | Action::EraseDisc => {
+        a if a.group() == "Playback" => return on_playback_action(model, a),
+        a if a.group() == "Editing" => {
             model.set_status(Level::Info, "Editing keys act on the Device pane (press 3)");
         }
         Action::Import => {
@@ -204,6 +186,8 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
                 model.overlay = Overlay::Import(Box::new(ImportDialog { path, error: None }));
             }
         }
+        // The playback and editing groups are handled above; nothing else is left.
+        _ => {}
     }
     Vec::new()
 }

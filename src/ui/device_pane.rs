@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::focused;
 use super::format::{duration, plural};
-use super::widgets::{bar, pane_block};
+use super::widgets::{bar, pane_block, split_row};
 use crate::app::{DeviceRow, DeviceStatus, Model, Pane};
 use crate::device::{DiscInfo, Mode};
 use crate::text;
@@ -125,21 +125,13 @@ fn draw_disc(model: &Model, frame: &mut Frame, area: Rect, disc: &DiscInfo, is_f
             }
         };
         let selected = dev.in_selection(i) && (dev.anchor.is_some() || i == dev.cursor.selected);
-        let row_style = if selected {
-            style.patch(if is_focused {
-                theme.selected
-            } else {
-                theme.selected_unfocused
-            })
-        } else {
-            style
-        };
-        let rw = text::width(&right).min(width / 2);
-        lines.push(Line::from(vec![
-            Span::styled(text::fit(&left, width.saturating_sub(rw + 1)), row_style),
-            Span::styled(" ", row_style),
-            Span::styled(text::fit(&right, rw), row_style.patch(theme.dim)),
-        ]));
+        lines.push(split_row(
+            model,
+            (&left, &right),
+            width,
+            style,
+            (selected, is_focused),
+        ));
     }
     frame.render_widget(Paragraph::new(lines), list);
 

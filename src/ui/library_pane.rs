@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::focused;
 use super::format::{count, duration, plural};
-use super::widgets::{columns, pane_block};
+use super::widgets::{columns, pane_block, row_style, split_row};
 use crate::app::{Listing, Model, Pane, TreeRow};
 use crate::config::{LibraryView, SortKey};
 use crate::text;
@@ -200,16 +200,8 @@ fn draw_tree(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
                 )
             }
         };
-        let right_width = text::width(&right).min(width / 2);
-        let left_width = width.saturating_sub(right_width + 1);
-        let selected = i == cursor.selected;
-        let row_style = selection(model, style, selected, is_focused);
-        let dim = selection(model, theme.dim, selected, is_focused);
-        lines.push(Line::from(vec![
-            Span::styled(text::fit(&left, left_width), row_style),
-            Span::styled(" ", row_style),
-            Span::styled(text::fit(&right, right_width), dim),
-        ]));
+        let state = (i == cursor.selected, is_focused);
+        lines.push(split_row(model, (&left, &right), width, style, state));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
@@ -276,10 +268,10 @@ fn draw_table(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
             continue;
         };
         let selected = row == cursor.selected;
-        let base = selection(model, theme.row, selected, is_focused);
-        let dim = selection(model, theme.dim, selected, is_focused);
-        let artist = selection(model, theme.artist, selected, is_focused);
-        let album = selection(model, theme.album, selected, is_focused);
+        let base = row_style(model, theme.row, selected, is_focused);
+        let dim = row_style(model, theme.dim, selected, is_focused);
+        let artist = row_style(model, theme.artist, selected, is_focused);
+        let album = row_style(model, theme.album, selected, is_focused);
         let number = t.track_number.map(|n| n.to_string()).unwrap_or_default();
         let year = t.year.map(|y| y.to_string()).unwrap_or_default();
         let time = duration(t.duration_ms);
@@ -307,18 +299,6 @@ fn draw_table(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
         lines.push(line);
     }
     frame.render_widget(Paragraph::new(lines), body);
-}
-
-/// The style of a cell on a selected row: the selection colours over the cell's own.
-fn selection(model: &Model, style: Style, selected: bool, focused: bool) -> Style {
-    if !selected {
-        return style;
-    }
-    if focused {
-        style.patch(model.theme.selected)
-    } else {
-        style.patch(model.theme.selected_unfocused)
-    }
 }
 
 #[cfg(test)]

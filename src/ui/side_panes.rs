@@ -7,9 +7,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::focused;
 use super::format::{duration, plural};
-use super::widgets::pane_block;
+use super::widgets::{pane_block, split_row};
 use crate::app::{Model, Pane};
-use crate::text;
 
 pub fn playlists(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = &model.theme;
@@ -38,21 +37,8 @@ pub fn playlists(model: &Model, frame: &mut Frame, area: Rect) {
                 plural(p.track_count as usize, "track", "tracks"),
                 duration(p.duration_ms)
             );
-            let rw = text::width(&right).min(width / 2);
-            let style = if i == cursor.selected {
-                theme.row.patch(if is_focused {
-                    theme.selected
-                } else {
-                    theme.selected_unfocused
-                })
-            } else {
-                theme.row
-            };
-            Line::from(vec![
-                Span::styled(text::fit(&p.name, width.saturating_sub(rw + 1)), style),
-                Span::styled(" ", style),
-                Span::styled(text::fit(&right, rw), style.patch(theme.dim)),
-            ])
+            let state = (i == cursor.selected, is_focused);
+            split_row(model, (&p.name, &right), width, theme.row, state)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
@@ -90,21 +76,8 @@ pub fn transfers(model: &Model, frame: &mut Frame, area: Rect) {
         .take(usize::from(body.height))
         .map(|(i, item)| {
             let right = format!("{} {}", item.mode.to_uppercase(), item.state);
-            let rw = text::width(&right).min(width / 2);
-            let style = if i == cursor.selected {
-                theme.row.patch(if is_focused {
-                    theme.selected
-                } else {
-                    theme.selected_unfocused
-                })
-            } else {
-                theme.row
-            };
-            Line::from(vec![
-                Span::styled(text::fit(&item.title, width.saturating_sub(rw + 1)), style),
-                Span::styled(" ", style),
-                Span::styled(text::fit(&right, rw), style.patch(theme.dim)),
-            ])
+            let state = (i == cursor.selected, is_focused);
+            split_row(model, (&item.title, &right), width, theme.row, state)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), body);

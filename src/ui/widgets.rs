@@ -89,3 +89,32 @@ pub fn bar(fraction: f64, width: usize, ascii: bool) -> (String, String) {
         std::iter::repeat_n(empty, width.saturating_sub(filled)).collect(),
     )
 }
+
+/// The style of a row: the selection colours over `style` when selected.
+pub fn row_style(model: &Model, style: Style, selected: bool, focused: bool) -> Style {
+    match (selected, focused) {
+        (false, _) => style,
+        (true, true) => style.patch(model.theme.selected),
+        (true, false) => style.patch(model.theme.selected_unfocused),
+    }
+}
+
+/// A list row of exactly `width` cells: `left` fitted to what `right` leaves, and `right`
+/// (given at most half the row) dimmed at the right edge, both under the selection colours
+/// when `selected`.
+pub fn split_row<'a>(
+    model: &Model,
+    (left, right): (&str, &str),
+    width: usize,
+    style: Style,
+    (selected, focused): (bool, bool),
+) -> Line<'a> {
+    let main = row_style(model, style, selected, focused);
+    let dim = row_style(model, model.theme.dim, selected, focused);
+    let rw = text::width(right).min(width / 2);
+    Line::from(vec![
+        Span::styled(text::fit(left, width.saturating_sub(rw + 1)), main),
+        Span::styled(" ", main),
+        Span::styled(text::fit(right, rw), dim),
+    ])
+}
