@@ -37,7 +37,9 @@ fn write_wav(path: &Path, rate: u32) {
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut group = c.benchmark_group("send_prepare_sp");
-    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
     // Throughput in seconds of audio: criterion's "elements/s" is then the real-time factor.
     group.throughput(Throughput::Elements(SECONDS as u64));
     for rate in [44_100u32, 48_000] {

@@ -85,9 +85,15 @@ impl Replay {
 }
 
 impl Transport for Replay {
-    fn control_out(&mut self, _: ControlSetup, data: &[u8], _: Duration) -> Result<(), TransportError> {
+    fn control_out(
+        &mut self,
+        _: ControlSetup,
+        data: &[u8],
+        _: Duration,
+    ) -> Result<(), TransportError> {
         self.sent.push(data.to_vec());
-        let found = (0..self.exchanges.len()).find(|&i| !self.used[i] && self.exchanges[i].0 == data);
+        let found =
+            (0..self.exchanges.len()).find(|&i| !self.used[i] && self.exchanges[i].0 == data);
         let reply = match found {
             Some(i) => {
                 self.used[i] = true;
@@ -112,12 +118,23 @@ impl Transport for Replay {
         Ok(())
     }
 
-    fn control_in(&mut self, setup: ControlSetup, length: u16, _: Duration) -> Result<Vec<u8>, TransportError> {
+    fn control_in(
+        &mut self,
+        setup: ControlSetup,
+        length: u16,
+        _: Duration,
+    ) -> Result<Vec<u8>, TransportError> {
         if setup.request == 0x01 {
-            let len = self.pending.front().map_or(0, |r| r.len() as u16).to_le_bytes();
+            let len = self
+                .pending
+                .front()
+                .map_or(0, |r| r.len() as u16)
+                .to_le_bytes();
             return Ok(vec![0x01, 0x81, len[0], len[1]][..usize::from(length)].to_vec());
         }
-        self.pending.pop_front().ok_or(TransportError::Timeout(Duration::ZERO))
+        self.pending
+            .pop_front()
+            .ok_or(TransportError::Timeout(Duration::ZERO))
     }
 
     fn bulk_out(&mut self, _: u8, data: &[u8], _: Duration) -> Result<usize, TransportError> {
@@ -152,7 +169,10 @@ fn an_sp_send_is_byte_for_byte_what_netmd_js_sends() {
         .filter(|c| !c.is_empty())
         .skip_while(|c| c.get(9..11) != Some(&[0x03, 0x21]))
         .collect();
-    assert!(expected_commands.len() > 10, "the trace has a secure session");
+    assert!(
+        expected_commands.len() > 10,
+        "the trace has a secure session"
+    );
 
     let mut recorder = Recorder::open(Replay::new(trace.exchanges.clone())).unwrap();
     let plain: Vec<u8> = (0..4096u32).map(|i| i as u8).collect();
@@ -163,9 +183,12 @@ fn an_sp_send_is_byte_for_byte_what_netmd_js_sends() {
     let audio = EncryptedAudio::encrypt(WireFormat::SP_STEREO, plain, &keys).unwrap();
     let mut entropy = ScriptedEntropy::new(&[0x80; 8]);
     let sent = recorder
-        .send_track(&audio, &titles::prepare("Hello"), &mut entropy, &mut |_, _| {
-            ControlFlow::Continue(())
-        })
+        .send_track(
+            &audio,
+            &titles::prepare("Hello"),
+            &mut entropy,
+            &mut |_, _| ControlFlow::Continue(()),
+        )
         .unwrap();
     assert_eq!(sent.number, 4, "the trace's recorder stored track index 3");
 
@@ -179,5 +202,8 @@ fn an_sp_send_is_byte_for_byte_what_netmd_js_sends() {
     let show = |v: &[Vec<u8>]| v.iter().map(|c| to_hex(c)).collect::<Vec<_>>().join("\n");
     assert_eq!(show(&ours), show(&expected_commands));
     assert_eq!(replay.bulk.len(), trace.bulk_len);
-    assert_eq!(to_hex(&replay.bulk[..trace.bulk_prefix.len()]), to_hex(&trace.bulk_prefix));
+    assert_eq!(
+        to_hex(&replay.bulk[..trace.bulk_prefix.len()]),
+        to_hex(&trace.bulk_prefix)
+    );
 }

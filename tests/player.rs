@@ -173,13 +173,19 @@ fn pause_holds_the_position() {
     let during = pull(&mut source, 6000);
     let audible = during.iter().position(|&s| s == 0).unwrap_or(during.len());
     assert!(audible <= 2 * 64, "{audible} samples played after pausing");
-    assert!(during[audible..].iter().all(|&s| s == 0), "silent while paused");
+    assert!(
+        during[audible..].iter().all(|&s| s == 0),
+        "silent while paused"
+    );
     got.extend_from_slice(&during[..audible]);
     player.resume();
     // Resuming finishes the current span of silence (at most 256 frames) first.
     let mut rest = pull(&mut source, pcm.samples.len() - got.len() + 512);
     let leading = rest.iter().take_while(|&&s| s == 0).count();
-    assert!(leading <= 512, "{leading} samples of silence after resuming");
+    assert!(
+        leading <= 512,
+        "{leading} samples of silence after resuming"
+    );
     rest.drain(..leading);
     got.extend(rest);
     got.truncate(pcm.samples.len());

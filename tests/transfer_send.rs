@@ -3,7 +3,6 @@
 //! byte, titles and durations from the disc, refusals, cancel, a disconnect and a retry, a
 //! wrong commit MAC, and the queue worker across a restart.
 
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -18,12 +17,14 @@ use ministage::device::{Faults, Mode, Recorder, VirtualDeck, VirtualDisc};
 use ministage::library::{Library, TransferSource, TransferState};
 use ministage::transfer::pipeline::BatchControl;
 use ministage::transfer::{
-    BatchOptions, DeviceLink, ItemOutcome, ModeRequest, SendItem, TransferEvent,
-    TransferRequest, Transferer, send_batch,
+    BatchOptions, DeviceLink, ItemOutcome, ModeRequest, SendItem, TransferEvent, TransferRequest,
+    Transferer, send_batch,
 };
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/atrac").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/atrac")
+        .join(name)
 }
 
 /// A 16-bit PCM WAV.
@@ -55,7 +56,9 @@ fn tone(frames: usize) -> Vec<i16> {
 }
 
 fn deck(dir: &Path, faults: Faults) -> Recorder<Box<dyn ministage::device::Transport>> {
-    let deck = VirtualDeck::open(&dir.join("disc.json")).unwrap().with_faults(faults);
+    let deck = VirtualDeck::open(&dir.join("disc.json"))
+        .unwrap()
+        .with_faults(faults);
     Recorder::open(Box::new(deck) as Box<dyn ministage::device::Transport>).unwrap()
 }
 
@@ -72,7 +75,13 @@ fn run(
     recorder: &mut Recorder<Box<dyn ministage::device::Transport>>,
     items: &[SendItem],
 ) -> Result<Vec<(i64, ItemOutcome)>, ministage::transfer::TransferError> {
-    send_batch(recorder, items, &BatchOptions::default(), &BatchControl::default(), &mut |_| {})
+    send_batch(
+        recorder,
+        items,
+        &BatchOptions::default(),
+        &BatchControl::default(),
+        &mut |_| {},
+    )
 }
 
 fn stored_audio(dir: &Path, disc: &VirtualDisc, track: usize) -> Vec<u8> {
@@ -116,12 +125,20 @@ fn wav_and_mp3_in_sp_and_atrac3_in_lp2_and_lp4_arrive_intact() {
     assert_eq!(stored_audio(dir.path(), &disc, 0), expected);
     assert_eq!(info.tracks[0].title, "Tone");
     assert_eq!(info.tracks[0].mode, Mode::SP);
-    assert!((info.tracks[0].duration_ms as i64 - 3_002).abs() <= 20, "{}", info.tracks[0].duration_ms);
+    assert!(
+        (info.tracks[0].duration_ms as i64 - 3_002).abs() <= 20,
+        "{}",
+        info.tracks[0].duration_ms
+    );
 
     // MP3: decoded silence, 44.1 kHz stereo.
     let mp3_audio = stored_audio(dir.path(), &disc, 1);
     assert!(mp3_audio.iter().all(|&b| b == 0));
-    assert!((info.tracks[1].duration_ms as i64 - 2_000).abs() <= 120, "{}", info.tracks[1].duration_ms);
+    assert!(
+        (info.tracks[1].duration_ms as i64 - 2_000).abs() <= 120,
+        "{}",
+        info.tracks[1].duration_ms
+    );
 
     // LP2 / LP4: the ATRAC3 frames exactly as in the files.
     for (i, path, mode, frame) in [(2, &lp2, Mode::LP2, 384u64), (3, &lp4, Mode::LP4, 192)] {
@@ -155,27 +172,46 @@ fn capacity_track_limit_and_title_space_are_refused_up_front() {
 
     // Capacity: a 60-minute disc with 59:59 used.
     let mut full = VirtualDisc::blank(60, false);
-    full.tracks.push(VirtualTrack::new("Long", Mode::SP, 2, 3_599_000));
+    full.tracks
+        .push(VirtualTrack::new("Long", Mode::SP, 2, 3_599_000));
     VirtualDeck::create(&dir.path().join("disc.json"), &full).unwrap();
-    let e = run(&mut deck(dir.path(), Faults::default()), &[item(1, &wav, ModeRequest::Sp)]).unwrap_err();
+    let e = run(
+        &mut deck(dir.path(), Faults::default()),
+        &[item(1, &wav, ModeRequest::Sp)],
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("not enough space"), "{e}");
 
     // Track limit: 254 tracks already.
     let mut many = VirtualDisc::blank(80, false);
-    many.tracks = (0..254).map(|_| VirtualTrack::new("", Mode::LP4, 2, 1000)).collect();
+    many.tracks = (0..254)
+        .map(|_| VirtualTrack::new("", Mode::LP4, 2, 1000))
+        .collect();
     VirtualDeck::create(&dir.path().join("disc.json"), &many).unwrap();
-    let e = run(&mut deck(dir.path(), Faults::default()), &[item(1, &wav, ModeRequest::Sp)]).unwrap_err();
+    let e = run(
+        &mut deck(dir.path(), Faults::default()),
+        &[item(1, &wav, ModeRequest::Sp)],
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("254 tracks"), "{e}");
 
     // Title space: titles that fill the area.
     let mut titled = VirtualDisc::blank(80, false);
-    titled.tracks = (0..36).map(|_| VirtualTrack::new(&"x".repeat(49), Mode::SP, 2, 1000)).collect();
+    titled.tracks = (0..36)
+        .map(|_| VirtualTrack::new(&"x".repeat(49), Mode::SP, 2, 1000))
+        .collect();
     VirtualDeck::create(&dir.path().join("disc.json"), &titled).unwrap();
     let mut long = item(1, &wav, ModeRequest::Sp);
     long.title = Some("y".repeat(200));
     let e = run(&mut deck(dir.path(), Faults::default()), &[long]).unwrap_err();
     assert!(e.to_string().contains("title space"), "{e}");
-    assert_eq!(VirtualDeck::load(&dir.path().join("disc.json")).unwrap().tracks.len(), 36);
+    assert_eq!(
+        VirtualDeck::load(&dir.path().join("disc.json"))
+            .unwrap()
+            .tracks
+            .len(),
+        36
+    );
 }
 
 #[test]
@@ -192,15 +228,22 @@ fn a_disconnect_mid_stream_leaves_nothing_and_a_retry_works() {
     let deck_path = probe_dir.path().join("disc.json");
     let mut counting = VirtualDeck::open(&deck_path).unwrap();
     counting.set_disc_present(true);
-    let mut r = Recorder::open(Box::new(counting) as Box<dyn ministage::device::Transport>).unwrap();
+    let mut r =
+        Recorder::open(Box::new(counting) as Box<dyn ministage::device::Transport>).unwrap();
     let before = r.read_raw(&mut |_, _| {}).unwrap();
     drop(before);
     let mut bulk_seen = 0;
-    send_batch(&mut r, &[item(1, &wav, ModeRequest::Sp)], &options, &BatchControl::default(), &mut |e| {
-        if matches!(e, ministage::transfer::BatchEvent::Progress { .. }) {
-            bulk_seen += 1;
-        }
-    })
+    send_batch(
+        &mut r,
+        &[item(1, &wav, ModeRequest::Sp)],
+        &options,
+        &BatchControl::default(),
+        &mut |e| {
+            if matches!(e, ministage::transfer::BatchEvent::Progress { .. }) {
+                bulk_seen += 1;
+            }
+        },
+    )
     .unwrap();
     assert!(bulk_seen > 4, "several bulk writes");
 
@@ -208,27 +251,60 @@ fn a_disconnect_mid_stream_leaves_nothing_and_a_retry_works() {
     let mut cut = None;
     for n in (40..400).step_by(7) {
         let d = tempfile::tempdir().unwrap();
-        let mut r = deck(d.path(), Faults { disconnect_after: Some(n), ..Faults::default() });
+        let mut r = deck(
+            d.path(),
+            Faults {
+                disconnect_after: Some(n),
+                ..Faults::default()
+            },
+        );
         let mut progressed = 0u64;
-        let result = send_batch(&mut r, &[item(1, &wav, ModeRequest::Sp)], &options, &BatchControl::default(), &mut |e| {
-            if let ministage::transfer::BatchEvent::Progress { bytes_done, .. } = e {
-                progressed = bytes_done;
-            }
-        });
+        let result = send_batch(
+            &mut r,
+            &[item(1, &wav, ModeRequest::Sp)],
+            &options,
+            &BatchControl::default(),
+            &mut |e| {
+                if let ministage::transfer::BatchEvent::Progress { bytes_done, .. } = e {
+                    progressed = bytes_done;
+                }
+            },
+        );
         if progressed > 0 {
             let outcomes = result.unwrap();
-            assert!(matches!(&outcomes[0].1, ItemOutcome::Failed(r) if r.contains("disconnected")), "{outcomes:?}");
+            assert!(
+                matches!(&outcomes[0].1, ItemOutcome::Failed(r) if r.contains("disconnected")),
+                "{outcomes:?}"
+            );
             cut = Some(d);
             break;
         }
     }
     let d = cut.expect("a cut inside the stream");
-    assert!(VirtualDeck::load(&d.path().join("disc.json")).unwrap().tracks.is_empty());
+    assert!(
+        VirtualDeck::load(&d.path().join("disc.json"))
+            .unwrap()
+            .tracks
+            .is_empty()
+    );
     let mut r = deck(d.path(), Faults::default());
-    let outcomes = send_batch(&mut r, &[item(1, &wav, ModeRequest::Sp)], &options, &BatchControl::default(), &mut |_| {}).unwrap();
+    let outcomes = send_batch(
+        &mut r,
+        &[item(1, &wav, ModeRequest::Sp)],
+        &options,
+        &BatchControl::default(),
+        &mut |_| {},
+    )
+    .unwrap();
     assert!(matches!(outcomes[0].1, ItemOutcome::Done { track: 1, .. }));
     drop(r);
-    assert_eq!(VirtualDeck::load(&d.path().join("disc.json")).unwrap().tracks.len(), 1);
+    assert_eq!(
+        VirtualDeck::load(&d.path().join("disc.json"))
+            .unwrap()
+            .tracks
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -243,18 +319,31 @@ fn cancel_mid_stream_records_nothing() {
     let control = BatchControl::default();
     let flag = control.cancel_current.clone();
     let mut r = deck(dir.path(), Faults::default());
-    let outcomes = send_batch(&mut r, &[item(1, &wav, ModeRequest::Sp)], &options, &control, &mut |e| {
-        if let ministage::transfer::BatchEvent::Progress { bytes_done, .. } = e
-            && bytes_done > 100_000
-        {
-            flag.store(true, Ordering::SeqCst);
-        }
-    })
+    let outcomes = send_batch(
+        &mut r,
+        &[item(1, &wav, ModeRequest::Sp)],
+        &options,
+        &control,
+        &mut |e| {
+            if let ministage::transfer::BatchEvent::Progress { bytes_done, .. } = e
+                && bytes_done > 100_000
+            {
+                flag.store(true, Ordering::SeqCst);
+            }
+        },
+    )
     .unwrap();
     assert_eq!(outcomes[0].1, ItemOutcome::Cancelled);
     assert!(r.read_disc().unwrap().tracks.is_empty());
     // The session was closed properly: the next send works.
-    let outcomes = send_batch(&mut r, &[item(2, &wav, ModeRequest::Sp)], &options, &BatchControl::default(), &mut |_| {}).unwrap();
+    let outcomes = send_batch(
+        &mut r,
+        &[item(2, &wav, ModeRequest::Sp)],
+        &options,
+        &BatchControl::default(),
+        &mut |_| {},
+    )
+    .unwrap();
     assert!(matches!(outcomes[0].1, ItemOutcome::Done { .. }));
 }
 
@@ -273,7 +362,9 @@ fn the_deck_rejects_a_wrong_commit_mac() {
     let device_nonce: [u8; 8] = reply[reply.len() - 8..].try_into().unwrap();
     let key = crypto::session_key(&nonce, &device_nonce).unwrap();
     let mut args = vec![0, 0];
-    args.extend(crypto::cbc_encrypt_zero_iv(&key, &ministage::device::send::setup_plaintext()).unwrap());
+    args.extend(
+        crypto::cbc_encrypt_zero_iv(&key, &ministage::device::send::setup_plaintext()).unwrap(),
+    );
     q(&mut r, f(0x22, &args)).unwrap();
     let keys = StreamKeys::random(&mut OsEntropy).unwrap();
     let audio = EncryptedAudio::encrypt(WireFormat::SP_STEREO, vec![1; 4096], &keys).unwrap();
@@ -286,7 +377,11 @@ fn the_deck_rejects_a_wrong_commit_mac() {
 
     let wrong = q(&mut r, f(0x48, &commit_args(0, [0; 8]))).unwrap_err();
     assert!(wrong.is_rejected(), "{wrong}");
-    assert_eq!(r.framing_mut().transport().disc().tracks.len(), 1, "still awaiting its commit");
+    assert_eq!(
+        r.framing_mut().transport().disc().tracks.len(),
+        1,
+        "still awaiting its commit"
+    );
     // Leaving without a commit drops the track.
     q(&mut r, f(0x81, &[])).unwrap();
     assert!(r.framing_mut().transport().disc().tracks.is_empty());
@@ -302,34 +397,62 @@ fn the_queue_worker_sends_and_survives_a_restart() {
     let (a, b);
     {
         let lib = Library::open(&lib_path).unwrap();
-        a = lib.enqueue_transfer(&TransferSource::Path(wav.clone()), "First", "sp").unwrap();
-        b = lib.enqueue_transfer(&TransferSource::Path(wav.clone()), "", "auto").unwrap();
+        a = lib
+            .enqueue_transfer(&TransferSource::Path(wav.clone()), "First", "sp")
+            .unwrap();
+        b = lib
+            .enqueue_transfer(&TransferSource::Path(wav.clone()), "", "auto")
+            .unwrap();
         // As if ministage had crashed while sending.
-        lib.set_transfer_state(a, TransferState::Sending, None).unwrap();
+        lib.set_transfer_state(a, TransferState::Sending, None)
+            .unwrap();
     }
     let disc_path = dir.path().join("disc.json");
     let open = {
         let disc_path = disc_path.clone();
-        Arc::new(move || ministage::device::open(&ministage::device::DeviceSelector::Virtual(disc_path.clone()), None))
+        Arc::new(move || {
+            ministage::device::open(
+                &ministage::device::DeviceSelector::Virtual(disc_path.clone()),
+                None,
+            )
+        })
     };
     let (tx, rx) = mpsc::channel();
-    let requests = Transferer::spawn(DeviceLink::Direct(open), lib_path.clone(), BatchOptions::default(), move |e| {
-        let _ = tx.send(e);
-    });
+    let requests = Transferer::spawn(
+        DeviceLink::Direct(open),
+        lib_path.clone(),
+        BatchOptions::default(),
+        move |e| {
+            let _ = tx.send(e);
+        },
+    );
     requests.send(TransferRequest::Start).unwrap();
     let mut done = Vec::new();
     while let Ok(e) = rx.recv_timeout(Duration::from_secs(30)) {
         match e {
             TransferEvent::ItemDone { id, .. } => done.push(id),
             TransferEvent::Idle => break,
-            TransferEvent::ItemFailed { reason, .. } | TransferEvent::Refused(reason) => panic!("{reason}"),
+            TransferEvent::ItemFailed { reason, .. } | TransferEvent::Refused(reason) => {
+                panic!("{reason}")
+            }
             _ => {}
         }
     }
     requests.send(TransferRequest::Shutdown).unwrap();
     assert_eq!(done, [a, b]);
     let disc = VirtualDeck::load(&disc_path).unwrap();
-    assert_eq!(disc.tracks.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["First", "Song"]);
+    assert_eq!(
+        disc.tracks
+            .iter()
+            .map(|t| t.title.as_str())
+            .collect::<Vec<_>>(),
+        ["First", "Song"]
+    );
     let lib = Library::open(&lib_path).unwrap();
-    assert!(lib.transfer_queue().unwrap().iter().all(|t| t.state == TransferState::Done));
+    assert!(
+        lib.transfer_queue()
+            .unwrap()
+            .iter()
+            .all(|t| t.state == TransferState::Done)
+    );
 }

@@ -260,7 +260,7 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
     Some(out)
 }
 
-fn open_rename(model: &mut Model, target: RenameTarget, heading: String, current: String) {
+pub fn open_rename(model: &mut Model, target: RenameTarget, heading: String, current: String) {
     let mut input = TextArea::new(vec![current]);
     input.move_cursor(ratatui_textarea::CursorMove::End);
     model.overlay = Overlay::Rename(Box::new(RenameDialog {
@@ -278,20 +278,23 @@ pub fn on_rename_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Esc => model.overlay = Overlay::None,
         KeyCode::Enter => {
             let text = dialog.input.lines().join(" ").trim().to_string();
-            let request = match dialog.target {
-                RenameTarget::Track(track) => DeviceRequest::RenameTrack { track, title: text },
-                RenameTarget::Disc => DeviceRequest::RenameDisc { title: text },
-                RenameTarget::Group(group) => DeviceRequest::RenameGroup { group, name: text },
-                RenameTarget::NewGroup { first, last } => DeviceRequest::CreateGroup {
-                    first,
-                    last,
-                    name: text,
-                },
-            };
+            if text.is_empty()
+                && !matches!(dialog.target, RenameTarget::Track(_) | RenameTarget::Disc)
+            {
+                return Vec::new();
+            }
+            let effect = dialog.target.effect(text);
+            if matches!(effect, Effect::Device(_)) {
+                model.device.anchor = None;
+                model.device.busy = Some("Writing".into());
+            }
+            if let RenameTarget::AddToPlaylist(_) = dialog.target {
+                model.playlists.last_used = Some(dialog.input.lines().join(" ").trim().to_string());
+                model.library.marked.clear();
+                model.library.anchor = None;
+            }
             model.overlay = Overlay::None;
-            model.device.anchor = None;
-            model.device.busy = Some("Writing".into());
-            return vec![Effect::Device(request)];
+            return vec![effect];
         }
         _ => {
             dialog.input.input(key);
@@ -309,7 +312,9 @@ pub fn on_confirm_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             let Overlay::Confirm(dialog) = std::mem::take(&mut model.overlay) else {
                 return Vec::new();
             };
-            model.device.anchor = None;
+            if matches!(dialog.effect, Effect::Device(_)) {
+                model.device.anchor = None;
+            }
             vec![dialog.effect]
         }
         KeyCode::Char('n' | 'N') | KeyCode::Esc => {

@@ -58,6 +58,10 @@ pub struct LibraryState {
     pub flat: Vec<usize>,
     pub flat_cursor: ListCursor,
     pub filter: FilterState,
+    /// Marked tracks (`x`), by track id so marks survive a reload.
+    pub marked: HashSet<i64>,
+    /// Start of a range selection (`V`) in the current listing.
+    pub anchor: Option<usize>,
 }
 
 impl LibraryState {
@@ -75,6 +79,8 @@ impl LibraryState {
             flat: Vec::new(),
             flat_cursor: ListCursor::default(),
             filter: FilterState::default(),
+            marked: HashSet::new(),
+            anchor: None,
         }
     }
 
@@ -143,6 +149,79 @@ impl LibraryState {
     pub fn clamp(&mut self, page: usize) {
         let len = self.len();
         self.cursor_mut().scroll_into_view(len, page);
+    }
+
+    /// The track indices a row of the current listing stands for: a track, or every track of
+    /// an album or artist.
+    pub fn row_tracks(&self, row: usize) -> Vec<usize> {
+        match self.listing() {
+            Listing::Flat => self.flat.get(row).copied().into_iter().collect(),
+            Listing::Filtered => self.filter.matches.get(row).copied().into_iter().collect(),
+            Listing::Tree => match self.tree_rows.get(row) {
+                Some(TreeRow::Track { track, .. }) => vec![*track],
+                Some(TreeRow::Album { artist, album }) => self
+                    .catalog
+                    .artists
+                    .get(*artist)
+                    .and_then(|a| a.albums.get(*album))
+                    .map(|b| b.tracks.clone())
+                    .unwrap_or_default(),
+                Some(TreeRow::Artist { artist }) => self
+                    .catalog
+                    .artists
+                    .get(*artist)
+                    .map(|a| a.albums.iter().flat_map(|b| b.tracks.clone()).collect())
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            },
+        }
+    }
+
+    /// What an action applies to: the marked tracks, else the range from `V`, else the row
+    /// under the cursor (all tracks of an album or artist row).
+    pub fn selection(&self) -> Vec<usize> {
+        if !self.marked.is_empty() {
+            let mut marked: Vec<usize> = (0..self.catalog.tracks.len())
+                .filter(|&i| self.marked.contains(&self.catalog.tracks[i].id))
+                .collect();
+            self.catalog.sorted(&mut marked, self.sort, self.reverse);
+            return marked;
+        }
+        let here = self.cursor().selected;
+        let (lo, hi) = match self.anchor {
+            Some(a) => (a.min(here), a.max(here)),
+            None => (here, here),
+        };
+        let mut out = Vec::new();
+        for row in lo..=hi {
+            for t in self.row_tracks(row) {
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+        out
+    }
+
+    /// Marks or unmarks the tracks of the row under the cursor.
+    pub fn toggle_mark(&mut self) {
+        let tracks = self.row_tracks(self.cursor().selected);
+        let ids: Vec<i64> = tracks.iter().map(|&i| self.catalog.tracks[i].id).collect();
+        let all_marked = ids.iter().all(|id| self.marked.contains(id));
+        for id in ids {
+            if all_marked {
+                self.marked.remove(&id);
+            } else {
+                self.marked.insert(id);
+            }
+        }
+    }
+
+    pub fn is_marked(&self, track: usize) -> bool {
+        self.catalog
+            .tracks
+            .get(track)
+            .is_some_and(|t| self.marked.contains(&t.id))
     }
 
     /// The track under the cursor, if the selected row is a track.

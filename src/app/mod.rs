@@ -6,11 +6,14 @@ mod cursor;
 mod device_state;
 mod device_update;
 mod library_state;
+mod library_update;
 mod model;
 mod msg;
 mod playback;
+mod playlists_state;
 mod runtime;
 pub mod stderr;
+mod tag_editor;
 mod terminal;
 mod update;
 mod workers;
@@ -23,9 +26,11 @@ pub use model::{
     ConfirmDialog, ImportDialog, ImportJob, Level, Model, Overlay, Pane, RenameDialog,
     RenameTarget, Status,
 };
-pub use msg::{Effect, LibraryData, Msg};
+pub use msg::{Effect, LibraryData, LibraryOp, Msg, OpOutcome};
 pub use playback::{PlayState, Playback, PlayerRequest, Repeat};
+pub use playlists_state::{PlaylistRow, PlaylistsState};
 pub use runtime::{RunOptions, run};
+pub use tag_editor::{FieldInput, TagEditor, TagField};
 pub use update::update;
 pub use workers::load_library;
 

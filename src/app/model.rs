@@ -9,8 +9,11 @@ use super::device_state::DeviceState;
 use super::library_state::LibraryState;
 use super::msg::Effect;
 use super::playback::Playback;
+use super::playlists_state::PlaylistsState;
+use super::tag_editor::TagEditor;
 use crate::config::{KeyMap, Settings};
-use crate::library::{PlaylistSummary, TransferItem};
+use crate::library::TagEditBatch;
+use crate::library::TransferItem;
 use crate::ui::theme::Theme;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,7 +88,37 @@ pub enum RenameTarget {
     Track(u32),
     Disc,
     Group(usize),
-    NewGroup { first: u32, last: u32 },
+    NewGroup {
+        first: u32,
+        last: u32,
+    },
+    Playlist(i64),
+    NewPlaylist,
+    /// Add these tracks (by id) to the playlist named in the field.
+    AddToPlaylist(Vec<i64>),
+}
+
+impl RenameTarget {
+    /// What saving the dialog with `text` does.
+    pub fn effect(&self, text: String) -> Effect {
+        use super::msg::LibraryOp as L;
+        use crate::device::DeviceRequest as D;
+        match self.clone() {
+            RenameTarget::Track(track) => Effect::Device(D::RenameTrack { track, title: text }),
+            RenameTarget::Disc => Effect::Device(D::RenameDisc { title: text }),
+            RenameTarget::Group(group) => Effect::Device(D::RenameGroup { group, name: text }),
+            RenameTarget::NewGroup { first, last } => Effect::Device(D::CreateGroup {
+                first,
+                last,
+                name: text,
+            }),
+            RenameTarget::Playlist(id) => Effect::Library(L::RenamePlaylist { id, name: text }),
+            RenameTarget::NewPlaylist => Effect::Library(L::CreatePlaylist(text)),
+            RenameTarget::AddToPlaylist(tracks) => {
+                Effect::Library(L::AddToPlaylist { name: text, tracks })
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -113,6 +146,7 @@ pub enum Overlay {
     Import(Box<ImportDialog>),
     Rename(Box<RenameDialog>),
     Confirm(Box<ConfirmDialog>),
+    Tags(Box<TagEditor>),
 }
 
 #[derive(Debug)]
@@ -121,8 +155,9 @@ pub struct Model {
     pub library: LibraryState,
     pub playback: Playback,
     pub device: DeviceState,
-    pub playlists: Vec<PlaylistSummary>,
-    pub playlists_cursor: ListCursor,
+    pub playlists: PlaylistsState,
+    /// The last tag edit, for `u`.
+    pub undo: Option<TagEditBatch>,
     pub transfers: Vec<TransferItem>,
     pub transfers_cursor: ListCursor,
     pub overlay: Overlay,
@@ -152,8 +187,8 @@ impl Model {
             library: LibraryState::new(settings.ui.view, settings.ui.sort),
             playback: Playback::new(settings.audio.volume, 0x9e37_79b9_7f4a_7c15),
             device: DeviceState::default(),
-            playlists: Vec::new(),
-            playlists_cursor: ListCursor::default(),
+            playlists: PlaylistsState::default(),
+            undo: None,
             transfers: Vec::new(),
             transfers_cursor: ListCursor::default(),
             overlay: Overlay::None,

@@ -9,7 +9,7 @@ use ratatui::crossterm::event::KeyEvent;
 use super::catalog::Catalog;
 use super::playback::PlayerRequest;
 use crate::device::{DeviceEvent, DeviceRequest};
-use crate::library::{ImportReport, PlaylistSummary, TransferItem};
+use crate::library::{ImportReport, PlaylistSummary, TagEdit, TagEditBatch, Track, TransferItem};
 use crate::player::PlayerEvent;
 
 /// The library as loaded by a worker.
@@ -17,7 +17,50 @@ use crate::player::PlayerEvent;
 pub struct LibraryData {
     pub catalog: Arc<Catalog>,
     pub playlists: Vec<PlaylistSummary>,
+    /// The tracks of each playlist, in `playlists` order.
+    pub playlist_tracks: Vec<Vec<Track>>,
     pub transfers: Vec<TransferItem>,
+}
+
+/// Changes to the library that a worker carries out (they touch files or the database).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LibraryOp {
+    CreatePlaylist(String),
+    RenamePlaylist {
+        id: i64,
+        name: String,
+    },
+    DeletePlaylist(i64),
+    /// Adds tracks (by id) to the playlist called `name`, creating it when needed.
+    AddToPlaylist {
+        name: String,
+        tracks: Vec<i64>,
+    },
+    /// Positions from 1.
+    RemoveFromPlaylist {
+        id: i64,
+        position: u32,
+    },
+    MovePlaylistEntry {
+        id: i64,
+        from: u32,
+        to: u32,
+    },
+    WriteTags {
+        paths: Vec<PathBuf>,
+        edit: TagEdit,
+    },
+    UndoTags(TagEditBatch),
+}
+
+/// What a finished library operation reports.
+#[derive(Debug)]
+pub struct OpOutcome {
+    pub message: String,
+    /// Problems with single files (the rest was done).
+    pub problems: Vec<String>,
+    /// A tag edit that `u` can undo.
+    pub undo: Option<TagEditBatch>,
 }
 
 #[derive(Debug)]
@@ -31,6 +74,7 @@ pub enum Msg {
         path: String,
     },
     ImportFinished(Result<ImportReport, String>),
+    LibraryOpDone(Result<OpOutcome, String>),
     Player(PlayerEvent),
     Device(DeviceEvent),
     /// No sound output could be opened; the reason is shown when play keys are used.
@@ -46,4 +90,5 @@ pub enum Effect {
     Import { roots: Vec<PathBuf> },
     Player(PlayerRequest),
     Device(DeviceRequest),
+    Library(LibraryOp),
 }

@@ -8,6 +8,7 @@ use ratatui_textarea::TextArea;
 use super::catalog::TreeRow;
 use super::device_update;
 use super::library_state::Listing;
+use super::library_update;
 use super::model::{ImportDialog, ImportJob, Level, Model, Overlay, Pane};
 use super::msg::{Effect, Msg};
 use crate::config::Action;
@@ -26,7 +27,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::LibraryLoaded(Ok(data)) => {
             let page = library_page(model);
             model.library.set_catalog(data.catalog, page);
-            model.playlists = data.playlists;
+            let page = layout::list_rows(model.size, Pane::Playlists, Listing::Flat, false);
+            model
+                .playlists
+                .set(data.playlists, data.playlist_tracks, page);
             model.transfers = data.transfers;
             clamp_all(model);
             Vec::new()
@@ -64,6 +68,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Player(event) => on_player_event(model, event),
         Msg::Device(event) => device_update::on_event(model, event),
+        Msg::LibraryOpDone(result) => library_update::on_op_done(model, result),
         Msg::AudioUnavailable(reason) => {
             model.set_status(Level::Warning, reason.clone());
             model.playback.audio_error = Some(reason);
@@ -90,6 +95,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Overlay::Import(_) => return on_import_key(model, key),
         Overlay::Rename(_) => return device_update::on_rename_key(model, key),
         Overlay::Confirm(_) => return device_update::on_confirm_key(model, key),
+        Overlay::Tags(_) => return library_update::on_tags_key(model, key),
         Overlay::None => {}
     }
     if model.library.filter.editing {
@@ -105,6 +111,16 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
     // With the Device pane focused, playback and editing keys act on the recorder.
     if model.focus == Pane::Device
         && let Some(effects) = device_update::on_action(model, action)
+    {
+        return effects;
+    }
+    if model.focus == Pane::Playlists
+        && let Some(effects) = library_update::on_playlists_action(model, action)
+    {
+        return effects;
+    }
+    if model.focus == Pane::Library
+        && let Some(effects) = library_update::on_library_action(model, action)
     {
         return effects;
     }
@@ -175,7 +191,14 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
         }
         a if a.group() == "Playback" => return on_playback_action(model, a),
         a if a.group() == "Editing" => {
-            model.set_status(Level::Info, "Editing keys act on the Device pane (press 3)");
+            model.set_status(
+                Level::Info,
+                format!(
+                    "`{}` does nothing in the {} pane",
+                    a.name(),
+                    model.focus.title()
+                ),
+            );
         }
         Action::Import => {
             if model.import.is_some() {
@@ -414,9 +437,10 @@ fn move_cursor(model: &mut Model, delta: isize) {
             let len = model.library.len();
             model.library.cursor_mut().move_by(delta, len, page);
         }
-        Pane::Playlists => model
-            .playlists_cursor
-            .move_by(delta, model.playlists.len(), page),
+        Pane::Playlists => {
+            let len = model.playlists.rows.len();
+            model.playlists.cursor.move_by(delta, len, page);
+        }
         Pane::Transfers => model
             .transfers_cursor
             .move_by(delta, model.transfers.len(), page),
@@ -444,9 +468,8 @@ fn clamp_all(model: &mut Model) {
     let page = library_page(model);
     model.library.clamp(page);
     let page = layout::list_rows(model.size, Pane::Playlists, Listing::Flat, false);
-    model
-        .playlists_cursor
-        .scroll_into_view(model.playlists.len(), page);
+    let len = model.playlists.rows.len();
+    model.playlists.cursor.scroll_into_view(len, page);
     let page = layout::list_rows(model.size, Pane::Transfers, Listing::Flat, false);
     model
         .transfers_cursor

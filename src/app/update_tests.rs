@@ -64,6 +64,7 @@ fn model_with(tracks: Vec<Track>) -> Model {
         Msg::LibraryLoaded(Ok(LibraryData {
             catalog: Arc::new(Catalog::build(tracks)),
             playlists: Vec::new(),
+            playlist_tracks: Vec::new(),
             transfers: Vec::new(),
         })),
     );
@@ -299,6 +300,7 @@ fn reload_keeps_selection_and_expansion() {
         Msg::LibraryLoaded(Ok(LibraryData {
             catalog: Arc::new(Catalog::build(more)),
             playlists: Vec::new(),
+            playlist_tracks: Vec::new(),
             transfers: Vec::new(),
         })),
     );
@@ -625,4 +627,174 @@ fn a_write_protected_disc_refuses_edits_before_asking() {
     assert!(press(&mut m, KeyCode::Char('E')).is_empty());
     assert!(matches!(m.overlay, Overlay::None));
     assert!(m.status.as_ref().unwrap().text.contains("write-protected"));
+}
+
+#[test]
+fn marks_and_add_to_playlist() {
+    let mut m = model_with(tracks());
+    press(&mut m, KeyCode::Char('v'));
+    press(&mut m, KeyCode::Char('x')); // marks row 0 and moves down
+    press(&mut m, KeyCode::Char('j'));
+    press(&mut m, KeyCode::Char('x'));
+    assert_eq!(m.library.marked.len(), 2);
+    press(&mut m, KeyCode::Char('a'));
+    let Overlay::Rename(dialog) = &m.overlay else {
+        panic!("no playlist dialog")
+    };
+    assert!(dialog.heading.contains("2 tracks"));
+    type_text(&mut m, "Road trip");
+    let effects = press(&mut m, KeyCode::Enter);
+    let ids: Vec<i64> = m
+        .library
+        .flat
+        .iter()
+        .take(3)
+        .map(|&i| m.library.catalog.tracks[i].id)
+        .collect();
+    assert_eq!(
+        effects,
+        vec![Effect::Library(LibraryOp::AddToPlaylist {
+            name: "Road trip".into(),
+            tracks: vec![ids[0], ids[2]],
+        })]
+    );
+    assert!(m.library.marked.is_empty(), "marks are cleared once used");
+    assert_eq!(m.playlists.last_used.as_deref(), Some("Road trip"));
+}
+
+#[test]
+fn tag_editor_changes_only_edited_fields_and_keeps_various() {
+    use crate::library::TagEdit;
+    let mut m = model_with(tracks());
+    // Björk's whole artist row: three tracks on two albums.
+    press(&mut m, KeyCode::Char('j'));
+    press(&mut m, KeyCode::Char('e'));
+    let Overlay::Tags(editor) = &m.overlay else {
+        panic!("no tag editor")
+    };
+    assert_eq!(editor.paths.len(), 3);
+    let album = editor
+        .fields
+        .iter()
+        .find(|f| f.field == TagField::Album)
+        .unwrap();
+    assert_eq!(album.initial, None, "albums differ: (various)");
+    let artist = editor
+        .fields
+        .iter()
+        .find(|f| f.field == TagField::Artist)
+        .unwrap();
+    assert_eq!(artist.initial.as_deref(), Some("Björk"));
+    // Artist is field 2: replace it; leave the (various) album alone; bad year first.
+    press(&mut m, KeyCode::Tab);
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    type_text(&mut m, "Bjork");
+    for _ in 0..3 {
+        press(&mut m, KeyCode::Tab);
+    }
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    type_text(&mut m, "19x");
+    assert!(press(&mut m, KeyCode::Enter).is_empty());
+    let Overlay::Tags(editor) = &m.overlay else {
+        panic!("the editor stays open on a bad year")
+    };
+    assert!(editor.error.as_deref().unwrap().contains("Year"));
+    press(&mut m, KeyCode::Backspace);
+    type_text(&mut m, "9");
+    let effects = press(&mut m, KeyCode::Enter);
+    let [Effect::Library(LibraryOp::WriteTags { paths, edit })] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(paths.len(), 3);
+    assert_eq!(
+        *edit,
+        TagEdit {
+            artist: Some("Bjork".into()),
+            year: Some(Some(199)),
+            ..TagEdit::default()
+        }
+    );
+}
+
+#[test]
+fn undo_sends_the_last_batch_back() {
+    use crate::library::TagEditBatch;
+    let mut m = model_with(tracks());
+    press(&mut m, KeyCode::Char('u'));
+    assert_eq!(m.status.as_ref().unwrap().text, "Nothing to undo");
+    let batch = TagEditBatch::default();
+    update(
+        &mut m,
+        Msg::LibraryOpDone(Ok(OpOutcome {
+            message: "Saved the tags of 3 files".into(),
+            problems: vec!["/m/x.mp3: read-only".into()],
+            undo: Some(batch.clone()),
+        })),
+    );
+    assert_eq!(m.status.as_ref().unwrap().level, Level::Warning);
+    assert!(m.status.as_ref().unwrap().text.contains("read-only"));
+    let effects = press(&mut m, KeyCode::Char('u'));
+    assert_eq!(effects, vec![Effect::Library(LibraryOp::UndoTags(batch))]);
+}
+
+#[test]
+fn playlists_pane_plays_edits_and_reorders() {
+    use crate::library::PlaylistSummary;
+    let mut m = model_with(tracks());
+    let all = tracks();
+    update(
+        &mut m,
+        Msg::LibraryLoaded(Ok(LibraryData {
+            catalog: Arc::new(Catalog::build(all.clone())),
+            playlists: vec![PlaylistSummary {
+                id: 9,
+                name: "Mix".into(),
+                track_count: 2,
+                duration_ms: 180_000,
+            }],
+            playlist_tracks: vec![vec![all[4].clone(), all[0].clone()]],
+            transfers: Vec::new(),
+        })),
+    );
+    press(&mut m, KeyCode::Char('2'));
+    assert_eq!(m.playlists.rows, [PlaylistRow::Playlist(0)]);
+    let effects = press(&mut m, KeyCode::Enter);
+    assert_eq!(
+        played(&effects)[0],
+        "play 1 /m/Aphex/Selected/2.flac",
+        "in playlist order"
+    );
+    press(&mut m, KeyCode::Char('l'));
+    press(&mut m, KeyCode::Char('j'));
+    press(&mut m, KeyCode::Char('j'));
+    assert_eq!(m.playlists.selected(), Some(PlaylistRow::Entry(0, 1)));
+    let effects = press(&mut m, KeyCode::Char('K'));
+    assert_eq!(
+        effects,
+        vec![Effect::Library(LibraryOp::MovePlaylistEntry {
+            id: 9,
+            from: 2,
+            to: 1
+        })]
+    );
+    let effects = press(&mut m, KeyCode::Char('d'));
+    assert_eq!(
+        effects,
+        vec![Effect::Library(LibraryOp::RemoveFromPlaylist {
+            id: 9,
+            position: 1
+        })]
+    );
+    press(&mut m, KeyCode::Char('h'));
+    press(&mut m, KeyCode::Char('d'));
+    assert!(
+        matches!(m.overlay, Overlay::Confirm(_)),
+        "deleting a playlist asks first"
+    );
 }

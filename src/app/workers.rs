@@ -7,7 +7,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::catalog::Catalog;
-use super::msg::{Effect, LibraryData, Msg};
+use super::msg::{Effect, LibraryData, LibraryOp, Msg, OpOutcome};
 use crate::library::{self, ImportOptions, Library};
 
 /// Progress messages are limited to this rate so a fast import does not flood the loop.
@@ -18,6 +18,7 @@ pub fn spawn(effect: Effect, library_path: &Path, tx: Sender<Msg>) {
     let name = match &effect {
         Effect::LoadLibrary => "load-library",
         Effect::Import { .. } => "import",
+        Effect::Library(_) => "library-op",
         // The runtime hands these to the player and the device worker itself.
         Effect::Player(_) | Effect::Device(_) => return,
     };
@@ -28,6 +29,12 @@ pub fn spawn(effect: Effect, library_path: &Path, tx: Sender<Msg>) {
                 let _ = tx.send(Msg::LibraryLoaded(load_library(&path)));
             }
             Effect::Import { roots } => run_import(&path, roots, &tx),
+            Effect::Library(op) => {
+                let result = library_op(&path, op);
+                let reload = load_library(&path);
+                let _ = tx.send(Msg::LibraryOpDone(result));
+                let _ = tx.send(Msg::LibraryLoaded(reload));
+            }
             Effect::Player(_) | Effect::Device(_) => {}
         });
     if let Err(e) = result {
@@ -41,6 +48,11 @@ pub fn load_library(path: &Path) -> Result<LibraryData, String> {
     let lib = Library::open(path).map_err(|e| e.to_string())?;
     let tracks = lib.all_tracks_unordered().map_err(|e| e.to_string())?;
     let playlists = lib.playlists().map_err(|e| e.to_string())?;
+    let mut playlist_tracks = Vec::with_capacity(playlists.len());
+    for p in &playlists {
+        let entries = lib.playlist_entries(p.id).map_err(|e| e.to_string())?;
+        playlist_tracks.push(entries.into_iter().map(|e| e.track).collect());
+    }
     let transfers = lib.transfer_items().map_err(|e| e.to_string())?;
     let catalog = Catalog::build(tracks);
     tracing::info!(
@@ -51,6 +63,7 @@ pub fn load_library(path: &Path) -> Result<LibraryData, String> {
     Ok(LibraryData {
         catalog: Arc::new(catalog),
         playlists,
+        playlist_tracks,
         transfers,
     })
 }
@@ -85,4 +98,72 @@ fn run_import(path: &Path, roots: Vec<PathBuf>, tx: &Sender<Msg>) {
         }
     }
     let _ = tx.send(Msg::ImportFinished(result));
+}
+
+fn library_op(path: &Path, op: LibraryOp) -> Result<OpOutcome, String> {
+    let mut lib = Library::open(path).map_err(|e| e.to_string())?;
+    let done = |message: String| OpOutcome {
+        message,
+        problems: Vec::new(),
+        undo: None,
+    };
+    let text = |e: &dyn std::fmt::Display| e.to_string();
+    match op {
+        LibraryOp::CreatePlaylist(name) => {
+            lib.create_playlist(&name).map_err(|e| text(&e))?;
+            Ok(done(format!("Created the playlist \"{name}\"")))
+        }
+        LibraryOp::RenamePlaylist { id, name } => {
+            lib.rename_playlist(id, &name).map_err(|e| text(&e))?;
+            Ok(done(format!("Renamed the playlist to \"{name}\"")))
+        }
+        LibraryOp::DeletePlaylist(id) => {
+            lib.delete_playlist(id).map_err(|e| text(&e))?;
+            Ok(done("Deleted the playlist".into()))
+        }
+        LibraryOp::AddToPlaylist { name, tracks } => {
+            let id = match lib.playlist_by_name(&name).map_err(|e| text(&e))? {
+                Some(p) => p.id,
+                None => lib.create_playlist(&name).map_err(|e| text(&e))?,
+            };
+            lib.add_to_playlist(id, &tracks).map_err(|e| text(&e))?;
+            let n = tracks.len();
+            let s = if n == 1 { "" } else { "s" };
+            Ok(done(format!("Added {n} track{s} to \"{name}\"")))
+        }
+        LibraryOp::RemoveFromPlaylist { id, position } => {
+            lib.remove_playlist_entry(id, position)
+                .map_err(|e| text(&e))?;
+            Ok(done("Removed from the playlist".into()))
+        }
+        LibraryOp::MovePlaylistEntry { id, from, to } => {
+            lib.move_playlist_entry(id, from, to)
+                .map_err(|e| text(&e))?;
+            Ok(done(String::new()))
+        }
+        LibraryOp::WriteTags { paths, edit } => {
+            let outcome = lib
+                .update_tags(&paths, &edit, &|_| {})
+                .map_err(|e| text(&e))?;
+            Ok(tag_outcome(outcome, "Saved the tags of"))
+        }
+        LibraryOp::UndoTags(batch) => {
+            let outcome = lib.undo_tags(&batch, &|_| {}).map_err(|e| text(&e))?;
+            Ok(tag_outcome(outcome, "Undid the tag edit of"))
+        }
+    }
+}
+
+fn tag_outcome(outcome: crate::library::TagEditOutcome, verb: &str) -> OpOutcome {
+    let written = outcome.batch.after.len();
+    let s = if written == 1 { "" } else { "s" };
+    let problems: Vec<String> = outcome.failed.iter().map(|e| e.to_string()).collect();
+    for p in &problems {
+        tracing::warn!("tag edit: {p}");
+    }
+    OpOutcome {
+        message: format!("{verb} {written} file{s}"),
+        problems,
+        undo: (written > 0).then_some(outcome.batch),
+    }
 }

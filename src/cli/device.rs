@@ -366,7 +366,9 @@ fn send_files(
 ) -> anyhow::Result<i32> {
     use std::io::{IsTerminal, Write};
 
-    use crate::transfer::{BatchEvent, BatchOptions, ItemOutcome, SendItem, pipeline::BatchControl};
+    use crate::transfer::{
+        BatchEvent, BatchOptions, ItemOutcome, SendItem, pipeline::BatchControl,
+    };
 
     if title.is_some() && files.len() > 1 {
         bail!("--title names a single file; {} were given", files.len());
@@ -395,10 +397,24 @@ fn send_files(
         &BatchOptions::default(),
         &BatchControl::default(),
         &mut |e| match e {
-            BatchEvent::Started { id, mode, bytes_total } => {
-                eprintln!("sending {} in {mode} ({} KiB)", name(id), bytes_total / 1024);
+            BatchEvent::Started {
+                id,
+                mode,
+                bytes_total,
+            } => {
+                eprintln!(
+                    "sending {} in {mode} ({} KiB)",
+                    name(id),
+                    bytes_total / 1024
+                );
             }
-            BatchEvent::Progress { bytes_done, bytes_total, rate_bps, eta_ms, .. } => {
+            BatchEvent::Progress {
+                bytes_done,
+                bytes_total,
+                rate_bps,
+                eta_ms,
+                ..
+            } => {
                 let pct = bytes_done * 100 / bytes_total.max(1);
                 if terminal {
                     let filled = (pct / 5) as usize;

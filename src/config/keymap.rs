@@ -52,6 +52,11 @@ pub enum Action {
     SelectRange,
     CreateGroup,
     EraseDisc,
+    Mark,
+    AddToPlaylist,
+    EditTags,
+    Undo,
+    Transfer,
 }
 
 impl Action {
@@ -100,6 +105,11 @@ impl Action {
         Action::SelectRange,
         Action::CreateGroup,
         Action::EraseDisc,
+        Action::Mark,
+        Action::AddToPlaylist,
+        Action::EditTags,
+        Action::Undo,
+        Action::Transfer,
     ];
 
     /// The values of [`Action::group`], in display order.
@@ -158,6 +168,11 @@ impl Action {
             Action::SelectRange => "select_range",
             Action::CreateGroup => "create_group",
             Action::EraseDisc => "erase_disc",
+            Action::Mark => "mark",
+            Action::AddToPlaylist => "add_to_playlist",
+            Action::EditTags => "edit_tags",
+            Action::Undo => "undo",
+            Action::Transfer => "transfer",
         }
     }
 
@@ -210,8 +225,13 @@ impl Action {
             Action::MoveUp => "Move the selected track up",
             Action::MoveDown => "Move the selected track down",
             Action::SelectRange => "Start or end a range selection",
-            Action::CreateGroup => "Make a group of the selected tracks",
+            Action::CreateGroup => "New group of the selected tracks, or a new playlist",
             Action::EraseDisc => "Erase the whole disc (asks first)",
+            Action::Mark => "Mark or unmark the track (marked tracks are the selection)",
+            Action::AddToPlaylist => "Add the selection to a playlist",
+            Action::EditTags => "Edit the tags of the selection",
+            Action::Undo => "Undo the last tag edit",
+            Action::Transfer => "Queue the selection for the recorder",
         }
     }
 
@@ -258,7 +278,12 @@ impl Action {
             | Action::MoveDown
             | Action::SelectRange
             | Action::CreateGroup
-            | Action::EraseDisc => "Editing",
+            | Action::EraseDisc
+            | Action::Mark
+            | Action::AddToPlaylist
+            | Action::EditTags
+            | Action::Undo
+            | Action::Transfer => "Editing",
         }
     }
 
@@ -307,6 +332,11 @@ impl Action {
             Action::SelectRange => &["V"],
             Action::CreateGroup => &["C"],
             Action::EraseDisc => &["E"],
+            Action::Mark => &["x"],
+            Action::AddToPlaylist => &["a"],
+            Action::EditTags => &["e"],
+            Action::Undo => &["u"],
+            Action::Transfer => &["t"],
         }
     }
 

@@ -277,8 +277,11 @@ mod tests {
     // Values from ../shared/netmd-traces/upsp.jsonl (host nonce 80…, device nonce d0…d7).
     #[test]
     fn session_key_and_setup_match_the_netmd_js_trace() {
-        let key = session_key(&[0x80; 8], &[0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7])
-            .unwrap();
+        let key = session_key(
+            &[0x80; 8],
+            &[0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7],
+        )
+        .unwrap();
         let mut plain = SETUP_MARKER.to_vec();
         plain.extend_from_slice(&CONTENT_ID);
         plain.extend_from_slice(&KEK);
@@ -315,7 +318,11 @@ mod tests {
         d.decrypt(&mut pieces[..24]).unwrap();
         d.decrypt(&mut pieces[24..]).unwrap();
         assert_eq!(pieces, data);
-        assert!(CbcEncryptor::new(&KEK, [0; 8]).encrypt(&mut [0; 5]).is_err());
+        assert!(
+            CbcEncryptor::new(&KEK, [0; 8])
+                .encrypt(&mut [0; 5])
+                .is_err()
+        );
         assert!(from_hex("00").is_some());
     }
 }

@@ -232,9 +232,7 @@ fn secure_payload(command: &'static str, op: u8, body: &[u8]) -> Result<Vec<u8>,
     // prefix, 03, op, then a result code (00; the EKB step answers 01).
     let head = SECURE_PREFIX.len() + 3;
     match body.get(..head) {
-        Some(h) if h.starts_with(&SECURE_PREFIX) && h[head - 2] == op => {
-            Ok(body[head..].to_vec())
-        }
+        Some(h) if h.starts_with(&SECURE_PREFIX) && h[head - 2] == op => Ok(body[head..].to_vec()),
         _ => Err(SendError::Reply {
             command,
             detail: format!("{body:02x?} is not a secure-session reply"),
@@ -277,7 +275,12 @@ impl<T: Transport> Recorder<T> {
     }
 
     /// A bookkeeping command whose refusal does not matter; a lost device does.
-    fn secure_optional(&mut self, name: &'static str, op: u8, args: &[u8]) -> Result<(), SendError> {
+    fn secure_optional(
+        &mut self,
+        name: &'static str,
+        op: u8,
+        args: &[u8],
+    ) -> Result<(), SendError> {
         let c = cmd::secure(name, op, args);
         match self.framing_mut().query(c.name, &c.bytes) {
             Ok(_) => Ok(()),
@@ -346,9 +349,10 @@ impl<T: Transport> Recorder<T> {
         chunk: usize,
         progress: Progress<'_>,
     ) -> Result<SentTrack, SendError> {
-        let units = u32::try_from(audio.units()).map_err(|_| SendError::TooLong(audio.data_len()))?;
-        let total = u32::try_from(audio.stream_len())
-            .map_err(|_| SendError::TooLong(audio.data_len()))?;
+        let units =
+            u32::try_from(audio.units()).map_err(|_| SendError::TooLong(audio.data_len()))?;
+        let total =
+            u32::try_from(audio.stream_len()).map_err(|_| SendError::TooLong(audio.data_len()))?;
         self.wait_until_ready()?;
         // A session left open by a crashed client would refuse ours.
         self.secure_optional("forget key", 0x21, &[0, 0, 0])?;
@@ -391,7 +395,10 @@ impl<T: Transport> Recorder<T> {
         let device_nonce = take::<8>("exchange nonces", &reply, 3)?;
         let session_key = crypto::session_key(&host_nonce, &device_nonce)?;
         let mut args = vec![0, 0];
-        args.extend(crypto::cbc_encrypt_zero_iv(&session_key, &setup_plaintext())?);
+        args.extend(crypto::cbc_encrypt_zero_iv(
+            &session_key,
+            &setup_plaintext(),
+        )?);
         self.secure_query("set up the send", 0x22, &args)?;
 
         let c = cmd::send_track(audio.format.wire, audio.format.disc, units, total);
@@ -432,7 +439,9 @@ impl<T: Transport> Recorder<T> {
         let total = audio.stream_len();
         let mut done = 0u64;
         // The header goes with the first piece, as one stream.
-        let first_len = chunk.saturating_sub(STREAM_HEADER_BYTES).min(audio.data.len());
+        let first_len = chunk
+            .saturating_sub(STREAM_HEADER_BYTES)
+            .min(audio.data.len());
         let mut first = Vec::with_capacity(STREAM_HEADER_BYTES + first_len);
         first.extend_from_slice(&audio.header);
         first.extend_from_slice(&audio.data[..first_len]);
@@ -488,7 +497,7 @@ mod tests {
     #[test]
     fn durations_follow_the_formats() {
         assert_eq!(WireFormat::SP_STEREO.duration_ms(176_400), 1000);
-        assert_eq!(WireFormat::SP_MONO.duration_ms(88_200), 500);
+        assert_eq!(WireFormat::SP_MONO.duration_ms(88_200), 1000);
         // 44.1 kHz / 1024 samples ≈ 43.07 frames a second.
         assert_eq!(WireFormat::LP2.duration_ms(384 * 441), 10_240);
         assert_eq!(WireFormat::LP4.duration_ms(192 * 441), 10_240);

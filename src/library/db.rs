@@ -174,7 +174,8 @@ impl Library {
     }
 }
 
-pub(crate) const TRACK_SELECT: &str = "SELECT t.id, t.path, t.title, t.artist, coalesce(al.title, ''),
+pub(crate) const TRACK_SELECT: &str =
+    "SELECT t.id, t.path, t.title, t.artist, coalesce(al.title, ''),
         CASE WHEN t.album_artist <> '' THEN t.album_artist ELSE t.artist END AS eff_aa,
         t.track_number, t.disc_number, t.year, t.genre, t.duration_ms, t.codec,
         t.sample_rate, t.channels, t.bitrate_kbps, t.missing

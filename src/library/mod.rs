@@ -31,14 +31,14 @@ pub use db::Library;
 pub use error::LibraryError;
 pub use import::import;
 pub use plan::{
-    AlbumFields, DuplicateChoice, DuplicateKind, DuplicateOf, ImportPlan, ProposedAlbum, ProposedTrack,
-    TrackField, plan_import,
+    AlbumFields, DuplicateChoice, DuplicateKind, DuplicateOf, ImportPlan, ProposedAlbum,
+    ProposedTrack, TrackField, plan_import,
 };
-pub use playlists::{PlaylistEntry, PlaylistError, PlaylistImport, UnresolvedEntry};
 pub use plan_apply::{PlanReport, apply_plan};
+pub use playlists::{PlaylistEntry, PlaylistError, PlaylistImport, UnresolvedEntry};
 pub use query::{Haystack, KNOWN_FIELDS, Query, QueryError};
+pub use report::{ImportFailure, ImportOptions, ImportProgress, ImportReport, Overrides};
 pub use tag_edit::{TagEditBatch, TagEditOutcome};
 pub use tag_write::{TagEdit, TagValues, TagWriteError, read_tag_values, write_tags};
-pub use report::{ImportFailure, ImportOptions, ImportProgress, ImportReport, Overrides};
 pub use track::{PlaylistSummary, Track, TransferItem};
 pub use transfers::{QueuedTransfer, TransferSource, TransferState};

@@ -290,9 +290,11 @@ mod tests {
             c = lib
                 .enqueue_transfer(&TransferSource::Path("/x/c.wav".into()), "C", "auto")
                 .unwrap();
-            lib.set_transfer_state(a, TransferState::Sending, None).unwrap();
+            lib.set_transfer_state(a, TransferState::Sending, None)
+                .unwrap();
             lib.set_transfer_progress(a, 10, 100).unwrap();
-            lib.set_transfer_state(b, TransferState::Failed, Some("gone")).unwrap();
+            lib.set_transfer_state(b, TransferState::Failed, Some("gone"))
+                .unwrap();
             lib.move_transfer(c, 1).unwrap();
         }
         let lib = Library::open(&path).unwrap();
@@ -304,7 +306,10 @@ mod tests {
         assert_eq!(q[2].error.as_deref(), Some("gone"));
         assert_eq!(q[0].path, PathBuf::from("/x/c.wav"));
         assert!(lib.retry_transfer(b).unwrap());
-        assert_eq!(lib.transfer(b).unwrap().unwrap().state, TransferState::Queued);
+        assert_eq!(
+            lib.transfer(b).unwrap().unwrap().state,
+            TransferState::Queued
+        );
         lib.remove_transfer(a).unwrap();
         // The UI's reader keeps working.
         let items = lib.transfer_items().unwrap();

@@ -77,7 +77,10 @@ pub enum BatchEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemOutcome {
-    Done { track: u32, title: String },
+    Done {
+        track: u32,
+        title: String,
+    },
     Failed(String),
     Cancelled,
     /// Not attempted (the batch stopped: pause, or the recorder went away).
@@ -107,7 +110,8 @@ pub fn send_batch<T: Transport>(
     let mut plans = Vec::with_capacity(items.len());
     for (item, tags) in items.iter().zip(&tags) {
         let facts = prepare::inspect(&item.path)?;
-        let format = prepare::choose_format(&item.path, item.mode, &facts, options.native_mono, false)?;
+        let format =
+            prepare::choose_format(&item.path, item.mode, &facts, options.native_mono, false)?;
         let title = match &item.title {
             Some(t) => crate::device::titles::prepare(t),
             None => options.template.track_title(tags),
@@ -140,7 +144,12 @@ pub fn send_batch<T: Transport>(
                 continue;
             }
             Ok(Err(e)) => {
-                finish(events, &mut outcomes, item.id, ItemOutcome::Failed(e.to_string()));
+                finish(
+                    events,
+                    &mut outcomes,
+                    item.id,
+                    ItemOutcome::Failed(e.to_string()),
+                );
                 continue;
             }
             Err(_) => {

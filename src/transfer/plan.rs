@@ -78,7 +78,10 @@ impl TitleTemplate {
             .replace("{album}", &tags.album)
             .replace(
                 "{track}",
-                &tags.track_number.map(|n| format!("{n:02}")).unwrap_or_default(),
+                &tags
+                    .track_number
+                    .map(|n| format!("{n:02}"))
+                    .unwrap_or_default(),
             )
             .trim()
             .to_string()
@@ -149,9 +152,18 @@ mod tests {
             album: "Record".into(),
             track_number: Some(3),
         };
-        assert_eq!(TitleTemplate::expand("{track} {artist} - {title}", &tags), "03 Band - Song");
-        assert_eq!(TitleTemplate::default().track_title(&tags).half_width, "Song");
-        assert_eq!(whole_album(&[tags.clone(), tags.clone()]), Some("Record".into()));
+        assert_eq!(
+            TitleTemplate::expand("{track} {artist} - {title}", &tags),
+            "03 Band - Song"
+        );
+        assert_eq!(
+            TitleTemplate::default().track_title(&tags).half_width,
+            "Song"
+        );
+        assert_eq!(
+            whole_album(&[tags.clone(), tags.clone()]),
+            Some("Record".into())
+        );
         assert_eq!(whole_album(&[tags]), None);
     }
 }

@@ -258,14 +258,9 @@ struct Resample {
 
 impl Resample {
     fn new(rate: u32, channels: usize) -> Result<Self, String> {
-        let inner = FftFixedIn::<f32>::new(
-            rate as usize,
-            SP_RATE as usize,
-            RESAMPLE_CHUNK,
-            2,
-            channels,
-        )
-        .map_err(|e| format!("cannot resample from {rate} Hz: {e}"))?;
+        let inner =
+            FftFixedIn::<f32>::new(rate as usize, SP_RATE as usize, RESAMPLE_CHUNK, 2, channels)
+                .map_err(|e| format!("cannot resample from {rate} Hz: {e}"))?;
         let skip = inner.output_delay();
         Ok(Self {
             inner,
@@ -292,8 +287,11 @@ impl Resample {
         loop {
             let need = self.inner.input_frames_next();
             if self.input[0].len() >= need {
-                let chunk: Vec<Vec<f32>> =
-                    self.input.iter_mut().map(|c| c.drain(..need).collect()).collect();
+                let chunk: Vec<Vec<f32>> = self
+                    .input
+                    .iter_mut()
+                    .map(|c| c.drain(..need).collect())
+                    .collect();
                 let produced = self.inner.process(&chunk, None).map_err(err)?;
                 self.emit(out, &produced, false);
             } else if last {
@@ -367,7 +365,10 @@ mod tests {
     #[test]
     fn modes_parse() {
         assert_eq!(ModeRequest::parse("LP2"), Some(ModeRequest::Lp2));
-        assert_eq!(ModeRequest::parse("auto").map(ModeRequest::as_str), Some("auto"));
+        assert_eq!(
+            ModeRequest::parse("auto").map(ModeRequest::as_str),
+            Some("auto")
+        );
         assert_eq!(ModeRequest::parse("hq"), None);
     }
 }

@@ -151,24 +151,26 @@ impl Transferer {
                 let _ = forward.send(Msg::Request(TransferRequest::Shutdown));
             })
             .and_then(|_| {
-                thread::Builder::new().name("transfer".into()).spawn(move || {
-                    let library = match Library::open(&library_path) {
-                        Ok(l) => l,
-                        Err(e) => return emit(TransferEvent::Error(e.to_string())),
-                    };
-                    Worker {
-                        library,
-                        link,
-                        options,
-                        emit: Box::new(emit),
-                        tx,
-                        running: false,
-                        batch: None,
-                        last_saved: Instant::now(),
-                        open_error: None,
-                    }
-                    .run(&rx);
-                })
+                thread::Builder::new()
+                    .name("transfer".into())
+                    .spawn(move || {
+                        let library = match Library::open(&library_path) {
+                            Ok(l) => l,
+                            Err(e) => return emit(TransferEvent::Error(e.to_string())),
+                        };
+                        Worker {
+                            library,
+                            link,
+                            options,
+                            emit: Box::new(emit),
+                            tx,
+                            running: false,
+                            batch: None,
+                            last_saved: Instant::now(),
+                            open_error: None,
+                        }
+                        .run(&rx);
+                    })
             });
         if let Err(e) = spawned {
             tracing::error!("could not start the transfer worker: {e}");
@@ -290,9 +292,11 @@ impl Worker {
     }
 
     fn is_running_item(&self, id: i64) -> bool {
-        self.library.transfer(id).ok().flatten().is_some_and(|t| {
-            matches!(t.state, TransferState::Preparing | TransferState::Sending)
-        })
+        self.library
+            .transfer(id)
+            .ok()
+            .flatten()
+            .is_some_and(|t| matches!(t.state, TransferState::Preparing | TransferState::Sending))
     }
 
     fn refused(&mut self, reason: &str) {
@@ -304,10 +308,9 @@ impl Worker {
                     TransferState::Queued | TransferState::Preparing | TransferState::Sending
                 )
             }) {
-                self.db(
-                    self.library
-                        .set_transfer_state(t.id, TransferState::Failed, Some(reason)),
-                );
+                self.db(self
+                    .library
+                    .set_transfer_state(t.id, TransferState::Failed, Some(reason)));
             }
         }
         self.running = false;
@@ -432,16 +435,17 @@ impl Worker {
             DeviceLink::Direct(open) => {
                 let open = open.clone();
                 let tx = self.tx.clone();
-                let spawned = thread::Builder::new()
-                    .name("transfer-send".into())
-                    .spawn(move || match open() {
-                        Ok(mut recorder) => job(&mut recorder),
-                        Err(e) => {
-                            // The reason goes first; dropping the job then ends the batch.
-                            let _ = tx.send(Msg::BatchError(e.to_string()));
-                            drop(job);
-                        }
-                    });
+                let spawned =
+                    thread::Builder::new()
+                        .name("transfer-send".into())
+                        .spawn(move || match open() {
+                            Ok(mut recorder) => job(&mut recorder),
+                            Err(e) => {
+                                // The reason goes first; dropping the job then ends the batch.
+                                let _ = tx.send(Msg::BatchError(e.to_string()));
+                                drop(job);
+                            }
+                        });
                 if let Err(e) = spawned {
                     self.batch = None;
                     self.refused(&format!("could not start the send thread: {e}"));

@@ -193,14 +193,19 @@ fn draw_tree(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
                     .track_number
                     .map(|n| format!("{n:02} "))
                     .unwrap_or_default();
+                let mark = if lib.is_marked(track) {
+                    mark_symbol(model)
+                } else {
+                    " "
+                };
                 (
-                    format!("      {number}{}", t.title),
+                    format!("    {mark} {number}{}", t.title),
                     duration(t.duration_ms),
                     theme.row,
                 )
             }
         };
-        let state = (i == cursor.selected, is_focused);
+        let state = (in_range(lib, i), is_focused);
         lines.push(split_row(model, (&left, &right), width, style, state));
     }
     frame.render_widget(Paragraph::new(lines), area);
@@ -267,12 +272,20 @@ fn draw_table(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
         let Some(t) = lib.catalog.tracks.get(ti) else {
             continue;
         };
-        let selected = row == cursor.selected;
+        let selected = in_range(lib, row);
         let base = row_style(model, theme.row, selected, is_focused);
         let dim = row_style(model, theme.dim, selected, is_focused);
         let artist = row_style(model, theme.artist, selected, is_focused);
         let album = row_style(model, theme.album, selected, is_focused);
-        let number = t.track_number.map(|n| n.to_string()).unwrap_or_default();
+        let mark = if lib.is_marked(ti) {
+            mark_symbol(model)
+        } else {
+            ""
+        };
+        let number = format!(
+            "{mark}{}",
+            t.track_number.map(|n| n.to_string()).unwrap_or_default()
+        );
         let year = t.year.map(|y| y.to_string()).unwrap_or_default();
         let time = duration(t.duration_ms);
         let values: [(&str, Style); 6] = [
@@ -317,4 +330,17 @@ mod tests {
             );
         }
     }
+}
+
+/// Rows between the range anchor (`V`) and the cursor are selected too.
+fn in_range(lib: &crate::app::LibraryState, row: usize) -> bool {
+    let here = lib.cursor().selected;
+    match lib.anchor {
+        Some(a) => (a.min(here)..=a.max(here)).contains(&row),
+        None => row == here,
+    }
+}
+
+fn mark_symbol(model: &Model) -> &'static str {
+    if model.ascii { "*" } else { "●" }
 }

@@ -40,6 +40,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Overlay::Import(dialog) => overlays::import(model, frame, area, dialog),
         Overlay::Rename(dialog) => overlays::rename(model, frame, area, dialog),
         Overlay::Confirm(dialog) => overlays::confirm(model, frame, area, &dialog.message),
+        Overlay::Tags(editor) => overlays::tags(model, frame, area, editor),
     }
 }
 

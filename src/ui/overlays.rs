@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::widgets::dialog_block;
-use crate::app::{ImportDialog, Model, RenameDialog};
+use crate::app::{ImportDialog, Model, RenameDialog, TagEditor};
 use crate::text;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -141,4 +141,66 @@ pub fn confirm(model: &Model, frame: &mut Frame, area: Rect, message: &str) {
         text,
     );
     frame.render_widget(Span::styled("y yes · n no", theme.help_key), hint);
+}
+
+pub fn tags(model: &Model, frame: &mut Frame, area: Rect, editor: &TagEditor) {
+    let theme = &model.theme;
+    let height = editor.fields.len() as u16 + 5;
+    let rect = centered(area, 70, height);
+    frame.render_widget(Clear, rect);
+    let n = editor.paths.len();
+    let heading = if n == 1 {
+        "Edit tags".to_string()
+    } else {
+        format!("Edit tags of {n} tracks")
+    };
+    let block = dialog_block(model, &heading);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let mut constraints = vec![Constraint::Length(1); editor.fields.len()];
+    constraints.extend([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ]);
+    let rows = Layout::vertical(constraints).split(inner);
+    for (i, field) in editor.fields.iter().enumerate() {
+        let [label, input] =
+            Layout::horizontal([Constraint::Length(14), Constraint::Min(1)]).areas(rows[i]);
+        let style = if i == editor.focus {
+            theme.help_key
+        } else {
+            theme.help_text
+        };
+        frame.render_widget(Span::styled(field.field.label(), style), label);
+        let mut text = field.input.clone();
+        text.set_style(theme.filter);
+        text.set_cursor_line_style(Style::default());
+        text.set_placeholder_style(theme.dim);
+        if i == editor.focus {
+            text.set_cursor_style(theme.filter.add_modifier(Modifier::REVERSED));
+        } else {
+            text.set_cursor_style(theme.filter);
+        }
+        frame.render_widget(&text, input);
+    }
+    let n = editor.fields.len();
+    if let Some(err) = &editor.error {
+        frame.render_widget(Span::styled(err.clone(), theme.status_error), rows[n]);
+    } else if editor.paths.len() > 1 {
+        frame.render_widget(
+            Span::styled(
+                "(various) fields stay as they are unless you type in them",
+                theme.dim,
+            ),
+            rows[n],
+        );
+    }
+    frame.render_widget(
+        Span::styled(
+            "Tab/↑↓ field · Enter save to the files · Esc cancel",
+            theme.dim,
+        ),
+        rows[n + 2],
+    );
 }

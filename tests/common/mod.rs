@@ -107,6 +107,7 @@ pub fn model(tracks: Vec<Track>, theme: &str, size: (u16, u16)) -> Model {
         Msg::LibraryLoaded(Ok(LibraryData {
             catalog: Arc::new(Catalog::build(tracks)),
             playlists: Vec::new(),
+            playlist_tracks: Vec::new(),
             transfers: Vec::new(),
         })),
     );

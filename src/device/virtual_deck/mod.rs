@@ -300,10 +300,7 @@ impl Transport for VirtualDeck {
         if endpoint != BULK_OUT_ENDPOINT {
             return Err(TransportError::Stall);
         }
-        let (taken, final_reply) = self
-            .state
-            .secure
-            .bulk_out(&mut self.state.disc, data)?;
+        let (taken, final_reply) = self.state.secure.bulk_out(&mut self.state.disc, data)?;
         if let Some(r) = final_reply {
             self.pending.clear();
             self.pending.push_back(r);

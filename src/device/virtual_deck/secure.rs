@@ -293,7 +293,12 @@ impl SecureSession {
             return secure_reply(STATUS_REJECTED, OP_SEND, 0x00, &[]);
         };
         self.state = SessionState::SetUp { session_key, kek };
-        let rejected = secure_reply(STATUS_REJECTED, OP_SEND, 0x00, &[0x00, 0x01, 0x00, 0x10, 0x01]);
+        let rejected = secure_reply(
+            STATUS_REJECTED,
+            OP_SEND,
+            0x00,
+            &[0x00, 0x01, 0x00, 0x10, 0x01],
+        );
         let Some(audio) = decrypt_stream(&received, &kek, &format) else {
             return rejected;
         };
@@ -414,7 +419,9 @@ fn decrypt_stream(stream: &[u8], kek: &[u8; 8], format: &WireFormat) -> Option<V
     let key = crypto::unwrap_key(header[8..16].try_into().ok()?, kek);
     let iv: [u8; 8] = header[16..24].try_into().ok()?;
     let mut audio = data.to_vec();
-    crypto::CbcDecryptor::new(&key, iv).decrypt(&mut audio).ok()?;
+    crypto::CbcDecryptor::new(&key, iv)
+        .decrypt(&mut audio)
+        .ok()?;
     let atrac3 = format.wire != WireFormat::SP_STEREO.wire;
     if atrac3
         && audio
