@@ -68,6 +68,7 @@ fn ui_100k(c: &mut Criterion) {
             Msg::LibraryLoaded(Ok(LibraryData {
                 catalog: catalog.clone(),
                 playlists: Vec::new(),
+                playlist_tracks: Vec::new(),
                 transfers: Vec::new(),
             })),
         );

@@ -105,7 +105,7 @@ proptest! {
             let n = tracks.len() as u32;
             check_invariants(&layout, n)?;
             for (pos, id) in tracks.iter().enumerate() {
-                let expected = &membership.iter().find(|(m, _)| m == id).map(|(_, g)| g.clone()).flatten();
+                let expected = &membership.iter().find(|(m, _)| m == id).and_then(|(_, g)| g.clone());
                 let actual = layout.group_of(pos as u32 + 1).map(|i| layout.groups[i].title.clone());
                 prop_assert_eq!(&actual, expected, "track id {} at {}", id, pos + 1);
             }

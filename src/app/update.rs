@@ -145,17 +145,13 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
         }
         Action::Top => move_cursor(model, isize::MIN / 2),
         Action::Bottom => move_cursor(model, isize::MAX / 2),
-        Action::Expand => {
-            if model.focus == Pane::Library {
-                let page = library_page(model);
-                model.library.expand(page);
-            }
+        Action::Expand if model.focus == Pane::Library => {
+            let page = library_page(model);
+            model.library.expand(page);
         }
-        Action::Collapse => {
-            if model.focus == Pane::Library {
-                let page = library_page(model);
-                model.library.collapse(page);
-            }
+        Action::Collapse if model.focus == Pane::Library => {
+            let page = library_page(model);
+            model.library.collapse(page);
         }
         Action::Activate => return activate(model),
         Action::Filter => {

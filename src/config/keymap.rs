@@ -932,11 +932,11 @@ mod tests {
 
     #[test]
     fn configured_keys_replace_the_defaults_of_that_action() {
-        let (map, warnings) = KeyMap::from_config(&config(&[("quit", &["x", "Ctrl-q"])]));
+        let (map, warnings) = KeyMap::from_config(&config(&[("quit", &["y", "Ctrl-q"])]));
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(
             map.keys_for(Action::Quit),
-            &[combo("x"), combo("Ctrl-q"), CTRL_C]
+            &[combo("y"), combo("Ctrl-q"), CTRL_C]
         );
         assert_eq!(
             map.action(&key(KeyCode::Char('q'), KeyModifiers::NONE)),
@@ -979,13 +979,13 @@ mod tests {
         assert_eq!(map.keys_for(Action::Down), &[combo("Down")]);
 
         // Between two configured actions the earlier one in Action::ALL wins.
-        let (map, warnings) = KeyMap::from_config(&config(&[("down", &["x"]), ("up", &["x"])]));
+        let (map, warnings) = KeyMap::from_config(&config(&[("down", &["y"]), ("up", &["y"])]));
         assert_eq!(
             warnings,
-            vec!["key `x` is bound to both `up` and `down`; using `up`"]
+            vec!["key `y` is bound to both `up` and `down`; using `up`"]
         );
         assert_eq!(
-            map.action(&key(KeyCode::Char('x'), KeyModifiers::NONE)),
+            map.action(&key(KeyCode::Char('y'), KeyModifiers::NONE)),
             Some(Action::Up)
         );
     }

@@ -314,6 +314,19 @@ fn draw_table(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
     frame.render_widget(Paragraph::new(lines), body);
 }
 
+/// Rows between the range anchor (`V`) and the cursor are selected too.
+fn in_range(lib: &crate::app::LibraryState, row: usize) -> bool {
+    let here = lib.cursor().selected;
+    match lib.anchor {
+        Some(a) => (a.min(here)..=a.max(here)).contains(&row),
+        None => row == here,
+    }
+}
+
+fn mark_symbol(model: &Model) -> &'static str {
+    if model.ascii { "*" } else { "●" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::table_widths;
@@ -330,17 +343,4 @@ mod tests {
             );
         }
     }
-}
-
-/// Rows between the range anchor (`V`) and the cursor are selected too.
-fn in_range(lib: &crate::app::LibraryState, row: usize) -> bool {
-    let here = lib.cursor().selected;
-    match lib.anchor {
-        Some(a) => (a.min(here)..=a.max(here)).contains(&row),
-        None => row == here,
-    }
-}
-
-fn mark_symbol(model: &Model) -> &'static str {
-    if model.ascii { "*" } else { "●" }
 }
