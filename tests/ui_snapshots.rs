@@ -179,3 +179,55 @@ fn device_pane_shows_groups_modes_and_capacity() {
     assert!(screen.contains("titles 9/255 cells"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+#[test]
+fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
+    use ministage::device::DeviceEvent;
+    use ministage::library::{QueuedTransfer, TransferState};
+    use ministage::transfer::TransferEvent;
+    let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
+    update(
+        &mut model,
+        Msg::Device(DeviceEvent::Connected(common::disc())),
+    );
+    let item = |id: i64, title: &str, state: TransferState| QueuedTransfer {
+        id,
+        position: id as u32,
+        track_id: None,
+        path: format!("/music/{title}.flac").into(),
+        title: title.into(),
+        mode: "sp".into(),
+        state,
+        error: (state == TransferState::Failed).then(|| "the recorder went away".into()),
+        bytes_done: 0,
+        bytes_total: 0,
+    };
+    update(
+        &mut model,
+        Msg::Transfer(TransferEvent::QueueChanged(vec![
+            item(1, "Aube", TransferState::Done),
+            item(2, "朝の光", TransferState::Sending),
+            item(3, "Pluie fine", TransferState::Failed),
+            item(4, "Thaw", TransferState::Queued),
+        ])),
+    );
+    update(
+        &mut model,
+        Msg::Transfer(TransferEvent::Progress {
+            id: 2,
+            bytes_done: 3_000_000,
+            bytes_total: 8_000_000,
+            rate_bps: 1_400_000,
+            eta_ms: 3_600,
+        }),
+    );
+    key(&mut model, KeyCode::Char('4'));
+    let screen = render(&model);
+    assert!(
+        screen.contains("2 tracks, 0:00 of 1:05:20 free (SP)"),
+        "{screen}"
+    );
+    assert!(screen.contains("37%"), "{screen}");
+    assert!(screen.contains("the recorder went away"), "{screen}");
+    insta::assert_snapshot!(screen);
+}

@@ -34,6 +34,8 @@ pub struct Catalog {
     /// Each track's position in the tree's order (artist, album by year, disc, track number),
     /// which is also the flat list's "by artist" order.
     rank: Vec<u32>,
+    /// Track id → index into `tracks`.
+    by_id: HashMap<i64, usize>,
     pub total_duration_ms: u64,
 }
 
@@ -97,13 +99,19 @@ impl Catalog {
             rank[i] = u32::try_from(position).unwrap_or(u32::MAX);
         }
         let total_duration_ms = tracks.iter().map(|t| t.duration_ms).sum();
+        let by_id = tracks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
         Catalog {
             tracks,
             haystacks,
             artists,
             rank,
+            by_id,
             total_duration_ms,
         }
+    }
+
+    pub fn track_by_id(&self, id: i64) -> Option<&Track> {
+        self.by_id.get(&id).and_then(|&i| self.tracks.get(i))
     }
 
     /// Orders `indices` by `key`; ties keep the tree's order.

@@ -15,6 +15,8 @@ mod runtime;
 pub mod stderr;
 mod tag_editor;
 mod terminal;
+mod transfer_update;
+mod transfers_state;
 mod update;
 mod workers;
 
@@ -31,6 +33,7 @@ pub use playback::{PlayState, Playback, PlayerRequest, Repeat};
 pub use playlists_state::{PlaylistRow, PlaylistsState};
 pub use runtime::{RunOptions, run};
 pub use tag_editor::{FieldInput, TagEditor, TagField};
+pub use transfers_state::{SendProgress, TransfersState};
 pub use update::update;
 pub use workers::load_library;
 

@@ -4,16 +4,15 @@ use std::path::PathBuf;
 
 use ratatui_textarea::TextArea;
 
-use super::cursor::ListCursor;
 use super::device_state::DeviceState;
 use super::library_state::LibraryState;
 use super::msg::Effect;
 use super::playback::Playback;
 use super::playlists_state::PlaylistsState;
 use super::tag_editor::TagEditor;
+use super::transfers_state::TransfersState;
 use crate::config::{KeyMap, Settings};
 use crate::library::TagEditBatch;
-use crate::library::TransferItem;
 use crate::ui::theme::Theme;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -96,6 +95,8 @@ pub enum RenameTarget {
     NewPlaylist,
     /// Add these tracks (by id) to the playlist named in the field.
     AddToPlaylist(Vec<i64>),
+    /// The title a queued transfer gets on the disc.
+    TransferTitle(i64),
 }
 
 impl RenameTarget {
@@ -116,6 +117,9 @@ impl RenameTarget {
             RenameTarget::NewPlaylist => Effect::Library(L::CreatePlaylist(text)),
             RenameTarget::AddToPlaylist(tracks) => {
                 Effect::Library(L::AddToPlaylist { name: text, tracks })
+            }
+            RenameTarget::TransferTitle(id) => {
+                Effect::Transfer(crate::transfer::TransferRequest::SetTitle { id, title: text })
             }
         }
     }
@@ -158,8 +162,7 @@ pub struct Model {
     pub playlists: PlaylistsState,
     /// The last tag edit, for `u`.
     pub undo: Option<TagEditBatch>,
-    pub transfers: Vec<TransferItem>,
-    pub transfers_cursor: ListCursor,
+    pub transfers: TransfersState,
     pub overlay: Overlay,
     pub keymap: KeyMap,
     pub theme: Theme,
@@ -189,8 +192,10 @@ impl Model {
             device: DeviceState::default(),
             playlists: PlaylistsState::default(),
             undo: None,
-            transfers: Vec::new(),
-            transfers_cursor: ListCursor::default(),
+            transfers: TransfersState {
+                default_mode: "auto".into(),
+                ..TransfersState::default()
+            },
             overlay: Overlay::None,
             keymap,
             theme,

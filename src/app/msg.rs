@@ -9,8 +9,9 @@ use ratatui::crossterm::event::KeyEvent;
 use super::catalog::Catalog;
 use super::playback::PlayerRequest;
 use crate::device::{DeviceEvent, DeviceRequest};
-use crate::library::{ImportReport, PlaylistSummary, TagEdit, TagEditBatch, Track, TransferItem};
+use crate::library::{ImportReport, PlaylistSummary, QueuedTransfer, TagEdit, TagEditBatch, Track};
 use crate::player::PlayerEvent;
+use crate::transfer::{TransferEvent, TransferRequest};
 
 /// The library as loaded by a worker.
 #[derive(Debug)]
@@ -19,7 +20,7 @@ pub struct LibraryData {
     pub playlists: Vec<PlaylistSummary>,
     /// The tracks of each playlist, in `playlists` order.
     pub playlist_tracks: Vec<Vec<Track>>,
-    pub transfers: Vec<TransferItem>,
+    pub transfers: Vec<QueuedTransfer>,
 }
 
 /// Changes to the library that a worker carries out (they touch files or the database).
@@ -77,6 +78,7 @@ pub enum Msg {
     LibraryOpDone(Result<OpOutcome, String>),
     Player(PlayerEvent),
     Device(DeviceEvent),
+    Transfer(TransferEvent),
     /// No sound output could be opened; the reason is shown when play keys are used.
     AudioUnavailable(String),
     /// SIGTERM, SIGHUP (an SSH drop) or SIGINT: leave cleanly.
@@ -91,4 +93,5 @@ pub enum Effect {
     Player(PlayerRequest),
     Device(DeviceRequest),
     Library(LibraryOp),
+    Transfer(TransferRequest),
 }

@@ -15,6 +15,7 @@ use super::workers;
 use crate::config::{KeyMap, Settings};
 use crate::device::{DeviceHandle, DeviceRequest, DeviceSelector};
 use crate::player::{AudioOutput, GainMode, Player, PlayerEvent, Track};
+use crate::transfer::{BatchOptions, DeviceLink, TransferRequest, Transferer};
 use crate::ui;
 use crate::ui::theme::Theme;
 
@@ -70,6 +71,17 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
             let _ = tx.send(Msg::Device(e));
         }
     });
+    let transfer_tx = Mutex::new(tx.clone());
+    let transfers = Transferer::spawn(
+        DeviceLink::Worker(device.clone()),
+        model.library_path.clone(),
+        BatchOptions::default(),
+        move |e| {
+            if let Ok(tx) = transfer_tx.lock() {
+                let _ = tx.send(Msg::Transfer(e));
+            }
+        },
+    );
 
     while !model.quit {
         guard
@@ -92,6 +104,11 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
                             model.set_status(Level::Error, "the device worker has stopped");
                         }
                     }
+                    Effect::Transfer(request) => {
+                        if transfers.send(request).is_err() {
+                            model.set_status(Level::Error, "the transfer worker has stopped");
+                        }
+                    }
                     other => workers::spawn(other, &model.library_path, tx.clone()),
                 }
             }
@@ -102,6 +119,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
             msg = rx.try_recv().ok();
         }
     }
+    let _ = transfers.send(TransferRequest::Shutdown);
     let _ = device.send(DeviceRequest::Shutdown);
     drop(player);
     drop(redirect);

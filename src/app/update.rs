@@ -11,6 +11,7 @@ use super::library_state::Listing;
 use super::library_update;
 use super::model::{ImportDialog, ImportJob, Level, Model, Overlay, Pane};
 use super::msg::{Effect, Msg};
+use super::transfer_update;
 use crate::config::Action;
 use crate::player::PlayerEvent;
 use crate::text;
@@ -31,7 +32,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model
                 .playlists
                 .set(data.playlists, data.playlist_tracks, page);
-            model.transfers = data.transfers;
+            let page = layout::list_rows(model.size, Pane::Transfers, Listing::Flat, false);
+            model.transfers.set(data.transfers, page);
             clamp_all(model);
             Vec::new()
         }
@@ -69,6 +71,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Player(event) => on_player_event(model, event),
         Msg::Device(event) => device_update::on_event(model, event),
         Msg::LibraryOpDone(result) => library_update::on_op_done(model, result),
+        Msg::Transfer(event) => transfer_update::on_event(model, event),
         Msg::AudioUnavailable(reason) => {
             model.set_status(Level::Warning, reason.clone());
             model.playback.audio_error = Some(reason);
@@ -113,6 +116,14 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
         && let Some(effects) = device_update::on_action(model, action)
     {
         return effects;
+    }
+    if model.focus == Pane::Transfers
+        && let Some(effects) = transfer_update::on_action(model, action)
+    {
+        return effects;
+    }
+    if model.focus == Pane::Library && action == Action::Transfer {
+        return transfer_update::queue_selection(model);
     }
     if model.focus == Pane::Playlists
         && let Some(effects) = library_update::on_playlists_action(model, action)
@@ -437,9 +448,10 @@ fn move_cursor(model: &mut Model, delta: isize) {
             let len = model.playlists.rows.len();
             model.playlists.cursor.move_by(delta, len, page);
         }
-        Pane::Transfers => model
-            .transfers_cursor
-            .move_by(delta, model.transfers.len(), page),
+        Pane::Transfers => {
+            let len = model.transfers.items.len();
+            model.transfers.cursor.move_by(delta, len, page);
+        }
         Pane::Device => {
             let len = model.device.rows.len();
             model.device.cursor.move_by(delta, len, page);
@@ -467,7 +479,6 @@ fn clamp_all(model: &mut Model) {
     let len = model.playlists.rows.len();
     model.playlists.cursor.scroll_into_view(len, page);
     let page = layout::list_rows(model.size, Pane::Transfers, Listing::Flat, false);
-    model
-        .transfers_cursor
-        .scroll_into_view(model.transfers.len(), page);
+    let len = model.transfers.items.len();
+    model.transfers.cursor.scroll_into_view(len, page);
 }

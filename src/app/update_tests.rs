@@ -798,3 +798,90 @@ fn playlists_pane_plays_edits_and_reorders() {
         "deleting a playlist asks first"
     );
 }
+
+#[test]
+fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
+    use crate::library::{QueuedTransfer, TransferSource, TransferState};
+    use crate::transfer::{TransferEvent, TransferRequest};
+    let mut m = model_with(tracks());
+    press(&mut m, KeyCode::Char('j')); // Björk: the whole artist
+    let effects = press(&mut m, KeyCode::Char('t'));
+    assert_eq!(effects.len(), 4, "three enqueues and a start: {effects:?}");
+    assert!(matches!(
+        &effects[0],
+        Effect::Transfer(TransferRequest::Enqueue { source: TransferSource::Track(_), mode, .. })
+            if mode == "auto"
+    ));
+    assert_eq!(effects[3], Effect::Transfer(TransferRequest::Start));
+
+    let item = |id: i64, position: u32, state: TransferState| QueuedTransfer {
+        id,
+        position,
+        track_id: None,
+        path: PathBuf::from(format!("/m/{id}.flac")),
+        title: format!("Item {id}"),
+        mode: "sp".into(),
+        state,
+        error: None,
+        bytes_done: 0,
+        bytes_total: 0,
+    };
+    update(
+        &mut m,
+        Msg::Transfer(TransferEvent::QueueChanged(vec![
+            item(1, 1, TransferState::Sending),
+            item(2, 2, TransferState::Failed),
+        ])),
+    );
+    update(
+        &mut m,
+        Msg::Transfer(TransferEvent::Progress {
+            id: 1,
+            bytes_done: 50,
+            bytes_total: 100,
+            rate_bps: 176_400,
+            eta_ms: 1000,
+        }),
+    );
+    assert_eq!(m.transfers.running.map(|r| r.bytes_done), Some(50));
+    press(&mut m, KeyCode::Char('4'));
+    // The running item cannot be removed; `s` cancels it.
+    assert!(press(&mut m, KeyCode::Char('d')).is_empty());
+    assert_eq!(
+        press(&mut m, KeyCode::Char('s')),
+        vec![Effect::Transfer(TransferRequest::CancelCurrent)]
+    );
+    press(&mut m, KeyCode::Char('j'));
+    assert_eq!(
+        press(&mut m, KeyCode::Char('r'))[0],
+        Effect::Transfer(TransferRequest::Retry(2))
+    );
+    assert_eq!(
+        press(&mut m, KeyCode::Char('o')),
+        vec![Effect::Transfer(TransferRequest::SetMode {
+            id: 2,
+            mode: "lp2".into()
+        })]
+    );
+    assert_eq!(
+        press(&mut m, KeyCode::Char('K')),
+        vec![Effect::Transfer(TransferRequest::Move {
+            id: 2,
+            position: 1
+        })]
+    );
+    assert_eq!(
+        press(&mut m, KeyCode::Char(' ')),
+        vec![Effect::Transfer(TransferRequest::Pause)]
+    );
+    assert!(m.transfers.paused);
+    update(
+        &mut m,
+        Msg::Transfer(TransferEvent::ItemFailed {
+            id: 1,
+            reason: "disconnected".into(),
+        }),
+    );
+    assert!(m.status.as_ref().unwrap().text.contains("disconnected"));
+    assert!(m.transfers.running.is_none());
+}

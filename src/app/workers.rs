@@ -20,7 +20,7 @@ pub fn spawn(effect: Effect, library_path: &Path, tx: Sender<Msg>) {
         Effect::Import { .. } => "import",
         Effect::Library(_) => "library-op",
         // The runtime hands these to the player and the device worker itself.
-        Effect::Player(_) | Effect::Device(_) => return,
+        Effect::Player(_) | Effect::Device(_) | Effect::Transfer(_) => return,
     };
     let result = thread::Builder::new()
         .name(name.into())
@@ -35,7 +35,7 @@ pub fn spawn(effect: Effect, library_path: &Path, tx: Sender<Msg>) {
                 let _ = tx.send(Msg::LibraryOpDone(result));
                 let _ = tx.send(Msg::LibraryLoaded(reload));
             }
-            Effect::Player(_) | Effect::Device(_) => {}
+            Effect::Player(_) | Effect::Device(_) | Effect::Transfer(_) => {}
         });
     if let Err(e) = result {
         tracing::error!("could not start the {name} worker: {e}");
@@ -53,7 +53,7 @@ pub fn load_library(path: &Path) -> Result<LibraryData, String> {
         let entries = lib.playlist_entries(p.id).map_err(|e| e.to_string())?;
         playlist_tracks.push(entries.into_iter().map(|e| e.track).collect());
     }
-    let transfers = lib.transfer_items().map_err(|e| e.to_string())?;
+    let transfers = lib.transfer_queue().map_err(|e| e.to_string())?;
     let catalog = Catalog::build(tracks);
     tracing::info!(
         "loaded {} tracks in {:?}",

@@ -9,6 +9,7 @@ mod library_pane;
 mod overlays;
 mod side_panes;
 pub mod theme;
+mod transfers_pane;
 mod widgets;
 
 use ratatui::Frame;
@@ -31,7 +32,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
     library_pane::draw(model, frame, areas.library);
     side_panes::playlists(model, frame, areas.playlists);
     device_pane::draw(model, frame, areas.device);
-    side_panes::transfers(model, frame, areas.transfers);
+    transfers_pane::draw(model, frame, areas.transfers);
     bars::now_playing(model, frame, areas.now_playing);
     bars::status(model, frame, areas.status);
     match &model.overlay {

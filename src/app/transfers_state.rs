@@ -1,0 +1,61 @@
+//! The Transfers pane: the queue as stored in the library, and the item being sent.
+
+use super::cursor::ListCursor;
+use crate::library::{QueuedTransfer, TransferState};
+
+/// Progress of the item being sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SendProgress {
+    pub id: i64,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    pub rate_bps: u64,
+    pub eta_ms: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct TransfersState {
+    pub items: Vec<QueuedTransfer>,
+    pub cursor: ListCursor,
+    pub running: Option<SendProgress>,
+    /// The user paused the queue (it stops after the current item).
+    pub paused: bool,
+    /// `sp`, `lp2`, `lp4` or `auto`: the mode `t` queues with.
+    pub default_mode: String,
+}
+
+impl TransfersState {
+    pub fn set(&mut self, items: Vec<QueuedTransfer>, page: usize) {
+        let selected = self.items.get(self.cursor.selected).map(|i| i.id);
+        self.items = items;
+        if let Some(id) = selected
+            && let Some(pos) = self.items.iter().position(|i| i.id == id)
+        {
+            self.cursor.selected = pos;
+        }
+        self.cursor.scroll_into_view(self.items.len(), page);
+    }
+
+    pub fn selected(&self) -> Option<&QueuedTransfer> {
+        self.items.get(self.cursor.selected)
+    }
+
+    pub fn pending(&self) -> impl Iterator<Item = &QueuedTransfer> {
+        self.items.iter().filter(|i| {
+            matches!(
+                i.state,
+                TransferState::Queued | TransferState::Preparing | TransferState::Sending
+            )
+        })
+    }
+}
+
+/// The next mode in the cycle `o` steps through.
+pub fn next_mode(mode: &str) -> &'static str {
+    match mode {
+        "auto" => "sp",
+        "sp" => "lp2",
+        "lp2" => "lp4",
+        _ => "auto",
+    }
+}
