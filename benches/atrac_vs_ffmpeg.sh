@@ -10,11 +10,15 @@ fixtures=../shared/fixtures/atrac
 seconds=300
 runs=3
 
-if ! command -v ffmpeg >/dev/null; then
+missing=""
+command -v ffmpeg >/dev/null || missing="$missing ffmpeg"
+command -v bc >/dev/null || missing="$missing bc"
+if [ -n "$missing" ]; then
     sudo=""
     [ "$(id -u)" != 0 ] && sudo=sudo
     $sudo apt-get update -qq
-    $sudo apt-get install -y -qq ffmpeg
+    # shellcheck disable=SC2086
+    $sudo apt-get install -y -qq $missing
 fi
 
 cargo build --release --quiet --bin ministage --example repeat_atrac

@@ -32,6 +32,10 @@ pub(crate) fn parse<R: Read + Seek>(r: &mut R, file_len: u64) -> Result<Layout, 
     let mut h = [0u8; HEADER_LEN as usize];
     r.read_exact(&mut h).map_err(truncated_as("EA3"))?;
     if &h[0..3] != b"EA3" {
+        // An ordinary ID3-tagged file (MP3, …) is simply not OpenMG.
+        if head.starts_with(b"ID3") {
+            return Err(CodecError::UnknownFormat);
+        }
         return Err(CodecError::header("EA3", "no EA3 header after the tag"));
     }
     let header_size = u16::from_be_bytes([h[4], h[5]]);
@@ -180,6 +184,12 @@ pub(crate) mod tests {
         // A tag that is not followed by an EA3 header.
         let mut t = crate::codec::id3::tests::tag(&[], 20);
         t.extend(vec![0u8; 200]);
-        assert!(parse_bytes(t).is_err());
+        assert!(matches!(
+            parse_bytes(t.clone()),
+            Err(CodecError::BadHeader { .. })
+        ));
+        // The same with the ordinary ID3 magic is some other format.
+        t[..3].copy_from_slice(b"ID3");
+        assert!(matches!(parse_bytes(t), Err(CodecError::UnknownFormat)));
     }
 }

@@ -37,8 +37,10 @@ struct Frame {
 
 /// Rewrites the tag of the OpenMG file at `path` with `update` applied.
 pub fn write_oma_tags(path: &Path, update: &TagUpdate) -> Result<(), CodecError> {
-    let mut src = BufReader::new(File::open(path)?);
-    let (mut frames, audio_start) = read_frames(&mut src)?;
+    let file = File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut src = BufReader::new(file);
+    let (mut frames, audio_start) = read_frames(&mut src, len)?;
     let mut ea3 = [0u8; EA3_HEADER_LEN];
     src.seek(SeekFrom::Start(audio_start))?;
     src.read_exact(&mut ea3).map_err(truncated_as("EA3"))?;
@@ -73,7 +75,7 @@ pub fn write_oma_tags(path: &Path, update: &TagUpdate) -> Result<(), CodecError>
 
 /// The frames of the existing tag (none when the file starts with its EA3 header) and where
 /// the EA3 header starts.
-fn read_frames<R: Read + Seek>(r: &mut R) -> Result<(Vec<Frame>, u64), CodecError> {
+fn read_frames<R: Read + Seek>(r: &mut R, file_len: u64) -> Result<(Vec<Frame>, u64), CodecError> {
     let mut head = [0u8; 10];
     r.read_exact(&mut head).map_err(truncated_as("EA3"))?;
     if head.starts_with(b"EA3") {
@@ -98,6 +100,9 @@ fn read_frames<R: Read + Seek>(r: &mut R) -> Result<(Vec<Frame>, u64), CodecErro
             "ea3 tag",
             "the tag is larger than 64 MiB",
         ));
+    }
+    if header.total_len() > file_len {
+        return Err(CodecError::Truncated("ea3 tag"));
     }
     let mut body = vec![0u8; header.size as usize];
     r.read_exact(&mut body).map_err(truncated_as("ea3 tag"))?;
