@@ -231,3 +231,36 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
     assert!(screen.contains("the recorder went away"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+#[test]
+fn import_preview_groups_albums_with_editable_fields() {
+    use ministage::library::{Library, plan_import};
+    let dir = tempfile::tempdir().unwrap();
+    for (album, names) in [
+        ("夜明けの歌", vec!["01 - 朝の光.flac", "02 - 海辺の道.flac"]),
+        (
+            "Mixtape",
+            vec!["Kim Lo - Tail Lights.flac", "03. Élodie - Pluie.flac"],
+        ),
+    ] {
+        let folder = dir.path().join(album);
+        std::fs::create_dir_all(&folder).unwrap();
+        for n in names {
+            let pcm = ministage::demo::melody(2, 0.3, 44_100, 2);
+            ministage::demo::write_flac(&folder.join(n), &pcm).unwrap();
+        }
+    }
+    let lib = Library::open_in_memory().unwrap();
+    let plan = plan_import(&lib, &[dir.path().to_path_buf()], &|_| {}).unwrap();
+    let mut model = common::model(common::sample_tracks(), "dark", (100, 24));
+    update(&mut model, Msg::ImportPlanned(Ok(plan)));
+    key(&mut model, KeyCode::Char('j'));
+    key(&mut model, KeyCode::Char('t'));
+    let screen = render(&model);
+    assert!(
+        screen.contains("Import preview · 4 tracks in 2 albums"),
+        "{screen}"
+    );
+    assert!(screen.contains("Title: "), "{screen}");
+    insta::assert_snapshot!(screen);
+}

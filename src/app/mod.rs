@@ -5,6 +5,7 @@ mod catalog;
 mod cursor;
 mod device_state;
 mod device_update;
+mod import_preview;
 mod library_state;
 mod library_update;
 mod model;
@@ -23,6 +24,7 @@ mod workers;
 pub use catalog::{AlbumNode, ArtistNode, Catalog, TreeRow};
 pub use cursor::ListCursor;
 pub use device_state::{DeviceRow, DeviceState, DeviceStatus};
+pub use import_preview::{ImportPreview, PreviewField, PreviewRow};
 pub use library_state::{FilterState, LibraryState, Listing};
 pub use model::{
     ConfirmDialog, ImportDialog, ImportJob, Level, Model, Overlay, Pane, RenameDialog,

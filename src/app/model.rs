@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use ratatui_textarea::TextArea;
 
 use super::device_state::DeviceState;
+use super::import_preview::ImportPreview;
 use super::library_state::LibraryState;
 use super::msg::Effect;
 use super::playback::Playback;
@@ -151,6 +152,7 @@ pub enum Overlay {
     Rename(Box<RenameDialog>),
     Confirm(Box<ConfirmDialog>),
     Tags(Box<TagEditor>),
+    ImportPreview(Box<ImportPreview>),
 }
 
 #[derive(Debug)]
@@ -162,6 +164,8 @@ pub struct Model {
     pub playlists: PlaylistsState,
     /// The last tag edit, for `u`.
     pub undo: Option<TagEditBatch>,
+    /// Whether the import preview writes tags into the files (config `library.write_tags`).
+    pub write_tags: bool,
     pub transfers: TransfersState,
     pub overlay: Overlay,
     pub keymap: KeyMap,
@@ -192,6 +196,7 @@ impl Model {
             device: DeviceState::default(),
             playlists: PlaylistsState::default(),
             undo: None,
+            write_tags: settings.library.write_tags,
             transfers: TransfersState {
                 default_mode: "auto".into(),
                 ..TransfersState::default()

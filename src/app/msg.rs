@@ -9,7 +9,10 @@ use ratatui::crossterm::event::KeyEvent;
 use super::catalog::Catalog;
 use super::playback::PlayerRequest;
 use crate::device::{DeviceEvent, DeviceRequest};
-use crate::library::{ImportReport, PlaylistSummary, QueuedTransfer, TagEdit, TagEditBatch, Track};
+use crate::library::{
+    ImportPlan, ImportReport, PlanReport, PlaylistSummary, QueuedTransfer, TagEdit, TagEditBatch,
+    Track,
+};
 use crate::player::PlayerEvent;
 use crate::transfer::{TransferEvent, TransferRequest};
 
@@ -76,6 +79,11 @@ pub enum Msg {
     },
     ImportFinished(Result<ImportReport, String>),
     LibraryOpDone(Result<OpOutcome, String>),
+    /// The preview of an import is ready.
+    ImportPlanned(Result<ImportPlan, String>),
+    PlanApplied(Result<PlanReport, String>),
+    /// The import dialog's path, completed by a worker.
+    PathCompleted(String),
     Player(PlayerEvent),
     Device(DeviceEvent),
     Transfer(TransferEvent),
@@ -89,7 +97,18 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadLibrary,
-    Import { roots: Vec<PathBuf> },
+    Import {
+        roots: Vec<PathBuf>,
+    },
+    /// Read what importing `roots` would do, for the preview.
+    PlanImport {
+        roots: Vec<PathBuf>,
+    },
+    ApplyPlan {
+        plan: Box<ImportPlan>,
+        write_tags: bool,
+    },
+    CompletePath(String),
     Player(PlayerRequest),
     Device(DeviceRequest),
     Library(LibraryOp),

@@ -7,6 +7,7 @@ use ratatui_textarea::TextArea;
 
 use super::catalog::TreeRow;
 use super::device_update;
+use super::import_preview::{ImportPreview, PreviewOutcome};
 use super::library_state::Listing;
 use super::library_update;
 use super::model::{ImportDialog, ImportJob, Level, Model, Overlay, Pane};
@@ -71,6 +72,71 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Player(event) => on_player_event(model, event),
         Msg::Device(event) => device_update::on_event(model, event),
         Msg::LibraryOpDone(result) => library_update::on_op_done(model, result),
+        Msg::ImportPlanned(result) => {
+            model.import = None;
+            match result {
+                Ok(plan) if plan.track_count() == 0 => {
+                    let text = match plan.failed.first() {
+                        Some(f) => format!("Nothing to import: {f}"),
+                        None => "Nothing to import there".to_string(),
+                    };
+                    model.set_status(Level::Warning, text);
+                }
+                Ok(plan) => {
+                    if let Some(first) = plan.failed.first() {
+                        let n = plan.failed.len();
+                        model.set_status(
+                            Level::Warning,
+                            format!("{n} file(s) could not be read and are left out, e.g. {first}"),
+                        );
+                    }
+                    model.overlay = Overlay::ImportPreview(Box::new(ImportPreview::new(
+                        plan,
+                        model.write_tags,
+                    )));
+                }
+                Err(e) => model.set_status(Level::Error, format!("import failed: {e}")),
+            }
+            Vec::new()
+        }
+        Msg::PlanApplied(result) => {
+            model.import = None;
+            match result {
+                Ok(report) => {
+                    let mut text = format!(
+                        "Imported: {} added, {} updated, {} replaced, {} skipped, tags written to {} files",
+                        report.added,
+                        report.updated,
+                        report.replaced,
+                        report.skipped,
+                        report.tags_written
+                    );
+                    let level = match report.failed.first() {
+                        Some(f) => {
+                            text.push_str(&format!(
+                                "; {} problem(s), e.g. {f}",
+                                report.failed.len()
+                            ));
+                            Level::Warning
+                        }
+                        None => Level::Info,
+                    };
+                    if !report.batch.after.is_empty() {
+                        model.undo = Some(report.batch);
+                    }
+                    model.set_status(level, text);
+                }
+                Err(e) => model.set_status(Level::Error, format!("import failed: {e}")),
+            }
+            vec![Effect::LoadLibrary]
+        }
+        Msg::PathCompleted(path) => {
+            if let Overlay::Import(dialog) = &mut model.overlay {
+                dialog.path = TextArea::new(vec![path]);
+                dialog.path.move_cursor(ratatui_textarea::CursorMove::End);
+            }
+            Vec::new()
+        }
         Msg::Transfer(event) => transfer_update::on_event(model, event),
         Msg::AudioUnavailable(reason) => {
             model.set_status(Level::Warning, reason.clone());
@@ -99,6 +165,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Overlay::Rename(_) => return device_update::on_rename_key(model, key),
         Overlay::Confirm(_) => return device_update::on_confirm_key(model, key),
         Overlay::Tags(_) => return library_update::on_tags_key(model, key),
+        Overlay::ImportPreview(_) => return on_preview_key(model, key),
         Overlay::None => {}
     }
     if model.library.filter.editing {
@@ -377,8 +444,14 @@ fn on_import_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                 current: root.display().to_string(),
                 ..ImportJob::default()
             });
-            model.set_status(Level::Info, format!("Importing {}", text::clean(raw)));
-            return vec![Effect::Import { roots: vec![root] }];
+            model.set_status(Level::Info, format!("Reading {}", text::clean(raw)));
+            return vec![Effect::PlanImport { roots: vec![root] }];
+        }
+        KeyCode::Tab => {
+            let raw = dialog.path.lines().join("");
+            return vec![Effect::CompletePath(
+                expand_home(raw.trim()).display().to_string(),
+            )];
         }
         _ if is_clear_line(&key) => dialog.path = TextArea::default(),
         _ => {
@@ -401,6 +474,35 @@ fn expand_home(raw: &str) -> PathBuf {
         return home.home_dir().join(rest);
     }
     PathBuf::from(raw)
+}
+
+fn on_preview_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let page = usize::from(model.size.1.saturating_sub(10)).max(1);
+    let Overlay::ImportPreview(preview) = &mut model.overlay else {
+        return Vec::new();
+    };
+    match preview.on_key(key, page) {
+        PreviewOutcome::Stay => Vec::new(),
+        PreviewOutcome::Cancel => {
+            model.overlay = Overlay::None;
+            model.set_status(Level::Info, "Import cancelled; nothing was changed");
+            Vec::new()
+        }
+        PreviewOutcome::Import => {
+            let Overlay::ImportPreview(preview) = std::mem::take(&mut model.overlay) else {
+                return Vec::new();
+            };
+            let n = preview.plan.track_count();
+            model.import = Some(ImportJob {
+                total: n,
+                ..ImportJob::default()
+            });
+            vec![Effect::ApplyPlan {
+                plan: Box::new(preview.plan),
+                write_tags: preview.write_tags,
+            }]
+        }
+    }
 }
 
 fn on_filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {

@@ -251,7 +251,7 @@ fn help_overlay_opens_and_closes() {
 }
 
 #[test]
-fn import_dialog_starts_a_background_import() {
+fn import_dialog_reads_a_preview_in_the_background() {
     let mut m = model_with(tracks());
     press(&mut m, KeyCode::Char('i'));
     let Overlay::Import(dialog) = &mut m.overlay else {
@@ -262,7 +262,7 @@ fn import_dialog_starts_a_background_import() {
     let effects = press(&mut m, KeyCode::Enter);
     assert_eq!(
         effects,
-        vec![Effect::Import {
+        vec![Effect::PlanImport {
             roots: vec![PathBuf::from("/srv/music")]
         }]
     );
@@ -884,4 +884,69 @@ fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
     );
     assert!(m.status.as_ref().unwrap().text.contains("disconnected"));
     assert!(m.transfers.running.is_none());
+}
+
+#[test]
+fn import_preview_prefills_from_file_names_and_applies_edits() {
+    use crate::library::{Library, plan_import};
+    let dir = tempfile::tempdir().unwrap();
+    let album = dir.path().join("Night Drive");
+    std::fs::create_dir_all(&album).unwrap();
+    for name in ["01 - Neon Road.flac", "02. Kim Lo - Tail Lights.flac"] {
+        crate::demo::write_flac(&album.join(name), &crate::demo::melody(1, 0.2, 44_100, 2))
+            .unwrap();
+    }
+    let lib = Library::open_in_memory().unwrap();
+    let plan = plan_import(&lib, &[dir.path().to_path_buf()], &|_| {}).unwrap();
+    let mut m = model_with(tracks());
+    update(&mut m, Msg::ImportPlanned(Ok(plan)));
+    let Overlay::ImportPreview(p) = &m.overlay else {
+        panic!("no preview")
+    };
+    let titles: Vec<&str> = p.plan.albums[0]
+        .tracks
+        .iter()
+        .map(|t| t.title.as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Neon Road", "Tail Lights"],
+        "prefilled from the file names"
+    );
+    assert_eq!(p.plan.albums[0].tracks[1].artist, "Kim Lo");
+    assert!(p.write_tags, "config default: write tags to the files");
+    // Album title, then this artist for every track, then a title of the first track.
+    press(&mut m, KeyCode::Char('a'));
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    type_text(&mut m, "Night Drive");
+    press(&mut m, KeyCode::Enter);
+    press(&mut m, KeyCode::Char('j'));
+    press(&mut m, KeyCode::Char('j'));
+    press(&mut m, KeyCode::Char('P'));
+    press(&mut m, KeyCode::Char('k'));
+    press(&mut m, KeyCode::Char('t'));
+    type_text(&mut m, "!");
+    press(&mut m, KeyCode::Enter);
+    press(&mut m, KeyCode::Char('y'));
+    type_text(&mut m, "19x9");
+    press(&mut m, KeyCode::Enter);
+    let Overlay::ImportPreview(p) = &m.overlay else {
+        panic!("no preview")
+    };
+    assert!(p.error.as_deref().unwrap().contains("Year"));
+    press(&mut m, KeyCode::Char('w'));
+    let effects = press(&mut m, KeyCode::Enter);
+    let [Effect::ApplyPlan { plan, write_tags }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(!write_tags);
+    let a = &plan.albums[0];
+    assert_eq!(a.fields.album, "Night Drive");
+    assert_eq!(a.fields.year, None);
+    assert_eq!(a.tracks[0].title, "Neon Road!");
+    assert!(a.tracks.iter().all(|t| t.artist == "Kim Lo"));
+    assert!(m.import.is_some(), "the import runs in the background");
 }

@@ -19,6 +19,9 @@ pub fn spawn(effect: Effect, library_path: &Path, tx: Sender<Msg>) {
         Effect::LoadLibrary => "load-library",
         Effect::Import { .. } => "import",
         Effect::Library(_) => "library-op",
+        Effect::PlanImport { .. } => "plan-import",
+        Effect::ApplyPlan { .. } => "apply-import",
+        Effect::CompletePath(_) => "complete-path",
         // The runtime hands these to the player and the device worker itself.
         Effect::Player(_) | Effect::Device(_) | Effect::Transfer(_) => return,
     };
@@ -29,6 +32,33 @@ pub fn spawn(effect: Effect, library_path: &Path, tx: Sender<Msg>) {
                 let _ = tx.send(Msg::LibraryLoaded(load_library(&path)));
             }
             Effect::Import { roots } => run_import(&path, roots, &tx),
+            Effect::PlanImport { roots } => {
+                let result = Library::open(&path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|lib| {
+                        let progress = throttled_progress(&tx);
+                        library::plan_import(&lib, &roots, &progress).map_err(|e| e.to_string())
+                    });
+                let _ = tx.send(Msg::ImportPlanned(result));
+            }
+            Effect::ApplyPlan { plan, write_tags } => {
+                let result = Library::open(&path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut lib| {
+                        let progress = throttled_progress(&tx);
+                        library::apply_plan(&mut lib, &plan, write_tags, &progress)
+                            .map_err(|e| e.to_string())
+                    });
+                if let Ok(report) = &result {
+                    for f in &report.failed {
+                        tracing::warn!("import: {f}");
+                    }
+                }
+                let _ = tx.send(Msg::PlanApplied(result));
+            }
+            Effect::CompletePath(text) => {
+                let _ = tx.send(Msg::PathCompleted(complete_path(&text)));
+            }
             Effect::Library(op) => {
                 let result = library_op(&path, op);
                 let reload = load_library(&path);
@@ -165,5 +195,95 @@ fn tag_outcome(outcome: crate::library::TagEditOutcome, verb: &str) -> OpOutcome
         message: format!("{verb} {written} file{s}"),
         problems,
         undo: (written > 0).then_some(outcome.batch),
+    }
+}
+
+/// A progress callback for the import workers, limited to [`PROGRESS_INTERVAL`].
+fn throttled_progress(tx: &Sender<Msg>) -> impl Fn(library::ImportProgress) + Sync {
+    let last = Mutex::new(Instant::now() - PROGRESS_INTERVAL);
+    let tx = Mutex::new(tx.clone());
+    move |p: library::ImportProgress| {
+        let Ok(mut last) = last.lock() else { return };
+        if p.done != p.total && last.elapsed() < PROGRESS_INTERVAL {
+            return;
+        }
+        *last = Instant::now();
+        if let Ok(tx) = tx.lock() {
+            let _ = tx.send(Msg::ImportProgress {
+                done: p.done,
+                total: p.total,
+                path: p.path.display().to_string(),
+            });
+        }
+    }
+}
+
+/// Completes the last part of a path to the folder names that start with it: the whole name
+/// when one matches, else the longest common start.
+pub fn complete_path(text: &str) -> String {
+    let path = Path::new(text);
+    let (dir, prefix) = if text.ends_with('/') {
+        (path.to_path_buf(), String::new())
+    } else {
+        (
+            path.parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        )
+    };
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        &dir
+    }) else {
+        return text.to_string();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&prefix) && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    let Some(first) = names.first() else {
+        return text.to_string();
+    };
+    let common = names.iter().fold(first.clone(), |acc, n| {
+        acc.chars()
+            .zip(n.chars())
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a)
+            .collect()
+    });
+    let mut out = dir.join(&common).display().to_string();
+    if names.len() == 1 {
+        out.push('/');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::complete_path;
+
+    #[test]
+    fn completes_unique_and_common_folder_names() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["Music", "Musicals", "Podcasts"] {
+            std::fs::create_dir(dir.path().join(d)).unwrap();
+        }
+        std::fs::write(dir.path().join("Pod.txt"), "a file is not offered").unwrap();
+        let base = dir.path().display().to_string();
+        assert_eq!(
+            complete_path(&format!("{base}/Po")),
+            format!("{base}/Podcasts/")
+        );
+        assert_eq!(
+            complete_path(&format!("{base}/Mu")),
+            format!("{base}/Music")
+        );
+        assert_eq!(complete_path(&format!("{base}/Zz")), format!("{base}/Zz"));
     }
 }

@@ -4,6 +4,12 @@
 
 pub(crate) struct BitReader<'a> {
     data: &'a [u8],
+    /// The next bits, left-aligned; `avail` of them are valid.
+    cache: u64,
+    avail: u32,
+    /// The next byte to load into the cache.
+    next: usize,
+    /// Bits consumed so far.
     pos: usize,
     len_bits: usize,
 }
@@ -12,39 +18,63 @@ impl<'a> BitReader<'a> {
     pub fn new(data: &'a [u8]) -> Self {
         Self {
             data,
+            cache: 0,
+            avail: 0,
+            next: 0,
             pos: 0,
             len_bits: data.len() * 8,
         }
     }
 
-    /// The next 32 bits from the current position, without consuming them.
+    /// Makes at least 32 bits available (zeros beyond the end of the data).
     #[inline]
-    fn window(&self) -> u32 {
-        let byte = self.pos >> 3;
-        let word = if let Some(bytes) = self.data.get(byte..byte + 8) {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(bytes);
-            u64::from_be_bytes(b)
-        } else {
-            let mut b = [0u8; 8];
-            if let Some(tail) = self.data.get(byte..) {
-                b[..tail.len()].copy_from_slice(tail);
+    fn refill(&mut self) {
+        if self.avail >= 32 {
+            return;
+        }
+        let word = match self.data.get(self.next..self.next + 4) {
+            Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
+            _ => {
+                let mut b = [0u8; 4];
+                if let Some(tail) = self.data.get(self.next..) {
+                    b[..tail.len().min(4)].copy_from_slice(&tail[..tail.len().min(4)]);
+                }
+                u32::from_be_bytes(b)
             }
-            u64::from_be_bytes(b)
         };
-        // At most 7 bits of the 64 are skipped, so 57 remain: enough for 32.
-        ((word << (self.pos & 7)) >> 32) as u32
+        self.cache |= u64::from(word) << (32 - self.avail);
+        self.avail += 32;
+        self.next += 4;
+    }
+
+    /// The next `n` (≤ 32) bits without consuming them.
+    #[inline]
+    pub fn peek(&mut self, n: u32) -> u32 {
+        debug_assert!(n <= 32);
+        if n == 0 {
+            return 0;
+        }
+        self.refill();
+        (self.cache >> (64 - n)) as u32
+    }
+
+    /// Consumes `n` (≤ 32) bits.
+    #[inline]
+    pub fn skip(&mut self, n: u32) {
+        debug_assert!(n <= 32);
+        self.refill();
+        self.cache <<= n;
+        self.avail -= n;
+        self.pos += n as usize;
     }
 
     /// Up to 32 bits as an unsigned number.
     #[inline]
     pub fn read(&mut self, n: u32) -> u32 {
-        debug_assert!(n <= 32);
-        if n == 0 {
-            return 0;
+        let v = self.peek(n);
+        if n > 0 {
+            self.skip(n);
         }
-        let v = self.window() >> (32 - n);
-        self.pos += n as usize;
         v
     }
 
@@ -61,20 +91,6 @@ impl<'a> BitReader<'a> {
     #[inline]
     pub fn bit(&mut self) -> bool {
         self.read(1) != 0
-    }
-
-    /// The next `n` (≤ 32) bits without consuming them.
-    #[inline]
-    pub fn peek(&self, n: u32) -> u32 {
-        if n == 0 {
-            return 0;
-        }
-        self.window() >> (32 - n)
-    }
-
-    #[inline]
-    pub fn skip(&mut self, n: u32) {
-        self.pos += n as usize;
     }
 
     /// True once a read went beyond the data.
@@ -135,5 +151,19 @@ mod tests {
         let mut r = BitReader::new(&data);
         r.skip(4);
         assert_eq!(r.read(32), 0x2345_6789);
+    }
+
+    #[test]
+    fn long_runs_of_odd_widths_match_a_bit_by_bit_reader() {
+        let data: Vec<u8> = (0..64u32).map(|i| (i * 89 + 7) as u8).collect();
+        let bit = |p: usize| (data.get(p / 8).copied().unwrap_or(0) >> (7 - p % 8)) & 1;
+        let mut r = BitReader::new(&data);
+        let mut p = 0;
+        for n in (0..200).map(|i| (i * 7 % 33) as u32) {
+            let want = (0..n as usize).fold(0u32, |v, k| (v << 1) | u32::from(bit(p + k)));
+            assert_eq!(r.read(n), want, "width {n} at bit {p}");
+            p += n as usize;
+        }
+        assert_eq!(r.overrun(), p > data.len() * 8);
     }
 }

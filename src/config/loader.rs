@@ -27,7 +27,7 @@ const ENV_SEPARATOR: &str = "__";
 /// Known sections and their keys. `None`: an open table whose entries are checked elsewhere
 /// (`[keys]`, whose action names [`KeyMap::from_config`](super::KeyMap::from_config) checks).
 const SCHEMA: &[(&str, Option<&[&str]>)] = &[
-    ("library", Some(&["database", "music_dir"])),
+    ("library", Some(&["database", "music_dir", "write_tags"])),
     ("ui", Some(&["theme", "view", "sort", "ascii_only"])),
     ("keys", None),
     ("log", Some(&["level", "file"])),
@@ -367,6 +367,9 @@ impl Extractor<'_> {
             library: LibrarySettings {
                 database: self.path("library.database")?,
                 music_dir: self.path("library.music_dir")?,
+                write_tags: self
+                    .bool("library.write_tags")?
+                    .unwrap_or(defaults.library.write_tags),
             },
             ui: UiSettings {
                 theme: self.string("ui.theme")?.unwrap_or(defaults.ui.theme),

@@ -46,13 +46,25 @@ impl Default for AudioSettings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LibrarySettings {
     /// The SQLite library. `None`: [`crate::paths::default_library`] (in the XDG data dir).
     pub database: Option<PathBuf>,
     /// The folder the import dialog (`i`) offers first. `None`:
     /// [`crate::paths::default_music_dir`] (the XDG music dir, or `~/Music`).
     pub music_dir: Option<PathBuf>,
+    /// The import preview writes the edited tags into the files too.
+    pub write_tags: bool,
+}
+
+impl Default for LibrarySettings {
+    fn default() -> Self {
+        LibrarySettings {
+            database: None,
+            music_dir: None,
+            write_tags: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -302,9 +302,20 @@ pub fn plan_import(
                 PathBuf::new(),
             )
         };
+        // An untagged folder is proposed as an album named after the folder, as the user
+        // would most likely name it; the preview lets them change it.
+        let album_title = if filled.album.is_empty() {
+            file.path
+                .parent()
+                .and_then(Path::file_name)
+                .map(|n| crate::text::clean(&n.to_string_lossy()))
+                .unwrap_or_default()
+        } else {
+            filled.album.clone()
+        };
         let slot = *index.entry(key).or_insert_with(|| {
             let fields = AlbumFields {
-                album: filled.album.clone(),
+                album: album_title,
                 album_artist: filled.album_artist.clone(),
                 year: filled.year,
                 genre: filled.genre.clone(),

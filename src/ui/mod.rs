@@ -4,6 +4,7 @@
 mod bars;
 mod device_pane;
 pub mod format;
+mod import_preview;
 pub mod layout;
 mod library_pane;
 mod overlays;
@@ -42,6 +43,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Overlay::Rename(dialog) => overlays::rename(model, frame, area, dialog),
         Overlay::Confirm(dialog) => overlays::confirm(model, frame, area, &dialog.message),
         Overlay::Tags(editor) => overlays::tags(model, frame, area, editor),
+        Overlay::ImportPreview(preview) => import_preview::draw(model, frame, area, preview),
     }
 }
 

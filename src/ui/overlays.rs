@@ -97,7 +97,13 @@ pub fn import(model: &Model, frame: &mut Frame, area: Rect, dialog: &ImportDialo
     if let Some(err) = &dialog.error {
         frame.render_widget(Span::styled(err.clone(), theme.status_error), message);
     }
-    frame.render_widget(Span::styled("Enter import · Esc cancel", theme.dim), hint);
+    frame.render_widget(
+        Span::styled(
+            "Tab complete · Enter preview the import · Esc cancel",
+            theme.dim,
+        ),
+        hint,
+    );
 }
 
 pub fn rename(model: &Model, frame: &mut Frame, area: Rect, dialog: &RenameDialog) {

@@ -45,10 +45,11 @@ fn prefill_from_tags_and_from_file_names() {
     let plan = plan(&lib, dir.path());
     assert_eq!(plan.failed.len(), 1, "{:?}", plan.failed);
     assert_eq!(plan.albums.len(), 2);
+    // An untagged folder is proposed as an album named after the folder.
     let untagged = plan
         .albums
         .iter()
-        .find(|a| a.fields.album.is_empty())
+        .find(|a| a.fields.album == "loose")
         .unwrap();
     let rows: Vec<_> = untagged
         .tracks
