@@ -197,6 +197,10 @@ impl ImportPreview {
             match key.code {
                 KeyCode::Esc => self.editing = None,
                 KeyCode::Enter => self.commit_edit(),
+                // Ctrl-U empties the field, as everywhere else.
+                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    edit.input = TextArea::default();
+                }
                 _ => {
                     edit.input.input(key);
                 }

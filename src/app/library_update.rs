@@ -101,6 +101,10 @@ pub fn on_playlists_action(model: &mut Model, action: Action) -> Option<Vec<Effe
             );
             Vec::new()
         }
+        (Action::Transfer, Some(PlaylistRow::Playlist(i) | PlaylistRow::Entry(i, _))) => {
+            let tracks = pl.tracks.get(i).cloned().unwrap_or_default();
+            return Some(super::transfer_update::queue_tracks(model, &tracks));
+        }
         (Action::Rename, Some(PlaylistRow::Playlist(i))) => {
             let Some(p) = pl.items.get(i) else {
                 return Some(Vec::new());

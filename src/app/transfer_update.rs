@@ -6,7 +6,7 @@ use super::model::{Level, Model, Pane, RenameTarget};
 use super::msg::Effect;
 use super::transfers_state::{SendProgress, next_mode};
 use crate::config::Action;
-use crate::library::{TransferSource, TransferState};
+use crate::library::{Track, TransferSource, TransferState};
 use crate::transfer::{TransferEvent, TransferRequest};
 use crate::ui::layout;
 
@@ -82,14 +82,24 @@ pub fn on_event(model: &mut Model, event: TransferEvent) -> Vec<Effect> {
 /// `t` in the Library: queue the selection and start sending.
 pub fn queue_selection(model: &mut Model) -> Vec<Effect> {
     let lib = &model.library;
-    let selection = lib.selection();
-    if selection.is_empty() {
+    let tracks: Vec<Track> = lib
+        .selection()
+        .iter()
+        .filter_map(|&i| lib.catalog.tracks.get(i).cloned())
+        .collect();
+    model.library.marked.clear();
+    model.library.anchor = None;
+    queue_tracks(model, &tracks)
+}
+
+/// Queues `tracks` in the default mode and starts the queue unless it is paused.
+pub fn queue_tracks(model: &mut Model, tracks: &[Track]) -> Vec<Effect> {
+    if tracks.is_empty() {
         return Vec::new();
     }
     let mode = model.transfers.default_mode.clone();
-    let mut effects: Vec<Effect> = selection
+    let mut effects: Vec<Effect> = tracks
         .iter()
-        .filter_map(|&i| lib.catalog.tracks.get(i))
         .map(|t| {
             request(TransferRequest::Enqueue {
                 source: TransferSource::Track(t.id),
@@ -99,8 +109,6 @@ pub fn queue_selection(model: &mut Model) -> Vec<Effect> {
         })
         .collect();
     let n = effects.len();
-    model.library.marked.clear();
-    model.library.anchor = None;
     let s = if n == 1 { "" } else { "s" };
     if model.transfers.paused {
         model.set_status(

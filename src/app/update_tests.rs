@@ -950,3 +950,75 @@ fn import_preview_prefills_from_file_names_and_applies_edits() {
     assert!(a.tracks.iter().all(|t| t.artist == "Kim Lo"));
     assert!(m.import.is_some(), "the import runs in the background");
 }
+
+#[test]
+fn import_preview_offers_a_choice_for_duplicates() {
+    use crate::library::{DuplicateChoice, Library, import, plan_import};
+    let dir = tempfile::tempdir().unwrap();
+    let album = dir.path().join("Again");
+    std::fs::create_dir_all(&album).unwrap();
+    crate::demo::write_flac(
+        &album.join("01 - Once.flac"),
+        &crate::demo::melody(3, 0.2, 44_100, 2),
+    )
+    .unwrap();
+    let mut lib = Library::open_in_memory().unwrap();
+    import(
+        &mut lib,
+        &[dir.path().to_path_buf()],
+        &Default::default(),
+        &|_| {},
+    )
+    .unwrap();
+    let mut plan = plan_import(&lib, &[dir.path().to_path_buf()], &|_| {}).unwrap();
+    plan.detect_duplicates(&lib).unwrap();
+    let mut m = model_with(tracks());
+    update(&mut m, Msg::ImportPlanned(Ok(plan)));
+    press(&mut m, KeyCode::Char('j'));
+    let choice = |m: &Model| match &m.overlay {
+        Overlay::ImportPreview(p) => p.plan.albums[0].tracks[0].choice,
+        _ => panic!("no preview"),
+    };
+    let first = choice(&m);
+    press(&mut m, KeyCode::Char('D'));
+    let second = choice(&m);
+    press(&mut m, KeyCode::Char('D'));
+    let third = choice(&m);
+    let mut seen = vec![first, second, third];
+    seen.sort_by_key(|c| format!("{c:?}"));
+    assert_eq!(
+        seen,
+        [
+            DuplicateChoice::KeepBoth,
+            DuplicateChoice::Replace,
+            DuplicateChoice::Skip
+        ],
+        "D cycles through skip, keep both and replace"
+    );
+}
+
+#[test]
+fn t_on_a_playlist_queues_its_tracks() {
+    use crate::library::PlaylistSummary;
+    use crate::transfer::TransferRequest;
+    let mut m = model_with(tracks());
+    let all = tracks();
+    update(
+        &mut m,
+        Msg::LibraryLoaded(Ok(LibraryData {
+            catalog: Arc::new(Catalog::build(all.clone())),
+            playlists: vec![PlaylistSummary {
+                id: 1,
+                name: "Mix".into(),
+                track_count: 2,
+                duration_ms: 0,
+            }],
+            playlist_tracks: vec![vec![all[1].clone(), all[2].clone()]],
+            transfers: Vec::new(),
+        })),
+    );
+    press(&mut m, KeyCode::Char('2'));
+    let effects = press(&mut m, KeyCode::Char('t'));
+    assert_eq!(effects.len(), 3);
+    assert_eq!(effects[2], Effect::Transfer(TransferRequest::Start));
+}
