@@ -198,7 +198,8 @@ impl Model {
             undo: None,
             write_tags: settings.library.write_tags,
             transfers: TransfersState {
-                default_mode: "auto".into(),
+                default_mode: settings.transfer.mode.clone(),
+                title_template: settings.transfer.title.clone(),
                 ..TransfersState::default()
             },
             overlay: Overlay::None,

@@ -15,7 +15,7 @@ use super::workers;
 use crate::config::{KeyMap, Settings};
 use crate::device::{DeviceHandle, DeviceRequest, DeviceSelector};
 use crate::player::{AudioOutput, GainMode, Player, PlayerEvent, Track};
-use crate::transfer::{BatchOptions, DeviceLink, TransferRequest, Transferer};
+use crate::transfer::{BatchOptions, DeviceLink, TitleTemplate, TransferRequest, Transferer};
 use crate::ui;
 use crate::ui::theme::Theme;
 
@@ -75,7 +75,14 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     let transfers = Transferer::spawn(
         DeviceLink::Worker(device.clone()),
         model.library_path.clone(),
-        BatchOptions::default(),
+        BatchOptions {
+            template: TitleTemplate {
+                track: opts.settings.transfer.title.clone(),
+                disc: Some(opts.settings.transfer.disc_title.clone()).filter(|d| !d.is_empty()),
+                group_albums: opts.settings.transfer.group_albums,
+            },
+            ..BatchOptions::default()
+        },
         move |e| {
             if let Ok(tx) = transfer_tx.lock() {
                 let _ = tx.send(Msg::Transfer(e));

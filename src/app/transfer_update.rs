@@ -7,7 +7,8 @@ use super::msg::Effect;
 use super::transfers_state::{SendProgress, next_mode};
 use crate::config::Action;
 use crate::library::{Track, TransferSource, TransferState};
-use crate::transfer::{TransferEvent, TransferRequest};
+use crate::transfer::plan::TrackTags;
+use crate::transfer::{TitleTemplate, TransferEvent, TransferRequest};
 use crate::ui::layout;
 
 fn page(model: &Model) -> usize {
@@ -98,12 +99,20 @@ pub fn queue_tracks(model: &mut Model, tracks: &[Track]) -> Vec<Effect> {
         return Vec::new();
     }
     let mode = model.transfers.default_mode.clone();
+    let template = model.transfers.title_template.clone();
     let mut effects: Vec<Effect> = tracks
         .iter()
         .map(|t| {
+            // The queue shows the title the disc will get; `R` in the pane changes it.
+            let tags = TrackTags {
+                title: t.title.clone(),
+                artist: t.artist.clone(),
+                album: t.album.clone(),
+                track_number: t.track_number,
+            };
             request(TransferRequest::Enqueue {
                 source: TransferSource::Track(t.id),
-                title: t.title.clone(),
+                title: TitleTemplate::expand(&template, &tags),
                 mode: mode.clone(),
             })
         })

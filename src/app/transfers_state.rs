@@ -22,6 +22,8 @@ pub struct TransfersState {
     pub paused: bool,
     /// `sp`, `lp2`, `lp4` or `auto`: the mode `t` queues with.
     pub default_mode: String,
+    /// The title template (config `transfer.title`).
+    pub title_template: String,
 }
 
 impl TransfersState {

@@ -1022,3 +1022,18 @@ fn t_on_a_playlist_queues_its_tracks() {
     assert_eq!(effects.len(), 3);
     assert_eq!(effects[2], Effect::Transfer(TransferRequest::Start));
 }
+
+#[test]
+fn queued_titles_follow_the_configured_template() {
+    use crate::transfer::TransferRequest;
+    let mut m = model_with(tracks());
+    m.transfers.title_template = "{track} {title} ({artist})".into();
+    m.transfers.default_mode = "lp2".into();
+    press(&mut m, KeyCode::Char('v'));
+    let effects = press(&mut m, KeyCode::Char('t'));
+    let Effect::Transfer(TransferRequest::Enqueue { title, mode, .. }) = &effects[0] else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(title, "01 Xtal (Aphex)");
+    assert_eq!(mode, "lp2");
+}

@@ -14,7 +14,8 @@ use config::{Config, Environment, File, FileFormat, Map, Source, Value, ValueKin
 use thiserror::Error;
 
 use super::settings::{
-    AudioSettings, LibrarySettings, LibraryView, LogSettings, Settings, SortKey, UiSettings,
+    AudioSettings, LibrarySettings, LibraryView, LogSettings, Settings, SortKey, TransferSettings,
+    UiSettings,
 };
 
 const DEFAULT_TOML: &str = include_str!("default.toml");
@@ -401,6 +402,21 @@ impl Extractor<'_> {
                 volume: self
                     .number("audio.volume", 0.0, 100.0)?
                     .map_or(defaults.audio.volume, |v| v.round() as u8),
+            },
+            transfer: TransferSettings {
+                mode: self
+                    .one_of("transfer.mode", &["auto", "sp", "lp2", "lp4"])?
+                    .unwrap_or(defaults.transfer.mode),
+                title: self
+                    .string("transfer.title")?
+                    .filter(|t| !t.trim().is_empty())
+                    .unwrap_or(defaults.transfer.title),
+                disc_title: self
+                    .string("transfer.disc_title")?
+                    .unwrap_or(defaults.transfer.disc_title),
+                group_albums: self
+                    .bool("transfer.group_albums")?
+                    .unwrap_or(defaults.transfer.group_albums),
             },
         })
     }

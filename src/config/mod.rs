@@ -16,5 +16,6 @@ pub use loader::{
     themes_dir,
 };
 pub use settings::{
-    AudioSettings, LibrarySettings, LibraryView, LogSettings, Settings, SortKey, UiSettings,
+    AudioSettings, LibrarySettings, LibraryView, LogSettings, Settings, SortKey, TransferSettings,
+    UiSettings,
 };

@@ -21,6 +21,31 @@ pub struct Settings {
     pub keys: BTreeMap<String, Vec<String>>,
     pub log: LogSettings,
     pub audio: AudioSettings,
+    pub transfer: TransferSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferSettings {
+    /// `auto`, `sp`, `lp2` or `lp4`: the mode `t` queues with.
+    pub mode: String,
+    /// The track title on the disc: `{title}`, `{artist}`, `{album}`, `{track}` are replaced.
+    pub title: String,
+    /// When a whole album is sent to a disc without a title, title the disc with this
+    /// template (over the album's tags); empty: leave the disc title alone.
+    pub disc_title: String,
+    /// Put a whole album sent at once into a group named after it.
+    pub group_albums: bool,
+}
+
+impl Default for TransferSettings {
+    fn default() -> Self {
+        TransferSettings {
+            mode: "auto".to_owned(),
+            title: "{title}".to_owned(),
+            disc_title: String::new(),
+            group_albums: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
