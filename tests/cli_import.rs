@@ -2,6 +2,8 @@
 //! M4A), with a corrupt file, a non-audio file, an escape sequence in a tag, CJK tags and an
 //! NFD file name. Self-contained: the files are synthesised by `ministage::demo`.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -31,14 +33,8 @@ impl Env {
 
     /// Runs ministage with XDG folders inside the test's own directory.
     fn run(&self, args: &[&str]) -> Output {
-        let home = self.dir.path().join("home");
-        Command::new(env!("CARGO_BIN_EXE_ministage"))
+        common::ministage(self.dir.path())
             .args(args)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env_remove("MINISTAGE_LIBRARY")
-            .env_remove("MINISTAGE_CONFIG")
             .output()
             .expect("run ministage")
     }

@@ -1,8 +1,10 @@
 //! `ministage playlist …` on a small library of synthesised files, with XDG folders inside the
 //! test's own directory.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use ministage::demo::{self, TagSpec};
 
@@ -22,17 +24,11 @@ impl Env {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        let home = self.dir.path().join("home");
         let db = self.dir.path().join("lib.sqlite3");
-        Command::new(env!("CARGO_BIN_EXE_ministage"))
+        common::ministage(self.dir.path())
             .arg("--library")
             .arg(db)
             .args(args)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env_remove("MINISTAGE_LIBRARY")
-            .env_remove("MINISTAGE_CONFIG")
             .output()
             .expect("run ministage")
     }

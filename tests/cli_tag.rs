@@ -1,8 +1,10 @@
 //! `ministage tag` and `ministage import --write-tags` on real files synthesised by
 //! `ministage::demo`, with XDG folders inside the test's own directory.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use lofty::file::TaggedFileExt;
 use lofty::tag::{Accessor, ItemKey};
@@ -25,17 +27,11 @@ impl Env {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        let home = self.dir.path().join("home");
         let db = self.dir.path().join("lib.sqlite3");
-        Command::new(env!("CARGO_BIN_EXE_ministage"))
+        common::ministage(self.dir.path())
             .arg("--library")
             .arg(db)
             .args(args)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env_remove("MINISTAGE_LIBRARY")
-            .env_remove("MINISTAGE_CONFIG")
             .output()
             .expect("run ministage")
     }

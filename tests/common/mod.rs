@@ -156,3 +156,16 @@ pub fn disc() -> ministage::device::DiscInfo {
         write_protected: false,
     }
 }
+
+/// The `ministage` binary with its XDG folders inside `dir`, so a test never reads or writes
+/// the user's configuration, data or logs.
+pub fn ministage(dir: &std::path::Path) -> std::process::Command {
+    let home = dir.join("home");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ministage"));
+    cmd.env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env_remove("MINISTAGE_LIBRARY")
+        .env_remove("MINISTAGE_CONFIG");
+    cmd
+}
