@@ -38,12 +38,16 @@ run_cmus() {
     tmux kill-session -t cmusbench 2>/dev/null || true
     CMUS_HOME=$home XDG_RUNTIME_DIR=$home tmux new-session -d -s cmusbench -x 120 -y 40 "cmus"
     for _ in $(seq 50); do [[ -S $home/cmus-socket ]] && break; sleep 0.1; done
+    # Without a sound device cmus stops at "Press <enter> to continue".
+    sleep 1
+    tmux send-keys -t cmusbench Enter
 }
 cmus_count() {
     local home=$1 out=$home/lib.m3u
     rm -f "$out"
-    cmus-remote --server "$home/cmus-socket" -C "save -l $out" 2>/dev/null || true
-    [[ -f $out ]] && grep -vc '^#' "$out" || echo 0
+    # cmus refuses to save while it is still adding: that counts as "not yet".
+    timeout 5 cmus-remote --server "$home/cmus-socket" -C "save -l $out" 2>/dev/null || true
+    if [[ -f $out ]]; then grep -vc '^#' "$out"; else echo 0; fi
 }
 add_and_wait() {
     local home=$1 dir=$2 want=$3
