@@ -78,3 +78,43 @@ fn imports_every_sony_fixture_with_codec_duration_and_tags() {
     assert_eq!(by_file(&tracks, "voice4s_lp2.oma").title, "voice4s lp2");
     assert_eq!(by_file(&tracks, "music4s.wav").codec, "pcm");
 }
+
+#[test]
+fn modes_are_listed_and_protected_files_are_marked_not_decoded() {
+    let (tracks, _) = import_fixtures();
+    assert_eq!(by_file(&tracks, "music4s_lp2.oma").mode, "LP2");
+    assert_eq!(by_file(&tracks, "music4s_lp4.at3").mode, "LP4");
+    assert_eq!(by_file(&tracks, "music4s_sp.aea").mode, "SP");
+    assert!(tracks.iter().all(|t| !t.protected));
+
+    // A hand-made OpenMG file whose EA3 header says it is encrypted (eid 0001).
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = vec![0u8; 96];
+    bytes[..3].copy_from_slice(b"EA3");
+    bytes[3] = 1;
+    bytes[4..6].copy_from_slice(&[0x00, 0x60]);
+    bytes[6..8].copy_from_slice(&[0x00, 0x01]);
+    bytes[32] = 0; // ATRAC3
+    bytes[33..36].copy_from_slice(&[0x00, 0x20, 0x30]); // 44.1 kHz, 384-byte frames
+    bytes.extend(vec![0u8; 384 * 20]);
+    let path = dir.path().join("locked.oma");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut lib = Library::open_in_memory().unwrap();
+    let report = library::import(
+        &mut lib,
+        &[dir.path().to_path_buf()],
+        &ImportOptions::default(),
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(report.added, 1, "{report}");
+    let all = lib.all_tracks().unwrap();
+    let locked = by_file(&all, "locked.oma");
+    assert!(locked.protected);
+    assert_eq!(locked.codec, "atrac3");
+    // Never decoded: the player and `convert` get a clear refusal.
+    let err = ministage::player::source::open(&path)
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("protected by OpenMG DRM"), "{err}");
+}

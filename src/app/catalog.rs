@@ -185,6 +185,8 @@ mod tests {
             channels: None,
             bitrate_kbps: None,
             missing: false,
+            mode: String::new(),
+            protected: false,
         }
     }
 

@@ -29,6 +29,8 @@ fn track(artist: &str, album: &str, n: u32, title: &str, year: i32) -> Track {
         channels: Some(2),
         bitrate_kbps: None,
         missing: false,
+        mode: String::new(),
+        protected: false,
     }
 }
 

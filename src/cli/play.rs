@@ -43,12 +43,28 @@ pub fn run(env: &Environment, args: &PlayArgs) -> anyhow::Result<i32> {
     queue_after(0);
     let mut current = 0usize;
     let mut finished = false;
+    let mut quiet = Duration::ZERO;
     while !finished {
-        let Ok(event) = rx.recv_timeout(Duration::from_secs(60)) else {
-            anyhow::bail!(
-                "the player stopped responding while playing {}",
-                name(current)
-            );
+        let event = match rx.recv_timeout(Duration::from_millis(500)) {
+            Ok(event) => {
+                quiet = Duration::ZERO;
+                event
+            }
+            Err(_) => {
+                // The end of the last file is also visible directly, should its event be
+                // missed.
+                if player.ended() == files.len() as u64 {
+                    break;
+                }
+                quiet += Duration::from_millis(500);
+                if quiet >= Duration::from_secs(60) {
+                    anyhow::bail!(
+                        "the player stopped responding while playing {}",
+                        name(current)
+                    );
+                }
+                continue;
+            }
         };
         match event {
             PlayerEvent::Started { seq } => {

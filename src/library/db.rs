@@ -178,7 +178,7 @@ pub(crate) const TRACK_SELECT: &str =
     "SELECT t.id, t.path, t.title, t.artist, coalesce(al.title, ''),
         CASE WHEN t.album_artist <> '' THEN t.album_artist ELSE t.artist END AS eff_aa,
         t.track_number, t.disc_number, t.year, t.genre, t.duration_ms, t.codec,
-        t.sample_rate, t.channels, t.bitrate_kbps, t.missing
+        t.sample_rate, t.channels, t.bitrate_kbps, t.missing, t.mode, t.protected
      FROM tracks t LEFT JOIN albums al ON al.id = t.album_id";
 
 pub(crate) fn track_from_row(row: &Row<'_>) -> rusqlite::Result<Track> {
@@ -204,6 +204,8 @@ pub(crate) fn track_from_row(row: &Row<'_>) -> rusqlite::Result<Track> {
             .and_then(|c| u8::try_from(c).ok()),
         bitrate_kbps: row.get::<_, Option<i64>>(14)?.and_then(to_u32),
         missing: row.get::<_, i64>(15)? != 0,
+        mode: row.get(16)?,
+        protected: row.get::<_, i64>(17)? != 0,
     })
 }
 

@@ -85,6 +85,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE transfer_items ADD COLUMN bytes_done INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE transfer_items ADD COLUMN bytes_total INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 3: the MiniDisc mode of ATRAC files (LP2, LP4, SP, …) and OpenMG protection.
+    r#"
+    ALTER TABLE tracks ADD COLUMN mode TEXT NOT NULL DEFAULT '';
+    ALTER TABLE tracks ADD COLUMN protected INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

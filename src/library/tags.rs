@@ -33,6 +33,10 @@ pub(crate) struct TrackMeta {
     pub sample_rate: Option<u32>,
     pub channels: Option<u8>,
     pub bitrate_kbps: Option<u32>,
+    /// The ATRAC mode (`LP2`, `LP4`, `105 kbps`, `SP`, `mono`); empty for other formats.
+    pub mode: String,
+    /// OpenMG-encrypted: listed, never decoded.
+    pub protected: bool,
 }
 
 impl TrackMeta {
@@ -147,6 +151,12 @@ fn meta_from_sony(info: SonyFileInfo) -> TrackMeta {
         sample_rate: positive(info.sample_rate),
         channels: u8::try_from(info.channels).ok().filter(|&c| c > 0),
         bitrate_kbps: positive(info.bitrate_kbps),
+        mode: if info.codec.is_atrac() {
+            info.mode
+        } else {
+            String::new()
+        },
+        protected: info.protected,
     }
 }
 
@@ -230,6 +240,8 @@ fn meta_from(file: &TaggedFile, codec: String) -> TrackMeta {
         sample_rate: positive(props.sample_rate()),
         channels: props.channels().filter(|&c| c > 0),
         bitrate_kbps: positive(props.audio_bitrate()).or(positive(props.overall_bitrate())),
+        mode: String::new(),
+        protected: false,
     }
 }
 

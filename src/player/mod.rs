@@ -187,6 +187,11 @@ impl Player {
         position(&self.shared)
     }
 
+    /// The last track whose end has been heard (0: none yet).
+    pub fn ended(&self) -> u64 {
+        self.shared.ended.load(Ordering::Acquire)
+    }
+
     /// Times the output ran dry while a track was playing.
     pub fn underruns(&self) -> u64 {
         self.shared.underruns.load(Ordering::Relaxed)

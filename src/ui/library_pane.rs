@@ -198,11 +198,13 @@ fn draw_tree(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
                 } else {
                     " "
                 };
-                (
-                    format!("    {mark} {number}{}", t.title),
-                    duration(t.duration_ms),
-                    theme.row,
-                )
+                // ATRAC modes and DRM matter to a MiniDisc user; other codecs stay quiet here.
+                let right = if t.protected || !t.mode.is_empty() {
+                    format!("{} {}", format_label(t), duration(t.duration_ms))
+                } else {
+                    duration(t.duration_ms)
+                };
+                (format!("    {mark} {number}{}", t.title), right, theme.row)
             }
         };
         let state = (in_range(lib, i), is_focused);
@@ -213,15 +215,30 @@ fn draw_tree(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
 
 /// Column widths of the flat list for a given inner width: number, title, artist, album, year,
 /// time. Narrow panes drop the year first.
-fn table_widths(width: usize) -> [usize; 6] {
+fn table_widths(width: usize) -> [usize; 7] {
     let (num, time, gap) = (3, 7, 1);
     let year = if width >= 64 { 4 } else { 0 };
-    let gaps = if year > 0 { 5 } else { 4 } * gap;
-    let flex = width.saturating_sub(num + time + year + gaps);
+    // The format (codec, or the MiniDisc mode of ATRAC files) where there is room.
+    let format = if width >= 90 { 8 } else { 0 };
+    let columns = 4 + usize::from(year > 0) + usize::from(format > 0);
+    let gaps = columns * gap;
+    let flex = width.saturating_sub(num + time + year + format + gaps);
     let title = flex * 2 / 5;
     let artist = (flex - title) / 2;
     let album = flex - title - artist;
-    [num, title, artist, album, year, time]
+    [num, title, artist, album, year, format, time]
+}
+
+/// What the format column and the tree show: `DRM` for protected files, the mode of ATRAC
+/// files (`LP2`), else the codec (`FLAC`).
+fn format_label(t: &crate::library::Track) -> String {
+    if t.protected {
+        "DRM".to_string()
+    } else if !t.mode.is_empty() {
+        t.mode.clone()
+    } else {
+        t.codec.to_uppercase()
+    }
 }
 
 fn draw_table(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
@@ -244,6 +261,7 @@ fn draw_table(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
         head("Artist", SortKey::Artist),
         head("Album", SortKey::Album),
         head("Year", SortKey::Year),
+        "Format".to_string(),
         head("Time", SortKey::Duration),
     ];
     let cells: Vec<(&str, usize, Style)> = titles
@@ -288,12 +306,14 @@ fn draw_table(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
         );
         let year = t.year.map(|y| y.to_string()).unwrap_or_default();
         let time = duration(t.duration_ms);
-        let values: [(&str, Style); 6] = [
+        let format = format_label(t);
+        let values: [(&str, Style); 7] = [
             (&number, dim),
             (&t.title, base),
             (&t.artist, artist),
             (&t.album, album),
             (&year, dim),
+            (&format, dim),
             (&time, dim),
         ];
         let cells: Vec<(&str, usize, Style)> = values
@@ -333,7 +353,7 @@ mod tests {
 
     #[test]
     fn table_columns_fill_the_width() {
-        for width in [30usize, 44, 63, 64, 100, 200] {
+        for width in [30usize, 44, 63, 64, 89, 90, 100, 200] {
             let w = table_widths(width);
             let gaps = w.iter().filter(|&&x| x > 0).count() - 1;
             assert_eq!(

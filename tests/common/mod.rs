@@ -28,6 +28,8 @@ pub fn track(artist: &str, album: &str, n: u32, title: &str, year: i32, secs: u6
         channels: Some(2),
         bitrate_kbps: Some(900),
         missing: false,
+        mode: String::new(),
+        protected: false,
     }
 }
 

@@ -20,6 +20,8 @@ fn track(title: &str, artist: &str, album: &str, album_artist: &str) -> Track {
         channels: Some(2),
         bitrate_kbps: Some(900),
         missing: false,
+        mode: String::new(),
+        protected: false,
     }
 }
 
