@@ -234,3 +234,21 @@ fn play_command_names_an_unreadable_file_and_fails() {
     assert!(stderr.contains("garbage.mp3"), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("good.flac"));
 }
+
+#[test]
+fn a_next_track_named_after_the_current_one_was_decoded_still_follows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, pa) = flac(dir.path(), "a.flac", 12, 0.3);
+    let (b, pb) = flac(dir.path(), "b.flac", 13, 0.3);
+    let (sink, _rx) = events();
+    let (player, mut source) = Player::detached(sink).unwrap();
+    player.play(track(1, &a));
+    // Give the decoder time to reach the end of the short first track before the second
+    // one is named (a busy machine can delay the caller this way).
+    std::thread::sleep(Duration::from_millis(500));
+    player.set_next(Some(track(2, &b)));
+    let got = pull(&mut source, pa.samples.len() + pb.samples.len());
+    let mut want = pa.samples.clone();
+    want.extend(&pb.samples);
+    assert_eq!(got.iter().zip(&want).position(|(x, y)| x != y), None);
+}

@@ -69,7 +69,11 @@ pub fn run(env: &Environment, args: &PlayArgs) -> anyhow::Result<i32> {
         match event {
             PlayerEvent::Started { seq } => {
                 current = (seq - 1) as usize;
-                queue_after(current);
+                // The first file's follower was queued with it; each later start names the
+                // file after it, so the engine always knows one track ahead.
+                if current > 0 {
+                    queue_after(current);
+                }
                 if !interactive {
                     println!("Playing {}", name(current));
                 }

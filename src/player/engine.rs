@@ -54,6 +54,9 @@ pub struct Engine {
     generation: u64,
     scratch: Vec<i16>,
     gain: (GainMode, f32),
+    /// Between a play and a stop: a next track that arrives after the current one has
+    /// already been decoded to its end must still follow it.
+    active: bool,
 }
 
 impl Engine {
@@ -74,6 +77,7 @@ impl Engine {
             generation: 0,
             scratch: Vec::new(),
             gain,
+            active: false,
         }
     }
 
@@ -110,9 +114,20 @@ impl Engine {
             Command::Play { track, generation } => {
                 self.generation = generation;
                 self.next = None;
+                self.active = true;
                 self.current = self.open(track);
             }
-            Command::SetNext(track) => self.next = track.and_then(|t| self.open(t)),
+            Command::SetNext(track) => {
+                let next = track.and_then(|t| self.open(t));
+                // The current track may have been decoded to its end before its follower was
+                // named (short tracks, a busy machine): then the follower starts right away,
+                // still appended to the same stream.
+                if self.current.is_none() && self.active {
+                    self.current = next;
+                } else {
+                    self.next = next;
+                }
+            }
             Command::Seek { ms, generation } => {
                 self.generation = generation;
                 if let Some(p) = &mut self.current {
@@ -130,6 +145,7 @@ impl Engine {
                 self.generation = generation;
                 self.current = None;
                 self.next = None;
+                self.active = false;
             }
             Command::Shutdown => return false,
         }
