@@ -171,14 +171,12 @@ pub fn on_playlists_action(model: &mut Model, action: Action) -> Option<Vec<Effe
 
 /// Plays playlist `index` from entry `start`.
 fn play(model: &mut Model, index: usize, start: usize) -> Vec<Effect> {
+    if model.refuse_without_audio() {
+        return Vec::new();
+    }
     let Some(tracks) = model.playlists.tracks.get(index) else {
         return Vec::new();
     };
-    if let Some(reason) = &model.playback.audio_error {
-        let reason = reason.clone();
-        model.set_status(Level::Warning, reason);
-        return Vec::new();
-    }
     // A small catalog of the playlist's own tracks keeps their order and duplicates.
     let catalog = Arc::new(Catalog::build(tracks.clone()));
     let queue: Vec<usize> = (0..catalog.tracks.len()).collect();

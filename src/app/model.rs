@@ -215,6 +215,18 @@ impl Model {
         }
     }
 
+    /// Without a sound output, play keys say why nothing happens instead of failing silently.
+    /// Returns whether playing must be refused.
+    pub fn refuse_without_audio(&mut self) -> bool {
+        match self.playback.audio_error.clone() {
+            Some(reason) => {
+                self.set_status(Level::Warning, reason);
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
         self.status = Some(Status {
             level,

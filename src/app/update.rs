@@ -330,9 +330,7 @@ fn activate(model: &mut Model) -> Vec<Effect> {
         Listing::Flat => (lib.flat.clone(), lib.flat_cursor.selected),
         Listing::Filtered => (lib.filter.matches.clone(), lib.filter.cursor.selected),
     };
-    if let Some(reason) = &model.playback.audio_error {
-        let reason = reason.clone();
-        model.set_status(Level::Warning, reason);
+    if model.refuse_without_audio() {
         return Vec::new();
     }
     let requests = model.playback.play_queue(cat, queue, start);
@@ -340,10 +338,7 @@ fn activate(model: &mut Model) -> Vec<Effect> {
 }
 
 fn on_playback_action(model: &mut Model, action: Action) -> Vec<Effect> {
-    if let Some(reason) = &model.playback.audio_error {
-        // Say why nothing happens rather than failing silently.
-        let reason = reason.clone();
-        model.set_status(Level::Warning, reason);
+    if model.refuse_without_audio() {
         return Vec::new();
     }
     let pb = &mut model.playback;

@@ -745,8 +745,8 @@ fn undo_sends_the_last_batch_back() {
     assert_eq!(effects, vec![Effect::Library(LibraryOp::UndoTags(batch))]);
 }
 
-#[test]
-fn playlists_pane_plays_edits_and_reorders() {
+/// The sample library with one playlist "Mix" (id `id`) of the given tracks, in that order.
+fn model_with_playlist(id: i64, entries: &[usize]) -> Model {
     use crate::library::PlaylistSummary;
     let mut m = model_with(tracks());
     let all = tracks();
@@ -755,15 +755,21 @@ fn playlists_pane_plays_edits_and_reorders() {
         Msg::LibraryLoaded(Ok(LibraryData {
             catalog: Arc::new(Catalog::build(all.clone())),
             playlists: vec![PlaylistSummary {
-                id: 9,
+                id,
                 name: "Mix".into(),
-                track_count: 2,
-                duration_ms: 180_000,
+                track_count: entries.len() as u32,
+                duration_ms: entries.iter().map(|&i| all[i].duration_ms).sum(),
             }],
-            playlist_tracks: vec![vec![all[4].clone(), all[0].clone()]],
+            playlist_tracks: vec![entries.iter().map(|&i| all[i].clone()).collect()],
             transfers: Vec::new(),
         })),
     );
+    m
+}
+
+#[test]
+fn playlists_pane_plays_edits_and_reorders() {
+    let mut m = model_with_playlist(9, &[4, 0]);
     press(&mut m, KeyCode::Char('2'));
     assert_eq!(m.playlists.rows, [PlaylistRow::Playlist(0)]);
     let effects = press(&mut m, KeyCode::Enter);
@@ -1001,24 +1007,8 @@ fn import_preview_offers_a_choice_for_duplicates() {
 
 #[test]
 fn t_on_a_playlist_queues_its_tracks() {
-    use crate::library::PlaylistSummary;
     use crate::transfer::TransferRequest;
-    let mut m = model_with(tracks());
-    let all = tracks();
-    update(
-        &mut m,
-        Msg::LibraryLoaded(Ok(LibraryData {
-            catalog: Arc::new(Catalog::build(all.clone())),
-            playlists: vec![PlaylistSummary {
-                id: 1,
-                name: "Mix".into(),
-                track_count: 2,
-                duration_ms: 0,
-            }],
-            playlist_tracks: vec![vec![all[1].clone(), all[2].clone()]],
-            transfers: Vec::new(),
-        })),
-    );
+    let mut m = model_with_playlist(1, &[1, 2]);
     press(&mut m, KeyCode::Char('2'));
     let effects = press(&mut m, KeyCode::Char('t'));
     assert_eq!(effects.len(), 3);

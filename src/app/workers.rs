@@ -102,22 +102,7 @@ fn run_import(path: &Path, roots: Vec<PathBuf>, tx: &Sender<Msg>) {
     let result = Library::open(path)
         .map_err(|e| e.to_string())
         .and_then(|mut lib| {
-            let last = Mutex::new(Instant::now() - PROGRESS_INTERVAL);
-            let progress_tx = Mutex::new(tx.clone());
-            let progress = |p: library::ImportProgress| {
-                let Ok(mut last) = last.lock() else { return };
-                if p.done != p.total && last.elapsed() < PROGRESS_INTERVAL {
-                    return;
-                }
-                *last = Instant::now();
-                if let Ok(tx) = progress_tx.lock() {
-                    let _ = tx.send(Msg::ImportProgress {
-                        done: p.done,
-                        total: p.total,
-                        path: p.path.display().to_string(),
-                    });
-                }
-            };
+            let progress = throttled_progress(tx);
             library::import(&mut lib, &roots, &ImportOptions::default(), &progress)
                 .map_err(|e| e.to_string())
         });

@@ -117,10 +117,7 @@ pub fn run(env: &Environment, args: &PlayArgs) -> anyhow::Result<i32> {
                     queue_after(current);
                 } else {
                     // The queued file failed: queue the one after it.
-                    player.set_next(files.get(i + 1).map(|p| Track {
-                        seq: i as u64 + 2,
-                        path: (*p).clone(),
-                    }));
+                    queue_after(i);
                 }
             }
         }

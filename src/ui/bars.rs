@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::format::{count, duration, long_duration, plural};
-use super::widgets::bar;
+use super::widgets::{bar, key_name};
 use crate::app::{Level, Model, Overlay, Pane, PlayState, Repeat};
 use crate::config::Action;
 use crate::text;
@@ -169,14 +169,7 @@ pub fn status(model: &Model, frame: &mut Frame, area: Rect) {
 
 /// The few keys a newcomer needs, taken from the live key map.
 fn key_hints(model: &Model) -> String {
-    let key = |a: Action| {
-        model
-            .keymap
-            .keys_for(a)
-            .first()
-            .map(|k| k.to_string())
-            .unwrap_or_default()
-    };
+    let key = |a: Action| key_name(model, a);
     if model.library.filter.editing {
         return "Enter keep · Esc clear ".to_string();
     }

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::focused;
 use super::format::{count, duration, plural};
-use super::widgets::{columns, pane_block, row_style, split_row};
+use super::widgets::{columns, key_name, pane_block, row_style, split_row};
 use crate::app::{Listing, Model, Pane, TreeRow};
 use crate::config::{LibraryView, SortKey};
 use crate::text;
@@ -38,11 +38,8 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         return;
     }
     if lib.catalog.tracks.is_empty() {
-        let key = model
-            .keymap
-            .keys_for(crate::config::Action::Import)
-            .first()
-            .map(|k| k.to_string())
+        let key = Some(key_name(model, crate::config::Action::Import))
+            .filter(|k| !k.is_empty())
             .unwrap_or_else(|| "i".into());
         frame.render_widget(
             Paragraph::new(vec![

@@ -7,7 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::focused;
 use super::format::{duration, plural};
-use super::widgets::{pane_block, split_row};
+use super::widgets::{key_name, pane_block, split_row};
 use crate::app::{Model, Pane, PlaylistRow};
 use crate::config::Action;
 
@@ -24,14 +24,7 @@ pub fn playlists(model: &Model, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if pl.items.is_empty() {
-        let key = |a: Action| {
-            model
-                .keymap
-                .keys_for(a)
-                .first()
-                .map(|k| k.to_string())
-                .unwrap_or_default()
-        };
+        let key = |a: Action| key_name(model, a);
         frame.render_widget(
             Paragraph::new(vec![
                 Line::styled("No playlists yet.", theme.dim),

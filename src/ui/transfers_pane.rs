@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::focused;
 use super::format::duration;
-use super::widgets::{bar, pane_block, split_row};
+use super::widgets::{bar, key_name, pane_block, split_row};
 use crate::app::{Model, Pane};
 use crate::device::Mode;
 use crate::library::{QueuedTransfer, TransferState};
@@ -36,12 +36,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         header,
     );
     if t.items.is_empty() {
-        let key = model
-            .keymap
-            .keys_for(crate::config::Action::Transfer)
-            .first()
-            .map(|k| k.to_string())
-            .unwrap_or_default();
+        let key = key_name(model, crate::config::Action::Transfer);
         frame.render_widget(
             Paragraph::new(Span::styled(
                 format!("The queue is empty. {key} in the Library queues the selection."),

@@ -118,3 +118,13 @@ pub fn split_row<'a>(
         Span::styled(text::fit(right, rw), dim),
     ])
 }
+
+/// The first key bound to `action`, as the help shows it (empty when it has none).
+pub fn key_name(model: &Model, action: crate::config::Action) -> String {
+    model
+        .keymap
+        .keys_for(action)
+        .first()
+        .map(|k| k.to_string())
+        .unwrap_or_default()
+}
