@@ -206,6 +206,7 @@ impl Transport for Replay {
             vendor_id: 0x054c,
             product_id: 0x0075,
             simulated: true,
+            native_mono: false,
         }
     }
 }

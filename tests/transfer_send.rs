@@ -154,14 +154,97 @@ fn wav_and_mp3_in_sp_and_atrac3_in_lp2_and_lp4_arrive_intact() {
 }
 
 #[test]
-fn lp_modes_refuse_other_sources_before_writing() {
+fn a_file_that_cannot_go_fails_alone_and_the_rest_are_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("a.wav");
+    write_wav(&wav, 44_100, 2, &tone(4410));
+    let missing = dir.path().join("gone.flac");
+    let mut r = deck(dir.path(), Faults::default());
+    let outcomes = run(
+        &mut r,
+        &[
+            item(1, &wav, ModeRequest::Lp2),
+            item(2, &wav, ModeRequest::Sp),
+            item(3, &missing, ModeRequest::Sp),
+        ],
+    )
+    .unwrap();
+    let of = |id: i64| &outcomes.iter().find(|(i, _)| *i == id).unwrap().1;
+    assert!(
+        matches!(of(1), ItemOutcome::Failed(r) if r.contains("needs an ATRAC3 file")),
+        "{:?}",
+        of(1)
+    );
+    assert!(
+        matches!(of(2), ItemOutcome::Done { track: 1, .. }),
+        "{:?}",
+        of(2)
+    );
+    assert!(
+        matches!(of(3), ItemOutcome::Failed(r) if r.contains("gone.flac")),
+        "{:?}",
+        of(3)
+    );
+    assert_eq!(r.read_disc().unwrap().tracks.len(), 1);
+}
+
+#[test]
+fn lp_refusal_of_a_lone_file_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("a.wav");
     write_wav(&wav, 44_100, 2, &tone(4410));
     let mut r = deck(dir.path(), Faults::default());
-    let e = run(&mut r, &[item(1, &wav, ModeRequest::Lp2)]).unwrap_err();
-    assert!(e.to_string().contains("needs an ATRAC3 file"), "{e}");
+    let outcomes = run(&mut r, &[item(1, &wav, ModeRequest::Lp4)]).unwrap();
+    assert!(matches!(&outcomes[0].1, ItemOutcome::Failed(r) if r.contains("LP4")));
     assert!(r.read_disc().unwrap().tracks.is_empty());
+}
+
+/// A mono source goes as mono SP to a unit that records it natively (half the disc space),
+/// and is duplicated to stereo for every other unit.
+#[test]
+fn mono_sp_is_native_only_where_the_recorder_takes_it() {
+    let mono: Vec<i16> = tone(44_100 + 77)[..44_100 + 77].to_vec();
+    for native in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = dir.path().join("Mono.wav");
+        write_wav(&wav, 44_100, 1, &mono);
+        let mut blank = VirtualDisc::blank(80, false);
+        blank.native_mono = native;
+        VirtualDeck::create(&dir.path().join("disc.json"), &blank).unwrap();
+        let mut r = deck(dir.path(), Faults::default());
+        assert_eq!(r.identity().native_mono, native);
+        let outcomes = run(&mut r, &[item(1, &wav, ModeRequest::Auto)]).unwrap();
+        assert!(
+            matches!(outcomes[0].1, ItemOutcome::Done { .. }),
+            "{outcomes:?}"
+        );
+        let info = r.read_disc().unwrap();
+        drop(r);
+        let disc = VirtualDeck::load(&dir.path().join("disc.json")).unwrap();
+        let mut expected: Vec<u8> = if native {
+            mono.iter().flat_map(|s| s.to_be_bytes()).collect()
+        } else {
+            mono.iter()
+                .flat_map(|s| [s.to_be_bytes(), s.to_be_bytes()])
+                .flatten()
+                .collect()
+        };
+        expected.resize(expected.len().div_ceil(2048) * 2048, 0);
+        assert_eq!(
+            stored_audio(dir.path(), &disc, 0),
+            expected,
+            "native {native}"
+        );
+        assert_eq!(info.tracks[0].channels, if native { 1 } else { 2 });
+        assert!(
+            (info.tracks[0].duration_ms as i64 - 1_002).abs() <= 30,
+            "{}",
+            info.tracks[0].duration_ms
+        );
+        let used = disc.capacity().used_ms;
+        let expected_used = if native { 500 } else { 1_000 };
+        assert!((used as i64 - expected_used).abs() <= 30, "used {used} ms");
+    }
 }
 
 #[test]

@@ -79,6 +79,10 @@ pub enum DeviceCommand {
         /// Set the disc's write-protect tab.
         #[arg(long)]
         write_protected: bool,
+        /// Act like a unit that records mono SP natively (Sharp IM-DR80, Sony MDS-JB980 …):
+        /// mono sources are then sent as mono and take half the space.
+        #[arg(long)]
+        native_mono: bool,
     },
 }
 
@@ -123,13 +127,15 @@ pub fn run(cmd: &DeviceCommand, device: &str, usb_trace: Option<&Path>) -> anyho
         demo,
         minutes,
         write_protected,
+        native_mono,
     } = cmd
     {
-        let disc = if *demo {
+        let mut disc = if *demo {
             VirtualDisc::demo(*minutes, *write_protected)
         } else {
             VirtualDisc::blank(*minutes, *write_protected)
         };
+        disc.native_mono = *native_mono;
         VirtualDeck::create(path, &disc)?;
         println!(
             "created a {}{minutes}-minute virtual disc at {} (use --device virtual:{})",
@@ -391,6 +397,8 @@ fn send_files(
     };
     let terminal = std::io::stderr().is_terminal();
     let mut last_line = std::time::Instant::now();
+    // A progress bar is on screen and needs its line ended.
+    let mut bar_drawn = false;
     let outcomes = crate::transfer::send_batch(
         r,
         &items,
@@ -426,12 +434,16 @@ fn send_files(
                         format_ms(eta_ms)
                     );
                     let _ = std::io::stderr().flush();
+                    bar_drawn = true;
                 } else if last_line.elapsed().as_secs() >= 5 || bytes_done == bytes_total {
                     eprintln!("{pct}% ({bytes_done} of {bytes_total} bytes)");
                     last_line = std::time::Instant::now();
                 }
             }
-            BatchEvent::Finished { .. } if terminal => eprintln!(),
+            BatchEvent::Finished { .. } if bar_drawn => {
+                eprintln!();
+                bar_drawn = false;
+            }
             _ => {}
         },
     )?;

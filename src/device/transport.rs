@@ -94,6 +94,8 @@ pub struct DeviceIdentity {
     pub product_id: u16,
     /// True for the virtual deck.
     pub simulated: bool,
+    /// The unit records mono SP when told to (the id table's `nativeMonoUpload`).
+    pub native_mono: bool,
 }
 
 /// The four transfers, each with a timeout. Implementations must never panic on a device that

@@ -120,6 +120,8 @@ impl UsbTransport {
                 vendor_id: found.vendor_id,
                 product_id: found.product_id,
                 simulated: false,
+                native_mono: ids::lookup(found.vendor_id, found.product_id)
+                    .is_some_and(|known| known.native_mono),
             },
         })
     }

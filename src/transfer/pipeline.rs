@@ -97,7 +97,9 @@ pub struct BatchControl {
 }
 
 /// Checks, prepares and sends `items`; returns an error only when the batch was refused as a
-/// whole before anything was written. Each item's fate is reported through `events`.
+/// whole before anything was written (capacity, track limit, title space, no disc). A file
+/// that cannot go in its mode (unreadable, or not ATRAC3 for an LP mode) fails alone, before
+/// anything is sent, and the rest go on. Each item's fate is reported through `events`.
 pub fn send_batch<T: Transport>(
     recorder: &mut Recorder<T>,
     items: &[SendItem],
@@ -106,28 +108,32 @@ pub fn send_batch<T: Transport>(
     events: &mut dyn FnMut(BatchEvent),
 ) -> Result<Vec<(i64, ItemOutcome)>, TransferError> {
     let raw = recorder.read_raw(&mut |_, _| {})?;
+    let native_mono = options.native_mono || recorder.identity().native_mono;
     let tags: Vec<TrackTags> = items.iter().map(|i| TrackTags::read(&i.path)).collect();
+    let mut unfit = Vec::new();
+    let mut runnable = Vec::with_capacity(items.len());
     let mut plans = Vec::with_capacity(items.len());
     for (item, tags) in items.iter().zip(&tags) {
-        let facts = prepare::inspect(&item.path)?;
-        let format =
-            prepare::choose_format(&item.path, item.mode, &facts, options.native_mono, false)?;
-        let title = match &item.title {
-            Some(t) => crate::device::titles::prepare(t),
-            None => options.template.track_title(tags),
-        };
-        plans.push(Planned {
-            format,
-            duration_ms: facts.duration_ms,
-            title,
-        });
+        match plan_item(item, tags, options, native_mono) {
+            Ok(planned) => {
+                runnable.push(item.clone());
+                plans.push(planned);
+            }
+            Err(e) => unfit.push((item.id, e.to_string())),
+        }
     }
-    plan::preflight(&raw, &plans)?;
+    if !plans.is_empty() {
+        plan::preflight(&raw, &plans)?;
+    }
+    let mut outcomes: Vec<(i64, ItemOutcome)> = Vec::with_capacity(items.len());
+    for (id, reason) in unfit {
+        finish(events, &mut outcomes, id, ItemOutcome::Failed(reason));
+    }
     let album = plan::whole_album(&tags);
     let first_new = raw.tracks.len() as u32 + 1;
+    let items = runnable.as_slice();
 
     let prepared = spawn_preparer(items, &plans, control);
-    let mut outcomes: Vec<(i64, ItemOutcome)> = Vec::with_capacity(items.len());
     let mut stopped: Option<String> = None;
     let mut sent_numbers = Vec::new();
     for (item, planned) in items.iter().zip(&plans) {
@@ -188,7 +194,7 @@ pub fn send_batch<T: Transport>(
     }
     // A whole album becomes a group (and names a disc without a title) once all of it is there.
     if let Some(album) = album
-        && sent_numbers.len() == items.len()
+        && sent_numbers.len() == tags.len()
         && options.template.group_albums
     {
         let last = first_new + items.len() as u32 - 1;
@@ -209,6 +215,32 @@ pub fn send_batch<T: Transport>(
         }
     }
     Ok(outcomes)
+}
+
+/// What one item will be on the disc, or why it cannot go.
+fn plan_item(
+    item: &SendItem,
+    tags: &TrackTags,
+    options: &BatchOptions,
+    native_mono: bool,
+) -> Result<Planned, TransferError> {
+    let facts = prepare::inspect(&item.path)?;
+    let format = prepare::choose_format(
+        &item.path,
+        item.mode,
+        &facts,
+        native_mono,
+        facts.channels == 1,
+    )?;
+    let title = match &item.title {
+        Some(t) => crate::device::titles::prepare(t),
+        None => options.template.track_title(tags),
+    };
+    Ok(Planned {
+        format,
+        duration_ms: facts.duration_ms,
+        title,
+    })
 }
 
 fn finish(

@@ -53,6 +53,7 @@ impl ModeRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFacts {
     pub duration_ms: u64,
+    pub channels: u16,
     /// The ATRAC3 wire format the file can be sent in untouched.
     pub atrac3: Option<WireFormat>,
     /// Why the file cannot go untouched (for the LP refusal message).
@@ -90,6 +91,7 @@ pub fn inspect(path: &Path) -> Result<SourceFacts, TransferError> {
         };
         return Ok(SourceFacts {
             duration_ms: info.duration_ms,
+            channels: info.channels,
             atrac3,
             codec_label: format!("{} {}", info.codec_name(), info.mode),
         });
@@ -99,6 +101,7 @@ pub fn inspect(path: &Path) -> Result<SourceFacts, TransferError> {
     let duration_ms = decoder.total_frames().map_or(0, |f| f * 1000 / rate);
     Ok(SourceFacts {
         duration_ms,
+        channels: decoder.channels(),
         atrac3: None,
         codec_label: "PCM/compressed audio".into(),
     })

@@ -325,6 +325,7 @@ impl Transport for VirtualDeck {
             vendor_id: VIRTUAL_VENDOR,
             product_id: VIRTUAL_PRODUCT,
             simulated: true,
+            native_mono: self.state.disc.native_mono,
         }
     }
 }

@@ -70,6 +70,10 @@ pub struct VirtualDisc {
     #[serde(default)]
     pub full_width_title: String,
     pub tracks: Vec<VirtualTrack>,
+    /// The simulated unit records mono SP when a send asks for it, like the recorders the id
+    /// table flags `nativeMonoUpload`; other units refuse that disc format.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub native_mono: bool,
 }
 
 impl VirtualDisc {
@@ -81,6 +85,7 @@ impl VirtualDisc {
             title: String::new(),
             full_width_title: String::new(),
             tracks: Vec::new(),
+            native_mono: false,
         }
     }
 

@@ -219,6 +219,9 @@ impl SecureSession {
         let Some(format) = WireFormat::from_bytes(wire, disc_format) else {
             return SecureAnswer::Rejected;
         };
+        if format == WireFormat::SP_MONO && !disc.native_mono {
+            return SecureAnswer::Rejected;
+        }
         let units = u64::from(u32::from_be_bytes([u0, u1, u2, u3]));
         let total = u64::from(u32::from_be_bytes([t0, t1, t2, t3]));
         let data = units * u64::from(format.unit);
