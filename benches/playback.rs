@@ -67,10 +67,7 @@ fn cpu_time() -> Duration {
 
 fn play_once(path: &Path) {
     let (player, mut source) = Player::detached(Arc::new(|_| {})).expect("player");
-    player.play(Track {
-        seq: 1,
-        path: path.to_path_buf(),
-    });
+    player.play(Track::file(1, path.to_path_buf()));
     let samples = (SECONDS * 44_100.0) as usize * 2 - 8192;
     let mut sum = 0.0f32;
     for _ in 0..samples {

@@ -38,10 +38,7 @@ fn pull(source: &mut PlaybackSource, n: usize) -> Vec<i16> {
 }
 
 fn track(seq: u64, path: &Path) -> Track {
-    Track {
-        seq,
-        path: path.to_path_buf(),
-    }
+    Track::file(seq, path.to_path_buf())
 }
 
 #[test]

@@ -29,24 +29,12 @@ fn fixture(name: &str) -> PathBuf {
 
 /// A 16-bit PCM WAV.
 fn write_wav(path: &Path, rate: u32, channels: u16, samples: &[i16]) {
-    let data_len = (samples.len() * 2) as u32;
-    let mut w = Vec::new();
-    w.extend(b"RIFF");
-    w.extend((36 + data_len).to_le_bytes());
-    w.extend(b"WAVEfmt ");
-    w.extend(16u32.to_le_bytes());
-    w.extend(1u16.to_le_bytes());
-    w.extend(channels.to_le_bytes());
-    w.extend(rate.to_le_bytes());
-    w.extend((rate * u32::from(channels) * 2).to_le_bytes());
-    w.extend((channels * 2).to_le_bytes());
-    w.extend(16u16.to_le_bytes());
-    w.extend(b"data");
-    w.extend(data_len.to_le_bytes());
-    for s in samples {
-        w.extend(s.to_le_bytes());
-    }
-    std::fs::write(path, w).unwrap();
+    let pcm = ministage::demo::Pcm {
+        sample_rate: rate,
+        channels,
+        samples: samples.to_vec(),
+    };
+    ministage::demo::write_wav(path, &pcm).unwrap();
 }
 
 fn tone(frames: usize) -> Vec<i16> {

@@ -66,11 +66,20 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     }
     model.playback.rng = seed();
     let device_tx = Mutex::new(tx.clone());
-    let device = DeviceHandle::spawn_with(opts.device.clone(), opts.usb_trace.clone(), move |e| {
-        if let Ok(tx) = device_tx.lock() {
-            let _ = tx.send(Msg::Device(e));
-        }
-    });
+    // A virtual deck is heard through a player of its own, like a recorder's headphones.
+    let speaker = player
+        .is_some()
+        .then(|| crate::player::DeckSpeaker::factory(opts.audio));
+    let device = DeviceHandle::spawn_with(
+        opts.device.clone(),
+        opts.usb_trace.clone(),
+        speaker,
+        move |e| {
+            if let Ok(tx) = device_tx.lock() {
+                let _ = tx.send(Msg::Device(e));
+            }
+        },
+    );
     let transfer_tx = Mutex::new(tx.clone());
     let transfers = Transferer::spawn(
         DeviceLink::Worker(device.clone()),
@@ -155,9 +164,9 @@ fn start_player(settings: &Settings, output: AudioOutput, tx: &Sender<Msg>) -> O
 
 fn perform(player: &Player, request: PlayerRequest) {
     match request {
-        PlayerRequest::Play { seq, path } => player.play(Track { seq, path }),
+        PlayerRequest::Play { seq, path } => player.play(Track::file(seq, path)),
         PlayerRequest::SetNext(next) => {
-            player.set_next(next.map(|(seq, path)| Track { seq, path }));
+            player.set_next(next.map(|(seq, path)| Track::file(seq, path)));
         }
         PlayerRequest::Pause => player.pause(),
         PlayerRequest::Resume => player.resume(),

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::device::disc::format_ms;
 use crate::device::{self, AnyRecorder, DeviceSelector, DiscInfo, Mode, VirtualDeck, VirtualDisc};
+use crate::player::AudioOutput;
 
 #[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
@@ -38,8 +39,9 @@ pub enum DeviceCommand {
         #[arg(long)]
         yes: bool,
     },
-    /// Start the recorder's playback.
-    Play,
+    /// Start the recorder's playback (at track N when given). On the virtual deck the audio is
+    /// heard here, through --audio, until the track ends.
+    Play { n: Option<u32> },
     /// Pause the recorder's playback.
     Pause,
     /// Stop the recorder's playback.
@@ -121,7 +123,12 @@ fn parse_time(s: &str) -> anyhow::Result<u64> {
 }
 
 /// Runs a device subcommand; returns the exit code.
-pub fn run(cmd: &DeviceCommand, device: &str, usb_trace: Option<&Path>) -> anyhow::Result<i32> {
+pub fn run(
+    cmd: &DeviceCommand,
+    device: &str,
+    usb_trace: Option<&Path>,
+    audio: AudioOutput,
+) -> anyhow::Result<i32> {
     if let DeviceCommand::InitVirtual {
         path,
         demo,
@@ -152,6 +159,9 @@ pub fn run(cmd: &DeviceCommand, device: &str, usb_trace: Option<&Path>) -> anyho
         return Ok(1);
     }
     let selector: DeviceSelector = device.parse()?;
+    if let (DeviceCommand::Play { n }, DeviceSelector::Virtual(disc)) = (cmd, &selector) {
+        return listen(&selector, disc, *n, usb_trace, audio);
+    }
     let mut r = device::open(&selector, usb_trace)
         .with_context(|| format!("could not open the recorder ({selector})"))?;
     if let DeviceCommand::Send { mode, title, files } = cmd {
@@ -160,6 +170,119 @@ pub fn run(cmd: &DeviceCommand, device: &str, usb_trace: Option<&Path>) -> anyho
     let warnings = execute(&mut r, cmd)?;
     for w in warnings {
         eprintln!("warning: {w}");
+    }
+    Ok(0)
+}
+
+/// `device play` on the virtual deck: what it plays is heard through this process's audio
+/// output (as a recorder's through its headphones) until the track ends; Ctrl-C stops it.
+fn listen(
+    selector: &DeviceSelector,
+    disc_path: &Path,
+    start_at: Option<u32>,
+    usb_trace: Option<&Path>,
+    audio: AudioOutput,
+) -> anyhow::Result<i32> {
+    use std::io::{IsTerminal, Write};
+    use std::sync::{Arc, Mutex, mpsc};
+    use std::time::Duration;
+
+    use crate::device::virtual_deck::Speaker;
+    use crate::player::{DeckSpeaker, PlayerEvent};
+
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let started = DeckSpeaker::start_with_events(
+        audio,
+        Arc::new(move |e| {
+            if let Ok(tx) = tx.lock() {
+                let _ = tx.send(e);
+            }
+        }),
+    );
+    let speaker = match started {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("warning: {e}; the virtual deck plays silently");
+            let mut r = device::open(selector, usb_trace)
+                .with_context(|| format!("could not open the recorder ({selector})"))?;
+            execute(&mut r, &DeviceCommand::Play { n: start_at })?;
+            return Ok(0);
+        }
+    };
+    let speaker = Mutex::new(Some(Box::new(speaker) as Box<dyn Speaker>));
+    let factory: device::SpeakerFactory =
+        Arc::new(move || speaker.lock().ok().and_then(|mut s| s.take()));
+    let transport = device::open_transport_with(selector, usb_trace, Some(&factory))
+        .and_then(|t| t.ok_or(device::DeviceError::NotFound))
+        .and_then(crate::device::Recorder::open)
+        .with_context(|| format!("could not open the recorder ({selector})"));
+    let mut r = transport?;
+    if let Some(n) = start_at {
+        r.goto_track(n)?;
+    }
+    r.play()?;
+    let status = r.player_status()?;
+    let Some(n) = status.track else {
+        println!("{}", status.state.label());
+        return Ok(0);
+    };
+    let disc = VirtualDeck::load(disc_path)?;
+    let Some(track) = disc.tracks.get(n as usize - 1) else {
+        bail!("the virtual deck is on track {n}, which its disc does not have");
+    };
+    let title = crate::text::clean(&track.title);
+    if track.audio.is_none() {
+        println!(
+            "track {n} \"{title}\" has no recorded audio (tracks made by init-virtual --demo are \
+             silent; send music to hear it)"
+        );
+        return Ok(0);
+    }
+    let interactive = std::io::stderr().is_terminal();
+    if !interactive {
+        println!("Playing track {n} \"{title}\" on the virtual deck");
+    }
+    let mut quiet = Duration::ZERO;
+    loop {
+        let event = match rx.recv_timeout(Duration::from_millis(500)) {
+            Ok(e) => {
+                quiet = Duration::ZERO;
+                e
+            }
+            Err(_) => {
+                quiet += Duration::from_millis(500);
+                if quiet >= Duration::from_secs(30) {
+                    bail!("the player stopped responding while playing track {n}");
+                }
+                continue;
+            }
+        };
+        match event {
+            PlayerEvent::Position { position_ms, .. } if interactive => {
+                let mut err = std::io::stderr().lock();
+                let _ = write!(
+                    err,
+                    "\r\x1b[2K▶ {} / {} {n}. {}",
+                    format_ms(position_ms),
+                    format_ms(track.duration_ms),
+                    crate::text::truncate_to_width(&title, 50)
+                );
+                let _ = err.flush();
+            }
+            PlayerEvent::Ended { .. } => break,
+            PlayerEvent::Failed { reason, .. } => {
+                if interactive {
+                    eprintln!();
+                }
+                eprintln!("cannot play track {n}: {reason}");
+                return Ok(1);
+            }
+            _ => {}
+        }
+    }
+    if interactive {
+        eprintln!();
     }
     Ok(0)
 }
@@ -196,7 +319,12 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
         D::Move { from, to } => r.move_track(*from, *to).map(none)?,
         D::Delete { n } => r.delete_tracks(n).map(none)?,
         D::Erase { .. } => r.erase_disc().map(none)?,
-        D::Play => r.play().map(none)?,
+        D::Play { n } => {
+            if let Some(n) = n {
+                r.goto_track(*n)?;
+            }
+            r.play().map(none)?
+        }
         D::Pause => r.pause().map(none)?,
         D::Stop => r.stop().map(none)?,
         D::Next => r.next_track().map(none)?,

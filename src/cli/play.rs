@@ -30,15 +30,13 @@ pub fn run(env: &Environment, args: &PlayArgs) -> anyhow::Result<i32> {
     let files: Vec<_> = args.files.iter().collect();
     let name = |i: usize| text::clean(&files[i].display().to_string());
     // Each file is sequence number index + 1; the next is always queued for gapless play.
-    player.play(Track {
-        seq: 1,
-        path: files[0].clone(),
-    });
+    player.play(Track::file(1, files[0].clone()));
     let queue_after = |i: usize| {
-        player.set_next(files.get(i + 1).map(|p| Track {
-            seq: i as u64 + 2,
-            path: (*p).clone(),
-        }));
+        player.set_next(
+            files
+                .get(i + 1)
+                .map(|p| Track::file(i as u64 + 2, (*p).clone())),
+        );
     };
     queue_after(0);
     let mut current = 0usize;
@@ -110,10 +108,7 @@ pub fn run(env: &Environment, args: &PlayArgs) -> anyhow::Result<i32> {
                 } else if i == current {
                     // The current file failed to open: go on with the next one.
                     current = i + 1;
-                    player.play(Track {
-                        seq: i as u64 + 2,
-                        path: files[i + 1].clone(),
-                    });
+                    player.play(Track::file(i as u64 + 2, files[i + 1].clone()));
                     queue_after(current);
                 } else {
                     // The queued file failed: queue the one after it.

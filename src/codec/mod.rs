@@ -17,6 +17,7 @@ mod layout;
 mod mdct;
 mod oma;
 mod qmf;
+mod raw;
 mod riff;
 mod stream;
 mod tag_writer;
@@ -28,6 +29,7 @@ use std::path::Path;
 pub use error::CodecError;
 pub use id3::SonyTags;
 pub use layout::{Codec, Container};
+pub use raw::{RawAudio, open_raw};
 pub use tag_writer::{TagUpdate, write_oma_tags};
 
 use layout::Layout;

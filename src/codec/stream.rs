@@ -158,6 +158,7 @@ pub(crate) struct PcmStream<R> {
     frames: u64,
     next_frame: u64,
     buf: Vec<u8>,
+    big_endian: bool,
 }
 
 /// Sample frames per `next_block`.
@@ -190,7 +191,14 @@ impl<R: Read + Seek> PcmStream<R> {
             frames: layout.frames(),
             next_frame: 0,
             buf: Vec::new(),
+            big_endian: false,
         })
+    }
+
+    /// Reads 16-bit samples as big-endian (recorder PCM) instead of WAV's little-endian.
+    pub fn big_endian(mut self) -> Self {
+        self.big_endian = true;
+        self
     }
 }
 
@@ -227,6 +235,7 @@ impl<R: Read + Seek + Send> Decoder for PcmStream<R> {
         for s in self.buf.chunks_exact(width) {
             let v = match (width, self.float) {
                 (1, _) => (i16::from(s[0]) - 128) << 8,
+                (2, _) if self.big_endian => i16::from_be_bytes([s[0], s[1]]),
                 (2, _) => i16::from_le_bytes([s[0], s[1]]),
                 (3, _) => i16::from_le_bytes([s[1], s[2]]),
                 (4, false) => i16::from_le_bytes([s[2], s[3]]),

@@ -22,6 +22,7 @@ mod ogg;
 mod pcm;
 mod tags;
 mod vorbis;
+mod wav;
 
 pub use error::DemoError;
 pub use flac::write_flac;
@@ -31,3 +32,4 @@ pub use mp3::write_silent_mp3;
 pub use ogg::write_silent_vorbis;
 pub use pcm::{Pcm, melody};
 pub use tags::{TagSpec, write_tags};
+pub use wav::write_wav;

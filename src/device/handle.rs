@@ -13,7 +13,7 @@ use super::error::DeviceError;
 use super::recorder::Recorder;
 use super::trace::TraceRecorder;
 use super::transport::Transport;
-use super::{AnyRecorder, DeviceSelector, open_transport, usb};
+use super::{AnyRecorder, DeviceSelector, SpeakerFactory, open_transport_with, usb};
 
 /// How often to look for a recorder, and to check the connected one.
 const POLL_INTERVAL: Duration = Duration::from_millis(1500);
@@ -138,7 +138,7 @@ impl DeviceHandle {
         trace: Option<PathBuf>,
     ) -> (Sender<DeviceRequest>, Receiver<DeviceEvent>) {
         let (event_tx, event_rx) = mpsc::channel();
-        let requests = Self::spawn_with(selector, trace, move |e| {
+        let requests = Self::spawn_with(selector, trace, None, move |e| {
             let _ = event_tx.send(e);
         });
         (requests, event_rx)
@@ -148,6 +148,7 @@ impl DeviceHandle {
     pub fn spawn_with(
         selector: DeviceSelector,
         trace: Option<PathBuf>,
+        speaker: Option<SpeakerFactory>,
         emit: impl Fn(DeviceEvent) + Send + 'static,
     ) -> Sender<DeviceRequest> {
         let (tx, rx) = mpsc::channel();
@@ -162,6 +163,7 @@ impl DeviceHandle {
             Worker {
                 selector,
                 trace,
+                speaker,
                 emit: Box::new(emit),
                 recorder: None,
                 disc_present: false,
@@ -182,6 +184,8 @@ impl DeviceHandle {
 struct Worker {
     selector: DeviceSelector,
     trace: Option<PathBuf>,
+    /// For a virtual deck: where its audio is heard.
+    speaker: Option<SpeakerFactory>,
     emit: Box<dyn Fn(DeviceEvent) + Send>,
     recorder: Option<AnyRecorder>,
     disc_present: bool,
@@ -206,7 +210,8 @@ impl Worker {
     }
 
     fn transport(&mut self) -> Result<Option<Box<dyn Transport>>, DeviceError> {
-        let Some(transport) = open_transport(&self.selector, None)? else {
+        let Some(transport) = open_transport_with(&self.selector, None, self.speaker.as_ref())?
+        else {
             return Ok(None);
         };
         let Some(path) = &self.trace else {

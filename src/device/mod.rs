@@ -38,7 +38,7 @@ pub use handle::{DeviceEvent, DeviceHandle, DeviceRequest};
 pub use recorder::{RawDisc, Recorder};
 pub use trace::TraceRecorder;
 pub use transport::{DeviceIdentity, Transport, TransportError};
-pub use virtual_deck::{Faults, VirtualDeck, VirtualDisc};
+pub use virtual_deck::{Faults, SpeakerFactory, VirtualDeck, VirtualDisc};
 
 /// Environment variable with faults for virtual decks opened by selector (tests of the CLI).
 pub const FAULTS_ENV: &str = "MINISTAGE_VIRTUAL_FAULTS";
@@ -87,12 +87,24 @@ pub fn open_transport(
     selector: &DeviceSelector,
     trace: Option<&Path>,
 ) -> Result<Option<Box<dyn Transport>>, DeviceError> {
+    open_transport_with(selector, trace, None)
+}
+
+/// [`open_transport`], giving a virtual deck a speaker to play through.
+pub fn open_transport_with(
+    selector: &DeviceSelector,
+    trace: Option<&Path>,
+    speaker: Option<&SpeakerFactory>,
+) -> Result<Option<Box<dyn Transport>>, DeviceError> {
     let transport: Box<dyn Transport> = match selector {
         DeviceSelector::Virtual(path) => {
             let mut deck =
                 VirtualDeck::open(path).map_err(|e| DeviceError::Virtual(e.to_string()))?;
             if let Ok(spec) = std::env::var(FAULTS_ENV) {
                 *deck.faults_mut() = Faults::parse(&spec).map_err(DeviceError::Virtual)?;
+            }
+            if let Some(s) = speaker.and_then(|make| make()) {
+                deck = deck.with_speaker(s);
             }
             Box::new(deck)
         }

@@ -392,3 +392,75 @@ fn the_worker_reports_connect_changes_and_errors() {
     tx.send(DeviceRequest::Shutdown).unwrap();
     assert!(std::fs::read_to_string(&trace).unwrap().contains("ctrlOUT"));
 }
+
+/// A speaker that writes down what it is told.
+#[derive(Clone, Default)]
+struct Ears(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl super::virtual_deck::Speaker for Ears {
+    fn play(&mut self, audio: &super::virtual_deck::DeckAudio, from_ms: u64) {
+        let name = audio.path.file_name().unwrap_or_default().to_string_lossy();
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("play {name} {:?} {from_ms}", audio.format));
+    }
+    fn pause(&mut self) {
+        self.0.lock().unwrap().push("pause".into());
+    }
+    fn resume(&mut self) {
+        self.0.lock().unwrap().push("resume".into());
+    }
+    fn stop(&mut self) {
+        self.0.lock().unwrap().push("stop".into());
+    }
+}
+
+#[test]
+fn the_deck_is_heard_through_its_speaker() {
+    use super::virtual_deck::model::AudioRef;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("disc.json");
+    let mut disc = VirtualDisc::blank(80, false);
+    for (i, (mode, wire, channels)) in [(Mode::SP, 0x00, 1), (Mode::LP4, 0xa8, 2)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut t = VirtualTrack::new(&format!("T{i}"), mode, channels, 60_000);
+        t.audio = Some(AudioRef {
+            file: format!("disc.json.audio/{i}.bin"),
+            wire_format: wire,
+            bytes: 1024,
+        });
+        disc.tracks.push(t);
+    }
+    // A track without stored audio (like the demo disc's) is played silently.
+    disc.tracks
+        .push(VirtualTrack::new("Silent", Mode::SP, 2, 60_000));
+    VirtualDeck::create(&path, &disc).unwrap();
+    let ears = Ears::default();
+    let deck = VirtualDeck::open(&path)
+        .unwrap()
+        .with_speaker(Box::new(ears.clone()));
+    let mut r = Recorder::open(deck).unwrap();
+    r.play().unwrap();
+    r.pause().unwrap();
+    r.play().unwrap();
+    r.next_track().unwrap();
+    r.seek(2, 30_000).unwrap();
+    r.stop().unwrap();
+    r.goto_track(3).unwrap();
+    r.play().unwrap();
+    let heard = ears.0.lock().unwrap().clone();
+    assert_eq!(
+        heard,
+        [
+            "play 0.bin PcmBe16 { channels: 1 } 0",
+            "pause",
+            "resume",
+            "play 1.bin Atrac3 { frame_bytes: 192 } 0",
+            "play 1.bin Atrac3 { frame_bytes: 192 } 30000",
+            "stop",
+        ]
+    );
+}

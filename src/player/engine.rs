@@ -153,10 +153,14 @@ impl Engine {
     }
 
     fn open(&self, track: Track) -> Option<Playing> {
-        match source::open(&track.path) {
+        let opened = match track.raw {
+            Some(format) => crate::codec::open_raw(&track.path, format),
+            None => source::open(&track.path),
+        };
+        match opened {
             Ok(decoder) => {
                 let (mode, preamp) = self.gain;
-                let gain = if mode == GainMode::Off {
+                let gain = if mode == GainMode::Off || track.raw.is_some() {
                     1.0
                 } else {
                     gain::factor(&gain::read_tags(&track.path), mode, preamp)

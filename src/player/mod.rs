@@ -4,6 +4,7 @@
 //! The player knows nothing of queues: the application tells it what to play now and what to
 //! append next, and hears back through [`PlayerEvent`]s.
 
+mod deck_speaker;
 mod engine;
 mod gain;
 mod output;
@@ -18,6 +19,7 @@ use std::sync::mpsc::{self, Sender};
 use std::thread;
 use std::time::Duration;
 
+pub use deck_speaker::DeckSpeaker;
 pub use gain::{GainMode, GainTags};
 pub use output::AudioOutput;
 pub use stream::PlaybackSource;
@@ -32,6 +34,19 @@ use stream::Shared;
 pub struct Track {
     pub seq: u64,
     pub path: PathBuf,
+    /// Set for container-less recorder audio (the virtual deck's tracks).
+    pub raw: Option<crate::codec::RawAudio>,
+}
+
+impl Track {
+    /// A file of any format ministage plays.
+    pub fn file(seq: u64, path: PathBuf) -> Self {
+        Self {
+            seq,
+            path,
+            raw: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

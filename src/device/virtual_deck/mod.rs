@@ -10,6 +10,7 @@ pub mod faults;
 pub mod model;
 pub mod responder;
 pub mod secure;
+pub mod speaker;
 
 use std::collections::VecDeque;
 use std::fs;
@@ -22,7 +23,9 @@ use thiserror::Error;
 pub use faults::Faults;
 pub use model::{VirtualDisc, VirtualTrack};
 use responder::DeckState;
+pub use speaker::{DeckAudio, Speaker, SpeakerFactory};
 
+use super::disc::PlayerState;
 use super::framing::{REQUEST_COMMAND, REQUEST_POLL, REQUEST_REPLY};
 use super::transport::{
     BULK_OUT_ENDPOINT, ControlSetup, DeviceIdentity, Transport, TransportError, VENDOR_IN,
@@ -59,6 +62,9 @@ pub struct VirtualDeck {
     pending: VecDeque<Vec<u8>>,
     busy_left: u32,
     transfers: u64,
+    speaker: Option<Box<dyn Speaker>>,
+    /// The speaker holds a track (playing or paused).
+    sounding: bool,
 }
 
 impl VirtualDeck {
@@ -71,6 +77,8 @@ impl VirtualDeck {
             pending: VecDeque::new(),
             busy_left: 0,
             transfers: 0,
+            speaker: None,
+            sounding: false,
         }
     }
 
@@ -112,6 +120,12 @@ impl VirtualDeck {
 
     pub fn with_faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// Plays what the deck plays through `speaker`.
+    pub fn with_speaker(mut self, speaker: Box<dyn Speaker>) -> Self {
+        self.speaker = Some(speaker);
         self
     }
 
@@ -190,7 +204,10 @@ impl VirtualDeck {
         let mut replies = if self.faults.rejects(command) {
             vec![responder::reply(super::framing::STATUS_REJECTED, command)]
         } else {
-            responder::respond(&mut self.state, frame)
+            let before = (self.state.player.clone(), self.state.cue);
+            let replies = responder::respond(&mut self.state, frame);
+            self.follow_player(&before.0, before.1);
+            replies
         };
         if self.faults.interim_replies > 0
             && let Some(last) = replies.last()
@@ -208,6 +225,59 @@ impl VirtualDeck {
         self.pending.clear();
         self.pending.extend(replies);
         self.busy_left = self.faults.busy_polls;
+    }
+}
+
+impl VirtualDeck {
+    /// Makes the speaker do what the deck's player just started doing.
+    fn follow_player(&mut self, before: &responder::Player, cue_before: u64) {
+        let Some(speaker) = self.speaker.as_mut() else {
+            return;
+        };
+        let now = &self.state.player;
+        let same_place = before.track == now.track && cue_before == self.state.cue;
+        match now.state {
+            PlayerState::Playing => {
+                if before.state == PlayerState::Playing && same_place && self.sounding {
+                    return;
+                }
+                if before.state == PlayerState::Paused && same_place && self.sounding {
+                    speaker.resume();
+                    return;
+                }
+                let dir = self
+                    .path
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .unwrap_or(Path::new("."));
+                let audio = self
+                    .state
+                    .disc
+                    .tracks
+                    .get(now.track)
+                    .and_then(|t| DeckAudio::of(dir, t));
+                match audio {
+                    Some(audio) => {
+                        speaker.play(&audio, now.position_ms);
+                        self.sounding = true;
+                    }
+                    None if self.sounding => {
+                        speaker.stop();
+                        self.sounding = false;
+                    }
+                    None => {}
+                }
+            }
+            PlayerState::Paused if before.state == PlayerState::Playing && self.sounding => {
+                speaker.pause();
+            }
+            PlayerState::Paused => {}
+            _ if self.sounding => {
+                speaker.stop();
+                self.sounding = false;
+            }
+            _ => {}
+        }
     }
 }
 

@@ -66,6 +66,9 @@ pub struct DeckState {
     pub secure: SecureSession,
     /// Set when the disc changed and must be saved.
     pub dirty: bool,
+    /// Counts jumps of the player (goto, track skips, seeks), so a listener can tell a jump
+    /// from pause and play at the same place.
+    pub cue: u64,
 }
 
 impl DeckState {
@@ -77,6 +80,7 @@ impl DeckState {
             open_descriptors: Vec::new(),
             secure: SecureSession::default(),
             dirty: false,
+            cue: 0,
         }
     }
 }
@@ -608,6 +612,7 @@ fn player_command(s: &mut DeckState, cmd: &[u8]) -> Option<Answer> {
 }
 
 fn goto(s: &mut DeckState, track: usize, ms: u64) {
+    s.cue += 1;
     let playing = s.player.state == PlayerState::Playing;
     s.player.track = track;
     s.player.position_ms = ms;
