@@ -178,6 +178,19 @@ fn device_pane_shows_groups_modes_and_capacity() {
     assert!(screen.contains("LP4 5:01"), "{screen}");
     assert!(screen.contains("titles 9/255 cells"), "{screen}");
     insta::assert_snapshot!(screen);
+
+    // The recorder's own playback: which track and how far.
+    use ministage::device::disc::{PlayerState, PlayerStatus};
+    update(
+        &mut model,
+        Msg::Device(DeviceEvent::Player(PlayerStatus {
+            state: PlayerState::Playing,
+            track: Some(2),
+            position_ms: 65_000,
+        })),
+    );
+    let screen = render(&model);
+    assert!(screen.contains("playing 2 at 1:05"), "{screen}");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use super::focused;
 use super::format::{duration, plural};
 use super::widgets::{bar, pane_block, split_row};
 use crate::app::{DeviceRow, DeviceStatus, Model, Pane};
+use crate::device::disc::PlayerState;
 use crate::device::{DiscInfo, Mode};
 use crate::text;
 
@@ -158,6 +159,9 @@ fn draw_disc(model: &Model, frame: &mut Frame, area: Rect, disc: &DiscInfo, is_f
     }
     if let Some(p) = dev.player {
         cells.push_str(&format!(" · {}", p.state.label()));
+        if let (PlayerState::Playing | PlayerState::Paused, Some(n)) = (p.state, p.track) {
+            cells.push_str(&format!(" {n} at {}", duration(p.position_ms)));
+        }
     }
     let width = usize::from(footer.width);
     frame.render_widget(
