@@ -185,14 +185,8 @@ fn tag_outcome(outcome: crate::library::TagEditOutcome, verb: &str) -> OpOutcome
 
 /// A progress callback for the import workers, limited to [`PROGRESS_INTERVAL`].
 fn throttled_progress(tx: &Sender<Msg>) -> impl Fn(library::ImportProgress) + Sync {
-    let last = Mutex::new(Instant::now() - PROGRESS_INTERVAL);
     let tx = Mutex::new(tx.clone());
-    move |p: library::ImportProgress| {
-        let Ok(mut last) = last.lock() else { return };
-        if p.done != p.total && last.elapsed() < PROGRESS_INTERVAL {
-            return;
-        }
-        *last = Instant::now();
+    library::ImportProgress::throttled(PROGRESS_INTERVAL, move |p| {
         if let Ok(tx) = tx.lock() {
             let _ = tx.send(Msg::ImportProgress {
                 done: p.done,
@@ -200,7 +194,7 @@ fn throttled_progress(tx: &Sender<Msg>) -> impl Fn(library::ImportProgress) + Sy
                 path: p.path.display().to_string(),
             });
         }
-    }
+    })
 }
 
 /// Completes the last part of a path to the folder names that start with it: the whole name

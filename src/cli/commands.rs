@@ -1,8 +1,7 @@
 //! The subcommands.
 
 use std::io::{IsTerminal, Write};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 
@@ -87,20 +86,14 @@ pub fn import(env: &Environment, args: &ImportArgs) -> anyhow::Result<i32> {
         },
     };
     let interactive = std::io::stderr().is_terminal();
-    let last = Mutex::new(Instant::now());
-    let progress = |p: ImportProgress| {
+    let progress = ImportProgress::throttled(Duration::from_millis(100), |p| {
         if !interactive {
             return;
         }
-        let Ok(mut last) = last.lock() else { return };
-        if p.done != p.total && last.elapsed() < Duration::from_millis(100) {
-            return;
-        }
-        *last = Instant::now();
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "\r\x1b[2KImporting {}/{}", p.done, p.total);
         let _ = err.flush();
-    };
+    });
     if args.write_tags {
         let code = super::tag::import_writing_tags(&mut lib, args, &progress);
         if interactive {

@@ -74,6 +74,25 @@ pub struct ImportProgress {
     pub path: PathBuf,
 }
 
+impl ImportProgress {
+    /// Wraps `report` so that it hears at most one progress call per `interval`, and always
+    /// the last one (imports call back from several threads, thousands of times a second).
+    pub fn throttled(
+        interval: std::time::Duration,
+        report: impl Fn(&ImportProgress) + Sync,
+    ) -> impl Fn(ImportProgress) + Sync {
+        let last = std::sync::Mutex::new(None::<std::time::Instant>);
+        move |p: ImportProgress| {
+            let Ok(mut last) = last.lock() else { return };
+            if p.done != p.total && last.is_some_and(|t| t.elapsed() < interval) {
+                return;
+            }
+            *last = Some(std::time::Instant::now());
+            report(&p);
+        }
+    }
+}
+
 /// A file (or root) that could not be imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportFailure {
@@ -191,5 +210,22 @@ mod tests {
         assert_eq!(meta.genre, "Jazz");
         assert!(Overrides::default().is_empty());
         assert!(!overrides.is_empty());
+    }
+
+    #[test]
+    fn throttled_progress_keeps_the_first_and_the_last() {
+        let heard = std::sync::Mutex::new(Vec::new());
+        let progress = ImportProgress::throttled(std::time::Duration::from_secs(60), |p| {
+            heard.lock().unwrap().push(p.done)
+        });
+        for done in 1..=1000 {
+            progress(ImportProgress {
+                done,
+                total: 1000,
+                path: PathBuf::from("x.flac"),
+            });
+        }
+        drop(progress);
+        assert_eq!(heard.into_inner().unwrap(), [1, 1000]);
     }
 }
