@@ -243,6 +243,20 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
     assert!(screen.contains("37%"), "{screen}");
     assert!(screen.contains("the recorder went away"), "{screen}");
     insta::assert_snapshot!(screen);
+
+    // A FLAC asked for in LP2 cannot go (no encoder): the row and the header say so.
+    let mut lp2 = item(5, "Nocturne", TransferState::Queued);
+    lp2.mode = "lp2".into();
+    update(
+        &mut model,
+        Msg::Transfer(TransferEvent::QueueChanged(vec![
+            item(4, "Thaw", TransferState::Queued),
+            lp2,
+        ])),
+    );
+    let screen = render(&model);
+    assert!(screen.contains("FLAC LP2!"), "{screen}");
+    assert!(screen.contains("1 cannot go in its mode"), "{screen}");
 }
 
 #[test]

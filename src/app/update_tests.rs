@@ -549,6 +549,7 @@ fn demo_disc() -> crate::device::DiscInfo {
             total: 255,
         },
         write_protected: false,
+        native_mono: false,
     }
 }
 

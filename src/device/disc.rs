@@ -147,6 +147,8 @@ pub struct DiscInfo {
     pub capacity: Capacity,
     pub title_cells: TitleCells,
     pub write_protected: bool,
+    /// The recorder records mono SP when a send asks for it.
+    pub native_mono: bool,
 }
 
 impl DiscInfo {

@@ -61,7 +61,7 @@ impl RawDisc {
     }
 
     /// The sanitised, UI-ready view.
-    pub fn info(&self, device: &str) -> DiscInfo {
+    pub fn info(&self, device: &DeviceIdentity) -> DiscInfo {
         let layout = self.layout();
         let (used, full_width_used) = self.cells();
         let groups: Vec<GroupInfo> = layout
@@ -93,7 +93,7 @@ impl RawDisc {
             })
             .collect();
         DiscInfo {
-            device: text::clean(device),
+            device: text::clean(&device.name),
             disc_present: self.disc_present,
             title: text::clean(&layout.title),
             full_width_title: text::clean(layout.full_width_title.as_deref().unwrap_or("")),
@@ -106,6 +106,7 @@ impl RawDisc {
                 total: TITLE_CELLS,
             },
             write_protected: self.write_protected,
+            native_mono: device.native_mono,
         }
     }
 }
@@ -406,7 +407,7 @@ impl<T: Transport> Recorder<T> {
         progress: &mut dyn FnMut(u32, u32),
     ) -> Result<DiscInfo, DeviceError> {
         let raw = self.read_raw(progress)?;
-        Ok(raw.info(&self.identity.name))
+        Ok(raw.info(&self.identity))
     }
 
     /// Reads the disc for a change, refusing when it cannot be changed.

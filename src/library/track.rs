@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 /// One track as the library knows it. Text fields are already cleaned ([`crate::text::clean`]).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Track {
     #[serde(skip)]
     pub id: i64,

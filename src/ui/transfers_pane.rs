@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::focused;
 use super::format::duration;
 use super::widgets::{bar, key_name, pane_block, split_row};
-use crate::app::{Model, Pane};
+use crate::app::{Model, Pane, Planned, fit, planned};
 use crate::device::Mode;
 use crate::library::{QueuedTransfer, TransferState};
 use crate::text;
@@ -66,7 +66,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         };
         let right = format!(
             "{codec} {} {} {state}",
-            item.mode.to_uppercase(),
+            item_plan(model, item).label(&item.mode),
             duration(ms)
         );
         let style = match item.state {
@@ -129,49 +129,73 @@ fn bytes(n: u64) -> String {
     }
 }
 
+fn item_plan(model: &Model, item: &QueuedTransfer) -> Planned {
+    let track = item
+        .track_id
+        .and_then(|id| model.library.catalog.track_by_id(id));
+    let native_mono = model.device.disc().is_some_and(|d| d.native_mono);
+    planned(item, track, native_mono)
+}
+
 /// `12 tracks, 41:20 of 58:10 free (LP2), 180 of 255 title cells`.
 fn summary(model: &Model) -> String {
     let pending: Vec<&QueuedTransfer> = model.transfers.pending().collect();
-    let n = pending.len();
-    let tracks = if n == 1 {
-        "1 track".to_string()
-    } else {
-        format!("{n} tracks")
+    let tracks = |n: usize| {
+        if n == 1 {
+            "1 track".to_string()
+        } else {
+            format!("{n} tracks")
+        }
     };
-    let total_ms: u64 = pending.iter().map(|i| source_facts(model, i).1).sum();
     let Some(disc) = model.device.disc() else {
-        return format!("{tracks}, {} · no disc to send to", duration(total_ms));
+        let total_ms: u64 = pending.iter().map(|i| source_facts(model, i).1).sum();
+        return format!(
+            "{}, {} · no disc to send to",
+            tracks(pending.len()),
+            duration(total_ms)
+        );
     };
-    let mode = match model.transfers.default_mode.as_str() {
-        "sp" => Mode::SP,
-        "lp2" => Mode::LP2,
-        "lp4" => Mode::LP4,
-        // Auto: the best quality that holds the whole queue.
-        _ => Mode::ALL
-            .into_iter()
-            .find(|m| disc.capacity.free_ms_in(*m) >= total_ms)
-            .unwrap_or(Mode::LP4),
-    };
-    let free = disc.capacity.free_ms_in(mode);
-    // Each title takes whole cells of 7 bytes; an LP track also pays for its marker.
-    let cells: u32 = pending
+    let items: Vec<(Planned, u64, &str)> = pending
         .iter()
         .map(|i| {
-            let lp = u32::from(mode != Mode::SP);
-            (text::width(&i.title) as u32).div_ceil(7).max(1) + lp
+            (
+                item_plan(model, i),
+                source_facts(model, i).1,
+                i.title.as_str(),
+            )
         })
-        .sum();
-    let used = disc.title_cells.used + cells;
-    let fits = if total_ms <= free && used <= disc.title_cells.total {
-        ""
-    } else {
-        " · does not fit"
+        .collect();
+    let default = match model.transfers.default_mode.as_str() {
+        "lp2" => Mode::LP2,
+        "lp4" => Mode::LP4,
+        _ => Mode::SP,
     };
-    format!(
-        "{tracks}, {} of {} free ({}), {used} of {} title cells{fits}",
-        duration(total_ms),
-        duration(free),
-        mode.label(),
-        disc.title_cells.total
-    )
+    let f = fit(
+        &items,
+        disc,
+        Planned::Goes {
+            mode: default,
+            channels: 2,
+        },
+    );
+    let mode = f
+        .mode
+        .map_or_else(|| "SP time".to_string(), |m| m.label(""));
+    // Problems first: in a narrow pane the end of the line is cut off.
+    let mut line = String::new();
+    if !f.fits {
+        line.push_str("does not fit · ");
+    }
+    if f.cannot_go > 0 {
+        line.push_str(&format!("{} cannot go in its mode · ", f.cannot_go));
+    }
+    line.push_str(&format!(
+        "{}, {} of {} free ({mode}), {} of {} title cells",
+        tracks(f.tracks),
+        duration(f.needed_ms),
+        duration(f.free_ms),
+        f.cells_used,
+        f.cells_total
+    ));
+    line
 }

@@ -156,6 +156,7 @@ pub fn disc() -> ministage::device::DiscInfo {
             total: 255,
         },
         write_protected: false,
+        native_mono: false,
     }
 }
 
