@@ -197,7 +197,9 @@ fn sp_payload(
     let estimate = decoder
         .total_frames()
         .map_or(0, |f| f as usize * out_channels * 2);
-    let mut out = Vec::with_capacity(estimate.min(1 << 30));
+    // Room for the zero padding to whole wire units too, so padding does not copy the track.
+    let unit = WireFormat::SP_STEREO.unit as usize;
+    let mut out = Vec::with_capacity(estimate.div_ceil(unit).saturating_mul(unit).min(1 << 30));
     let mut block = Vec::new();
     let mut resampler = if rate == SP_RATE {
         None
@@ -212,18 +214,11 @@ fn sp_payload(
         let more = decoder
             .next_block(&mut block)
             .map_err(|e| source_err(e.to_string()))?;
-        let frames = block.chunks_exact(source_channels);
         match resampler.as_mut() {
-            None => {
-                // The common case (CD audio): a straight byte swap.
-                for frame in frames {
-                    push_frame(&mut out, frame, out_channels);
-                }
-            }
+            // The common case (CD audio): a straight byte swap.
+            None => push_frames(&mut out, &block, source_channels, out_channels),
             Some(r) => {
-                for frame in frames {
-                    r.push(frame, out_channels);
-                }
+                r.push_frames(&block, source_channels, out_channels);
                 r.drain(&mut out, false).map_err(source_err)?;
             }
         }
@@ -235,6 +230,25 @@ fn sp_payload(
         r.drain(&mut out, true).map_err(source_err)?;
     }
     Ok(out)
+}
+
+/// [`push_frame`] for every whole frame of interleaved `samples`.
+fn push_frames(out: &mut Vec<u8>, samples: &[i16], source_channels: usize, out_channels: usize) {
+    if source_channels == out_channels && out_channels <= 2 {
+        // Every sample is written as it is: swap the bytes of the whole block at once.
+        let samples = &samples[..samples.len() - samples.len() % source_channels];
+        let start = out.len();
+        out.resize(start + samples.len() * 2, 0);
+        for (dst, sample) in out[start..].chunks_exact_mut(2).zip(samples) {
+            dst.copy_from_slice(&sample.to_be_bytes());
+        }
+    } else {
+        let frames = samples.chunks_exact(source_channels);
+        out.reserve(frames.len() * out_channels.min(2) * 2);
+        for frame in frames {
+            push_frame(out, frame, out_channels);
+        }
+    }
 }
 
 /// Writes one frame as big-endian samples: mono is duplicated to stereo, extra channels are
@@ -252,6 +266,8 @@ fn push_frame(out: &mut Vec<u8>, frame: &[i16], out_channels: usize) {
 struct Resample {
     inner: FftFixedIn<f32>,
     input: Vec<Vec<f32>>,
+    /// Where rubato writes, reused from chunk to chunk.
+    output: Vec<Vec<f32>>,
     /// Output frames still to skip (the resampler's delay).
     skip: usize,
     in_frames: u64,
@@ -265,9 +281,11 @@ impl Resample {
             FftFixedIn::<f32>::new(rate as usize, SP_RATE as usize, RESAMPLE_CHUNK, 2, channels)
                 .map_err(|e| format!("cannot resample from {rate} Hz: {e}"))?;
         let skip = inner.output_delay();
+        let output = inner.output_buffer_allocate(true);
         Ok(Self {
             inner,
             input: vec![Vec::new(); channels],
+            output,
             skip,
             in_frames: 0,
             out_frames: 0,
@@ -275,14 +293,23 @@ impl Resample {
         })
     }
 
+    /// One frame (the tests feed frames one by one).
+    #[cfg(test)]
     fn push(&mut self, frame: &[i16], channels: usize) {
-        let left = frame[0];
-        let right = frame.get(1).copied().unwrap_or(left);
-        self.input[0].push(f32::from(left) / 32768.0);
+        self.push_frames(frame, frame.len().max(1), channels);
+    }
+
+    /// Queues every whole frame of interleaved `samples`: the first channel, and the second
+    /// (or the first again, for a mono source) when `channels` is 2; extra channels are dropped.
+    fn push_frames(&mut self, samples: &[i16], source_channels: usize, channels: usize) {
+        let frames = samples.chunks_exact(source_channels);
+        let count = frames.len();
+        let scale = |s: i16| f32::from(s) / 32768.0;
+        self.input[0].extend(frames.clone().map(|f| scale(f[0])));
         if channels == 2 {
-            self.input[1].push(f32::from(right) / 32768.0);
+            self.input[1].extend(frames.map(|f| scale(f.get(1).copied().unwrap_or(f[0]))));
         }
-        self.in_frames += 1;
+        self.in_frames += count as u64;
     }
 
     fn drain(&mut self, out: &mut Vec<u8>, last: bool) -> Result<(), String> {
@@ -290,26 +317,33 @@ impl Resample {
         loop {
             let need = self.inner.input_frames_next();
             if self.input[0].len() >= need {
-                let chunk: Vec<Vec<f32>> = self
-                    .input
-                    .iter_mut()
-                    .map(|c| c.drain(..need).collect())
-                    .collect();
-                let produced = self.inner.process(&chunk, None).map_err(err)?;
-                self.emit(out, &produced, false);
+                let chunk: Vec<&[f32]> = self.input.iter().map(|c| &c[..need]).collect();
+                let (_, produced) = self
+                    .inner
+                    .process_into_buffer(&chunk, &mut self.output, None)
+                    .map_err(err)?;
+                for c in &mut self.input {
+                    c.drain(..need);
+                }
+                self.emit(out, produced);
             } else if last {
                 let wanted = (self.in_frames as f64 * self.ratio).ceil() as u64;
                 // Feed the rest, then silence until the delayed tail is out.
-                let rest: Vec<Vec<f32>> = self.input.iter_mut().map(std::mem::take).collect();
-                let produced = self.inner.process_partial(Some(&rest), None).map_err(err)?;
-                self.emit(out, &produced, false);
+                let (_, produced) = self
+                    .inner
+                    .process_partial_into_buffer(Some(&self.input), &mut self.output, None)
+                    .map_err(err)?;
+                for c in &mut self.input {
+                    c.clear();
+                }
+                self.emit(out, produced);
                 let mut guard = 0;
                 while self.out_frames < wanted && guard < 64 {
-                    let produced = self
+                    let (_, produced) = self
                         .inner
-                        .process_partial::<Vec<f32>>(None, None)
+                        .process_partial_into_buffer::<Vec<f32>, _>(None, &mut self.output, None)
                         .map_err(err)?;
-                    self.emit(out, &produced, false);
+                    self.emit(out, produced);
                     guard += 1;
                 }
                 let excess = self.out_frames.saturating_sub(wanted) as usize;
@@ -322,20 +356,33 @@ impl Resample {
         }
     }
 
-    fn emit(&mut self, out: &mut Vec<u8>, produced: &[Vec<f32>], _: bool) {
-        let frames = produced.first().map_or(0, Vec::len);
-        for i in 0..frames {
-            if self.skip > 0 {
-                self.skip -= 1;
-                continue;
+    /// Writes the first `frames` frames of the output buffer, less what is still to skip.
+    fn emit(&mut self, out: &mut Vec<u8>, frames: usize) {
+        let skipped = self.skip.min(frames);
+        self.skip -= skipped;
+        let channels = self.output.len();
+        let start = out.len();
+        out.resize(start + (frames - skipped) * channels * 2, 0);
+        let dst = &mut out[start..];
+        for (c, produced) in self.output.iter().enumerate() {
+            let samples = produced.get(skipped..frames).unwrap_or_default();
+            for (frame, &v) in dst.chunks_exact_mut(channels * 2).zip(samples) {
+                frame[c * 2..c * 2 + 2].copy_from_slice(&to_i16(v).to_be_bytes());
             }
-            for ch in produced {
-                let v = (ch[i] * 32768.0).round().clamp(-32768.0, 32767.0) as i16;
-                out.extend_from_slice(&v.to_be_bytes());
-            }
-            self.out_frames += 1;
         }
+        self.out_frames += (frames - skipped) as u64;
     }
+}
+
+/// `(v * 32768).round().clamp(-32768, 32767) as i16`, without a call to the C library's
+/// `roundf` per sample (x86-64's baseline instruction set has no rounding instruction).
+fn to_i16(v: f32) -> i16 {
+    let scaled = (v * 32768.0).clamp(-32768.0, 32767.0);
+    // Exact: |scaled| < 2^23, so the fraction is representable.
+    let whole = scaled as i32;
+    let fraction = scaled - whole as f32;
+    let rounded = whole + i32::from(fraction >= 0.5) - i32::from(fraction <= -0.5);
+    rounded as i16
 }
 
 #[cfg(test)]
@@ -350,6 +397,45 @@ mod tests {
         let mut out = Vec::new();
         push_frame(&mut out, &[1, 2, 3], 2);
         assert_eq!(out, [0, 1, 0, 2]);
+    }
+
+    #[test]
+    fn block_writes_match_frame_writes() {
+        let samples: Vec<i16> = (0..997).map(|i| (i * 7919 - 30_000) as i16).collect();
+        for source_channels in [1, 2, 3, 6] {
+            for out_channels in [1, 2] {
+                let mut expected = Vec::new();
+                for frame in samples.chunks_exact(source_channels) {
+                    push_frame(&mut expected, frame, out_channels);
+                }
+                let mut out = vec![9];
+                push_frames(&mut out, &samples, source_channels, out_channels);
+                assert_eq!(out[0], 9);
+                assert_eq!(out[1..], expected[..], "{source_channels} → {out_channels}");
+            }
+        }
+    }
+
+    #[test]
+    fn sample_conversion_rounds_like_f32_round() {
+        let reference = |v: f32| (v * 32768.0).round().clamp(-32768.0, 32767.0) as i16;
+        let mut values = vec![
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            0.0,
+            -0.0,
+            1.5,
+            -1.5,
+        ];
+        for i in -70_000..70_000 {
+            // Whole and half steps, and the floats either side of them.
+            let v = i as f32 / 2.0 / 32768.0;
+            values.extend([v, v.next_up(), v.next_down()]);
+        }
+        for v in values {
+            assert_eq!(to_i16(v), reference(v), "{v:e}");
+        }
     }
 
     #[test]
