@@ -583,6 +583,10 @@ fn send_files(
             }
             ItemOutcome::Failed(reason) => {
                 all = false;
+                // Reasons about the source already start with its name.
+                let reason = reason
+                    .strip_prefix(&format!("{}: ", name(id)))
+                    .unwrap_or(&reason);
                 eprintln!("{}: failed: {reason}", name(id));
             }
             ItemOutcome::Cancelled => {
