@@ -162,6 +162,14 @@ fn device_play_on_the_virtual_deck_is_heard_to_the_end() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // LP2 needs an ATRAC3 source: the file fails with the reason, exit 1, nothing written.
+    let out = run(&["device", "send", "--mode", "lp2", wav.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Short Tone.wav: failed: LP2 needs an ATRAC3 file"),
+        "{stderr}"
+    );
 
     let out = run(&["device", "play", "7"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
