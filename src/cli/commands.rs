@@ -49,8 +49,10 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
         tracing::info!("demo library: {report}");
         if device == DeviceSelector::Auto {
             let deck = demo_dir.path().join("virtual-deck.json");
-            VirtualDeck::create(&deck, &VirtualDisc::demo(80, false))
-                .context("could not create the demo recorder")?;
+            let mut disc = VirtualDisc::demo(80, false);
+            crate::demo::give_demo_disc_audio(&deck, &mut disc)
+                .context("could not write the demo recorder's audio")?;
+            VirtualDeck::create(&deck, &disc).context("could not create the demo recorder")?;
             device = DeviceSelector::Virtual(deck);
         }
         db

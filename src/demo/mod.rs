@@ -11,6 +11,7 @@ mod aac;
 mod bits;
 mod catalogue;
 mod crc;
+mod deck;
 mod error;
 #[cfg(test)]
 mod external_check;
@@ -24,6 +25,7 @@ mod tags;
 mod vorbis;
 mod wav;
 
+pub use deck::give_demo_disc_audio;
 pub use error::DemoError;
 pub use flac::write_flac;
 pub use library::{generate_demo, generate_tree};
