@@ -31,7 +31,10 @@ pub fn install() {
         if GUARDED.get() {
             tracing::error!("caught a panic: {info}");
         } else {
-            tracing::error!("panic: {info}");
+            tracing::error!(
+                "panic: {info}\n{}",
+                std::backtrace::Backtrace::force_capture()
+            );
             // The message must reach the terminal, not the log the UI sent stderr to.
             crate::app::stderr::restore();
             previous(info);

@@ -162,6 +162,27 @@ fn sighup_restores_the_terminal() {
     signal_restores_the_terminal("-HUP");
 }
 
+/// A hang-up that takes the terminal away (an SSH connection dropping): ministage exits
+/// without a panic, although nothing can be printed any more.
+#[test]
+fn a_vanished_terminal_is_a_clean_exit() {
+    let mut s = Session::start();
+    let app = s.app_pid();
+    s.script.kill().expect("kill script");
+    let _ = s.script.wait();
+    let started = Instant::now();
+    while std::path::Path::new(&format!("/proc/{app}")).exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "ministage did not exit after losing its terminal"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    let log = std::fs::read_to_string(s._dir.path().join("log.txt")).expect("log");
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(!log.contains("panic"), "{log}");
+}
+
 #[test]
 fn demo_starts_on_a_generated_library() {
     let mut s = Session::start_with("--demo", "30 tracks");

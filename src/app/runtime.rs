@@ -51,8 +51,8 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     let mut guard = TerminalGuard::enter().context("could not set up the terminal")?;
     let redirect = super::stderr::StderrToLog::redirect(&opts.log_file);
     let size = guard
-        .terminal
-        .size()
+        .terminal()
+        .and_then(|t| t.size())
         .context("could not read the terminal size")?;
     model.size = (size.width, size.height);
     terminal::spawn_input(tx.clone());
@@ -101,7 +101,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
 
     while !model.quit {
         guard
-            .terminal
+            .terminal()?
             .draw(|frame| ui::view(&model, frame))
             .context("could not draw")?;
         let Ok(first) = rx.recv() else { break };

@@ -14,7 +14,8 @@ use super::msg::Msg;
 
 /// Restores the terminal when dropped, so an early return or `?` cannot leave it raw.
 pub struct TerminalGuard {
-    pub terminal: DefaultTerminal,
+    /// `None` once given up on (see `Drop`).
+    terminal: Option<DefaultTerminal>,
 }
 
 impl TerminalGuard {
@@ -23,13 +24,35 @@ impl TerminalGuard {
     pub fn enter() -> io::Result<Self> {
         let terminal = ratatui::try_init()?;
         crate::panic_guard::install();
-        Ok(Self { terminal })
+        Ok(Self {
+            terminal: Some(terminal),
+        })
+    }
+
+    pub fn terminal(&mut self) -> io::Result<&mut DefaultTerminal> {
+        self.terminal
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the terminal is closed"))
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        // ratatui prints restore errors to stderr, and printing panics once a hang-up has taken
+        // the terminal away: show the cursor here, and on failure skip ratatui's own drop (it
+        // would try again and print).
+        if let Some(mut terminal) = self.terminal.take() {
+            match terminal.show_cursor() {
+                Ok(()) => drop(terminal),
+                Err(e) => {
+                    tracing::warn!("could not show the cursor: {e}");
+                    std::mem::forget(terminal);
+                }
+            }
+        }
+        if let Err(e) = ratatui::try_restore() {
+            tracing::warn!("could not restore the terminal: {e}");
+        }
     }
 }
 

@@ -12,6 +12,8 @@ mod tag;
 
 pub use args::{Cli, Command, ImportArgs, LibraryCommand, PlayArgs};
 
+use std::io::Write;
+
 use clap::Parser;
 
 /// Runs ministage with the process's arguments and returns the exit code.
@@ -21,7 +23,9 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ministage: {e:#}");
+            tracing::error!("{e:#}");
+            // Not eprintln!: after a hang-up the terminal is gone and printing must not panic.
+            let _ = writeln!(std::io::stderr(), "ministage: {e:#}");
             2
         }
     }
