@@ -442,7 +442,7 @@ fn the_deck_rejects_a_wrong_commit_mac() {
     let c = ministage::device::commands::send_track(0x00, 0x06, 2, audio.stream_len() as u32);
     r.framing_mut().query_interim("send", &c.bytes).unwrap();
     let mut stream = audio.header.to_vec();
-    stream.extend(&audio.data);
+    stream.extend(audio.data.to_bytes().unwrap());
     r.framing_mut().bulk_write("send", &stream).unwrap();
     r.framing_mut().read_reply("send").unwrap();
 

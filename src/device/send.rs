@@ -5,6 +5,8 @@
 //! Whatever goes wrong, the recorder is left out of the session and no track is left behind
 //! uncommitted: after the final reply, a failure deletes the new track again.
 
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -110,13 +112,161 @@ impl WireFormat {
 }
 
 /// A track's audio, encrypted for the stream and padded to whole frame units.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct EncryptedAudio {
     pub format: WireFormat,
     /// `[BE64 data length][Kh][IV]`.
     pub header: [u8; STREAM_HEADER_BYTES],
     /// The ciphertext; its length is the data length of the header.
-    pub data: Vec<u8>,
+    pub data: AudioData,
+}
+
+/// Where a track's ciphertext waits for the send.
+#[derive(Debug)]
+pub enum AudioData {
+    /// Small payloads (LP2/LP4 frames, tests) stay in memory.
+    Memory(Vec<u8>),
+    /// SP tracks run to hundreds of megabytes: they wait in an anonymous temporary file,
+    /// `len` bytes from its start, so host memory does not grow with the track.
+    Spilled { file: File, len: u64 },
+}
+
+impl AudioData {
+    pub fn len(&self) -> u64 {
+        match self {
+            AudioData::Memory(bytes) => bytes.len() as u64,
+            AudioData::Spilled { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The whole ciphertext in memory (for tests and small payloads; a spilled track is read
+    /// back from its file).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, SendError> {
+        let mut reader = self.reader()?;
+        let mut out = Vec::new();
+        while reader.fill(&mut out, usize::MAX)? > 0 {}
+        Ok(out)
+    }
+
+    /// A sequential reader over the ciphertext, from its start.
+    fn reader(&self) -> Result<DataReader<'_>, SendError> {
+        Ok(match self {
+            AudioData::Memory(bytes) => DataReader::Memory(bytes),
+            AudioData::Spilled { file, len } => {
+                // From the start each time, so that a retried send reads the whole track again.
+                let mut f = file;
+                f.seek(SeekFrom::Start(0)).map_err(SendError::Spill)?;
+                DataReader::File {
+                    file,
+                    remaining: *len,
+                }
+            }
+        })
+    }
+}
+
+/// The unread part of an [`AudioData`].
+enum DataReader<'a> {
+    Memory(&'a [u8]),
+    File { file: &'a File, remaining: u64 },
+}
+
+impl DataReader<'_> {
+    /// Appends up to `max - out.len()` bytes to `out`; returns how many (0 at the end).
+    fn fill(&mut self, out: &mut Vec<u8>, max: usize) -> Result<usize, SendError> {
+        let room = max.saturating_sub(out.len());
+        match self {
+            DataReader::Memory(rest) => {
+                let n = room.min(rest.len());
+                out.extend_from_slice(&rest[..n]);
+                *rest = &rest[n..];
+                Ok(n)
+            }
+            DataReader::File { file, remaining } => {
+                let n = usize::try_from(*remaining).unwrap_or(usize::MAX).min(room);
+                let start = out.len();
+                out.resize(start + n, 0);
+                // A file shorter than the length it was written with is an error, not silence.
+                file.read_exact(&mut out[start..])
+                    .map_err(SendError::Spill)?;
+                *remaining -= n as u64;
+                Ok(n)
+            }
+        }
+    }
+}
+
+/// Encrypts a track block by block into an anonymous temporary file as it is produced, so
+/// that preparing a long SP track takes a few megabytes of memory whatever its length.
+pub struct SpillWriter {
+    format: WireFormat,
+    /// The stream header, its data length still to be filled in.
+    header: [u8; STREAM_HEADER_BYTES],
+    encryptor: crypto::CbcEncryptor,
+    file: io::BufWriter<File>,
+    written: u64,
+}
+
+impl SpillWriter {
+    pub fn new(format: WireFormat, keys: &StreamKeys) -> Result<Self, SendError> {
+        let file = tempfile::tempfile().map_err(SendError::Spill)?;
+        Ok(Self {
+            format,
+            header: keys.header(0),
+            encryptor: keys.encryptor(),
+            file: io::BufWriter::with_capacity(1 << 16, file),
+            written: 0,
+        })
+    }
+
+    /// Encrypts and writes the whole units at the front of `plain`, short of its last `keep`
+    /// bytes (which the producer may still take back), leaving the rest in it for the next
+    /// call. Units are multiples of the cipher block, so the CBC chain carries over unchanged.
+    pub fn write_units(&mut self, plain: &mut Vec<u8>, keep: usize) -> Result<(), SendError> {
+        let unit = self.format.unit as usize;
+        let ready = plain.len().saturating_sub(keep);
+        let whole = ready - ready % unit;
+        if whole == 0 {
+            return Ok(());
+        }
+        self.encryptor.encrypt(&mut plain[..whole])?;
+        self.file
+            .write_all(&plain[..whole])
+            .map_err(SendError::Spill)?;
+        self.written += whole as u64;
+        plain.drain(..whole);
+        Ok(())
+    }
+
+    /// Pads what is left to whole units (at least one unit in all, as [`EncryptedAudio::encrypt`]
+    /// does), writes it, and hands over the file.
+    pub fn finish(mut self, mut rest: Vec<u8>) -> Result<EncryptedAudio, SendError> {
+        let unit = self.format.unit as usize;
+        let mut padded = rest.len().div_ceil(unit) * unit;
+        if self.written == 0 && padded == 0 {
+            padded = unit;
+        }
+        rest.resize(padded, 0);
+        self.write_units(&mut rest, 0)?;
+        let file = self
+            .file
+            .into_inner()
+            .map_err(|e| SendError::Spill(e.into_error()))?;
+        let mut header = self.header;
+        header[..8].copy_from_slice(&self.written.to_be_bytes());
+        Ok(EncryptedAudio {
+            format: self.format,
+            header,
+            data: AudioData::Spilled {
+                file,
+                len: self.written,
+            },
+        })
+    }
 }
 
 impl EncryptedAudio {
@@ -133,12 +283,12 @@ impl EncryptedAudio {
         Ok(Self {
             format,
             header: keys.header(plain.len() as u64),
-            data: plain,
+            data: AudioData::Memory(plain),
         })
     }
 
     pub fn data_len(&self) -> u64 {
-        self.data.len() as u64
+        self.data.len()
     }
 
     /// Frame units, as the send command counts them.
@@ -172,6 +322,8 @@ pub enum SendError {
     Crypto(#[from] CryptoError),
     #[error("cancelled; nothing was recorded")]
     Cancelled,
+    #[error("the prepared audio could not be spooled or read back: {0}")]
+    Spill(#[source] io::Error),
     #[error("the track is too long to send in one piece ({0} bytes)")]
     TooLong(u64),
     #[error("{command}: unexpected reply from the recorder ({detail})")]
@@ -438,19 +590,20 @@ impl<T: Transport> Recorder<T> {
     ) -> Result<(), SendError> {
         let total = audio.stream_len();
         let mut done = 0u64;
-        // The header goes with the first piece, as one stream.
-        let first_len = chunk
-            .saturating_sub(STREAM_HEADER_BYTES)
-            .min(audio.data.len());
-        let mut first = Vec::with_capacity(STREAM_HEADER_BYTES + first_len);
-        first.extend_from_slice(&audio.header);
-        first.extend_from_slice(&audio.data[..first_len]);
-        let pieces = std::iter::once(&first[..]).chain(audio.data[first_len..].chunks(chunk));
-        for piece in pieces {
+        let mut data = audio.data.reader()?;
+        // The header goes with the first piece, as one stream; one buffer serves every piece,
+        // so a spilled track is read a chunk at a time.
+        let mut piece = Vec::with_capacity(chunk.max(STREAM_HEADER_BYTES));
+        piece.extend_from_slice(&audio.header);
+        loop {
+            data.fill(&mut piece, chunk)?;
+            if piece.is_empty() {
+                break;
+            }
             if progress(done, total).is_break() {
                 return Err(SendError::Cancelled);
             }
-            let mut rest = piece;
+            let mut rest = &piece[..];
             while !rest.is_empty() {
                 let n = self.framing_mut().bulk_write("send audio", rest)?;
                 if n == 0 {
@@ -462,6 +615,7 @@ impl<T: Transport> Recorder<T> {
                 rest = &rest[n.min(rest.len())..];
                 done += n as u64;
             }
+            piece.clear();
         }
         let _ = progress(done, total);
         Ok(())
@@ -516,5 +670,47 @@ mod tests {
         assert_eq!(a.units(), 2);
         assert_eq!(a.stream_len(), 216);
         assert_eq!(&a.header[..8], &192u64.to_be_bytes());
+    }
+
+    #[test]
+    fn spilled_audio_matches_encrypting_in_memory() {
+        let keys = StreamKeys {
+            data_key: [3; 8],
+            iv: [4; 8],
+        };
+        for len in [0usize, 5, 2048, 2049, 10_000, 70_001] {
+            let plain: Vec<u8> = (0..len).map(|i| (i * 131 % 251) as u8).collect();
+            let expected =
+                EncryptedAudio::encrypt(WireFormat::SP_STEREO, plain.clone(), &keys).unwrap();
+            let mut writer = SpillWriter::new(WireFormat::SP_STEREO, &keys).unwrap();
+            let mut pending = Vec::new();
+            // Uneven pieces, some held back, as a decoder hands them over.
+            for (i, piece) in plain.chunks(3001).enumerate() {
+                pending.extend_from_slice(piece);
+                writer.write_units(&mut pending, (i % 3) * 1000).unwrap();
+            }
+            let spilled = writer.finish(pending).unwrap();
+            assert!(matches!(spilled.data, AudioData::Spilled { .. }));
+            assert_eq!(spilled.header, expected.header, "{len}");
+            assert_eq!(spilled.data_len(), expected.data_len(), "{len}");
+            assert_eq!(
+                spilled.data.to_bytes().unwrap(),
+                expected.data.to_bytes().unwrap(),
+                "{len}"
+            );
+            // Read twice: each read starts from the beginning.
+            assert_eq!(
+                spilled.data.to_bytes().unwrap().len() as u64,
+                spilled.data_len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_short_spill_file_is_an_error() {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&[0; 100]).unwrap();
+        let data = AudioData::Spilled { file, len: 4096 };
+        assert!(matches!(data.to_bytes(), Err(SendError::Spill(_))));
     }
 }

@@ -288,14 +288,19 @@ fn spawn_preparer(
     rx
 }
 
-/// Decodes, pads and encrypts one file with fresh keys.
+/// Decodes, pads and encrypts one file with fresh keys (an SP track into a temporary file).
 pub fn prepare_audio(
     path: &std::path::Path,
     format: crate::device::send::WireFormat,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<EncryptedAudio, TransferError> {
-    let plain = prepare::wire_payload(path, format, cancelled)?;
     let keys = StreamKeys::random(&mut OsEntropy).map_err(crate::device::send::SendError::from)?;
+    // SP is big (about 10 MB a minute): it goes to a temporary file as it is decoded. ATRAC3
+    // frames are a tenth of that or less and stay in memory.
+    if format.wire == crate::device::send::WireFormat::SP_STEREO.wire {
+        return prepare::sp_spilled(path, format, &keys, cancelled);
+    }
+    let plain = prepare::wire_payload(path, format, cancelled)?;
     EncryptedAudio::encrypt(format, plain, &keys)
         .map_err(|e| TransferError::Send(crate::device::send::SendError::from(e)))
 }

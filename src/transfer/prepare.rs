@@ -11,12 +11,19 @@ use rubato::{FftFixedIn, Resampler};
 use super::TransferError;
 use crate::codec::{self, Codec};
 use crate::device::Mode;
-use crate::device::send::WireFormat;
+use crate::device::crypto::StreamKeys;
+use crate::device::send::{EncryptedAudio, SpillWriter, WireFormat};
 use crate::player;
 
 pub const SP_RATE: u32 = 44_100;
 /// Frames fed to the resampler at a time.
 const RESAMPLE_CHUNK: usize = 4096;
+/// Bytes of PCM gathered before they are encrypted and spilled to disk: large enough that
+/// the writes are cheap, small enough that preparing a track takes a few megabytes.
+const SPILL_BLOCK: usize = 1 << 20;
+/// Bytes a resampling decode keeps back from the spill file: the resampler's last drain cuts
+/// its overshoot (under one chunk of output) off the end of what was produced.
+const RESAMPLE_HOLDBACK: usize = 1 << 18;
 
 /// The mode a queue item asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -180,12 +187,65 @@ fn atrac3_frames(path: &Path, format: WireFormat) -> Result<Vec<u8>, TransferErr
 }
 
 /// Decodes any playable file to 44.1 kHz 16-bit big-endian PCM, stereo (or mono when the
-/// recorder takes mono and `channels` is 1).
+/// recorder takes mono and `channels` is 1), in memory.
 fn sp_payload(
     path: &Path,
     channels: u8,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Vec<u8>, TransferError> {
+    let mut out = Vec::new();
+    sp_decode(
+        path,
+        channels,
+        cancelled,
+        &mut out,
+        true,
+        &mut |_, _| Ok(()),
+    )?;
+    Ok(out)
+}
+
+/// Decodes, pads and encrypts an SP track into a temporary file as it goes, so that memory
+/// stays at about [`SPILL_BLOCK`] whatever the track's length. The stream is byte for byte
+/// what [`EncryptedAudio::encrypt`] makes of [`wire_payload`].
+pub fn sp_spilled(
+    path: &Path,
+    format: WireFormat,
+    keys: &StreamKeys,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<EncryptedAudio, TransferError> {
+    let mut writer = SpillWriter::new(format, keys)?;
+    let mut out = Vec::with_capacity(SPILL_BLOCK + RESAMPLE_HOLDBACK + (1 << 16));
+    sp_decode(
+        path,
+        format.channels,
+        cancelled,
+        &mut out,
+        false,
+        &mut |out, keep| {
+            if out.len() >= SPILL_BLOCK + keep {
+                writer.write_units(out, keep)?;
+            }
+            Ok(())
+        },
+    )?;
+    Ok(writer.finish(out)?)
+}
+
+/// Where decoded PCM goes: called after each block with what was produced and not yet taken;
+/// it may take from the front, short of the last `keep` bytes.
+type PcmSink<'a> = dyn FnMut(&mut Vec<u8>, usize) -> Result<(), TransferError> + 'a;
+
+/// The SP decode loop: appends the PCM to `out`, handing it to `sink` block by block.
+/// `reserve` sizes `out` for the whole track (when it is all kept in memory).
+fn sp_decode(
+    path: &Path,
+    channels: u8,
+    cancelled: &dyn Fn() -> bool,
+    out: &mut Vec<u8>,
+    reserve: bool,
+    sink: &mut PcmSink<'_>,
+) -> Result<(), TransferError> {
     let source_err = |detail: String| TransferError::Source {
         path: path.to_path_buf(),
         detail,
@@ -194,17 +254,24 @@ fn sp_payload(
     let rate = decoder.sample_rate();
     let source_channels = usize::from(decoder.channels().max(1));
     let out_channels = usize::from(channels.max(1));
-    let estimate = decoder
-        .total_frames()
-        .map_or(0, |f| f as usize * out_channels * 2);
-    // Room for the zero padding to whole wire units too, so padding does not copy the track.
-    let unit = WireFormat::SP_STEREO.unit as usize;
-    let mut out = Vec::with_capacity(estimate.div_ceil(unit).saturating_mul(unit).min(1 << 30));
+    if reserve {
+        let estimate = decoder
+            .total_frames()
+            .map_or(0, |f| f as usize * out_channels * 2);
+        // Room for the zero padding to whole wire units too, so padding does not copy the track.
+        let unit = WireFormat::SP_STEREO.unit as usize;
+        out.reserve(estimate.div_ceil(unit).saturating_mul(unit).min(1 << 30));
+    }
     let mut block = Vec::new();
     let mut resampler = if rate == SP_RATE {
         None
     } else {
         Some(Resample::new(rate, out_channels).map_err(source_err)?)
+    };
+    let keep = if resampler.is_some() {
+        RESAMPLE_HOLDBACK
+    } else {
+        0
     };
     loop {
         if cancelled() {
@@ -216,20 +283,21 @@ fn sp_payload(
             .map_err(|e| source_err(e.to_string()))?;
         match resampler.as_mut() {
             // The common case (CD audio): a straight byte swap.
-            None => push_frames(&mut out, &block, source_channels, out_channels),
+            None => push_frames(out, &block, source_channels, out_channels),
             Some(r) => {
                 r.push_frames(&block, source_channels, out_channels);
-                r.drain(&mut out, false).map_err(source_err)?;
+                r.drain(out, false).map_err(source_err)?;
             }
         }
+        sink(out, keep)?;
         if !more {
             break;
         }
     }
     if let Some(r) = resampler.as_mut() {
-        r.drain(&mut out, true).map_err(source_err)?;
+        r.drain(out, true).map_err(source_err)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// [`push_frame`] for every whole frame of interleaved `samples`.
@@ -348,7 +416,15 @@ impl Resample {
                 }
                 let excess = self.out_frames.saturating_sub(wanted) as usize;
                 let frame_bytes = 2 * self.input.len();
-                out.truncate(out.len().saturating_sub(excess * frame_bytes));
+                // The overshoot must still be in `out` (see RESAMPLE_HOLDBACK): cutting less
+                // would leave resampler noise at the end of the track.
+                let cut = excess * frame_bytes;
+                if cut > out.len() {
+                    return Err(format!(
+                        "resampling overshot by {cut} bytes, more than was kept back"
+                    ));
+                }
+                out.truncate(out.len() - cut);
                 return Ok(());
             } else {
                 return Ok(());
