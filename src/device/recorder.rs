@@ -145,6 +145,22 @@ fn check_cells(before: (u32, u32), after: (u32, u32)) -> Result<(), DeviceError>
     Ok(())
 }
 
+/// The disc titles (half-width, full-width) `layout` compiles to, once they are known to fit
+/// beside the track titles of `raw`.
+fn fitting_disc_titles(raw: &RawDisc, layout: &Layout) -> Result<(Vec<u8>, Vec<u8>), DeviceError> {
+    let half = titles::encode(&layout.compile());
+    let full = titles::encode(&layout.compile_full());
+    let after = cells_for(
+        half.len(),
+        full.len(),
+        raw.tracks
+            .iter()
+            .map(|t| (t.title.len(), t.full_width_title.len(), t.mode)),
+    );
+    check_cells(raw.cells(), after)?;
+    Ok((half, full))
+}
+
 /// Checks that `new_tracks` (mode and title each) fit: track limit and title space. The send
 /// queue calls this before it starts.
 pub fn check_room(disc: &RawDisc, new_tracks: &[(Mode, Title)]) -> Result<(), DeviceError> {
@@ -481,18 +497,18 @@ impl<T: Transport> Recorder<T> {
 
     /// Writes the disc titles compiled from `layout`, after checking title space.
     fn write_layout(&mut self, raw: &RawDisc, layout: &Layout) -> Result<(), DeviceError> {
-        let half = titles::encode(&layout.compile());
-        let full = titles::encode(&layout.compile_full());
-        let after = cells_for(
-            half.len(),
-            full.len(),
-            raw.tracks
-                .iter()
-                .map(|t| (t.title.len(), t.full_width_title.len(), t.mode)),
-        );
-        check_cells(raw.cells(), after)?;
-        self.write_disc_title(false, &raw.title, &half)?;
-        self.write_disc_title(true, &raw.full_width_title, &full)?;
+        let (half, full) = fitting_disc_titles(raw, layout)?;
+        self.write_disc_titles(raw, &half, &full)
+    }
+
+    fn write_disc_titles(
+        &mut self,
+        raw: &RawDisc,
+        half: &[u8],
+        full: &[u8],
+    ) -> Result<(), DeviceError> {
+        self.write_disc_title(false, &raw.title, half)?;
+        self.write_disc_title(true, &raw.full_width_title, full)?;
         Ok(())
     }
 
@@ -662,19 +678,10 @@ impl<T: Transport> Recorder<T> {
         let mut layout = raw.layout();
         layout.track_moved(from, to, raw.tracks.len() as u32);
         // The new title may take more room (e.g. `9` → `10`): check before touching anything.
-        let half = titles::encode(&layout.compile());
-        let full = titles::encode(&layout.compile_full());
-        let after = cells_for(
-            half.len(),
-            full.len(),
-            raw.tracks
-                .iter()
-                .map(|t| (t.title.len(), t.full_width_title.len(), t.mode)),
-        );
-        check_cells(raw.cells(), after)?;
+        let (half, full) = fitting_disc_titles(raw, &layout)?;
         let c = cmd::move_track(wire_track(from), wire_track(to));
         self.query(&c)?;
-        self.write_layout(raw, &layout)?;
+        self.write_disc_titles(raw, &half, &full)?;
         let mut moved = raw.clone();
         let t = moved.tracks.remove(from as usize - 1);
         moved.tracks.insert(to as usize - 1, t);
