@@ -7,23 +7,19 @@ use std::path::Path;
 
 use super::pcm::melody;
 use crate::device::Mode;
-use crate::device::virtual_deck::VirtualDisc;
+use crate::device::send::WireFormat;
 use crate::device::virtual_deck::model::AudioRef;
+use crate::device::virtual_deck::{VirtualDisc, audio_dir_of};
 
 /// How long each demo SP track plays.
 const SECONDS: f32 = 20.0;
-/// The wire's frame unit: sent SP audio is padded to it.
-const UNIT: usize = 2048;
+/// Sent SP audio is padded to whole wire units.
+const UNIT: usize = WireFormat::SP_STEREO.unit as usize;
 
 /// Writes audio for the SP tracks of `disc` into `<deck_path>.audio/` (as a send would have
 /// stored it) and makes their lengths match it.
 pub fn give_demo_disc_audio(deck_path: &Path, disc: &mut VirtualDisc) -> io::Result<()> {
-    let file_name = deck_path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let folder = format!("{file_name}.audio");
-    let dir = deck_path.with_file_name(&folder);
+    let dir = audio_dir_of(deck_path);
     fs::create_dir_all(&dir)?;
     for (i, track) in disc.tracks.iter_mut().enumerate() {
         if track.mode != Mode::SP {
@@ -35,11 +31,12 @@ pub fn give_demo_disc_audio(deck_path: &Path, disc: &mut VirtualDisc) -> io::Res
         let name = format!("demo-{}.bin", i + 1);
         fs::write(dir.join(&name), &bytes)?;
         track.duration_ms = (SECONDS * 1000.0) as u64;
-        track.audio = Some(AudioRef {
-            file: format!("{folder}/{name}"),
-            wire_format: 0x00,
-            bytes: bytes.len() as u64,
-        });
+        track.audio = Some(AudioRef::in_dir(
+            &dir,
+            &name,
+            WireFormat::SP_STEREO.wire,
+            bytes.len() as u64,
+        ));
     }
     Ok(())
 }

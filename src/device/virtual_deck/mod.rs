@@ -153,11 +153,7 @@ impl VirtualDeck {
 
     /// The folder where sent audio is kept, beside the disc file.
     pub fn audio_dir(&self) -> Option<PathBuf> {
-        self.path.as_ref().map(|p| {
-            let mut name = p.file_name().unwrap_or_default().to_os_string();
-            name.push(".audio");
-            p.with_file_name(name)
-        })
+        self.path.as_deref().map(audio_dir_of)
     }
 
     /// Counts a transfer and applies the disconnect and stall faults.
@@ -279,6 +275,13 @@ impl VirtualDeck {
             _ => {}
         }
     }
+}
+
+/// Where the deck whose disc file is `disc_path` keeps sent audio: `<disc_path>.audio/`.
+pub fn audio_dir_of(disc_path: &Path) -> PathBuf {
+    let mut name = disc_path.file_name().unwrap_or_default().to_os_string();
+    name.push(".audio");
+    disc_path.with_file_name(name)
 }
 
 fn parse_disc(path: &Path, bytes: &[u8]) -> Result<VirtualDisc, VirtualDeckError> {

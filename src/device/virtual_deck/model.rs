@@ -18,6 +18,20 @@ pub struct AudioRef {
     pub bytes: u64,
 }
 
+impl AudioRef {
+    /// A reference to `name` in the deck's audio folder `audio_dir`.
+    pub fn in_dir(audio_dir: &std::path::Path, name: &str, wire_format: u8, bytes: u64) -> Self {
+        Self {
+            file: format!(
+                "{}/{name}",
+                audio_dir.file_name().unwrap_or_default().to_string_lossy()
+            ),
+            wire_format,
+            bytes,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VirtualTrack {
     /// Half-width title (decoded Shift-JIS).

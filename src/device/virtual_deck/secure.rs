@@ -316,13 +316,13 @@ impl SecureSession {
             format.duration_ms(audio.len() as u64),
         );
         track.uuid = uuid_hex.clone();
-        track.audio = self.audio_dir.as_ref().map(|dir| AudioRef {
-            file: format!(
-                "{}/{uuid_hex}.bin",
-                dir.file_name().unwrap_or_default().to_string_lossy()
-            ),
-            wire_format: format.wire,
-            bytes: audio.len() as u64,
+        track.audio = self.audio_dir.as_ref().map(|dir| {
+            AudioRef::in_dir(
+                dir,
+                &format!("{uuid_hex}.bin"),
+                format.wire,
+                audio.len() as u64,
+            )
         });
         let index = disc.tracks.len();
         disc.tracks.push(track);
