@@ -12,7 +12,7 @@ use super::format::duration;
 use super::widgets::{bar, key_name, pane_block, split_row};
 use crate::app::{Model, Pane, Planned, fit, planned};
 use crate::device::Mode;
-use crate::library::{QueuedTransfer, TransferState};
+use crate::library::{QueuedTransfer, Track, TransferState};
 use crate::text;
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
@@ -57,7 +57,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         .take(usize::from(body.height))
     {
         let running = t.running.filter(|r| r.id == item.id);
-        let (codec, ms) = source_facts(model, item);
+        let track = library_track(model, item);
         let state = match (item.state, running) {
             (TransferState::Sending, Some(r)) if r.bytes_total > 0 => {
                 format!("{}%", r.bytes_done * 100 / r.bytes_total)
@@ -65,9 +65,10 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             (state, _) => state.as_str().to_string(),
         };
         let right = format!(
-            "{codec} {} {} {state}",
-            item_plan(model, item).label(&item.mode),
-            duration(ms)
+            "{} {} {} {state}",
+            source_codec(item, track),
+            item_plan(model, item, track).label(&item.mode),
+            duration(track.map_or(0, |t| t.duration_ms))
         );
         let style = match item.state {
             TransferState::Failed => theme.status_error,
@@ -104,21 +105,22 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), body);
 }
 
-/// The source's codec and length, from the library when the item is a library track.
-fn source_facts(model: &Model, item: &QueuedTransfer) -> (String, u64) {
+/// The item's library entry, when it is a library track (its codec, length and channels).
+fn library_track<'a>(model: &'a Model, item: &QueuedTransfer) -> Option<&'a Track> {
     item.track_id
         .and_then(|id| model.library.catalog.track_by_id(id))
-        .map_or_else(
-            || {
-                let ext = item
-                    .path
-                    .extension()
-                    .map(|e| e.to_string_lossy().to_uppercase())
-                    .unwrap_or_default();
-                (ext, 0)
-            },
-            |t| (t.codec.to_uppercase(), t.duration_ms),
-        )
+}
+
+/// The source's codec, from the library or else the file's extension.
+fn source_codec(item: &QueuedTransfer, track: Option<&Track>) -> String {
+    match track {
+        Some(t) => t.codec.to_uppercase(),
+        None => item
+            .path
+            .extension()
+            .map(|e| e.to_string_lossy().to_uppercase())
+            .unwrap_or_default(),
+    }
 }
 
 fn bytes(n: u64) -> String {
@@ -129,10 +131,7 @@ fn bytes(n: u64) -> String {
     }
 }
 
-fn item_plan(model: &Model, item: &QueuedTransfer) -> Planned {
-    let track = item
-        .track_id
-        .and_then(|id| model.library.catalog.track_by_id(id));
+fn item_plan(model: &Model, item: &QueuedTransfer, track: Option<&Track>) -> Planned {
     let native_mono = model.device.disc().is_some_and(|d| d.native_mono);
     planned(item, track, native_mono)
 }
@@ -148,7 +147,11 @@ fn summary(model: &Model) -> String {
         }
     };
     let Some(disc) = model.device.disc() else {
-        let total_ms: u64 = pending.iter().map(|i| source_facts(model, i).1).sum();
+        let total_ms: u64 = pending
+            .iter()
+            .filter_map(|i| library_track(model, i))
+            .map(|t| t.duration_ms)
+            .sum();
         return format!(
             "{}, {} · no disc to send to",
             tracks(pending.len()),
@@ -158,9 +161,10 @@ fn summary(model: &Model) -> String {
     let items: Vec<(Planned, u64, &str)> = pending
         .iter()
         .map(|i| {
+            let track = library_track(model, i);
             (
-                item_plan(model, i),
-                source_facts(model, i).1,
+                item_plan(model, i, track),
+                track.map_or(0, |t| t.duration_ms),
                 i.title.as_str(),
             )
         })
