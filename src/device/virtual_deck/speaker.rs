@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::model::VirtualTrack;
 use crate::codec::RawAudio;
+use crate::device::send::WireFormat;
 
 /// A sent track's stored audio and how to read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,14 +21,17 @@ impl DeckAudio {
     /// stored audio (those of `init-virtual --demo`).
     pub fn of(disc_dir: &Path, track: &VirtualTrack) -> Option<Self> {
         let audio = track.audio.as_ref()?;
-        let format = match audio.wire_format {
-            0x00 => RawAudio::PcmBe16 {
+        let wire = WireFormat::ALL
+            .into_iter()
+            .find(|f| f.wire == audio.wire_format)?;
+        let format = if wire.wire == WireFormat::SP_STEREO.wire {
+            RawAudio::PcmBe16 {
                 channels: u16::from(track.channels),
-            },
-            0x94 => RawAudio::Atrac3 { frame_bytes: 384 },
-            0x90 => RawAudio::Atrac3 { frame_bytes: 304 },
-            0xa8 => RawAudio::Atrac3 { frame_bytes: 192 },
-            _ => return None,
+            }
+        } else {
+            RawAudio::Atrac3 {
+                frame_bytes: wire.frame,
+            }
         };
         Some(Self {
             path: disc_dir.join(&audio.file),
