@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ministage::codec;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -15,7 +14,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn decode(path: &Path, out: &mut Vec<i16>) -> u64 {
-    let mut dec = codec::open(path).expect("open the fixture");
+    let mut dec = atrac::open(path).expect("open the fixture");
     let mut frames = 0;
     loop {
         out.clear();

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ministage::library::{self, ImportOptions, Library};
+use library::{self, ImportOptions, Library};
 
 #[path = "support/mod.rs"]
 #[allow(dead_code)] // shared with the UI bench, which uses more of it

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ministage::demo;
-use ministage::player::{Player, Track};
+use media::player::{Player, Track};
+use testkit as demo;
 
 const SECONDS: f32 = 30.0;
 

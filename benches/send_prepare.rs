@@ -12,22 +12,22 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use des::cipher::generic_array::GenericArray;
 use des::cipher::{BlockEncryptMut, KeyIvInit};
-use ministage::device::crypto::CbcEncryptor;
-use ministage::device::send::WireFormat;
 use ministage::transfer::pipeline::prepare_audio;
+use netmd::crypto::CbcEncryptor;
+use netmd::send::WireFormat;
 
 const SECONDS: usize = 30;
 
 fn write_wav(path: &Path, rate: u32) {
     let frames = rate as usize * SECONDS;
-    let pcm = ministage::demo::Pcm {
+    let pcm = testkit::Pcm {
         sample_rate: rate,
         channels: 2,
         samples: (0..frames * 2)
             .map(|i| (((i as f32) * 0.01).sin() * 10_000.0) as i16)
             .collect(),
     };
-    ministage::demo::write_wav(path, &pcm).expect("write the bench input");
+    testkit::write_wav(path, &pcm).expect("write the bench input");
 }
 
 fn bench(c: &mut Criterion) {

@@ -102,7 +102,7 @@ fn ui_100k(c: &mut Criterion) {
         group.bench_function("filter keystroke + frame", |b| {
             b.iter(|| {
                 // Alternate typing and deleting so every step refilters 100k tracks.
-                if typed % 2 == 0 {
+                if typed.is_multiple_of(2) {
                     key(&mut m, KeyCode::Char('7'));
                 } else {
                     key(&mut m, KeyCode::Backspace);

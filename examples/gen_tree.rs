@@ -15,7 +15,7 @@ fn main() -> anyhow::Result<()> {
         None => 10_000,
     };
     let started = Instant::now();
-    let files = ministage::demo::generate_tree(&dir, tracks, 1)?;
+    let files = testkit::generate_tree(&dir, tracks, 1)?;
     eprintln!(
         "{} files in {} ({:?})",
         files.len(),

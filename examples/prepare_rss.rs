@@ -6,8 +6,8 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
-use ministage::device::send::WireFormat;
 use ministage::transfer::pipeline::prepare_audio;
+use netmd::send::WireFormat;
 
 fn vm_hwm() -> String {
     std::fs::read_to_string("/proc/self/status")

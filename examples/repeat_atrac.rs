@@ -6,7 +6,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use ministage::codec::{self, Container};
+use atrac::Container;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -15,7 +15,7 @@ fn main() -> anyhow::Result<()> {
     };
     let input = PathBuf::from(input);
     let seconds: f64 = seconds.parse().context("SECONDS must be a number")?;
-    let info = codec::probe(&input).with_context(|| format!("cannot read {}", input.display()))?;
+    let info = atrac::probe(&input).with_context(|| format!("cannot read {}", input.display()))?;
     let bytes = std::fs::read(&input)?;
     let start = usize::try_from(info.data_offset)?;
     let frame = info.frame_bytes as usize;

@@ -1,26 +1,23 @@
 //! ministage: a keyboard-driven terminal jukebox and MiniDisc transfer manager.
 //!
-//! Subsystems, each behind a narrow public face:
-//! - [`library`]: the SQLite music library, import scanner and query language.
-//! - [`app`]: the Elm-style core (model, messages, pure update, effect workers) and terminal loop.
+//! The application crate. Below it: `atrac` (Sony containers and codecs), `netmd` (recorders
+//! and the virtual deck), `library` (the SQLite library, import, tags, text helpers) and
+//! `media` (any-file decoding, the player). Here:
+//! - [`app`]: the Elm-style core (model, messages, pure update) and the shell that runs it.
 //! - [`ui`]: rendering of the model and themes.
 //! - [`config`]: layered configuration and key bindings.
-//! - [`text`]: sanitising and measuring text that comes from files and devices.
-//! - [`codec`]: OpenMG/OMA, RIFF ATRAC and AEA containers and the in-crate ATRAC decoders.
-//! - [`device`]: NetMD recorders over USB and the virtual deck.
-//! - [`demo`]: synthesised audio files and the throw-away demo library.
+//! - [`transfer`]: preparing and sending the transfer queue.
+//! - [`cli`]: the command line.
+//! - [`demo`]: the throw-away demo library and disc.
 
 pub mod app;
 pub mod cli;
-pub mod codec;
 pub mod config;
+pub mod deck_speaker;
 pub mod demo;
-pub mod device;
-pub mod library;
+pub mod device_worker;
 pub mod logging;
 pub mod panic_guard;
 pub mod paths;
-pub mod player;
-pub mod text;
 pub mod transfer;
 pub mod ui;

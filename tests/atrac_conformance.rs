@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use ministage::codec::{self, Codec, CodecError};
+use atrac::{Codec, CodecError};
 
 fn fixtures() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/atrac");
@@ -30,7 +30,7 @@ fn reference(name: &str) -> Vec<i16> {
 }
 
 fn decode_all(name: &str) -> (Vec<i16>, u16) {
-    let mut dec = codec::open(&fixtures().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut dec = atrac::open(&fixtures().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     let mut out = Vec::new();
     while dec.next_block(&mut out).unwrap() {}
     (out, dec.channels())
@@ -98,7 +98,7 @@ conformance! {
 
 #[test]
 fn probe_reads_the_tagged_oma() {
-    let info = codec::probe(&fixtures().join("music4s_lp2_tagged.oma")).unwrap();
+    let info = atrac::probe(&fixtures().join("music4s_lp2_tagged.oma")).unwrap();
     assert_eq!(info.codec, Codec::Atrac3);
     assert_eq!(info.mode, "LP2");
     assert_eq!(info.frame_bytes, 384);
@@ -108,23 +108,23 @@ fn probe_reads_the_tagged_oma() {
     assert_eq!(info.tags.album.as_deref(), Some("Connect Sessions"));
     assert_eq!(info.tags.track, Some(3));
     assert_eq!(info.tags.year, Some(2005));
-    let lp4 = codec::probe(&fixtures().join("voice4s_lp4.at3")).unwrap();
+    let lp4 = atrac::probe(&fixtures().join("voice4s_lp4.at3")).unwrap();
     assert!(lp4.joint_stereo);
     assert_eq!(lp4.mode, "LP4");
     assert_eq!(
-        codec::probe(&fixtures().join("voice4s_105.at3"))
+        atrac::probe(&fixtures().join("voice4s_105.at3"))
             .unwrap()
             .mode,
         "105 kbps"
     );
     assert_eq!(
-        codec::probe(&fixtures().join("test_mono.at3"))
+        atrac::probe(&fixtures().join("test_mono.at3"))
             .unwrap()
             .mode,
         "mono"
     );
     assert_eq!(
-        codec::probe(&fixtures().join("music4s_sp.aea"))
+        atrac::probe(&fixtures().join("music4s_sp.aea"))
             .unwrap()
             .mode,
         "SP"
@@ -134,9 +134,9 @@ fn probe_reads_the_tagged_oma() {
 #[test]
 fn atrac3plus_is_listed_but_not_decoded() {
     for name in ["music4s_at3p.oma", "sample.at3"] {
-        let info = codec::probe(&fixtures().join(name)).unwrap();
+        let info = atrac::probe(&fixtures().join(name)).unwrap();
         assert_eq!(info.codec, Codec::Atrac3Plus, "{name}");
-        match codec::open(&fixtures().join(name)) {
+        match atrac::open(&fixtures().join(name)) {
             Err(CodecError::Unsupported(msg)) => {
                 assert_eq!(msg, "ATRAC3plus is not supported yet");
             }
@@ -150,7 +150,7 @@ fn atrac3plus_is_listed_but_not_decoded() {
 fn seeking_lands_on_a_frame_and_matches_the_reference_after_preroll() {
     let name = "music4s_lp4.oma";
     let want = reference(name);
-    let mut dec = codec::open(&fixtures().join(name)).unwrap();
+    let mut dec = atrac::open(&fixtures().join(name)).unwrap();
     let reached = dec.seek(50 * 1024 + 17).unwrap();
     assert_eq!(reached, 50 * 1024);
     let mut out = Vec::new();
@@ -180,7 +180,7 @@ fn truncated_and_corrupt_files_do_not_panic() {
     // Cut in the middle of a frame: the partial frame is dropped.
     let cut = dir.path().join("cut.oma");
     std::fs::write(&cut, &bytes[..96 + 384 * 10 + 100]).unwrap();
-    let mut dec = codec::open(&cut).unwrap();
+    let mut dec = atrac::open(&cut).unwrap();
     let mut out = Vec::new();
     while dec.next_block(&mut out).unwrap() {}
     assert_eq!(out.len(), 10 * 1024 * 2);
@@ -191,14 +191,14 @@ fn truncated_and_corrupt_files_do_not_panic() {
     }
     let corrupt = dir.path().join("corrupt.oma");
     std::fs::write(&corrupt, &bad).unwrap();
-    let mut dec = codec::open(&corrupt).unwrap();
+    let mut dec = atrac::open(&corrupt).unwrap();
     let mut out = Vec::new();
     while dec.next_block(&mut out).unwrap() {}
     assert_eq!(out.len(), reference("music4s_lp2.oma").len());
     // Only the header: no frames, no samples.
     let empty = dir.path().join("empty.oma");
     std::fs::write(&empty, &bytes[..96]).unwrap();
-    let mut dec = codec::open(&empty).unwrap();
+    let mut dec = atrac::open(&empty).unwrap();
     assert!(!dec.next_block(&mut out).unwrap());
 }
 
@@ -274,18 +274,18 @@ fn rewriting_the_tag_keeps_the_audio() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tagged.oma");
     std::fs::copy(fixtures().join("music4s_lp2_tagged.oma"), &path).unwrap();
-    let update = codec::TagUpdate {
+    let update = atrac::TagUpdate {
         title: Some("Tokyo 東京 (Studio)".into()),
         genre: Some("Indie".into()),
-        ..codec::TagUpdate::default()
+        ..atrac::TagUpdate::default()
     };
-    codec::write_oma_tags(&path, &update).unwrap();
-    let info = codec::probe(&path).unwrap();
+    atrac::write_oma_tags(&path, &update).unwrap();
+    let info = atrac::probe(&path).unwrap();
     assert_eq!(info.tags.title.as_deref(), Some("Tokyo 東京 (Studio)"));
     assert_eq!(info.tags.genre.as_deref(), Some("Indie"));
     assert_eq!(info.tags.artist.as_deref(), Some("The Walkmen"));
     assert_eq!(info.tags.track, Some(3));
-    let mut dec = codec::open(&path).unwrap();
+    let mut dec = atrac::open(&path).unwrap();
     let mut out = Vec::new();
     while dec.next_block(&mut out).unwrap() {}
     let (want, _) = decode_all("music4s_lp2_tagged.oma");

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
-use ministage::demo::{self, TagSpec};
 use serde_json::Value;
+use testkit::{self as demo, TagSpec};
 
 struct Env {
     dir: tempfile::TempDir,

@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use ministage::demo::{self, TagSpec};
+use testkit::{self as demo, TagSpec};
 
 struct Env {
     dir: tempfile::TempDir,

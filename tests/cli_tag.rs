@@ -8,8 +8,8 @@ use std::process::Output;
 
 use lofty::file::TaggedFileExt;
 use lofty::tag::{Accessor, ItemKey};
-use ministage::demo::{self, TagSpec};
 use serde_json::Value;
+use testkit::{self as demo, TagSpec};
 
 struct Env {
     dir: tempfile::TempDir,

@@ -7,12 +7,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ministage::codec::{self, Decoder};
-use ministage::device::virtual_deck::DeckAudio;
-use ministage::device::{Faults, Recorder, VirtualDeck};
-use ministage::player::{PlaybackSource, Player, Track};
+use atrac::Decoder;
+use media::player::{PlaybackSource, Player, Track};
 use ministage::transfer::pipeline::BatchControl;
 use ministage::transfer::{BatchOptions, ItemOutcome, ModeRequest, SendItem, send_batch};
+use netmd::virtual_deck::DeckAudio;
+use netmd::{Faults, Recorder, VirtualDeck};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -21,12 +21,12 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn write_wav(path: &Path, samples: &[i16]) {
-    let pcm = ministage::demo::Pcm {
+    let pcm = testkit::Pcm {
         sample_rate: 44_100,
         channels: 2,
         samples: samples.to_vec(),
     };
-    ministage::demo::write_wav(path, &pcm).unwrap();
+    testkit::write_wav(path, &pcm).unwrap();
 }
 
 fn decode_all(mut d: Box<dyn Decoder>) -> Vec<i16> {
@@ -47,7 +47,7 @@ fn send(dir: &Path, files: &[(&Path, ModeRequest)]) -> Vec<DeckAudio> {
     let deck = VirtualDeck::open(&disc_path)
         .unwrap()
         .with_faults(Faults::default());
-    let mut r = Recorder::open(Box::new(deck) as Box<dyn ministage::device::Transport>).unwrap();
+    let mut r = Recorder::open(Box::new(deck) as Box<dyn netmd::Transport>).unwrap();
     let items: Vec<SendItem> = files
         .iter()
         .enumerate()
@@ -102,15 +102,15 @@ fn sent_tracks_play_back_as_they_were_sent() {
     );
 
     // SP: the PCM that was sent, then the zero padding of the last 2048-byte unit.
-    let sp = decode_all(codec::open_raw(&stored[0].path, stored[0].format).unwrap());
+    let sp = decode_all(atrac::open_raw(&stored[0].path, stored[0].format).unwrap());
     assert_eq!(&sp[..samples.len()], &samples[..]);
     assert!(sp[samples.len()..].iter().all(|&s| s == 0));
     assert!(sp.len() - samples.len() < 1024);
 
     // LP2, LP4, LP105: the deck's frames decode to exactly what the files decode to.
     for (audio, source) in stored[1..].iter().zip([&lp2, &lp4, &lp105]) {
-        let heard = decode_all(codec::open_raw(&audio.path, audio.format).unwrap());
-        let expected = decode_all(codec::open(source).unwrap());
+        let heard = decode_all(atrac::open_raw(&audio.path, audio.format).unwrap());
+        let expected = decode_all(atrac::open(source).unwrap());
         assert_eq!(heard.len(), expected.len(), "{}", source.display());
         assert!(
             heard == expected,
@@ -121,7 +121,7 @@ fn sent_tracks_play_back_as_they_were_sent() {
 
     // And through the player, as the deck's speaker plays it.
     for audio in &stored[..3] {
-        let expected = decode_all(codec::open_raw(&audio.path, audio.format).unwrap());
+        let expected = decode_all(atrac::open_raw(&audio.path, audio.format).unwrap());
         let (player, mut source) = Player::detached(Arc::new(|_| {})).unwrap();
         player.play(Track {
             seq: 1,
@@ -129,8 +129,8 @@ fn sent_tracks_play_back_as_they_were_sent() {
             raw: Some(audio.format),
         });
         let channels = match audio.format {
-            codec::RawAudio::PcmBe16 { channels } => usize::from(channels),
-            codec::RawAudio::Atrac3 { .. } => 2,
+            atrac::RawAudio::PcmBe16 { channels } => usize::from(channels),
+            atrac::RawAudio::Atrac3 { .. } => 2,
         };
         let n = expected.len() - 8192 * channels;
         assert_eq!(pull(&mut source, n), expected[..n], "{:?}", audio.format);

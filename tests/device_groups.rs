@@ -2,8 +2,8 @@
 //! every track's identity: ranges stay valid, consecutive and disjoint; a track that was not
 //! moved keeps its group; and the raw disc-title syntax round-trips.
 
-use ministage::device::groups::{self, Group, Layout};
-use ministage::device::titles;
+use netmd::groups::{self, Group, Layout};
+use netmd::titles;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]

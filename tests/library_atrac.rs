@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use ministage::library::{self, ImportOptions, Library, Track};
+use library::{self, ImportOptions, Library, Track};
 
 fn import_fixtures() -> (Vec<Track>, library::ImportReport) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/atrac");
@@ -113,8 +113,6 @@ fn modes_are_listed_and_protected_files_are_marked_not_decoded() {
     assert!(locked.protected);
     assert_eq!(locked.codec, "atrac3");
     // Never decoded: the player and `convert` get a clear refusal.
-    let err = ministage::player::source::open(&path)
-        .err()
-        .expect("refused");
+    let err = media::player::source::open(&path).err().expect("refused");
     assert!(err.to_string().contains("protected by OpenMG DRM"), "{err}");
 }

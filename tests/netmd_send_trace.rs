@@ -9,12 +9,12 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ministage::device::Recorder;
-use ministage::device::bytes::{from_hex, to_hex};
-use ministage::device::crypto::{ScriptedEntropy, StreamKeys};
-use ministage::device::send::{EncryptedAudio, WireFormat};
-use ministage::device::titles;
-use ministage::device::transport::{ControlSetup, DeviceIdentity, Transport, TransportError};
+use netmd::Recorder;
+use netmd::bytes::{from_hex, to_hex};
+use netmd::crypto::{ScriptedEntropy, StreamKeys};
+use netmd::send::{EncryptedAudio, WireFormat};
+use netmd::titles;
+use netmd::transport::{ControlSetup, DeviceIdentity, Transport, TransportError};
 use serde_json::Value;
 
 struct Trace {

@@ -7,10 +7,10 @@ use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ministage::device::bytes::{from_hex, to_hex};
-use ministage::device::commands::{self as cmd, Descriptor, DescriptorAction};
-use ministage::device::transport::{ControlSetup, DeviceIdentity, Transport, TransportError};
-use ministage::device::{Mode, Recorder};
+use netmd::bytes::{from_hex, to_hex};
+use netmd::commands::{self as cmd, Descriptor, DescriptorAction};
+use netmd::transport::{ControlSetup, DeviceIdentity, Transport, TransportError};
+use netmd::{Mode, Recorder};
 use serde_json::Value;
 
 fn traces_dir() -> PathBuf {
@@ -31,10 +31,11 @@ fn exchanges(name: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
         let data = || from_hex(v["data"].as_str().unwrap_or("")).expect("hex");
         if kind == "ctrlOUT" && setup.contains("req=0x80 ") {
             command = Some(data());
-        } else if kind == "ctrlIN" && setup.contains("req=0x81 ") {
-            if let Some(c) = command.take() {
-                out.push((c, data()));
-            }
+        } else if kind == "ctrlIN"
+            && setup.contains("req=0x81 ")
+            && let Some(c) = command.take()
+        {
+            out.push((c, data()));
         }
     }
     out

@@ -7,8 +7,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ministage::demo::{self, Pcm};
-use ministage::player::{AudioOutput, GainMode, PlaybackSource, Player, PlayerEvent, Track};
+use media::player::{AudioOutput, GainMode, PlaybackSource, Player, PlayerEvent, Track};
+use testkit::{self as demo, Pcm};
 
 fn events() -> (
     Arc<dyn Fn(PlayerEvent) + Send + Sync>,

@@ -9,17 +9,17 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use ministage::device::crypto::{self, OsEntropy, StreamKeys};
-use ministage::device::send::{EncryptedAudio, WireFormat, commit_args};
-use ministage::device::titles;
-use ministage::device::virtual_deck::VirtualTrack;
-use ministage::device::{Faults, Mode, Recorder, VirtualDeck, VirtualDisc};
-use ministage::library::{Library, TransferSource, TransferState};
+use library::{Library, TransferSource, TransferState};
 use ministage::transfer::pipeline::BatchControl;
 use ministage::transfer::{
     BatchOptions, DeviceLink, ItemOutcome, ModeRequest, SendItem, TransferEvent, TransferRequest,
     Transferer, send_batch,
 };
+use netmd::crypto::{self, OsEntropy, StreamKeys};
+use netmd::send::{EncryptedAudio, WireFormat, commit_args};
+use netmd::titles;
+use netmd::virtual_deck::VirtualTrack;
+use netmd::{Faults, Mode, Recorder, VirtualDeck, VirtualDisc};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -29,12 +29,12 @@ fn fixture(name: &str) -> PathBuf {
 
 /// A 16-bit PCM WAV.
 fn write_wav(path: &Path, rate: u32, channels: u16, samples: &[i16]) {
-    let pcm = ministage::demo::Pcm {
+    let pcm = testkit::Pcm {
         sample_rate: rate,
         channels,
         samples: samples.to_vec(),
     };
-    ministage::demo::write_wav(path, &pcm).unwrap();
+    testkit::write_wav(path, &pcm).unwrap();
 }
 
 fn tone(frames: usize) -> Vec<i16> {
@@ -43,11 +43,11 @@ fn tone(frames: usize) -> Vec<i16> {
         .collect()
 }
 
-fn deck(dir: &Path, faults: Faults) -> Recorder<Box<dyn ministage::device::Transport>> {
+fn deck(dir: &Path, faults: Faults) -> Recorder<Box<dyn netmd::Transport>> {
     let deck = VirtualDeck::open(&dir.join("disc.json"))
         .unwrap()
         .with_faults(faults);
-    Recorder::open(Box::new(deck) as Box<dyn ministage::device::Transport>).unwrap()
+    Recorder::open(Box::new(deck) as Box<dyn netmd::Transport>).unwrap()
 }
 
 fn item(id: i64, path: &Path, mode: ModeRequest) -> SendItem {
@@ -60,7 +60,7 @@ fn item(id: i64, path: &Path, mode: ModeRequest) -> SendItem {
 }
 
 fn run(
-    recorder: &mut Recorder<Box<dyn ministage::device::Transport>>,
+    recorder: &mut Recorder<Box<dyn netmd::Transport>>,
     items: &[SendItem],
 ) -> Result<Vec<(i64, ItemOutcome)>, ministage::transfer::TransferError> {
     send_batch(
@@ -84,7 +84,7 @@ fn wav_and_mp3_in_sp_and_atrac3_in_lp2_and_lp4_arrive_intact() {
     let wav = dir.path().join("Tone.wav");
     write_wav(&wav, 44_100, 2, &samples);
     let mp3 = dir.path().join("Quiet.mp3");
-    ministage::demo::write_silent_mp3(&mp3, 2.0, 44_100, 2).unwrap();
+    testkit::write_silent_mp3(&mp3, 2.0, 44_100, 2).unwrap();
     let lp2 = fixture("music4s_lp2.oma");
     let lp4 = fixture("music4s_lp4.at3");
 
@@ -130,7 +130,7 @@ fn wav_and_mp3_in_sp_and_atrac3_in_lp2_and_lp4_arrive_intact() {
 
     // LP2 / LP4: the ATRAC3 frames exactly as in the files.
     for (i, path, mode, frame) in [(2, &lp2, Mode::LP2, 384u64), (3, &lp4, Mode::LP4, 192)] {
-        let probe = ministage::codec::probe(path).unwrap();
+        let probe = atrac::probe(path).unwrap();
         let file = std::fs::read(path).unwrap();
         let start = probe.data_offset as usize;
         let frames = &file[start..start + (probe.frames * frame) as usize];
@@ -299,8 +299,7 @@ fn a_disconnect_mid_stream_leaves_nothing_and_a_retry_works() {
     let deck_path = probe_dir.path().join("disc.json");
     let mut counting = VirtualDeck::open(&deck_path).unwrap();
     counting.set_disc_present(true);
-    let mut r =
-        Recorder::open(Box::new(counting) as Box<dyn ministage::device::Transport>).unwrap();
+    let mut r = Recorder::open(Box::new(counting) as Box<dyn netmd::Transport>).unwrap();
     let before = r.read_raw(&mut |_, _| {}).unwrap();
     drop(before);
     let mut bulk_seen = 0;
@@ -422,10 +421,10 @@ fn cancel_mid_stream_records_nothing() {
 fn the_deck_rejects_a_wrong_commit_mac() {
     // Drive the session by hand up to the commit, then commit with a wrong MAC.
     let mut r = Recorder::open(VirtualDeck::in_memory(VirtualDisc::blank(80, false))).unwrap();
-    let f = |op: u8, args: &[u8]| ministage::device::commands::secure("test", op, args).bytes;
+    let f = |op: u8, args: &[u8]| netmd::commands::secure("test", op, args).bytes;
     let q = |r: &mut Recorder<VirtualDeck>, bytes: Vec<u8>| r.framing_mut().query("test", &bytes);
     q(&mut r, f(0x80, &[])).unwrap();
-    q(&mut r, f(0x12, &ministage::device::send::ekb_args())).unwrap();
+    q(&mut r, f(0x12, &netmd::send::ekb_args())).unwrap();
     let nonce = [0x42; 8];
     let mut args = vec![0, 0, 0];
     args.extend(nonce);
@@ -433,13 +432,11 @@ fn the_deck_rejects_a_wrong_commit_mac() {
     let device_nonce: [u8; 8] = reply[reply.len() - 8..].try_into().unwrap();
     let key = crypto::session_key(&nonce, &device_nonce).unwrap();
     let mut args = vec![0, 0];
-    args.extend(
-        crypto::cbc_encrypt_zero_iv(&key, &ministage::device::send::setup_plaintext()).unwrap(),
-    );
+    args.extend(crypto::cbc_encrypt_zero_iv(&key, &netmd::send::setup_plaintext()).unwrap());
     q(&mut r, f(0x22, &args)).unwrap();
     let keys = StreamKeys::random(&mut OsEntropy).unwrap();
     let audio = EncryptedAudio::encrypt(WireFormat::SP_STEREO, vec![1; 4096], &keys).unwrap();
-    let c = ministage::device::commands::send_track(0x00, 0x06, 2, audio.stream_len() as u32);
+    let c = netmd::commands::send_track(0x00, 0x06, 2, audio.stream_len() as u32);
     r.framing_mut().query_interim("send", &c.bytes).unwrap();
     let mut stream = audio.header.to_vec();
     stream.extend(audio.data.to_bytes().unwrap());
@@ -482,9 +479,9 @@ fn the_queue_worker_sends_and_survives_a_restart() {
     let open = {
         let disc_path = disc_path.clone();
         Arc::new(move || {
-            ministage::device::open(
-                &ministage::device::DeviceSelector::Virtual(disc_path.clone()),
-                None,
+            netmd::open(
+                &netmd::DeviceSelector::Virtual(disc_path.clone()),
+                &netmd::OpenOptions::default(),
             )
         })
     };

@@ -123,7 +123,7 @@ fn empty_library_explains_how_to_import() {
     let mut model = common::model(Vec::new(), "dark", (80, 24));
     update(
         &mut model,
-        Msg::Device(ministage::device::DeviceEvent::Disconnected(
+        Msg::Device(ministage::device_worker::DeviceEvent::Disconnected(
             "no recorder found".into(),
         )),
     );
@@ -134,7 +134,7 @@ fn empty_library_explains_how_to_import() {
 
 #[test]
 fn now_playing_bar_shows_track_time_volume_and_modes() {
-    use ministage::player::PlayerEvent;
+    use media::player::PlayerEvent;
     let mut model = common::model(common::sample_tracks(), "dark", (80, 24));
     key(&mut model, KeyCode::Char('v'));
     key(&mut model, KeyCode::Char('j'));
@@ -164,7 +164,7 @@ fn now_playing_bar_shows_track_time_volume_and_modes() {
 
 #[test]
 fn device_pane_shows_groups_modes_and_capacity() {
-    use ministage::device::DeviceEvent;
+    use ministage::device_worker::DeviceEvent;
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
     update(
         &mut model,
@@ -180,7 +180,7 @@ fn device_pane_shows_groups_modes_and_capacity() {
     insta::assert_snapshot!(screen);
 
     // The recorder's own playback: which track and how far.
-    use ministage::device::disc::{PlayerState, PlayerStatus};
+    use netmd::disc::{PlayerState, PlayerStatus};
     update(
         &mut model,
         Msg::Device(DeviceEvent::Player(PlayerStatus {
@@ -195,8 +195,8 @@ fn device_pane_shows_groups_modes_and_capacity() {
 
 #[test]
 fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
-    use ministage::device::DeviceEvent;
-    use ministage::library::{QueuedTransfer, TransferState};
+    use library::{QueuedTransfer, TransferState};
+    use ministage::device_worker::DeviceEvent;
     use ministage::transfer::TransferEvent;
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
     update(
@@ -261,7 +261,7 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
 
 #[test]
 fn import_preview_groups_albums_with_editable_fields() {
-    use ministage::library::{Library, plan_import};
+    use library::{Library, plan_import};
     let dir = tempfile::tempdir().unwrap();
     for (album, names) in [
         ("夜明けの歌", vec!["01 - 朝の光.flac", "02 - 海辺の道.flac"]),
@@ -273,8 +273,8 @@ fn import_preview_groups_albums_with_editable_fields() {
         let folder = dir.path().join(album);
         std::fs::create_dir_all(&folder).unwrap();
         for n in names {
-            let pcm = ministage::demo::melody(2, 0.3, 44_100, 2);
-            ministage::demo::write_flac(&folder.join(n), &pcm).unwrap();
+            let pcm = testkit::melody(2, 0.3, 44_100, 2);
+            testkit::write_flac(&folder.join(n), &pcm).unwrap();
         }
     }
     let lib = Library::open_in_memory().unwrap();

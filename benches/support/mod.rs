@@ -15,7 +15,7 @@ pub fn tree(tracks: usize) -> PathBuf {
     let done = dir.join(".complete");
     if !done.exists() {
         let _ = std::fs::remove_dir_all(&dir);
-        ministage::demo::generate_tree(&dir, tracks, 1).expect("generate the benchmark tree");
+        testkit::generate_tree(&dir, tracks, 1).expect("generate the benchmark tree");
         std::fs::write(&done, b"").expect("mark the tree complete");
     }
     dir
@@ -37,8 +37,8 @@ pub fn big_library(copies: usize) -> PathBuf {
     }
     let tmp = db.with_extension("partial");
     let _ = std::fs::remove_file(&tmp);
-    let mut lib = ministage::library::Library::open(&tmp).expect("open");
-    ministage::library::import(&mut lib, &[root], &Default::default(), &|_| {}).expect("import");
+    let mut lib = library::Library::open(&tmp).expect("open");
+    library::import(&mut lib, &[root], &Default::default(), &|_| {}).expect("import");
     drop(lib);
     for ext in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", tmp.display()));

@@ -2,7 +2,7 @@
 
 use std::io::Cursor;
 
-use ministage::codec;
+use atrac;
 
 pub fn probe_and_decode(bytes: Vec<u8>) {
     let len = bytes.len() as u64;

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::config::SortKey;
-use crate::library::{Haystack, Track};
-use crate::text::fold;
+use library::text::fold;
+use library::{Haystack, Track};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlbumNode {

@@ -2,7 +2,7 @@
 //! tracks), the selection, and what the recorder is doing.
 
 use super::cursor::ListCursor;
-use crate::device::{DiscInfo, PlayerStatus};
+use netmd::{DiscInfo, PlayerStatus};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum DeviceStatus {

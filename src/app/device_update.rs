@@ -8,8 +8,9 @@ use super::device_state::DeviceRow;
 use super::model::{ConfirmDialog, Level, Model, Overlay, Pane, RenameDialog, RenameTarget};
 use super::msg::Effect;
 use crate::config::Action;
-use crate::device::{DeviceEvent, DeviceRequest, PlayerState};
+use crate::device_worker::{DeviceEvent, DeviceRequest};
 use crate::ui::layout;
+use netmd::PlayerState;
 
 fn page(model: &Model) -> usize {
     layout::list_rows(model.size, Pane::Device, super::Listing::Flat, false)

@@ -5,7 +5,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 use super::cursor::ListCursor;
-use crate::library::{DuplicateChoice, ImportPlan, TrackField};
+use library::{DuplicateChoice, ImportPlan, TrackField};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PreviewRow {

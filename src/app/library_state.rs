@@ -9,7 +9,7 @@ use ratatui_textarea::TextArea;
 use super::catalog::{Catalog, TreeRow};
 use super::cursor::ListCursor;
 use crate::config::{LibraryView, SortKey};
-use crate::library::{Query, Track};
+use library::{Query, Track};
 
 #[derive(Debug, Default)]
 pub struct FilterState {

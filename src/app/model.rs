@@ -13,8 +13,8 @@ use super::playlists_state::PlaylistsState;
 use super::tag_editor::TagEditor;
 use super::transfers_state::TransfersState;
 use crate::config::{KeyMap, Settings};
-use crate::library::TagEditBatch;
 use crate::ui::theme::Theme;
+use library::TagEditBatch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pane {
@@ -104,7 +104,7 @@ impl RenameTarget {
     /// What saving the dialog with `text` does.
     pub fn effect(&self, text: String) -> Effect {
         use super::msg::LibraryOp as L;
-        use crate::device::DeviceRequest as D;
+        use crate::device_worker::DeviceRequest as D;
         match self.clone() {
             RenameTarget::Track(track) => Effect::Device(D::RenameTrack { track, title: text }),
             RenameTarget::Disc => Effect::Device(D::RenameDisc { title: text }),

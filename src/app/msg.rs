@@ -8,13 +8,13 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::catalog::Catalog;
 use super::playback::PlayerRequest;
-use crate::device::{DeviceEvent, DeviceRequest};
-use crate::library::{
+use crate::device_worker::{DeviceEvent, DeviceRequest};
+use crate::transfer::{TransferEvent, TransferRequest};
+use library::{
     ImportPlan, ImportReport, PlanReport, PlaylistSummary, QueuedTransfer, TagEdit, TagEditBatch,
     Track,
 };
-use crate::player::PlayerEvent;
-use crate::transfer::{TransferEvent, TransferRequest};
+use media::player::PlayerEvent;
 
 /// The library as loaded by a worker.
 #[derive(Debug)]

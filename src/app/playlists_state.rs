@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::cursor::ListCursor;
-use crate::library::{PlaylistSummary, Track};
+use library::{PlaylistSummary, Track};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlaylistRow {

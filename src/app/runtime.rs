@@ -13,11 +13,12 @@ use super::terminal::{self, TerminalGuard};
 use super::update::update;
 use super::workers;
 use crate::config::{KeyMap, Settings};
-use crate::device::{DeviceHandle, DeviceRequest, DeviceSelector};
-use crate::player::{AudioOutput, GainMode, Player, PlayerEvent, Track};
+use crate::device_worker::{DeviceHandle, DeviceRequest};
 use crate::transfer::{BatchOptions, DeviceLink, TitleTemplate, TransferRequest, Transferer};
 use crate::ui;
 use crate::ui::theme::Theme;
+use media::player::{AudioOutput, GainMode, Player, PlayerEvent, Track};
+use netmd::DeviceSelector;
 
 pub struct RunOptions {
     pub settings: Settings,
@@ -69,7 +70,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     // A virtual deck is heard through a player of its own, like a recorder's headphones.
     let speaker = player
         .is_some()
-        .then(|| crate::player::DeckSpeaker::factory(opts.audio));
+        .then(|| crate::deck_speaker::DeckSpeaker::factory(opts.audio));
     let device = DeviceHandle::spawn_with(
         opts.device.clone(),
         opts.usb_trace.clone(),

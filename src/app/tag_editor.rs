@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use ratatui_textarea::TextArea;
 
-use crate::library::{TagEdit, Track};
+use library::{TagEdit, Track};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TagField {

@@ -2,10 +2,10 @@
 //! [`crate::transfer::prepare::choose_format`], fed with what the library knows of the source)
 //! and what the queue needs of the disc.
 
-use crate::device::send::WireFormat;
-use crate::device::{DiscInfo, Mode};
-use crate::library::{QueuedTransfer, Track};
 use crate::transfer::prepare::{self, ModeRequest, SourceFacts};
+use library::{QueuedTransfer, Track};
+use netmd::send::WireFormat;
+use netmd::{DiscInfo, Mode};
 
 /// How an item will go to the disc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +115,7 @@ pub fn fit(items: &[(Planned, u64, &str)], disc: &DiscInfo, default: Planned) ->
         .iter()
         .map(|(p, _, title)| {
             let lp = matches!(p, Planned::Goes { mode, .. } if *mode != Mode::SP);
-            (crate::text::width(title) as u32).div_ceil(7).max(1) + u32::from(lp)
+            (library::text::width(title) as u32).div_ceil(7).max(1) + u32::from(lp)
         })
         .sum();
     let cells_used = disc.title_cells.used + cells;
@@ -134,7 +134,7 @@ pub fn fit(items: &[(Planned, u64, &str)], disc: &DiscInfo, default: Planned) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::library::TransferState;
+    use library::TransferState;
 
     fn item(mode: &str) -> QueuedTransfer {
         QueuedTransfer {
@@ -190,7 +190,7 @@ mod tests {
 
     #[test]
     fn the_fit_is_counted_in_each_items_mode() {
-        let mut disc = crate::device::DiscInfo::default();
+        let mut disc = netmd::DiscInfo::default();
         disc.capacity.free_ms = 120_000;
         disc.title_cells.total = 255;
         let lp2 = Planned::Goes {

@@ -6,10 +6,10 @@ use super::model::{Level, Model, Pane, RenameTarget};
 use super::msg::Effect;
 use super::transfers_state::{SendProgress, next_mode};
 use crate::config::Action;
-use crate::library::{Track, TransferSource, TransferState};
 use crate::transfer::plan::TrackTags;
 use crate::transfer::{TitleTemplate, TransferEvent, TransferRequest};
 use crate::ui::layout;
+use library::{Track, TransferSource, TransferState};
 
 fn page(model: &Model) -> usize {
     layout::list_rows(model.size, Pane::Transfers, super::Listing::Flat, false)

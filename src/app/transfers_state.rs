@@ -1,7 +1,7 @@
 //! The Transfers pane: the queue as stored in the library, and the item being sent.
 
 use super::cursor::ListCursor;
-use crate::library::{QueuedTransfer, TransferState};
+use library::{QueuedTransfer, TransferState};
 
 /// Progress of the item being sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

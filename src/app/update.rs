@@ -14,9 +14,9 @@ use super::model::{ImportDialog, ImportJob, Level, Model, Overlay, Pane};
 use super::msg::{Effect, Msg};
 use super::transfer_update;
 use crate::config::Action;
-use crate::player::PlayerEvent;
-use crate::text;
 use crate::ui::layout;
+use library::text;
+use media::player::PlayerEvent;
 
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {

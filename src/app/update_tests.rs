@@ -7,9 +7,9 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::config::{self, KeyMap, LibraryView, LoadOptions, SortKey};
-use crate::library::Track;
-use crate::player::PlayerEvent;
 use crate::ui::theme::ThemeSet;
+use library::Track;
+use media::player::PlayerEvent;
 
 fn track(artist: &str, album: &str, n: u32, title: &str, year: i32) -> Track {
     Track {
@@ -510,8 +510,8 @@ fn a_track_that_fails_is_named_and_skipped() {
     assert!(status.text.contains("1.flac") && status.text.contains("not a FLAC stream"));
 }
 
-fn demo_disc() -> crate::device::DiscInfo {
-    use crate::device::{Capacity, DiscInfo, GroupInfo, Mode, TitleCells, TrackInfo};
+fn demo_disc() -> netmd::DiscInfo {
+    use netmd::{Capacity, DiscInfo, GroupInfo, Mode, TitleCells, TrackInfo};
     let track = |number: u32, title: &str, mode: Mode, group: Option<usize>| TrackInfo {
         number,
         title: title.into(),
@@ -555,7 +555,7 @@ fn demo_disc() -> crate::device::DiscInfo {
 
 #[test]
 fn device_pane_lists_the_disc_and_edits_it() {
-    use crate::device::{DeviceEvent, DeviceRequest};
+    use crate::device_worker::{DeviceEvent, DeviceRequest};
     let mut m = model_with(tracks());
     update(&mut m, Msg::Device(DeviceEvent::Connected(demo_disc())));
     assert_eq!(
@@ -620,7 +620,7 @@ fn device_pane_lists_the_disc_and_edits_it() {
 
 #[test]
 fn a_write_protected_disc_refuses_edits_before_asking() {
-    use crate::device::DeviceEvent;
+    use crate::device_worker::DeviceEvent;
     let mut m = model_with(tracks());
     let mut disc = demo_disc();
     disc.write_protected = true;
@@ -667,7 +667,7 @@ fn marks_and_add_to_playlist() {
 
 #[test]
 fn tag_editor_changes_only_edited_fields_and_keeps_various() {
-    use crate::library::TagEdit;
+    use library::TagEdit;
     let mut m = model_with(tracks());
     // Björk's whole artist row: three tracks on two albums.
     press(&mut m, KeyCode::Char('j'));
@@ -727,7 +727,7 @@ fn tag_editor_changes_only_edited_fields_and_keeps_various() {
 
 #[test]
 fn undo_sends_the_last_batch_back() {
-    use crate::library::TagEditBatch;
+    use library::TagEditBatch;
     let mut m = model_with(tracks());
     press(&mut m, KeyCode::Char('u'));
     assert_eq!(m.status.as_ref().unwrap().text, "Nothing to undo");
@@ -748,7 +748,7 @@ fn undo_sends_the_last_batch_back() {
 
 /// The sample library with one playlist "Mix" (id `id`) of the given tracks, in that order.
 fn model_with_playlist(id: i64, entries: &[usize]) -> Model {
-    use crate::library::PlaylistSummary;
+    use library::PlaylistSummary;
     let mut m = model_with(tracks());
     let all = tracks();
     update(
@@ -810,8 +810,8 @@ fn playlists_pane_plays_edits_and_reorders() {
 
 #[test]
 fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
-    use crate::library::{QueuedTransfer, TransferSource, TransferState};
     use crate::transfer::{TransferEvent, TransferRequest};
+    use library::{QueuedTransfer, TransferSource, TransferState};
     let mut m = model_with(tracks());
     press(&mut m, KeyCode::Char('j')); // Björk: the whole artist
     let effects = press(&mut m, KeyCode::Char('t'));
@@ -897,7 +897,7 @@ fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
 
 #[test]
 fn import_preview_prefills_from_file_names_and_applies_edits() {
-    use crate::library::{Library, plan_import};
+    use library::{Library, plan_import};
     let dir = tempfile::tempdir().unwrap();
     let album = dir.path().join("Night Drive");
     std::fs::create_dir_all(&album).unwrap();
@@ -962,7 +962,7 @@ fn import_preview_prefills_from_file_names_and_applies_edits() {
 
 #[test]
 fn import_preview_offers_a_choice_for_duplicates() {
-    use crate::library::{DuplicateChoice, Library, import, plan_import};
+    use library::{DuplicateChoice, Library, import, plan_import};
     let dir = tempfile::tempdir().unwrap();
     let album = dir.path().join("Again");
     std::fs::create_dir_all(&album).unwrap();

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::catalog::Catalog;
 use super::msg::{Effect, LibraryData, LibraryOp, Msg, OpOutcome};
-use crate::library::{self, ImportOptions, Library};
+use library::{self, ImportOptions, Library};
 
 /// Progress messages are limited to this rate so a fast import does not flood the loop.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
@@ -169,7 +169,7 @@ fn library_op(path: &Path, op: LibraryOp) -> Result<OpOutcome, String> {
     }
 }
 
-fn tag_outcome(outcome: crate::library::TagEditOutcome, verb: &str) -> OpOutcome {
+fn tag_outcome(outcome: library::TagEditOutcome, verb: &str) -> OpOutcome {
     let written = outcome.batch.after.len();
     let s = if written == 1 { "" } else { "s" };
     let problems: Vec<String> = outcome.failed.iter().map(|e| e.to_string()).collect();

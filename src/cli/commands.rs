@@ -9,11 +9,11 @@ use super::setup::Environment;
 use super::{Cli, ImportArgs};
 use crate::app::{self, RunOptions};
 use crate::config::{self, KeyMap};
-use crate::device::{DeviceSelector, VirtualDeck, VirtualDisc};
-use crate::library::{self, ImportOptions, ImportProgress, Library, Overrides, Query};
-use crate::text;
 use crate::ui::format::duration;
 use crate::ui::theme::ThemeSet;
+use library::text;
+use library::{self, ImportOptions, ImportProgress, Library, Overrides, Query};
+use netmd::{DeviceSelector, VirtualDeck, VirtualDisc};
 
 /// The full-screen jukebox, on the user's library or on a generated demo library.
 pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {

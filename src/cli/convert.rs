@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::codec::{CodecError, Decoder};
-use crate::player;
+use atrac::{CodecError, Decoder};
+use media::player;
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {

@@ -7,9 +7,9 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use serde::Serialize;
 
-use crate::device::disc::format_ms;
-use crate::device::{self, AnyRecorder, DeviceSelector, DiscInfo, Mode, VirtualDeck, VirtualDisc};
-use crate::player::AudioOutput;
+use media::player::AudioOutput;
+use netmd::disc::format_ms;
+use netmd::{AnyRecorder, DeviceSelector, DiscInfo, Mode, VirtualDeck, VirtualDisc};
 
 #[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
@@ -162,7 +162,7 @@ pub fn run(
     if let (DeviceCommand::Play { n }, DeviceSelector::Virtual(disc)) = (cmd, &selector) {
         return listen(&selector, disc, *n, usb_trace, audio);
     }
-    let mut r = device::open(&selector, usb_trace)
+    let mut r = netmd::open(&selector, &open_options(usb_trace)?)
         .with_context(|| format!("could not open the recorder ({selector})"))?;
     if let DeviceCommand::Send { mode, title, files } = cmd {
         return send_files(&mut r, *mode, title.as_deref(), files);
@@ -187,8 +187,9 @@ fn listen(
     use std::sync::{Arc, Mutex, mpsc};
     use std::time::Duration;
 
-    use crate::device::virtual_deck::Speaker;
-    use crate::player::{DeckSpeaker, PlayerEvent};
+    use crate::deck_speaker::DeckSpeaker;
+    use media::player::PlayerEvent;
+    use netmd::virtual_deck::Speaker;
 
     let (tx, rx) = mpsc::channel();
     let tx = Mutex::new(tx);
@@ -204,18 +205,22 @@ fn listen(
         Ok(s) => s,
         Err(e) => {
             eprintln!("warning: {e}; the virtual deck plays silently");
-            let mut r = device::open(selector, usb_trace)
+            let mut r = netmd::open(selector, &open_options(usb_trace)?)
                 .with_context(|| format!("could not open the recorder ({selector})"))?;
             execute(&mut r, &DeviceCommand::Play { n: start_at })?;
             return Ok(0);
         }
     };
     let speaker = Mutex::new(Some(Box::new(speaker) as Box<dyn Speaker>));
-    let factory: device::SpeakerFactory =
+    let factory: netmd::SpeakerFactory =
         Arc::new(move || speaker.lock().ok().and_then(|mut s| s.take()));
-    let transport = device::open_transport_with(selector, usb_trace, Some(&factory))
-        .and_then(|t| t.ok_or(device::DeviceError::NotFound))
-        .and_then(crate::device::Recorder::open)
+    let options = netmd::OpenOptions {
+        speaker: Some(&factory),
+        ..open_options(usb_trace)?
+    };
+    let transport = netmd::open_transport(selector, &options)
+        .and_then(|t| t.ok_or(netmd::DeviceError::NotFound))
+        .and_then(netmd::Recorder::open)
         .with_context(|| format!("could not open the recorder ({selector})"));
     let mut r = transport?;
     if let Some(n) = start_at {
@@ -231,7 +236,7 @@ fn listen(
     let Some(track) = disc.tracks.get(n as usize - 1) else {
         bail!("the virtual deck is on track {n}, which its disc does not have");
     };
-    let title = crate::text::clean(&track.title);
+    let title = library::text::clean(&track.title);
     if track.audio.is_none() {
         println!(
             "track {n} \"{title}\" has no recorded audio (tracks made by init-virtual --demo are \
@@ -266,7 +271,7 @@ fn listen(
                     "\r\x1b[2K▶ {} / {} {n}. {}",
                     format_ms(position_ms),
                     format_ms(track.duration_ms),
-                    crate::text::truncate_to_width(&title, 50)
+                    library::text::truncate_to_width(&title, 50)
                 );
                 let _ = err.flush();
             }
@@ -287,14 +292,23 @@ fn listen(
     Ok(0)
 }
 
+/// Opening options for the command line: the USB trace, and faults from the environment.
+fn open_options(usb_trace: Option<&Path>) -> anyhow::Result<netmd::OpenOptions<'_>> {
+    Ok(netmd::OpenOptions {
+        trace: usb_trace,
+        speaker: None,
+        faults: crate::device_worker::faults_from_env()?,
+    })
+}
+
 fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<String>> {
     use DeviceCommand as D;
     let none = |()| Vec::new();
     Ok(match cmd {
         D::Info { json } => {
-            let info = r.read_disc()?;
+            let info = r.read_disc()?.map_text(library::text::clean);
             if !info.disc_present {
-                bail!(device::DeviceError::NoDisc);
+                bail!(netmd::DeviceError::NoDisc);
             }
             if *json {
                 println!("{}", serde_json::to_string_pretty(&JsonDisc::from(&info))?);
@@ -465,7 +479,7 @@ fn table(d: &DiscInfo) -> String {
             out,
             "  {:>3}  {} {:>7} {:>8}{protected}",
             t.number,
-            crate::text::fit(&name, 40),
+            library::text::fit(&name, 40),
             mode,
             format_ms(t.duration_ms)
         );

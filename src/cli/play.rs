@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use super::PlayArgs;
 use super::setup::Environment;
-use crate::player::{GainMode, Player, PlayerEvent, Track};
-use crate::text;
 use crate::ui::format::duration;
+use library::text;
+use media::player::{GainMode, Player, PlayerEvent, Track};
 
 /// Exit 0 when every file played; 1 when some could not be played (each named on stderr).
 pub fn run(env: &Environment, args: &PlayArgs) -> anyhow::Result<i32> {

@@ -7,9 +7,9 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use super::setup::Environment;
-use crate::library::{Library, Query};
-use crate::text::clean;
 use crate::ui::format::duration;
+use library::text::clean;
+use library::{Library, Query};
 
 #[derive(Debug, Subcommand)]
 pub enum PlaylistCommand {

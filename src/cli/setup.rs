@@ -6,8 +6,8 @@ use anyhow::Context;
 
 use super::Cli;
 use crate::config::{self, LoadOptions, Settings};
-use crate::player::AudioOutput;
 use crate::{logging, paths};
+use media::player::AudioOutput;
 
 pub struct Environment {
     pub settings: Settings,

@@ -7,11 +7,11 @@ use clap::Args;
 
 use super::ImportArgs;
 use super::setup::Environment;
-use crate::library::{
+use library::text::clean;
+use library::{
     DuplicateChoice, DuplicateKind, ImportProgress, Library, TagEdit, TrackField, apply_plan,
     plan_import,
 };
-use crate::text::clean;
 
 #[derive(Debug, Args)]
 pub struct TagArgs {

@@ -5,11 +5,11 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use super::pcm::melody;
-use crate::device::Mode;
-use crate::device::send::WireFormat;
-use crate::device::virtual_deck::model::AudioRef;
-use crate::device::virtual_deck::{VirtualDisc, audio_dir_of};
+use media::synth::melody;
+use netmd::Mode;
+use netmd::send::WireFormat;
+use netmd::virtual_deck::model::AudioRef;
+use netmd::virtual_deck::{VirtualDisc, audio_dir_of};
 
 /// How long each demo SP track plays.
 const SECONDS: f32 = 20.0;
@@ -44,7 +44,7 @@ pub fn give_demo_disc_audio(deck_path: &Path, disc: &mut VirtualDisc) -> io::Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::virtual_deck::DeckAudio;
+    use netmd::virtual_deck::DeckAudio;
 
     #[test]
     fn the_demo_discs_sp_tracks_can_be_heard() {
@@ -56,7 +56,7 @@ mod tests {
         for t in &disc.tracks {
             match DeckAudio::of(dir.path(), t) {
                 Some(audio) => {
-                    let mut d = crate::codec::open_raw(&audio.path, audio.format).unwrap();
+                    let mut d = atrac::open_raw(&audio.path, audio.format).unwrap();
                     let mut out = Vec::new();
                     while d.next_block(&mut out).unwrap() {}
                     let frames = out.len() / usize::from(t.channels);

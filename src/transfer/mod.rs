@@ -4,7 +4,7 @@
 //!
 //! Only one thing may talk to the recorder at a time: the transfer worker either owns its own
 //! connection ([`worker::DeviceLink::Direct`], the CLI and tests) or runs each batch inside the
-//! device worker as a [`crate::device::handle::DeviceRequest::Exclusive`] job, so the UI's
+//! device worker as a [`crate::device_worker::DeviceRequest::Exclusive`] job, so the UI's
 //! device worker stays the only USB user.
 
 pub mod pipeline;
@@ -16,8 +16,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use crate::device::send::SendError;
-use crate::device::{DeviceError, Mode};
+use netmd::send::SendError;
+use netmd::{DeviceError, Mode};
 
 pub use pipeline::{BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch};
 pub use plan::TitleTemplate;
@@ -40,8 +40,8 @@ pub enum TransferError {
     },
     #[error(
         "not enough space on the disc: this needs {} (in SP time) and {} is free; nothing was sent",
-        crate::device::disc::format_ms(*needed_ms),
-        crate::device::disc::format_ms(*free_ms)
+        netmd::disc::format_ms(*needed_ms),
+        netmd::disc::format_ms(*free_ms)
     )]
     Capacity { needed_ms: u64, free_ms: u64 },
     #[error(transparent)]

@@ -13,10 +13,10 @@ use std::time::Instant;
 use super::TransferError;
 use super::plan::{self, Planned, TitleTemplate, TrackTags};
 use super::prepare::{self, ModeRequest};
-use crate::device::crypto::{OsEntropy, StreamKeys};
-use crate::device::send::{BULK_CHUNK, EncryptedAudio, SentTrack};
-use crate::device::transport::Transport;
-use crate::device::{Mode, Recorder};
+use netmd::crypto::{OsEntropy, StreamKeys};
+use netmd::send::{BULK_CHUNK, EncryptedAudio, SentTrack};
+use netmd::transport::Transport;
+use netmd::{Mode, Recorder};
 
 /// Tracks prepared ahead of the one being sent.
 const PREPARED_AHEAD: usize = 1;
@@ -233,7 +233,7 @@ fn plan_item(
         facts.channels == 1,
     )?;
     let title = match &item.title {
-        Some(t) => crate::device::titles::prepare(t),
+        Some(t) => netmd::titles::prepare(t),
         None => options.template.track_title(tags),
     };
     Ok(Planned {
@@ -291,18 +291,18 @@ fn spawn_preparer(
 /// Decodes, pads and encrypts one file with fresh keys (an SP track into a temporary file).
 pub fn prepare_audio(
     path: &std::path::Path,
-    format: crate::device::send::WireFormat,
+    format: netmd::send::WireFormat,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<EncryptedAudio, TransferError> {
-    let keys = StreamKeys::random(&mut OsEntropy).map_err(crate::device::send::SendError::from)?;
+    let keys = StreamKeys::random(&mut OsEntropy).map_err(netmd::send::SendError::from)?;
     // SP is big (about 10 MB a minute): it goes to a temporary file as it is decoded. ATRAC3
     // frames are a tenth of that or less and stay in memory.
-    if format.wire == crate::device::send::WireFormat::SP_STEREO.wire {
+    if format.wire == netmd::send::WireFormat::SP_STEREO.wire {
         return prepare::sp_spilled(path, format, &keys, cancelled);
     }
     let plain = prepare::wire_payload(path, format, cancelled)?;
     EncryptedAudio::encrypt(format, plain, &keys)
-        .map_err(|e| TransferError::Send(crate::device::send::SendError::from(e)))
+        .map_err(|e| TransferError::Send(netmd::send::SendError::from(e)))
 }
 
 fn send_one<T: Transport>(
@@ -347,7 +347,7 @@ fn send_one<T: Transport>(
         &mut progress,
     ) {
         Ok(sent) => Ok(sent),
-        Err(crate::device::send::SendError::Cancelled) => Err(TransferError::Cancelled),
+        Err(netmd::send::SendError::Cancelled) => Err(TransferError::Cancelled),
         Err(e) => Err(e.into()),
     }
 }

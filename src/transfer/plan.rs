@@ -7,10 +7,10 @@ use lofty::file::TaggedFileExt;
 use lofty::tag::Accessor;
 
 use super::TransferError;
-use crate::device::recorder::{RawDisc, check_room};
-use crate::device::send::WireFormat;
-use crate::device::titles::{self, Title};
-use crate::device::{DeviceError, Mode};
+use netmd::recorder::{RawDisc, check_room};
+use netmd::send::WireFormat;
+use netmd::titles::{self, Title};
+use netmd::{DeviceError, Mode};
 
 /// Tags a title is made from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,7 +30,7 @@ impl TrackTags {
                 .unwrap_or_default()
         };
         let mut tags = TrackTags::default();
-        if let Ok(info) = crate::codec::probe(path) {
+        if let Ok(info) = atrac::probe(path) {
             tags.title = info.tags.title.clone().unwrap_or_default();
             tags.artist = info.tags.artist.clone().unwrap_or_default();
             tags.album = info.tags.album.clone().unwrap_or_default();

@@ -9,11 +9,11 @@ use std::path::Path;
 use rubato::{FftFixedIn, Resampler};
 
 use super::TransferError;
-use crate::codec::{self, Codec};
-use crate::device::Mode;
-use crate::device::crypto::StreamKeys;
-use crate::device::send::{EncryptedAudio, SpillWriter, WireFormat};
-use crate::player;
+use atrac::Codec;
+use media::player;
+use netmd::Mode;
+use netmd::crypto::StreamKeys;
+use netmd::send::{EncryptedAudio, SpillWriter, WireFormat};
 
 pub const SP_RATE: u32 = 44_100;
 /// Frames fed to the resampler at a time.
@@ -79,17 +79,17 @@ fn atrac3_format(frame_bytes: u32, channels: u16) -> Option<WireFormat> {
 /// Reads what the pre-flight checks need: duration, and whether the file is ATRAC3 that an LP
 /// mode can take as it is.
 pub fn inspect(path: &Path) -> Result<SourceFacts, TransferError> {
-    let open_err = |e: codec::CodecError| TransferError::Source {
+    let open_err = |e: atrac::CodecError| TransferError::Source {
         path: path.to_path_buf(),
         detail: e.to_string(),
     };
-    if let Ok(info) = codec::probe(path)
+    if let Ok(info) = atrac::probe(path)
         && !matches!(info.codec, Codec::Pcm { .. })
     {
         if info.protected {
             return Err(TransferError::Source {
                 path: path.to_path_buf(),
-                detail: codec::PROTECTED_LABEL.into(),
+                detail: atrac::PROTECTED_LABEL.into(),
             });
         }
         let atrac3 = match info.codec {
@@ -162,7 +162,7 @@ fn atrac3_frames(path: &Path, format: WireFormat) -> Result<Vec<u8>, TransferErr
         path: path.to_path_buf(),
         detail,
     };
-    let info = codec::probe(path).map_err(|e| source_err(e.to_string()))?;
+    let info = atrac::probe(path).map_err(|e| source_err(e.to_string()))?;
     if info.codec != Codec::Atrac3 || atrac3_format(info.frame_bytes, info.channels) != Some(format)
     {
         return Err(source_err(format!(

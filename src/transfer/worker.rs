@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use super::pipeline::{BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch};
 use super::prepare::ModeRequest;
-use crate::device::handle::{DeviceRequest, ExclusiveJob};
-use crate::device::{AnyRecorder, DeviceError, Mode};
-use crate::library::{Library, QueuedTransfer, TransferSource, TransferState};
+use crate::device_worker::{DeviceRequest, ExclusiveJob};
+use library::{Library, QueuedTransfer, TransferSource, TransferState};
+use netmd::{AnyRecorder, DeviceError, Mode};
 
 /// How often progress is written to the database (events go out every chunk).
 const PROGRESS_SAVE_INTERVAL: Duration = Duration::from_secs(1);
@@ -224,7 +224,7 @@ impl Worker {
         }
     }
 
-    fn db<T>(&self, r: Result<T, crate::library::LibraryError>) -> Option<T> {
+    fn db<T>(&self, r: Result<T, library::LibraryError>) -> Option<T> {
         r.map_err(|e| (self.emit)(TransferEvent::Error(e.to_string())))
             .ok()
     }

@@ -9,7 +9,7 @@ use super::format::{count, duration, long_duration, plural};
 use super::widgets::{bar, key_name};
 use crate::app::{Level, Model, Overlay, Pane, PlayState, Repeat};
 use crate::config::Action;
-use crate::text;
+use library::text;
 
 pub fn header(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = &model.theme;

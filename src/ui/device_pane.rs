@@ -10,9 +10,9 @@ use super::focused;
 use super::format::{duration, plural};
 use super::widgets::{bar, pane_block, split_row};
 use crate::app::{DeviceRow, DeviceStatus, Model, Pane};
-use crate::device::disc::PlayerState;
-use crate::device::{DiscInfo, Mode};
-use crate::text;
+use library::text;
+use netmd::disc::PlayerState;
+use netmd::{DiscInfo, Mode};
 
 /// Lines under the track list: capacity bar, free time, title cells.
 pub const FOOTER_LINES: u16 = 3;

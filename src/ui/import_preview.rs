@@ -10,8 +10,8 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use super::format::duration;
 use super::widgets::{dialog_block, split_row};
 use crate::app::{ImportPreview, Model, PreviewRow};
-use crate::library::{DuplicateChoice, DuplicateKind};
-use crate::text;
+use library::text;
+use library::{DuplicateChoice, DuplicateKind};
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect, preview: &ImportPreview) {
     let theme = &model.theme;

@@ -11,7 +11,7 @@ use super::format::{count, duration, plural};
 use super::widgets::{columns, key_name, pane_block, row_style, split_row};
 use crate::app::{Listing, Model, Pane, TreeRow};
 use crate::config::{LibraryView, SortKey};
-use crate::text;
+use library::text;
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let lib = &model.library;
@@ -228,7 +228,7 @@ fn table_widths(width: usize) -> [usize; 7] {
 
 /// What the format column and the tree show: `DRM` for protected files, the mode of ATRAC
 /// files (`LP2`), else the codec (`FLAC`).
-fn format_label(t: &crate::library::Track) -> String {
+fn format_label(t: &library::Track) -> String {
     if t.protected {
         "DRM".to_string()
     } else if !t.mode.is_empty() {

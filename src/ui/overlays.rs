@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::widgets::dialog_block;
 use crate::app::{ImportDialog, Model, RenameDialog, TagEditor};
-use crate::text;
+use library::text;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])

@@ -11,9 +11,9 @@ use super::focused;
 use super::format::duration;
 use super::widgets::{bar, key_name, pane_block, split_row};
 use crate::app::{Model, Pane, Planned, fit, planned};
-use crate::device::Mode;
-use crate::library::{QueuedTransfer, Track, TransferState};
-use crate::text;
+use library::text;
+use library::{QueuedTransfer, Track, TransferState};
+use netmd::Mode;
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = &model.theme;

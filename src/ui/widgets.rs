@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
 use crate::app::Model;
-use crate::text;
+use library::text;
 
 /// Borders drawn with `+`, `-` and `|` for terminals without line-drawing characters.
 const ASCII_BORDER: border::Set = border::Set {

@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use library::Track;
 use ministage::app::{Catalog, LibraryData, Model, Msg, update};
 use ministage::config::{self, KeyMap, LoadOptions};
-use ministage::library::Track;
 use ministage::ui::theme::ThemeSet;
 
 pub fn track(artist: &str, album: &str, n: u32, title: &str, year: i32, secs: u64) -> Track {
@@ -117,8 +117,8 @@ pub fn model(tracks: Vec<Track>, theme: &str, size: (u16, u16)) -> Model {
 }
 
 /// A disc as the device worker reports it: a group, all three modes, a Japanese title.
-pub fn disc() -> ministage::device::DiscInfo {
-    use ministage::device::{Capacity, DiscInfo, GroupInfo, Mode, TitleCells, TrackInfo};
+pub fn disc() -> netmd::DiscInfo {
+    use netmd::{Capacity, DiscInfo, GroupInfo, Mode, TitleCells, TrackInfo};
     let track = |number: u32, title: &str, mode: Mode, group: Option<usize>, ms: u64| TrackInfo {
         number,
         title: title.into(),
