@@ -1,5 +1,5 @@
 //! Decoding speed of the in-crate ATRAC decoders: a 4-second fixture (from
-//! ../shared/fixtures/atrac) decoded start to end, file reading included. Criterion reports
+//! tests/fixtures/atrac) decoded start to end, file reading included. Criterion reports
 //! samples per second; divide by 44,100 for "× real time" (printed once at the start too).
 
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use ministage::codec;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/atrac")
+        .join("tests/fixtures/atrac")
         .join(name)
 }
 
