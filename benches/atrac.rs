@@ -1,5 +1,5 @@
 //! Decoding speed of the in-crate ATRAC decoders: a 4-second fixture (from
-//! ../shared/fixtures/atrac) decoded start to end, file reading included. Criterion reports
+//! tests/fixtures/atrac) decoded start to end, file reading included. Criterion reports
 //! samples per second; divide by 44,100 for "× real time" (printed once at the start too).
 
 use std::path::{Path, PathBuf};
@@ -9,7 +9,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/atrac")
+        .join("tests/fixtures/atrac")
         .join(name)
 }
 
@@ -26,7 +26,7 @@ fn decode(path: &Path, out: &mut Vec<i16>) -> u64 {
     frames
 }
 
-fn atrac(c: &mut Criterion) {
+fn decoders(c: &mut Criterion) {
     let mut group = c.benchmark_group("atrac decode");
     group.measurement_time(Duration::from_secs(5));
     for (label, name) in [
@@ -56,5 +56,5 @@ fn atrac(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, atrac);
+criterion_group!(benches, decoders);
 criterion_main!(benches);

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Times `ministage convert` against `ffmpeg -threads 1` decoding the same 5-minute LP2 and LP4
-# files, made by repeating the frames of the 4-second fixtures in ../shared/fixtures/atrac.
+# files, made by repeating the frames of the 4-second fixtures in tests/fixtures/atrac.
 # Prints seconds (best of 3), × real time, and the ratio ministage / ffmpeg (below 1 = faster).
 # ministage writes a WAV file (to a RAM-backed folder when there is one); ffmpeg writes nowhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-fixtures=../shared/fixtures/atrac
+fixtures=tests/fixtures/atrac
 seconds=300
 runs=3
 

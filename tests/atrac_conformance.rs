@@ -1,36 +1,20 @@
 //! Conformance of the in-crate ATRAC decoders and container readers.
 //!
-//! The bitstreams and their reference decodes live in `../shared/fixtures/atrac` (relative to
-//! the crate root; see the README there): files encoded by atracdenc and Sony encoders (PSP
-//! test material from hrydgard/pspautotests), decoded with FFmpeg 8 into `<name>.ref.s16`
-//! (interleaved s16le, every frame, no delay trimming). CI provides the folder; a missing
-//! folder fails these tests rather than skipping them.
+//! The bitstreams and their reference decodes live in `tests/fixtures` (see the README there):
+//! files encoded by atracdenc and Sony encoders (PSP test material from hrydgard/pspautotests),
+//! decoded with FFmpeg 8 into references (interleaved 16-bit PCM, every frame, no delay
+//! trimming) stored as FLAC and read by `common::fixtures`.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 use atrac::{Codec, CodecError};
-
-fn fixtures() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/atrac");
-    assert!(
-        dir.is_dir(),
-        "the ATRAC fixtures are missing: expected them at {}",
-        dir.display()
-    );
-    dir
-}
-
-fn reference(name: &str) -> Vec<i16> {
-    let bytes = std::fs::read(fixtures().join(format!("{name}.ref.s16"))).unwrap();
-    bytes
-        .chunks_exact(2)
-        .map(|c| i16::from_le_bytes([c[0], c[1]]))
-        .collect()
-}
+use common::fixtures::{atrac_file, reference_pcm as reference};
 
 fn decode_all(name: &str) -> (Vec<i16>, u16) {
-    let mut dec = atrac::open(&fixtures().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut dec = atrac::open(&atrac_file(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     let mut out = Vec::new();
     while dec.next_block(&mut out).unwrap() {}
     (out, dec.channels())
@@ -98,7 +82,7 @@ conformance! {
 
 #[test]
 fn probe_reads_the_tagged_oma() {
-    let info = atrac::probe(&fixtures().join("music4s_lp2_tagged.oma")).unwrap();
+    let info = atrac::probe(&atrac_file("music4s_lp2_tagged.oma")).unwrap();
     assert_eq!(info.codec, Codec::Atrac3);
     assert_eq!(info.mode, "LP2");
     assert_eq!(info.frame_bytes, 384);
@@ -108,25 +92,19 @@ fn probe_reads_the_tagged_oma() {
     assert_eq!(info.tags.album.as_deref(), Some("Connect Sessions"));
     assert_eq!(info.tags.track, Some(3));
     assert_eq!(info.tags.year, Some(2005));
-    let lp4 = atrac::probe(&fixtures().join("voice4s_lp4.at3")).unwrap();
+    let lp4 = atrac::probe(&atrac_file("voice4s_lp4.at3")).unwrap();
     assert!(lp4.joint_stereo);
     assert_eq!(lp4.mode, "LP4");
     assert_eq!(
-        atrac::probe(&fixtures().join("voice4s_105.at3"))
-            .unwrap()
-            .mode,
+        atrac::probe(&atrac_file("voice4s_105.at3")).unwrap().mode,
         "105 kbps"
     );
     assert_eq!(
-        atrac::probe(&fixtures().join("test_mono.at3"))
-            .unwrap()
-            .mode,
+        atrac::probe(&atrac_file("test_mono.at3")).unwrap().mode,
         "mono"
     );
     assert_eq!(
-        atrac::probe(&fixtures().join("music4s_sp.aea"))
-            .unwrap()
-            .mode,
+        atrac::probe(&atrac_file("music4s_sp.aea")).unwrap().mode,
         "SP"
     );
 }
@@ -134,9 +112,9 @@ fn probe_reads_the_tagged_oma() {
 #[test]
 fn atrac3plus_is_listed_but_not_decoded() {
     for name in ["music4s_at3p.oma", "sample.at3"] {
-        let info = atrac::probe(&fixtures().join(name)).unwrap();
+        let info = atrac::probe(&atrac_file(name)).unwrap();
         assert_eq!(info.codec, Codec::Atrac3Plus, "{name}");
-        match atrac::open(&fixtures().join(name)) {
+        match atrac::open(&atrac_file(name)) {
             Err(CodecError::Unsupported(msg)) => {
                 assert_eq!(msg, "ATRAC3plus is not supported yet");
             }
@@ -150,7 +128,7 @@ fn atrac3plus_is_listed_but_not_decoded() {
 fn seeking_lands_on_a_frame_and_matches_the_reference_after_preroll() {
     let name = "music4s_lp4.oma";
     let want = reference(name);
-    let mut dec = atrac::open(&fixtures().join(name)).unwrap();
+    let mut dec = atrac::open(&atrac_file(name)).unwrap();
     let reached = dec.seek(50 * 1024 + 17).unwrap();
     assert_eq!(reached, 50 * 1024);
     let mut out = Vec::new();
@@ -176,7 +154,7 @@ fn seeking_lands_on_a_frame_and_matches_the_reference_after_preroll() {
 #[test]
 fn truncated_and_corrupt_files_do_not_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let bytes = std::fs::read(fixtures().join("music4s_lp2.oma")).unwrap();
+    let bytes = std::fs::read(atrac_file("music4s_lp2.oma")).unwrap();
     // Cut in the middle of a frame: the partial frame is dropped.
     let cut = dir.path().join("cut.oma");
     std::fs::write(&cut, &bytes[..96 + 384 * 10 + 100]).unwrap();
@@ -219,7 +197,7 @@ fn ministage(dir: &Path, args: &[&str]) -> Output {
 fn convert_writes_the_reference_decode_as_wav() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["voice4s_lp4.oma", "test_mono.at3", "voice4s_sp.aea"] {
-        let input = fixtures().join(name);
+        let input = atrac_file(name);
         let output = dir.path().join("out.wav");
         let o = ministage(
             dir.path(),
@@ -252,7 +230,7 @@ fn convert_writes_the_reference_decode_as_wav() {
 fn convert_refuses_atrac3plus_and_missing_files_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.wav");
-    let input = fixtures().join("music4s_at3p.oma");
+    let input = atrac_file("music4s_at3p.oma");
     let o = ministage(
         dir.path(),
         &["convert", input.to_str().unwrap(), out.to_str().unwrap()],
@@ -273,7 +251,7 @@ fn convert_refuses_atrac3plus_and_missing_files_clearly() {
 fn rewriting_the_tag_keeps_the_audio() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tagged.oma");
-    std::fs::copy(fixtures().join("music4s_lp2_tagged.oma"), &path).unwrap();
+    std::fs::copy(atrac_file("music4s_lp2_tagged.oma"), &path).unwrap();
     let update = atrac::TagUpdate {
         title: Some("Tokyo 東京 (Studio)".into()),
         genre: Some("Indie".into()),

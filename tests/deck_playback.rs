@@ -1,24 +1,19 @@
 //! The virtual deck plays back what was sent to it: SP as the PCM it received, LP2 and LP4
 //! through the in-crate ATRAC3 decoder. Tracks are sent through the whole stack first; the
-//! ATRAC3 files are read from ../shared/fixtures/atrac.
+//! ATRAC3 files are read from tests/fixtures/atrac.
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use atrac::Decoder;
+use common::fixtures::atrac_file as fixture;
 use media::player::{PlaybackSource, Player, Track};
 use ministage::transfer::pipeline::BatchControl;
 use ministage::transfer::{BatchOptions, ItemOutcome, ModeRequest, SendItem, send_batch};
 use netmd::virtual_deck::DeckAudio;
 use netmd::{Faults, Recorder, VirtualDeck};
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/atrac")
-        .join(name)
-}
 
 fn write_wav(path: &Path, samples: &[i16]) {
     let pcm = testkit::Pcm {

@@ -1,19 +1,21 @@
 //! Importing Sony files (OMA/OMG, AT3, AEA, and WAV holding ATRAC) into the library, over the
-//! conformance fixtures in ../shared/fixtures/atrac (see tests/atrac_conformance.rs).
+//! conformance fixtures in tests/fixtures/atrac (see tests/atrac_conformance.rs), with the two
+//! PCM sources they were encoded from written beside them as WAV.
 
-use std::path::Path;
+mod common;
 
+use common::fixtures::{atrac_dir, source_pcm};
 use library::{self, ImportOptions, Library, Track};
 
 fn import_fixtures() -> (Vec<Track>, library::ImportReport) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/atrac");
-    assert!(
-        dir.is_dir(),
-        "the ATRAC fixtures are missing: {}",
-        dir.display()
-    );
+    let sources = tempfile::tempdir().unwrap();
+    for name in ["music4s", "voice4s"] {
+        let wav = sources.path().join(format!("{name}.wav"));
+        testkit::write_wav(&wav, &source_pcm(name)).unwrap();
+    }
     let mut lib = Library::open_in_memory().unwrap();
-    let report = library::import(&mut lib, &[dir], &ImportOptions::default(), &|_| {}).unwrap();
+    let roots = [atrac_dir(), sources.path().to_path_buf()];
+    let report = library::import(&mut lib, &roots, &ImportOptions::default(), &|_| {}).unwrap();
     (lib.all_tracks().unwrap(), report)
 }
 
@@ -44,7 +46,7 @@ fn imports_every_sony_fixture_with_codec_duration_and_tags() {
         );
     }
     assert!(report.failed.is_empty(), "{:?}", report.failed);
-    // 18 Sony files and the two PCM sources; the .ref.s16 decodes and the README are ignored.
+    // 18 Sony files and the two PCM sources.
     assert_eq!(report.added, 20, "{report}");
 
     let tagged = by_file(&tracks, "music4s_lp2_tagged.oma");

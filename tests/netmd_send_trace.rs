@@ -1,14 +1,16 @@
 //! The send of an SP track, byte for byte against what netmd-js sends: reads
-//! ../shared/netmd-traces/upsp.jsonl (4096 bytes of SP PCM titled `Hello`, host nonce 80…80,
+//! tests/fixtures/netmd-traces/upsp.jsonl (4096 bytes of SP PCM titled `Hello`, host nonce 80…80,
 //! data key 11…18, IV zero). A replay transport answers each of our commands with the reply
 //! the trace has for the same command, so the deterministic bytes (everything but the polls)
 //! can be compared: every secure-session command, the title write, and the bulk stream.
 
+mod common;
+
 use std::collections::VecDeque;
 use std::ops::ControlFlow;
-use std::path::PathBuf;
 use std::time::Duration;
 
+use common::fixtures::netmd_trace;
 use netmd::Recorder;
 use netmd::bytes::{from_hex, to_hex};
 use netmd::crypto::{ScriptedEntropy, StreamKeys};
@@ -26,8 +28,7 @@ struct Trace {
 }
 
 fn read_trace() -> Trace {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/netmd-traces/upsp.jsonl");
-    let text = std::fs::read_to_string(&path).expect("the netmd-js trace in ../shared");
+    let text = std::fs::read_to_string(netmd_trace("upsp.jsonl")).expect("the netmd-js trace");
     let mut exchanges = Vec::new();
     let mut command: Option<Vec<u8>> = None;
     let (mut bulk_prefix, mut bulk_len) = (Vec::new(), 0);

@@ -1,25 +1,23 @@
-//! Conformance with netmd-js: reads the USB traces in ../shared/netmd-traces (recorded from
+//! Conformance with netmd-js: reads the USB traces in tests/fixtures/netmd-traces (recorded from
 //! netmd-js 4.4.1, the library behind Web MiniDisc) and checks that our command encodings are
 //! byte for byte what it sends, and that our client reads its replies correctly. The host→device
 //! bytes are authoritative; the replies were made up by a fake device for netmd-js's parser.
 
+mod common;
+
 use std::collections::{HashMap, VecDeque};
-use std::path::PathBuf;
 use std::time::Duration;
 
+use common::fixtures::netmd_trace;
 use netmd::bytes::{from_hex, to_hex};
 use netmd::commands::{self as cmd, Descriptor, DescriptorAction};
 use netmd::transport::{ControlSetup, DeviceIdentity, Transport, TransportError};
 use netmd::{Mode, Recorder};
 use serde_json::Value;
 
-fn traces_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/netmd-traces")
-}
-
 /// (command, reply) pairs of a trace, ctype and status bytes included.
 fn exchanges(name: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let path = traces_dir().join(name);
+    let path = netmd_trace(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let mut out = Vec::new();

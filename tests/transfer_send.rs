@@ -1,14 +1,17 @@
 //! Sending to the virtual deck end to end: WAV and MP3 in SP, ATRAC3 in LP2 and LP4 (the
-//! fixtures are read from ../shared/fixtures/atrac), what the deck decrypted compared byte for
+//! fixtures are read from tests/fixtures/atrac), what the deck decrypted compared byte for
 //! byte, titles and durations from the disc, refusals, cancel, a disconnect and a retry, a
 //! wrong commit MAC, and the queue worker across a restart.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use common::fixtures::atrac_file as fixture;
 use library::{Library, TransferSource, TransferState};
 use ministage::transfer::pipeline::BatchControl;
 use ministage::transfer::{
@@ -20,12 +23,6 @@ use netmd::send::{EncryptedAudio, WireFormat, commit_args};
 use netmd::titles;
 use netmd::virtual_deck::VirtualTrack;
 use netmd::{Faults, Mode, Recorder, VirtualDeck, VirtualDisc};
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/atrac")
-        .join(name)
-}
 
 /// A 16-bit PCM WAV.
 fn write_wav(path: &Path, rate: u32, channels: u16, samples: &[i16]) {

