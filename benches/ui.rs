@@ -69,6 +69,7 @@ fn ui_100k(c: &mut Criterion) {
                 catalog: catalog.clone(),
                 playlists: Vec::new(),
                 playlist_tracks: Vec::new(),
+                playlist_catalogs: Vec::new(),
                 transfers: Vec::new(),
             })),
         );

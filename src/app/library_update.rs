@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::catalog::Catalog;
 use super::device_update::open_rename;
 use super::model::{ConfirmDialog, Level, Model, Overlay, Pane, RenameTarget};
 use super::msg::{Effect, LibraryOp, OpOutcome};
@@ -13,6 +12,7 @@ use super::playlists_state::PlaylistRow;
 use super::tag_editor::TagEditor;
 use crate::config::Action;
 use crate::ui::layout;
+use library::PlaylistError;
 
 fn playlists_page(model: &Model) -> usize {
     layout::list_rows(model.size, Pane::Playlists, super::Listing::Flat, false)
@@ -23,9 +23,10 @@ pub fn on_library_action(model: &mut Model, action: Action) -> Option<Vec<Effect
     let lib = &mut model.library;
     match action {
         Action::Mark => {
+            let page = super::update::library_page(model);
+            let lib = &mut model.library;
             lib.toggle_mark();
             let len = lib.len();
-            let page = layout::list_rows(model.size, Pane::Library, lib.listing(), false);
             lib.cursor_mut().move_by(1, len, page);
         }
         Action::SelectRange => {
@@ -174,21 +175,30 @@ fn play(model: &mut Model, index: usize, start: usize) -> Vec<Effect> {
     if model.refuse_without_audio() {
         return Vec::new();
     }
-    let Some(tracks) = model.playlists.tracks.get(index) else {
+    let (Some(tracks), Some(catalog)) = (
+        model.playlists.tracks.get(index),
+        model.playlists.catalogs.get(index),
+    ) else {
         return Vec::new();
     };
-    // A small catalog of the playlist's own tracks keeps their order and duplicates.
-    let catalog = Arc::new(Catalog::build(tracks.clone()));
+    // The catalog leaves missing files out: entry `start` is the catalog's track after the
+    // present entries before it (or the next present one when it is missing itself).
+    let present_before = tracks.iter().take(start).filter(|t| !t.missing).count();
+    if present_before >= catalog.tracks.len() {
+        model.set_status(Level::Warning, "the file of that entry is missing");
+        return Vec::new();
+    }
+    let catalog = Arc::clone(catalog);
     let queue: Vec<usize> = (0..catalog.tracks.len()).collect();
     model
         .playback
-        .play_queue(catalog, queue, start)
+        .play_queue(catalog, queue, present_before)
         .into_iter()
         .map(Effect::Player)
         .collect()
 }
 
-pub fn on_op_done(model: &mut Model, result: Result<OpOutcome, String>) -> Vec<Effect> {
+pub fn on_op_done(model: &mut Model, result: Result<OpOutcome, PlaylistError>) -> Vec<Effect> {
     match result {
         Ok(outcome) => {
             if let Some(batch) = outcome.undo {
@@ -213,7 +223,7 @@ pub fn on_op_done(model: &mut Model, result: Result<OpOutcome, String>) -> Vec<E
                 None => {}
             }
         }
-        Err(e) => model.set_status(Level::Error, e),
+        Err(e) => model.set_status(Level::Error, e.to_string()),
     }
     Vec::new()
 }

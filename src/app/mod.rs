@@ -8,8 +8,10 @@ mod device_update;
 mod import_preview;
 mod library_state;
 mod library_update;
+mod library_worker;
 mod model;
 mod msg;
+mod path_completion;
 mod playback;
 mod playlists_state;
 mod runtime;
@@ -20,13 +22,13 @@ mod transfer_fit;
 mod transfer_update;
 mod transfers_state;
 mod update;
-mod workers;
 
 pub use catalog::{AlbumNode, ArtistNode, Catalog, TreeRow};
 pub use cursor::ListCursor;
 pub use device_state::{DeviceRow, DeviceState, DeviceStatus};
 pub use import_preview::{ImportPreview, PreviewField, PreviewRow};
 pub use library_state::{FilterState, LibraryState, Listing};
+pub use library_worker::{LibraryRequest, load_library};
 pub use model::{
     ConfirmDialog, ImportDialog, ImportJob, Level, Model, Overlay, Pane, RenameDialog,
     RenameTarget, Status,
@@ -39,7 +41,6 @@ pub use tag_editor::{FieldInput, TagEditor, TagField};
 pub use transfer_fit::{Fit, Planned, fit, planned};
 pub use transfers_state::{SendProgress, TransfersState};
 pub use update::update;
-pub use workers::load_library;
 
 #[cfg(test)]
 mod update_tests;

@@ -11,8 +11,8 @@ use super::playback::PlayerRequest;
 use crate::device_worker::{DeviceEvent, DeviceRequest};
 use crate::transfer::{TransferEvent, TransferRequest};
 use library::{
-    ImportPlan, ImportReport, PlanReport, PlaylistSummary, QueuedTransfer, TagEdit, TagEditBatch,
-    Track,
+    ImportPlan, ImportReport, LibraryError, PlanReport, PlaylistError, PlaylistSummary,
+    QueuedTransfer, TagEdit, TagEditBatch, Track,
 };
 use media::player::PlayerEvent;
 
@@ -23,6 +23,8 @@ pub struct LibraryData {
     pub playlists: Vec<PlaylistSummary>,
     /// The tracks of each playlist, in `playlists` order.
     pub playlist_tracks: Vec<Vec<Track>>,
+    /// Each playlist's present tracks as a catalog to play from, in `playlists` order.
+    pub playlist_catalogs: Vec<Arc<Catalog>>,
     pub transfers: Vec<QueuedTransfer>,
 }
 
@@ -71,17 +73,17 @@ pub struct OpOutcome {
 pub enum Msg {
     Key(KeyEvent),
     Resize(u16, u16),
-    LibraryLoaded(Result<LibraryData, String>),
+    LibraryLoaded(Result<LibraryData, LibraryError>),
     ImportProgress {
         done: usize,
         total: usize,
         path: String,
     },
-    ImportFinished(Result<ImportReport, String>),
-    LibraryOpDone(Result<OpOutcome, String>),
+    ImportFinished(Result<ImportReport, LibraryError>),
+    LibraryOpDone(Result<OpOutcome, PlaylistError>),
     /// The preview of an import is ready.
-    ImportPlanned(Result<ImportPlan, String>),
-    PlanApplied(Result<PlanReport, String>),
+    ImportPlanned(Result<ImportPlan, LibraryError>),
+    PlanApplied(Result<PlanReport, LibraryError>),
     /// The import dialog's path, completed by a worker.
     PathCompleted(String),
     Player(PlayerEvent),

@@ -1,7 +1,9 @@
 //! The Playlists pane: playlists as folders that open to show their tracks.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
+use super::catalog::Catalog;
 use super::cursor::ListCursor;
 use library::{PlaylistSummary, Track};
 
@@ -18,6 +20,8 @@ pub struct PlaylistsState {
     pub items: Vec<PlaylistSummary>,
     /// The tracks of each playlist, in `items` order.
     pub tracks: Vec<Vec<Track>>,
+    /// Each playlist's present tracks, to play from, in `items` order.
+    pub catalogs: Vec<Arc<Catalog>>,
     expanded: HashSet<i64>,
     pub rows: Vec<PlaylistRow>,
     pub cursor: ListCursor,
@@ -26,10 +30,17 @@ pub struct PlaylistsState {
 }
 
 impl PlaylistsState {
-    pub fn set(&mut self, items: Vec<PlaylistSummary>, tracks: Vec<Vec<Track>>, page: usize) {
+    pub fn set(
+        &mut self,
+        items: Vec<PlaylistSummary>,
+        tracks: Vec<Vec<Track>>,
+        catalogs: Vec<Arc<Catalog>>,
+        page: usize,
+    ) {
         let before = self.selected_key();
         self.items = items;
         self.tracks = tracks;
+        self.catalogs = catalogs;
         self.rebuild();
         if let Some(key) = before
             && let Some(pos) = self.rows.iter().position(|r| self.key(*r) == Some(key))

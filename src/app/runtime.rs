@@ -6,12 +6,13 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 
+use super::library_worker::{self, LibraryRequest};
 use super::model::{Level, Model};
 use super::msg::{Effect, Msg};
+use super::path_completion;
 use super::playback::PlayerRequest;
 use super::terminal::{self, TerminalGuard};
 use super::update::update;
-use super::workers;
 use crate::config::{KeyMap, Settings};
 use crate::device_worker::{DeviceHandle, DeviceRequest};
 use crate::transfer::{BatchOptions, DeviceLink, TitleTemplate, TransferRequest, Transferer};
@@ -60,7 +61,13 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     if let Err(e) = terminal::spawn_signals(tx.clone()) {
         tracing::warn!("signals will not restore the terminal: {e}");
     }
-    workers::spawn(Effect::LoadLibrary, &model.library_path, tx.clone());
+    let library_tx = Mutex::new(tx.clone());
+    let library = library_worker::spawn(model.library_path.clone(), move |m| {
+        if let Ok(tx) = library_tx.lock() {
+            let _ = tx.send(m);
+        }
+    });
+    let _ = library.send(LibraryRequest::Load);
     let player = start_player(&opts.settings, opts.audio, &tx);
     if let Some(p) = &player {
         p.set_volume(model.playback.linear_volume());
@@ -126,7 +133,23 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
                             model.set_status(Level::Error, "the transfer worker has stopped");
                         }
                     }
-                    other => workers::spawn(other, &model.library_path, tx.clone()),
+                    Effect::CompletePath(text) => {
+                        path_completion::spawn_completion(text, tx.clone());
+                    }
+                    Effect::LoadLibrary => send_library(&library, &mut model, LibraryRequest::Load),
+                    Effect::Import { roots } => {
+                        send_library(&library, &mut model, LibraryRequest::Import { roots });
+                    }
+                    Effect::PlanImport { roots } => {
+                        send_library(&library, &mut model, LibraryRequest::PlanImport { roots });
+                    }
+                    Effect::ApplyPlan { plan, write_tags } => {
+                        let request = LibraryRequest::ApplyPlan { plan, write_tags };
+                        send_library(&library, &mut model, request);
+                    }
+                    Effect::Library(op) => {
+                        send_library(&library, &mut model, LibraryRequest::Op(op));
+                    }
                 }
             }
             handled += 1;
@@ -136,12 +159,19 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
             msg = rx.try_recv().ok();
         }
     }
+    let _ = library.send(LibraryRequest::Shutdown);
     let _ = transfers.send(TransferRequest::Shutdown);
     let _ = device.send(DeviceRequest::Shutdown);
     drop(player);
     drop(redirect);
     drop(guard);
     Ok(())
+}
+
+fn send_library(library: &Sender<LibraryRequest>, model: &mut Model, request: LibraryRequest) {
+    if library.send(request).is_err() {
+        model.set_status(Level::Error, "the library worker has stopped");
+    }
 }
 
 /// Opens the sound output; without one the app still runs and says why there is no sound.

@@ -30,9 +30,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             let page = library_page(model);
             model.library.set_catalog(data.catalog, page);
             let page = layout::list_rows(model.size, Pane::Playlists, Listing::Flat, false);
-            model
-                .playlists
-                .set(data.playlists, data.playlist_tracks, page);
+            model.playlists.set(
+                data.playlists,
+                data.playlist_tracks,
+                data.playlist_catalogs,
+                page,
+            );
             let page = layout::list_rows(model.size, Pane::Transfers, Listing::Flat, false);
             model.transfers.set(data.transfers, page);
             clamp_all(model);
@@ -556,7 +559,7 @@ fn move_cursor(model: &mut Model, delta: isize) {
     }
 }
 
-fn library_page(model: &Model) -> usize {
+pub(super) fn library_page(model: &Model) -> usize {
     let lib = &model.library;
     let shown = lib.filter.editing || lib.filter.is_active() || lib.filter.error.is_some();
     layout::list_rows(model.size, Pane::Library, lib.listing(), shown)

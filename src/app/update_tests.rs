@@ -67,6 +67,7 @@ fn model_with(tracks: Vec<Track>) -> Model {
             catalog: Arc::new(Catalog::build(tracks)),
             playlists: Vec::new(),
             playlist_tracks: Vec::new(),
+            playlist_catalogs: Vec::new(),
             transfers: Vec::new(),
         })),
     );
@@ -201,6 +202,29 @@ fn filter_is_live_accent_insensitive_and_flat() {
 }
 
 #[test]
+fn marking_under_a_filter_keeps_the_selection_on_screen() {
+    let many: Vec<Track> = (1..=40)
+        .map(|n| track("Björk", "Long", n, &format!("Song {n}"), 2000))
+        .collect();
+    let mut m = model_with(many);
+    press(&mut m, KeyCode::Char('/'));
+    type_text(&mut m, "song");
+    press(&mut m, KeyCode::Enter);
+    assert!(m.library.filter.is_active());
+    let visible = crate::ui::layout::list_rows(m.size, Pane::Library, m.library.listing(), true);
+    for _ in 0..visible + 3 {
+        press(&mut m, KeyCode::Char('x'));
+        let c = m.library.cursor();
+        assert!(
+            c.selected >= c.offset && c.selected < c.offset + visible,
+            "row {} left the {visible} visible rows from {}",
+            c.selected,
+            c.offset
+        );
+    }
+}
+
+#[test]
 fn filter_error_keeps_last_results_and_reports() {
     let mut m = model_with(tracks());
     press(&mut m, KeyCode::Char('/'));
@@ -272,7 +296,11 @@ fn import_dialog_reads_a_preview_in_the_background() {
     // A second import waits for the first.
     press(&mut m, KeyCode::Char('i'));
     assert!(matches!(m.overlay, Overlay::None));
-    let effects = update(&mut m, Msg::ImportFinished(Err("disk gone".into())));
+    let gone = library::LibraryError::Database {
+        path: PathBuf::from("/m/lib.sqlite3"),
+        source: rusqlite::Error::InvalidQuery,
+    };
+    let effects = update(&mut m, Msg::ImportFinished(Err(gone)));
     assert_eq!(effects, vec![Effect::LoadLibrary]);
     assert!(m.import.is_none());
     assert_eq!(m.status.as_ref().map(|s| s.level), Some(Level::Error));
@@ -303,6 +331,7 @@ fn reload_keeps_selection_and_expansion() {
             catalog: Arc::new(Catalog::build(more)),
             playlists: Vec::new(),
             playlist_tracks: Vec::new(),
+            playlist_catalogs: Vec::new(),
             transfers: Vec::new(),
         })),
     );
@@ -762,10 +791,54 @@ fn model_with_playlist(id: i64, entries: &[usize]) -> Model {
                 duration_ms: entries.iter().map(|&i| all[i].duration_ms).sum(),
             }],
             playlist_tracks: vec![entries.iter().map(|&i| all[i].clone()).collect()],
+            playlist_catalogs: vec![Arc::new(Catalog::build(
+                entries.iter().map(|&i| all[i].clone()).collect(),
+            ))],
             transfers: Vec::new(),
         })),
     );
     m
+}
+
+#[test]
+fn a_playlist_entry_after_a_missing_file_plays_itself() {
+    use library::PlaylistSummary;
+    let mut m = model_with(tracks());
+    let mut entries: Vec<Track> = [0, 1, 2].iter().map(|&i| tracks()[i].clone()).collect();
+    entries[1].missing = true;
+    update(
+        &mut m,
+        Msg::LibraryLoaded(Ok(LibraryData {
+            catalog: Arc::new(Catalog::build(tracks())),
+            playlists: vec![PlaylistSummary {
+                id: 3,
+                name: "Gaps".into(),
+                track_count: 3,
+                duration_ms: 0,
+            }],
+            playlist_catalogs: vec![Arc::new(Catalog::build(entries.clone()))],
+            playlist_tracks: vec![entries],
+            transfers: Vec::new(),
+        })),
+    );
+    press(&mut m, KeyCode::Char('2'));
+    press(&mut m, KeyCode::Char('l'));
+    for _ in 0..3 {
+        press(&mut m, KeyCode::Char('j'));
+    }
+    assert_eq!(m.playlists.selected(), Some(PlaylistRow::Entry(0, 2)));
+    let effects = press(&mut m, KeyCode::Enter);
+    assert_eq!(
+        played(&effects)[0],
+        format!("play 1 {}", tracks()[2].path.display())
+    );
+    // The missing entry itself starts the next present one.
+    press(&mut m, KeyCode::Char('k'));
+    let effects = press(&mut m, KeyCode::Enter);
+    assert_eq!(
+        played(&effects)[0],
+        format!("play 2 {}", tracks()[2].path.display())
+    );
 }
 
 #[test]

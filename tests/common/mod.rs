@@ -113,6 +113,7 @@ pub fn model(tracks: Vec<Track>, theme: &str, size: (u16, u16)) -> Model {
             catalog: Arc::new(Catalog::build(tracks)),
             playlists: Vec::new(),
             playlist_tracks: Vec::new(),
+            playlist_catalogs: Vec::new(),
             transfers: Vec::new(),
         })),
     );
