@@ -9,8 +9,9 @@
 pub mod keymap;
 pub mod loader;
 pub mod settings;
+mod suggest;
 
-pub use keymap::{Action, KeyCombo, KeyMap, KeyParseError};
+pub use keymap::{Action, Group, KeyCombo, KeyMap, KeyParseError};
 pub use loader::{
     ConfigError, LoadOptions, Loaded, config_dir, default_config_file, default_toml, load,
     themes_dir,
