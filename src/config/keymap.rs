@@ -398,7 +398,7 @@ impl Default for KeyMap {
 }
 
 impl KeyMap {
-    /// The built-in bindings (listed in `default.toml`).
+    /// The built-in bindings (listed by `ministage default-config`).
     pub fn defaults() -> KeyMap {
         Self::from_config(&BTreeMap::new()).0
     }
@@ -719,7 +719,7 @@ mod tests {
                 .map(|k| format!("\"{k}\""))
                 .collect();
             let line = format!("# {} = [{}]", a.name(), keys.join(", "));
-            assert!(text.contains(&line), "default.toml lacks `{line}`");
+            assert!(text.contains(&line), "default-config lacks `{line}`");
         }
     }
 

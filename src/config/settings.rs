@@ -237,7 +237,7 @@ section! {
 /// `transfer.title` when unset or blank.
 const DEFAULT_TITLE: &str = "{title}";
 
-/// An enum whose variants are configuration words, declared once by [`names!`].
+/// An enum whose variants are configuration words, declared once by `names!`.
 pub trait Named: Copy + 'static {
     const ALL: &'static [Self];
     /// The configuration spellings, in the order of [`Named::ALL`].
