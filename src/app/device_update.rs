@@ -7,7 +7,7 @@ use ratatui_textarea::TextArea;
 use super::device_state::DeviceRow;
 use super::model::{ConfirmDialog, Level, Model, Overlay, Pane, RenameDialog, RenameTarget};
 use super::msg::Effect;
-use crate::config::Action;
+use crate::config::{Action, Group};
 use crate::device_worker::{DeviceEvent, DeviceRequest};
 use crate::ui::layout;
 use netmd::PlayerState;
@@ -68,7 +68,8 @@ pub fn on_event(model: &mut Model, event: DeviceEvent) -> Vec<Effect> {
 
 /// Keys acting on the recorder; `None` when the action means nothing here.
 pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
-    let relevant = action == Action::Activate || matches!(action.group(), "Playback" | "Editing");
+    let relevant =
+        action == Action::Activate || matches!(action.group(), Group::Playback | Group::Editing);
     if !relevant {
         return None;
     }

@@ -198,7 +198,7 @@ impl Model {
             undo: None,
             write_tags: settings.library.write_tags,
             transfers: TransfersState {
-                default_mode: settings.transfer.mode.clone(),
+                default_mode: settings.transfer.mode.name().to_owned(),
                 title_template: settings.transfer.title.clone(),
                 ..TransfersState::default()
             },

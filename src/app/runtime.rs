@@ -176,7 +176,7 @@ fn send_library(library: &Sender<LibraryRequest>, model: &mut Model, request: Li
 
 /// Opens the sound output; without one the app still runs and says why there is no sound.
 fn start_player(settings: &Settings, output: AudioOutput, tx: &Sender<Msg>) -> Option<Player> {
-    let mode: GainMode = settings.audio.replaygain.parse().unwrap_or_default();
+    let mode: GainMode = settings.audio.replaygain.into();
     let events = Mutex::new(tx.clone());
     let sink = Arc::new(move |event: PlayerEvent| {
         if let Ok(tx) = events.lock() {

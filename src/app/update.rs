@@ -13,7 +13,7 @@ use super::library_update;
 use super::model::{ImportDialog, ImportJob, Level, Model, Overlay, Pane};
 use super::msg::{Effect, Msg};
 use super::transfer_update;
-use crate::config::Action;
+use crate::config::{Action, Group};
 use crate::ui::layout;
 use library::text;
 use media::player::PlayerEvent;
@@ -266,8 +266,8 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             let dir = if reverse { "descending" } else { "ascending" };
             model.set_status(Level::Info, format!("Sorted by {} ({dir})", sort.label()));
         }
-        a if a.group() == "Playback" => return on_playback_action(model, a),
-        a if a.group() == "Editing" => {
+        a if a.group() == Group::Playback => return on_playback_action(model, a),
+        a if a.group() == Group::Editing => {
             model.set_status(
                 Level::Info,
                 format!(

@@ -42,7 +42,12 @@ pub struct Cli {
     pub demo: bool,
 
     /// Where sound goes: `default` (the sound device) or `null` (silent, in real time).
-    #[arg(long, global = true, value_name = "OUTPUT", value_parser = ["default", "null"])]
+    #[arg(
+        long,
+        global = true,
+        value_name = "OUTPUT",
+        value_parser = clap::builder::PossibleValuesParser::new(crate::config::SoundOutput::NAMES)
+    )]
     pub audio: Option<String>,
 
     /// The recorder: `auto` (a real one if present), `usb`, or `virtual:PATH` (the virtual deck).

@@ -17,9 +17,9 @@ use netmd::{DeviceSelector, VirtualDeck, VirtualDisc};
 
 /// The full-screen jukebox, on the user's library or on a generated demo library.
 pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
-    let mut warnings = env.warnings.clone();
-    let (keymap, key_warnings) = KeyMap::from_config(&env.settings.keys);
-    warnings.extend(key_warnings);
+    // The configuration's warnings were logged when it was loaded; only the key map's and the
+    // theme's are new here. All of them go to the status line.
+    let (keymap, mut warnings) = KeyMap::from_config(&env.settings.keys);
     let theme_dir = config::config_dir().map(|d| d.join("themes"));
     let (themes, theme_errors) = ThemeSet::load(theme_dir.as_deref());
     warnings.extend(theme_errors.iter().map(|e| e.to_string()));
@@ -29,6 +29,7 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
     for w in &warnings {
         tracing::warn!("{w}");
     }
+    let warnings: Vec<String> = env.warnings.iter().cloned().chain(warnings).collect();
 
     let mut device: DeviceSelector = cli.device.parse().context("invalid --device")?;
     // The demo's files, database and virtual recorder live in a temporary folder removed on

@@ -21,7 +21,7 @@ pub fn run(env: &Environment, args: &PlayArgs) -> anyhow::Result<i32> {
             let _ = tx.send(e);
         }
     });
-    let mode: GainMode = env.settings.audio.replaygain.parse().unwrap_or_default();
+    let mode: GainMode = env.settings.audio.replaygain.into();
     let player = Player::start(env.audio, mode, env.settings.audio.preamp_db, sink)?;
     let volume = f32::from(env.settings.audio.volume) / 100.0;
     player.set_volume(volume * volume);

@@ -59,7 +59,7 @@ impl Environment {
             .clone()
             .or_else(|| settings.library.database.clone())
             .unwrap_or_else(paths::default_library);
-        let audio = settings.audio.output.parse().unwrap_or_default();
+        let audio = settings.audio.output.into();
         Ok(Self {
             log_file,
             audio,

@@ -6,174 +6,142 @@ use std::fmt;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use thiserror::Error;
 
-/// Everything a key can be bound to.
+use super::suggest::did_you_mean;
+
+/// What kind of thing an action does: the heading the help overlay lists it under, and what
+/// the update dispatches on when an action means nothing special in the focused pane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    Quit,
-    Help,
-    FocusNext,
-    FocusPrev,
-    FocusLibrary,
-    FocusPlaylists,
-    FocusDevice,
-    FocusTransfers,
-    Up,
-    Down,
-    Collapse,
-    Expand,
-    Top,
-    Bottom,
-    PageUp,
-    PageDown,
-    Activate,
-    Filter,
-    Cancel,
-    ToggleView,
-    CycleSort,
-    ReverseSort,
-    Import,
-    PlayPause,
-    Stop,
-    NextTrack,
-    PrevTrack,
-    SeekBack,
-    SeekForward,
-    SeekBackLong,
-    SeekForwardLong,
-    VolumeUp,
-    VolumeDown,
-    Mute,
-    Shuffle,
-    Repeat,
-    Rename,
-    Delete,
-    MoveUp,
-    MoveDown,
-    SelectRange,
-    CreateGroup,
-    EraseDisc,
-    Mark,
-    AddToPlaylist,
-    EditTags,
-    Undo,
-    Transfer,
+pub enum Group {
+    General,
+    Panes,
+    Navigation,
+    Library,
+    Playback,
+    Editing,
+}
+
+impl Group {
+    /// In display order.
+    pub const ALL: &[Group] = &[
+        Group::General,
+        Group::Panes,
+        Group::Navigation,
+        Group::Library,
+        Group::Playback,
+        Group::Editing,
+    ];
+
+    /// The heading in the help overlay.
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::General => "General",
+            Group::Panes => "Panes",
+            Group::Navigation => "Navigation",
+            Group::Library => "Library",
+            Group::Playback => "Playback",
+            Group::Editing => "Editing",
+        }
+    }
+}
+
+impl fmt::Display for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.title())
+    }
+}
+
+/// What the table below declares for each action.
+struct Spec {
+    name: &'static str,
+    group: Group,
+    default_keys: &'static [&'static str],
+    description: &'static str,
+}
+
+/// Declares [`Action`], [`Action::ALL`] and each action's [`Spec`] from one table.
+macro_rules! actions {
+    ($($variant:ident: $name:literal, $group:ident, [$($key:literal),*], $description:literal;)*) => {
+        /// Everything a key can be bound to.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action {
+            $($variant,)*
+        }
+
+        impl Action {
+            /// Every action, in the order the help overlay lists them.
+            pub const ALL: &[Action] = &[$(Action::$variant,)*];
+
+            /// Indexed by [`Action::index`].
+            const SPECS: &[Spec] = &[$(Spec {
+                name: $name,
+                group: Group::$group,
+                default_keys: &[$($key),*],
+                description: $description,
+            },)*];
+        }
+    };
+}
+
+// variant: `[keys]` name, group, default keys, help line.
+actions! {
+    Quit: "quit", General, ["q"], "Quit (Ctrl-c always quits)";
+    Help: "help", General, ["?"], "Show or hide this help";
+    FocusNext: "focus_next", Panes, ["Tab"], "Focus the next pane";
+    FocusPrev: "focus_prev", Panes, ["Shift-Tab"], "Focus the previous pane";
+    FocusLibrary: "focus_library", Panes, ["1"], "Focus the library";
+    FocusPlaylists: "focus_playlists", Panes, ["2"], "Focus the playlists";
+    FocusDevice: "focus_device", Panes, ["3"], "Focus the device";
+    FocusTransfers: "focus_transfers", Panes, ["4"], "Focus the transfer queue";
+    Up: "up", Navigation, ["Up", "k"], "Move up";
+    Down: "down", Navigation, ["Down", "j"], "Move down";
+    Collapse: "collapse", Navigation, ["Left", "h"], "Collapse, or go to the parent";
+    Expand: "expand", Navigation, ["Right", "l"], "Expand";
+    Top: "top", Navigation, ["Home", "g"], "Go to the first item";
+    Bottom: "bottom", Navigation, ["End", "G"], "Go to the last item";
+    PageUp: "page_up", Navigation, ["PgUp", "Ctrl-b"], "Page up";
+    PageDown: "page_down", Navigation, ["PgDn", "Ctrl-f"], "Page down";
+    Activate: "activate", Navigation, ["Enter"], "Open or play the selection";
+    Filter: "filter", Library, ["/"], "Filter the library";
+    Cancel: "cancel", General, ["Esc"], "Close, clear the filter, or cancel";
+    ToggleView: "toggle_view", Library, ["v"], "Switch between tree and flat view";
+    CycleSort: "cycle_sort", Library, ["o"], "Sort by the next column";
+    ReverseSort: "reverse_sort", Library, ["O"], "Reverse the sort order";
+    Import: "import", Library, ["i"], "Import music from a folder";
+    PlayPause: "play_pause", Playback, ["Space"], "Play or pause";
+    Stop: "stop", Playback, ["s"], "Stop";
+    NextTrack: "next_track", Playback, ["n"], "Next track";
+    PrevTrack: "prev_track", Playback, ["p"], "Previous track";
+    SeekBack: "seek_back", Playback, [","], "Seek back 5 s";
+    SeekForward: "seek_forward", Playback, ["."], "Seek forward 5 s";
+    SeekBackLong: "seek_back_long", Playback, ["<"], "Seek back 30 s";
+    SeekForwardLong: "seek_forward_long", Playback, [">"], "Seek forward 30 s";
+    VolumeUp: "volume_up", Playback, ["+", "="], "Volume up 5 %";
+    VolumeDown: "volume_down", Playback, ["-"], "Volume down 5 %";
+    Mute: "mute", Playback, ["m"], "Mute or unmute";
+    Shuffle: "shuffle", Playback, ["z"], "Shuffle on or off";
+    Repeat: "repeat", Playback, ["r"], "Repeat: off, one, all";
+    Rename: "rename", Editing, ["R"], "Rename the selected track, group or disc";
+    Delete: "delete", Editing, ["d", "Delete"], "Delete the selection (asks first)";
+    MoveUp: "move_up", Editing, ["K"], "Move the selected track up";
+    MoveDown: "move_down", Editing, ["J"], "Move the selected track down";
+    SelectRange: "select_range", Editing, ["V"], "Start or end a range selection";
+    CreateGroup: "create_group", Editing, ["C"], "New group of the selected tracks, or a new playlist";
+    EraseDisc: "erase_disc", Editing, ["E"], "Erase the whole disc (asks first)";
+    Mark: "mark", Editing, ["x"], "Mark or unmark the track (marked tracks are the selection)";
+    AddToPlaylist: "add_to_playlist", Editing, ["a"], "Add the selection to a playlist";
+    EditTags: "edit_tags", Editing, ["e"], "Edit the tags of the selection";
+    Undo: "undo", Editing, ["u"], "Undo the last tag edit";
+    Transfer: "transfer", Editing, ["t"], "Queue the selection for the recorder";
 }
 
 impl Action {
-    /// Every action, in the order the help overlay lists them.
-    pub const ALL: &[Action] = &[
-        Action::Quit,
-        Action::Help,
-        Action::FocusNext,
-        Action::FocusPrev,
-        Action::FocusLibrary,
-        Action::FocusPlaylists,
-        Action::FocusDevice,
-        Action::FocusTransfers,
-        Action::Up,
-        Action::Down,
-        Action::Collapse,
-        Action::Expand,
-        Action::Top,
-        Action::Bottom,
-        Action::PageUp,
-        Action::PageDown,
-        Action::Activate,
-        Action::Filter,
-        Action::Cancel,
-        Action::ToggleView,
-        Action::CycleSort,
-        Action::ReverseSort,
-        Action::Import,
-        Action::PlayPause,
-        Action::Stop,
-        Action::NextTrack,
-        Action::PrevTrack,
-        Action::SeekBack,
-        Action::SeekForward,
-        Action::SeekBackLong,
-        Action::SeekForwardLong,
-        Action::VolumeUp,
-        Action::VolumeDown,
-        Action::Mute,
-        Action::Shuffle,
-        Action::Repeat,
-        Action::Rename,
-        Action::Delete,
-        Action::MoveUp,
-        Action::MoveDown,
-        Action::SelectRange,
-        Action::CreateGroup,
-        Action::EraseDisc,
-        Action::Mark,
-        Action::AddToPlaylist,
-        Action::EditTags,
-        Action::Undo,
-        Action::Transfer,
-    ];
-
-    /// The values of [`Action::group`], in display order.
-    pub const GROUPS: &[&str] = &[
-        "General",
-        "Panes",
-        "Navigation",
-        "Library",
-        "Playback",
-        "Editing",
-    ];
+    fn spec(self) -> &'static Spec {
+        &Self::SPECS[self.index()]
+    }
 
     /// The name used in the `[keys]` table.
     pub fn name(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::Help => "help",
-            Action::FocusNext => "focus_next",
-            Action::FocusPrev => "focus_prev",
-            Action::FocusLibrary => "focus_library",
-            Action::FocusPlaylists => "focus_playlists",
-            Action::FocusDevice => "focus_device",
-            Action::FocusTransfers => "focus_transfers",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::Collapse => "collapse",
-            Action::Expand => "expand",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::PageUp => "page_up",
-            Action::PageDown => "page_down",
-            Action::Activate => "activate",
-            Action::Filter => "filter",
-            Action::Cancel => "cancel",
-            Action::ToggleView => "toggle_view",
-            Action::CycleSort => "cycle_sort",
-            Action::ReverseSort => "reverse_sort",
-            Action::Import => "import",
-            Action::PlayPause => "play_pause",
-            Action::Stop => "stop",
-            Action::NextTrack => "next_track",
-            Action::PrevTrack => "prev_track",
-            Action::SeekBack => "seek_back",
-            Action::SeekForward => "seek_forward",
-            Action::SeekBackLong => "seek_back_long",
-            Action::SeekForwardLong => "seek_forward_long",
-            Action::VolumeUp => "volume_up",
-            Action::VolumeDown => "volume_down",
-            Action::Mute => "mute",
-            Action::Shuffle => "shuffle",
-            Action::Repeat => "repeat",
-            Action::Rename => "rename",
-            Action::Delete => "delete",
-            Action::MoveUp => "move_up",
-            Action::MoveDown => "move_down",
-            Action::SelectRange => "select_range",
-            Action::CreateGroup => "create_group",
-            Action::EraseDisc => "erase_disc",
-            Action::Mark => "mark",
-            Action::AddToPlaylist => "add_to_playlist",
-            Action::EditTags => "edit_tags",
-            Action::Undo => "undo",
-            Action::Transfer => "transfer",
-        }
+        self.spec().name
     }
 
     /// The action whose [`name`](Action::name) is `name` (exact match).
@@ -183,161 +151,17 @@ impl Action {
 
     /// One line for the help overlay.
     pub fn description(self) -> &'static str {
-        match self {
-            Action::Quit => "Quit (Ctrl-c always quits)",
-            Action::Help => "Show or hide this help",
-            Action::FocusNext => "Focus the next pane",
-            Action::FocusPrev => "Focus the previous pane",
-            Action::FocusLibrary => "Focus the library",
-            Action::FocusPlaylists => "Focus the playlists",
-            Action::FocusDevice => "Focus the device",
-            Action::FocusTransfers => "Focus the transfer queue",
-            Action::Up => "Move up",
-            Action::Down => "Move down",
-            Action::Collapse => "Collapse, or go to the parent",
-            Action::Expand => "Expand",
-            Action::Top => "Go to the first item",
-            Action::Bottom => "Go to the last item",
-            Action::PageUp => "Page up",
-            Action::PageDown => "Page down",
-            Action::Activate => "Open or play the selection",
-            Action::Filter => "Filter the library",
-            Action::Cancel => "Close, clear the filter, or cancel",
-            Action::ToggleView => "Switch between tree and flat view",
-            Action::CycleSort => "Sort by the next column",
-            Action::ReverseSort => "Reverse the sort order",
-            Action::Import => "Import music from a folder",
-            Action::PlayPause => "Play or pause",
-            Action::Stop => "Stop",
-            Action::NextTrack => "Next track",
-            Action::PrevTrack => "Previous track",
-            Action::SeekBack => "Seek back 5 s",
-            Action::SeekForward => "Seek forward 5 s",
-            Action::SeekBackLong => "Seek back 30 s",
-            Action::SeekForwardLong => "Seek forward 30 s",
-            Action::VolumeUp => "Volume up 5 %",
-            Action::VolumeDown => "Volume down 5 %",
-            Action::Mute => "Mute or unmute",
-            Action::Shuffle => "Shuffle on or off",
-            Action::Repeat => "Repeat: off, one, all",
-            Action::Rename => "Rename the selected track, group or disc",
-            Action::Delete => "Delete the selection (asks first)",
-            Action::MoveUp => "Move the selected track up",
-            Action::MoveDown => "Move the selected track down",
-            Action::SelectRange => "Start or end a range selection",
-            Action::CreateGroup => "New group of the selected tracks, or a new playlist",
-            Action::EraseDisc => "Erase the whole disc (asks first)",
-            Action::Mark => "Mark or unmark the track (marked tracks are the selection)",
-            Action::AddToPlaylist => "Add the selection to a playlist",
-            Action::EditTags => "Edit the tags of the selection",
-            Action::Undo => "Undo the last tag edit",
-            Action::Transfer => "Queue the selection for the recorder",
-        }
+        self.spec().description
     }
 
-    /// Heading under which the help overlay lists the action; one of [`Action::GROUPS`].
-    pub fn group(self) -> &'static str {
-        match self {
-            Action::Quit | Action::Help | Action::Cancel => "General",
-            Action::FocusNext
-            | Action::FocusPrev
-            | Action::FocusLibrary
-            | Action::FocusPlaylists
-            | Action::FocusDevice
-            | Action::FocusTransfers => "Panes",
-            Action::Up
-            | Action::Down
-            | Action::Collapse
-            | Action::Expand
-            | Action::Top
-            | Action::Bottom
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Activate => "Navigation",
-            Action::Filter
-            | Action::ToggleView
-            | Action::CycleSort
-            | Action::ReverseSort
-            | Action::Import => "Library",
-            Action::PlayPause
-            | Action::Stop
-            | Action::NextTrack
-            | Action::PrevTrack
-            | Action::SeekBack
-            | Action::SeekForward
-            | Action::SeekBackLong
-            | Action::SeekForwardLong
-            | Action::VolumeUp
-            | Action::VolumeDown
-            | Action::Mute
-            | Action::Shuffle
-            | Action::Repeat => "Playback",
-            Action::Rename
-            | Action::Delete
-            | Action::MoveUp
-            | Action::MoveDown
-            | Action::SelectRange
-            | Action::CreateGroup
-            | Action::EraseDisc
-            | Action::Mark
-            | Action::AddToPlaylist
-            | Action::EditTags
-            | Action::Undo
-            | Action::Transfer => "Editing",
-        }
+    /// The heading under which the help overlay lists the action.
+    pub fn group(self) -> Group {
+        self.spec().group
     }
 
-    fn default_keys(self) -> &'static [&'static str] {
-        match self {
-            Action::Quit => &["q"],
-            Action::Help => &["?"],
-            Action::FocusNext => &["Tab"],
-            Action::FocusPrev => &["Shift-Tab"],
-            Action::FocusLibrary => &["1"],
-            Action::FocusPlaylists => &["2"],
-            Action::FocusDevice => &["3"],
-            Action::FocusTransfers => &["4"],
-            Action::Up => &["Up", "k"],
-            Action::Down => &["Down", "j"],
-            Action::Collapse => &["Left", "h"],
-            Action::Expand => &["Right", "l"],
-            Action::Top => &["Home", "g"],
-            Action::Bottom => &["End", "G"],
-            Action::PageUp => &["PgUp", "Ctrl-b"],
-            Action::PageDown => &["PgDn", "Ctrl-f"],
-            Action::Activate => &["Enter"],
-            Action::Filter => &["/"],
-            Action::Cancel => &["Esc"],
-            Action::ToggleView => &["v"],
-            Action::CycleSort => &["o"],
-            Action::ReverseSort => &["O"],
-            Action::Import => &["i"],
-            Action::PlayPause => &["Space"],
-            Action::Stop => &["s"],
-            Action::NextTrack => &["n"],
-            Action::PrevTrack => &["p"],
-            Action::SeekBack => &[","],
-            Action::SeekForward => &["."],
-            Action::SeekBackLong => &["<"],
-            Action::SeekForwardLong => &[">"],
-            Action::VolumeUp => &["+", "="],
-            Action::VolumeDown => &["-"],
-            Action::Mute => &["m"],
-            Action::Shuffle => &["z"],
-            Action::Repeat => &["r"],
-            Action::Rename => &["R"],
-            Action::Delete => &["d", "Delete"],
-            Action::MoveUp => &["K"],
-            Action::MoveDown => &["J"],
-            Action::SelectRange => &["V"],
-            Action::CreateGroup => &["C"],
-            Action::EraseDisc => &["E"],
-            Action::Mark => &["x"],
-            Action::AddToPlaylist => &["a"],
-            Action::EditTags => &["e"],
-            Action::Undo => &["u"],
-            Action::Transfer => &["t"],
-        }
+    /// The keys bound when the configuration does not rebind the action.
+    pub fn default_keys(self) -> &'static [&'static str] {
+        self.spec().default_keys
     }
 
     fn index(self) -> usize {
@@ -574,7 +398,7 @@ impl Default for KeyMap {
 }
 
 impl KeyMap {
-    /// The built-in bindings (listed in `default.toml`).
+    /// The built-in bindings (listed by `ministage default-config`).
     pub fn defaults() -> KeyMap {
         Self::from_config(&BTreeMap::new()).0
     }
@@ -693,31 +517,10 @@ impl KeyMap {
 
 fn unknown_action_warning(name: &str) -> String {
     let mut msg = format!("unknown action `{name}` in [keys]");
-    let closest = Action::ALL
-        .iter()
-        .map(|a| (edit_distance(name, a.name()), a.name()))
-        .min();
-    if let Some((distance, suggestion)) = closest
-        && distance <= 2
-    {
+    if let Some(suggestion) = did_you_mean(name, Action::ALL.iter().map(|a| a.name())) {
         msg.push_str(&format!(" (did you mean `{suggestion}`?)"));
     }
     msg
-}
-
-/// Levenshtein distance, for "did you mean" hints.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -916,7 +719,7 @@ mod tests {
                 .map(|k| format!("\"{k}\""))
                 .collect();
             let line = format!("# {} = [{}]", a.name(), keys.join(", "));
-            assert!(text.contains(&line), "default.toml lacks `{line}`");
+            assert!(text.contains(&line), "default-config lacks `{line}`");
         }
     }
 
@@ -926,7 +729,7 @@ mod tests {
             assert_eq!(a.index(), i, "ALL must follow declaration order");
             assert_eq!(Action::from_name(a.name()), Some(a));
             assert!(!a.description().is_empty());
-            assert!(Action::GROUPS.contains(&a.group()));
+            assert!(Group::ALL.contains(&a.group()));
         }
     }
 

@@ -1,47 +1,25 @@
 //! Layered loading: built-in defaults < config file < `MINISTAGE_*__*` environment variables
 //! < command-line overrides.
 //!
-//! The `config` crate merges the layers. Because it forgets where each value came from, every
-//! layer is also collected on its own so that warnings and errors can name the file or the
-//! variable responsible.
+//! `figment` merges the layers and remembers which one every value came from, so warnings and
+//! errors name the file or the variable responsible. What keys exist is whatever
+//! [`Settings`] deserialises: a key it ignores is unknown and gets a warning.
 
-use std::collections::BTreeMap;
-use std::fmt;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use config::{Config, Environment, File, FileFormat, Map, Source, Value, ValueKind};
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider};
+use serde::{Deserialize, Deserializer};
 use thiserror::Error;
 
-use super::settings::{
-    AudioSettings, LibrarySettings, LibraryView, LogSettings, Settings, SortKey, TransferSettings,
-    UiSettings,
-};
-
-const DEFAULT_TOML: &str = include_str!("default.toml");
+use super::settings::{Section, Settings};
+use super::suggest::did_you_mean;
 
 /// Prefix of the environment variables that feed the configuration.
 const ENV_PREFIX: &str = "MINISTAGE_";
 /// Separates section and key in variable names: `MINISTAGE_UI__THEME` → `ui.theme`.
 const ENV_SEPARATOR: &str = "__";
-
-/// Known sections and their keys. `None`: an open table whose entries are checked elsewhere
-/// (`[keys]`, whose action names [`KeyMap::from_config`](super::KeyMap::from_config) checks).
-const SCHEMA: &[(&str, Option<&[&str]>)] = &[
-    ("library", Some(&["database", "music_dir", "write_tags"])),
-    ("ui", Some(&["theme", "view", "sort", "ascii_only"])),
-    ("keys", None),
-    ("log", Some(&["level", "file"])),
-    (
-        "audio",
-        Some(&["output", "replaygain", "preamp_db", "volume"]),
-    ),
-];
-
-/// The annotated reference configuration with every option and its default.
-pub fn default_toml() -> &'static str {
-    DEFAULT_TOML
-}
 
 /// `$XDG_CONFIG_HOME/ministage` (falling back to the platform's config dir, usually
 /// `~/.config/ministage`). `None` when no home directory can be determined.
@@ -106,8 +84,7 @@ pub enum ConfigError {
 
     #[error("{origin}: {key}: invalid value {value}; expected {expected}")]
     InvalidValue {
-        /// The file path, `environment variable MINISTAGE_…`, `command line` or
-        /// `built-in defaults`.
+        /// The file path, `environment variable MINISTAGE_…` or `command line`.
         origin: String,
         /// Dotted key, e.g. `ui.view`.
         key: String,
@@ -116,49 +93,57 @@ pub enum ConfigError {
         expected: String,
     },
 
-    #[error("command line: invalid setting `{key}`: {message}")]
-    Override { key: String, message: String },
-
     #[error("{origin}: {message}")]
     Source { origin: String, message: String },
 }
 
-/// Where a layer's values came from, for messages.
-#[derive(Debug, Clone)]
-enum Origin {
-    Defaults,
-    File(PathBuf),
-    Env(String),
-    CommandLine,
+/// One layer's values, named for messages: the file's path, `environment variable NAME` or
+/// `command line`.
+struct Layer {
+    origin: String,
+    values: Dict,
 }
 
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Origin::Defaults => f.write_str("built-in defaults"),
-            Origin::File(p) => write!(f, "{}", p.display()),
-            Origin::Env(var) => write!(f, "environment variable {var}"),
-            Origin::CommandLine => f.write_str("command line"),
-        }
+impl Layer {
+    /// A single dotted `key` set to `value`.
+    fn one(origin: String, key: &str, value: &str) -> Layer {
+        let values = match figment::util::nest(key, value.into()) {
+            Value::Dict(_, dict) => dict,
+            _ => Dict::new(),
+        };
+        Layer { origin, values }
     }
 }
 
-/// Dotted keys (and every table above them) → the origin that set them, in one layer.
-type Provenance = BTreeMap<String, Origin>;
+impl Provider for Layer {
+    fn metadata(&self) -> Metadata {
+        Metadata::named(self.origin.clone())
+    }
+
+    fn data(&self) -> figment::Result<Map<Profile, Dict>> {
+        Ok(Profile::Default.collect(self.values.clone()))
+    }
+}
+
+/// `T` and the dotted paths of every key it did not know.
+struct Checked<T> {
+    value: T,
+    unknown: Vec<String>,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Checked<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut unknown = Vec::new();
+        let value = serde_ignored::deserialize(d, |path| unknown.push(path.to_string()))?;
+        Ok(Checked { value, unknown })
+    }
+}
 
 /// Loads and validates the settings. See the module docs for the layering.
 pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
     let mut warnings = Vec::new();
     let mut source_files = Vec::new();
-    let mut layers: Vec<Provenance> = Vec::new();
-
-    let defaults = File::from_str(DEFAULT_TOML, FileFormat::Toml);
-    let collected = defaults.collect().map_err(|e| ConfigError::Source {
-        origin: Origin::Defaults.to_string(),
-        message: e.to_string(),
-    })?;
-    layers.push(provenance_of_tree(&collected, &Origin::Defaults));
-    let mut builder = Config::builder().add_source(defaults);
+    let mut figment = Figment::new();
 
     let env_var = |name: &str| {
         opts.env
@@ -178,22 +163,7 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
     if let Some(path) = path {
         match std::fs::read_to_string(&path) {
             Ok(text) => {
-                // Parsed with `toml` first because its errors carry line, column and a snippet.
-                if let Err(e) = text.parse::<toml::Table>() {
-                    return Err(ConfigError::Parse {
-                        path,
-                        message: e.to_string().trim_end().to_owned(),
-                    });
-                }
-                let origin = Origin::File(path.clone());
-                let source = File::from_str(&text, FileFormat::Toml);
-                let collected = source.collect().map_err(|e| ConfigError::Parse {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?;
-                warn_unknown_in_tree(&collected, &origin, &mut warnings);
-                layers.push(provenance_of_tree(&collected, &origin));
-                builder = builder.add_source(source);
+                figment = figment.merge(file_layer(&path, &text)?);
                 source_files.push(path);
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -208,11 +178,8 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
         }
     }
 
-    // Only `MINISTAGE_<SECTION>__<KEY>` go to the config crate: the plain MINISTAGE_LIBRARY,
-    // MINISTAGE_CONFIG and MINISTAGE_LOG belong to clap, and would otherwise replace the
-    // `[library]` and `[log]` tables with strings.
-    let mut env_map: Map<String, String> = Map::new();
-    let mut env_layer = Provenance::new();
+    // Only `MINISTAGE_<SECTION>__<KEY>` are settings: the plain MINISTAGE_LIBRARY,
+    // MINISTAGE_CONFIG and MINISTAGE_LOG belong to clap.
     for (name, value) in &opts.env {
         let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
             continue;
@@ -221,58 +188,32 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
             continue;
         }
         let key = rest.to_lowercase().replace(ENV_SEPARATOR, ".");
-        let origin = Origin::Env(name.clone());
+        let origin = format!("environment variable {name}");
         if key.split('.').any(str::is_empty) {
-            // `MINISTAGE___X` and the like would make the config crate reject the whole layer.
             warnings.push(format!(
                 "ignoring {origin}: not of the form MINISTAGE_<SECTION>__<KEY>"
             ));
             continue;
         }
-        if let Some(unknown) = unknown_key(&key) {
-            warnings.push(format!("unknown key `{unknown}` in {origin} (ignored)"));
-        }
-        add_with_parents(&mut env_layer, &key, &origin);
-        env_map.insert(name.clone(), value.clone());
-    }
-    if !env_map.is_empty() {
-        layers.push(env_layer);
-        builder = builder.add_source(
-            Environment::with_prefix(ENV_PREFIX.trim_end_matches('_'))
-                .prefix_separator("_")
-                .separator(ENV_SEPARATOR)
-                .source(Some(env_map)),
-        );
+        figment = figment.merge(Layer::one(origin, &key, value));
     }
 
-    let mut cli_layer = Provenance::new();
     for (key, value) in &opts.overrides {
-        if let Some(unknown) = unknown_key(key) {
-            warnings.push(format!(
-                "unknown key `{unknown}` in {} (ignored)",
-                Origin::CommandLine
-            ));
-        }
-        add_with_parents(&mut cli_layer, key, &Origin::CommandLine);
-        builder = builder
-            .set_override(key.as_str(), value.as_str())
-            .map_err(|e| ConfigError::Override {
-                key: key.clone(),
-                message: e.to_string(),
-            })?;
+        figment = figment.merge(Layer::one("command line".to_owned(), key, value));
     }
-    layers.push(cli_layer);
 
-    let merged = builder.build().map_err(|e| ConfigError::Source {
-        origin: "merging configuration layers".to_owned(),
-        message: e.to_string(),
-    })?;
-    let extractor = Extractor {
-        merged: &merged,
-        layers: &layers,
-        home: env_var("HOME").map(PathBuf::from),
-    };
-    let settings = extractor.settings()?;
+    // Lossy: environment variables and flags are strings, so `true`, `yes`, `1` or `on` make
+    // a boolean and `100` a number.
+    let Checked {
+        value: mut settings,
+        unknown,
+    } = figment
+        .extract_lossy::<Checked<Settings>>()
+        .map_err(|e| value_error(&figment, e))?;
+    warnings.extend(unknown.iter().map(|key| unknown_key_warning(&figment, key)));
+    if let Some(home) = env_var("HOME") {
+        settings.expand_home(Path::new(home));
+    }
     Ok(Loaded {
         settings,
         warnings,
@@ -280,348 +221,127 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
     })
 }
 
-/// The first part of dotted `key` that the schema does not know, if any.
-fn unknown_key(key: &str) -> Option<String> {
-    let mut parts = key.split('.');
-    let section = parts.next().unwrap_or_default();
-    match SCHEMA.iter().find(|(name, _)| *name == section) {
-        None => Some(section.to_owned()),
-        Some((_, None)) => None,
-        Some((_, Some(fields))) => match parts.next() {
-            Some(field) if !fields.contains(&field) => Some(format!("{section}.{field}")),
+fn file_layer(path: &Path, text: &str) -> Result<Layer, ConfigError> {
+    let parse_error = |message: String| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message,
+    };
+    // Parsed with `toml` because its errors carry line, column and a snippet.
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| parse_error(e.to_string().trim_end().to_owned()))?;
+    let values = match Value::serialize(table) {
+        Ok(Value::Dict(_, dict)) => dict,
+        Ok(_) => Dict::new(),
+        Err(e) => return Err(parse_error(e.to_string())),
+    };
+    Ok(Layer {
+        origin: path.display().to_string(),
+        values,
+    })
+}
+
+/// Where the value at dotted `key` came from.
+fn origin_of(figment: &Figment, key: &str) -> String {
+    figment
+        .find_metadata(key)
+        .map_or_else(|| "configuration".to_owned(), |m| m.name.to_string())
+}
+
+/// `unknown key `transfer.mdoe` in FILE (ignored; did you mean `transfer.mode`?)`.
+fn unknown_key_warning(figment: &Figment, key: &str) -> String {
+    let origin = origin_of(figment, key);
+    let (section, field) = match key.split_once('.') {
+        Some((section, field)) => (Some(section), field),
+        None => (None, key),
+    };
+    let known: Vec<&str> = Settings::SECTIONS
+        .iter()
+        .filter_map(|s| match (s, section) {
+            (Section::Fixed(doc), None) => Some(vec![doc.name]),
+            (Section::Keys, None) => Some(vec!["keys"]),
+            (Section::Fixed(doc), Some(section)) if doc.name == section => {
+                Some(doc.fields.iter().map(|f| f.key).collect())
+            }
             _ => None,
-        },
-    }
-}
-
-fn warn_unknown_in_tree(tree: &Map<String, Value>, origin: &Origin, warnings: &mut Vec<String>) {
-    let mut unknown = Vec::new();
-    for (section, value) in tree {
-        match (unknown_key(section), &value.kind) {
-            (Some(k), _) => unknown.push(k),
-            (None, ValueKind::Table(table)) => {
-                unknown.extend(
-                    table
-                        .keys()
-                        .filter_map(|field| unknown_key(&format!("{section}.{field}"))),
-                );
-            }
-            // A section that is not a table is reported as an invalid value.
-            (None, _) => {}
-        }
-    }
-    // The config crate's maps are unordered; sort so messages are stable.
-    unknown.sort();
-    warnings.extend(
-        unknown
-            .into_iter()
-            .map(|k| format!("unknown key `{k}` in {origin} (ignored)")),
-    );
-}
-
-fn provenance_of_tree(tree: &Map<String, Value>, origin: &Origin) -> Provenance {
-    fn walk(prefix: &str, tree: &Map<String, Value>, origin: &Origin, out: &mut Provenance) {
-        for (key, value) in tree {
-            let path = if prefix.is_empty() {
-                key.clone()
-            } else {
-                format!("{prefix}.{key}")
-            };
-            if let ValueKind::Table(inner) = &value.kind {
-                walk(&path, inner, origin, out);
-            }
-            out.insert(path, origin.clone());
-        }
-    }
-    let mut out = Provenance::new();
-    walk("", tree, origin, &mut out);
-    out
-}
-
-fn add_with_parents(layer: &mut Provenance, key: &str, origin: &Origin) {
-    let mut end = 0;
-    for part in key.split('.') {
-        end += part.len();
-        layer.insert(key[..end].to_owned(), origin.clone());
-        end += 1;
-    }
-}
-
-/// Reads typed values out of the merged configuration, blaming the right layer for bad ones.
-struct Extractor<'a> {
-    merged: &'a Config,
-    layers: &'a [Provenance],
-    home: Option<PathBuf>,
-}
-
-impl Extractor<'_> {
-    fn settings(&self) -> Result<Settings, ConfigError> {
-        let defaults = Settings::default();
-        for (section, _) in SCHEMA {
-            if let Some(v) = self.get(section)?
-                && !matches!(v.kind, ValueKind::Table(_))
-            {
-                return Err(self.invalid(section, &v, "a table"));
-            }
-        }
-        Ok(Settings {
-            library: LibrarySettings {
-                database: self.path("library.database")?,
-                music_dir: self.path("library.music_dir")?,
-                write_tags: self
-                    .bool("library.write_tags")?
-                    .unwrap_or(defaults.library.write_tags),
-            },
-            ui: UiSettings {
-                theme: self.string("ui.theme")?.unwrap_or(defaults.ui.theme),
-                view: self
-                    .parsed::<LibraryView>("ui.view")?
-                    .unwrap_or(defaults.ui.view),
-                sort: self
-                    .parsed::<SortKey>("ui.sort")?
-                    .unwrap_or(defaults.ui.sort),
-                ascii_only: self
-                    .bool("ui.ascii_only")?
-                    .unwrap_or(defaults.ui.ascii_only),
-            },
-            keys: self.keys()?,
-            log: LogSettings {
-                level: self.string("log.level")?.unwrap_or(defaults.log.level),
-                file: self.path("log.file")?,
-            },
-            audio: AudioSettings {
-                output: self
-                    .one_of("audio.output", &["default", "null"])?
-                    .unwrap_or(defaults.audio.output),
-                replaygain: self
-                    .one_of("audio.replaygain", &["off", "track", "album"])?
-                    .unwrap_or(defaults.audio.replaygain),
-                preamp_db: self
-                    .number("audio.preamp_db", -24.0, 24.0)?
-                    .map_or(defaults.audio.preamp_db, |v| v as f32),
-                volume: self
-                    .number("audio.volume", 0.0, 100.0)?
-                    .map_or(defaults.audio.volume, |v| v.round() as u8),
-            },
-            transfer: TransferSettings {
-                mode: self
-                    .one_of("transfer.mode", &["auto", "sp", "lp2", "lp4"])?
-                    .unwrap_or(defaults.transfer.mode),
-                title: self
-                    .string("transfer.title")?
-                    .filter(|t| !t.trim().is_empty())
-                    .unwrap_or(defaults.transfer.title),
-                disc_title: self
-                    .string("transfer.disc_title")?
-                    .unwrap_or(defaults.transfer.disc_title),
-                group_albums: self
-                    .bool("transfer.group_albums")?
-                    .unwrap_or(defaults.transfer.group_albums),
-            },
         })
-    }
+        .flatten()
+        .collect();
+    let hint = did_you_mean(field, known)
+        .map(|m| match section {
+            Some(section) => format!("; did you mean `{section}.{m}`?"),
+            None => format!("; did you mean `{m}`?"),
+        })
+        .unwrap_or_default();
+    format!("unknown key `{key}` in {origin} (ignored{hint})")
+}
 
-    fn get(&self, key: &str) -> Result<Option<Value>, ConfigError> {
-        match self.merged.get::<Value>(key) {
-            Ok(v) if matches!(v.kind, ValueKind::Nil) => Ok(None),
-            Ok(v) => Ok(Some(v)),
-            Err(config::ConfigError::NotFound(_)) => Ok(None),
-            Err(e) => Err(ConfigError::Source {
-                origin: self.origin_of(key),
-                message: format!("{key}: {e}"),
-            }),
+/// A value that did not deserialise, as an error naming its source, key and value.
+fn value_error(figment: &Figment, e: figment::Error) -> ConfigError {
+    use figment::error::Kind;
+
+    let origin = e
+        .metadata
+        .as_ref()
+        .map_or_else(|| "configuration".to_owned(), |m| m.name.to_string());
+    // The key is the configuration key: an error inside a list (`quit = ["q", 1]`) is the
+    // list's, not the item's.
+    let mut key = String::new();
+    for part in &e.path {
+        if matches!(figment.find_value(&key), Ok(Value::Array(..))) {
+            break;
         }
-    }
-
-    /// The last layer that set `key`: the one whose value survived the merge.
-    fn origin_of(&self, key: &str) -> String {
-        self.layers
-            .iter()
-            .rev()
-            .find_map(|layer| layer.get(key))
-            .map_or_else(|| Origin::Defaults.to_string(), ToString::to_string)
-    }
-
-    fn invalid(&self, key: &str, value: &Value, expected: &str) -> ConfigError {
-        ConfigError::InvalidValue {
-            origin: self.origin_of(key),
-            key: key.to_owned(),
-            value: show(value),
-            expected: expected.to_owned(),
+        if !key.is_empty() {
+            key.push('.');
         }
+        key.push_str(part);
     }
-
-    fn string(&self, key: &str) -> Result<Option<String>, ConfigError> {
-        match self.get(key)? {
-            None => Ok(None),
-            Some(Value {
-                kind: ValueKind::String(s),
-                ..
-            }) => Ok(Some(s)),
-            Some(v) => Err(self.invalid(key, &v, "a string")),
-        }
-    }
-
-    fn parsed<T>(&self, key: &str) -> Result<Option<T>, ConfigError>
-    where
-        T: std::str::FromStr<Err = super::settings::UnknownVariant>,
-    {
-        match self.get(key)? {
-            None => Ok(None),
-            Some(v) => match &v.kind {
-                ValueKind::String(s) => {
-                    s.parse()
-                        .map(Some)
-                        .map_err(|e: super::settings::UnknownVariant| {
-                            self.invalid(key, &v, &e.expected)
-                        })
-                }
-                _ => {
-                    // Name the accepted spellings even when the type is wrong.
-                    let expected = "".parse::<T>().err().map(|e| e.expected);
-                    Err(self.invalid(key, &v, expected.as_deref().unwrap_or("a string")))
-                }
-            },
-        }
-    }
-
-    /// A string that must be one of `allowed` (compared case-insensitively).
-    fn one_of(&self, key: &str, allowed: &[&str]) -> Result<Option<String>, ConfigError> {
-        let expected = format!("one of {}", allowed.join(", "));
-        match self.get(key)? {
-            None => Ok(None),
-            Some(v) => match &v.kind {
-                ValueKind::String(s) if allowed.contains(&s.to_ascii_lowercase().as_str()) => {
-                    Ok(Some(s.to_ascii_lowercase()))
-                }
-                _ => Err(self.invalid(key, &v, &expected)),
-            },
-        }
-    }
-
-    /// A number within `min..=max`; environment variables arrive as strings.
-    fn number(&self, key: &str, min: f64, max: f64) -> Result<Option<f64>, ConfigError> {
-        let expected = format!("a number from {min} to {max}");
-        match self.get(key)? {
-            None => Ok(None),
-            Some(v) => {
-                let n = match &v.kind {
-                    ValueKind::I64(i) => Some(*i as f64),
-                    ValueKind::U64(u) => Some(*u as f64),
-                    ValueKind::I128(i) => Some(*i as f64),
-                    ValueKind::U128(u) => Some(*u as f64),
-                    ValueKind::Float(f) => Some(*f),
-                    ValueKind::String(s) => s.trim().parse::<f64>().ok(),
-                    _ => None,
-                };
-                match n {
-                    Some(n) if n.is_finite() && (min..=max).contains(&n) => Ok(Some(n)),
-                    _ => Err(self.invalid(key, &v, &expected)),
-                }
-            }
-        }
-    }
-
-    fn bool(&self, key: &str) -> Result<Option<bool>, ConfigError> {
-        const EXPECTED: &str = "true or false";
-        match self.get(key)? {
-            None => Ok(None),
-            Some(v) => match &v.kind {
-                ValueKind::Boolean(b) => Ok(Some(*b)),
-                // Environment variables and flags arrive as strings.
-                ValueKind::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-                    "true" | "yes" | "on" | "1" => Ok(Some(true)),
-                    "false" | "no" | "off" | "0" => Ok(Some(false)),
-                    _ => Err(self.invalid(key, &v, EXPECTED)),
-                },
-                _ => Err(self.invalid(key, &v, EXPECTED)),
-            },
-        }
-    }
-
-    /// Empty means unset, so an environment variable can clear a path set in the file.
-    fn path(&self, key: &str) -> Result<Option<PathBuf>, ConfigError> {
-        match self.get(key)? {
-            None => Ok(None),
-            Some(Value {
-                kind: ValueKind::String(s),
-                ..
-            }) if s.is_empty() => Ok(None),
-            Some(Value {
-                kind: ValueKind::String(s),
-                ..
-            }) => Ok(Some(self.expand_home(&s))),
-            Some(v) => Err(self.invalid(key, &v, "a path (string)")),
-        }
-    }
-
-    fn expand_home(&self, s: &str) -> PathBuf {
-        let home = || {
-            self.home
-                .clone()
-                .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()))
-        };
-        if s == "~" {
-            if let Some(h) = home() {
-                return h;
-            }
-        } else if let Some(rest) = s.strip_prefix("~/")
-            && let Some(h) = home()
-        {
-            return h.join(rest);
-        }
-        PathBuf::from(s)
-    }
-
-    fn keys(&self) -> Result<BTreeMap<String, Vec<String>>, ConfigError> {
-        const EXPECTED: &str = "a key name or a list of key names, e.g. [\"q\", \"Ctrl-q\"]";
-        let table = match self.get("keys")? {
-            None => return Ok(BTreeMap::new()),
-            Some(Value {
-                kind: ValueKind::Table(t),
-                ..
-            }) => t,
-            Some(v) => return Err(self.invalid("keys", &v, "a table")),
-        };
-        let mut out = BTreeMap::new();
-        for (action, value) in table {
-            let key = format!("keys.{action}");
-            let names = match &value.kind {
-                ValueKind::String(s) => vec![s.clone()],
-                ValueKind::Array(items) => {
-                    let mut names = Vec::with_capacity(items.len());
-                    for item in items {
-                        match &item.kind {
-                            ValueKind::String(s) => names.push(s.clone()),
-                            _ => return Err(self.invalid(&key, &value, EXPECTED)),
-                        }
-                    }
-                    names
-                }
-                _ => return Err(self.invalid(&key, &value, EXPECTED)),
+    let expected = match &e.kind {
+        Kind::InvalidType(_, expected) | Kind::InvalidValue(_, expected) => expected.clone(),
+        Kind::UnknownVariant(_, names) => format!("one of {}", names.join(", ")),
+        other => {
+            return ConfigError::Source {
+                origin,
+                message: format!("{key}: {other}"),
             };
-            out.insert(action, names);
         }
-        Ok(out)
+    };
+    let value = figment
+        .find_value(&key)
+        .map_or_else(|_| "(none)".to_owned(), |v| show(&v));
+    ConfigError::InvalidValue {
+        origin,
+        key,
+        value,
+        expected,
     }
 }
 
 /// A value as the user would have written it.
 fn show(value: &Value) -> String {
-    match &value.kind {
-        ValueKind::String(s) => format!("{s:?}"),
-        ValueKind::Table(_) => "(a table)".to_owned(),
-        ValueKind::Array(items) => {
+    match value {
+        Value::String(_, s) => format!("{s:?}"),
+        Value::Char(_, c) => format!("{:?}", c.to_string()),
+        Value::Bool(_, b) => b.to_string(),
+        Value::Num(_, n) => match (n.to_u128(), n.to_i128(), n.to_f64()) {
+            (Some(u), _, _) => u.to_string(),
+            (_, Some(i), _) => i.to_string(),
+            (_, _, Some(f)) => format!("{f:?}"),
+            _ => format!("{n:?}"),
+        },
+        Value::Empty(..) => "(empty)".to_owned(),
+        Value::Dict(..) => "(a table)".to_owned(),
+        Value::Array(_, items) => {
             let items: Vec<String> = items.iter().map(show).collect();
             format!("[{}]", items.join(", "))
         }
-        other => other.to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{LibraryView, SortKey, TransferMode};
     use std::fs;
     use std::path::Path;
 
@@ -653,14 +373,21 @@ mod tests {
         ])
     }
 
-    #[test]
-    fn defaults_only_match_settings_default() {
+    /// Loads with `pairs` added to a [`hermetic`] environment and no config file.
+    fn load_with_env(pairs: &[(&str, &str)]) -> Loaded {
         let dir = tempfile::tempdir().unwrap();
-        let loaded = load(&LoadOptions {
-            env: hermetic(dir.path()),
+        let mut env = hermetic(dir.path());
+        env.extend(self::env(pairs));
+        load(&LoadOptions {
+            env,
             ..LoadOptions::default()
         })
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn defaults_only_match_settings_default() {
+        let loaded = load_with_env(&[]);
         assert_eq!(loaded.settings, Settings::default());
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
         assert!(loaded.source_files.is_empty());
@@ -721,20 +448,13 @@ mod tests {
 
     #[test]
     fn plain_ministage_variables_do_not_break_the_env_layer() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut env = hermetic(dir.path());
-        env.extend(super::tests::env(&[
+        let loaded = load_with_env(&[
             ("MINISTAGE_LIBRARY", "/tmp/lib.sqlite3"),
             ("MINISTAGE_CONFIG", "/nonexistent/config.toml"),
             ("MINISTAGE_LOG", "debug"),
             ("MINISTAGE_LOG__LEVEL", "trace"),
             ("MINISTAGE_LIBRARY__MUSIC_DIR", "/srv/music"),
-        ]));
-        let loaded = load(&LoadOptions {
-            env,
-            ..LoadOptions::default()
-        })
-        .unwrap();
+        ]);
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
         assert_eq!(loaded.settings.log.level, "trace");
         assert_eq!(
@@ -758,12 +478,13 @@ mod tests {
         let file = path.display().to_string();
         assert_eq!(
             loaded.warnings,
+            // In key order, each once.
             vec![
                 format!("unknown key `foo` in {file} (ignored)"),
-                format!("unknown key `ui.colour` in {file} (ignored)"),
+                "unknown key `log.verbosity` in command line (ignored)".to_owned(),
                 "unknown key `ui.color` in environment variable MINISTAGE_UI__COLOR (ignored)"
                     .to_owned(),
-                "unknown key `log.verbosity` in command line (ignored)".to_owned(),
+                format!("unknown key `ui.colour` in {file} (ignored)"),
             ]
         );
         assert_eq!(loaded.settings.ui.theme, "light");
@@ -795,7 +516,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "environment variable MINISTAGE_UI__ASCII_ONLY: ui.ascii_only: invalid value \
-             \"maybe\"; expected true or false"
+             \"maybe\"; expected a boolean"
         );
     }
 
@@ -889,17 +610,93 @@ mod tests {
     }
 
     #[test]
-    fn default_toml_mentions_every_known_key() {
-        let text = default_toml();
-        for (section, fields) in SCHEMA {
-            assert!(text.contains(&format!("[{section}]")), "[{section}]");
-            for field in fields.unwrap_or_default() {
-                assert!(
-                    text.contains(&format!("\n{field} = "))
-                        || text.contains(&format!("# {field} = ")),
-                    "{section}.{field} is not documented in default.toml"
-                );
-            }
-        }
+    fn transfer_table_loads_without_warning() {
+        // The README's own table is loaded by `reference`'s tests and by tests/cli_config.rs.
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_config(
+            dir.path(),
+            "[transfer]\nmode = \"lp4\"\ntitle = \" \"\ndisc_title = \"{artist} - {album}\"\n\
+             group_albums = true\n",
+        );
+        let loaded = load(&opts_with_file(&path)).unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        let t = loaded.settings.transfer;
+        assert_eq!(t.mode, TransferMode::Lp4);
+        assert_eq!(t.title, "{title}", "a blank title is the default one");
+        assert_eq!(t.disc_title, "{artist} - {album}");
+        assert!(t.group_albums);
+    }
+
+    #[test]
+    fn transfer_mode_from_env_applies_without_warning() {
+        let loaded = load_with_env(&[
+            ("MINISTAGE_TRANSFER__MODE", "lp2"),
+            ("MINISTAGE_TRANSFER__GROUP_ALBUMS", "yes"),
+            ("MINISTAGE_UI__VIEW", "FLAT"),
+        ]);
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert_eq!(loaded.settings.transfer.mode, TransferMode::Lp2);
+        assert!(loaded.settings.transfer.group_albums);
+        assert_eq!(loaded.settings.ui.view, LibraryView::Flat);
+    }
+
+    #[test]
+    fn unknown_key_warns_once_naming_file_key_and_suggestion() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_config(
+            dir.path(),
+            "[transfer]\nmdoe = \"lp2\"\n[trasnfer]\nmode = \"sp\"\n",
+        );
+        let mut opts = opts_with_file(&path);
+        // The same misspelling from the environment too: still one warning per key.
+        opts.env = env(&[("MINISTAGE_TRANSFER__MDOE", "lp4")]);
+        let loaded = load(&opts).unwrap();
+        let file = path.display();
+        assert_eq!(
+            loaded.warnings,
+            vec![
+                "unknown key `transfer.mdoe` in environment variable MINISTAGE_TRANSFER__MDOE \
+                 (ignored; did you mean `transfer.mode`?)"
+                    .to_owned(),
+                format!("unknown key `trasnfer` in {file} (ignored; did you mean `transfer`?)"),
+            ]
+        );
+        assert_eq!(loaded.settings.transfer.mode, TransferMode::Auto);
+
+        let path = write_config(dir.path(), "[ui]\nthem = \"light\"\n");
+        let loaded = load(&opts_with_file(&path)).unwrap();
+        assert_eq!(
+            loaded.warnings,
+            vec![format!(
+                "unknown key `ui.them` in {} (ignored; did you mean `ui.theme`?)",
+                path.display()
+            )]
+        );
+    }
+
+    #[test]
+    fn bad_transfer_mode_errors_naming_key_value_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_config(dir.path(), "[transfer]\nmode = \"lp3\"\n");
+        let err = load(&opts_with_file(&path)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: transfer.mode: invalid value \"lp3\"; expected one of \"auto\", \"sp\", \
+                 \"lp2\", \"lp4\"",
+                path.display()
+            )
+        );
+        let err = load(&LoadOptions {
+            config_file: Some(dir.path().join("absent.toml")),
+            env: env(&[("MINISTAGE_AUDIO__VOLUME", "250")]),
+            overrides: vec![],
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable MINISTAGE_AUDIO__VOLUME: audio.volume: invalid value \"250\"; \
+             expected a number from 0 to 100"
+        );
     }
 }

@@ -1,159 +1,372 @@
 //! The typed settings that [`super::load`] produces.
+//!
+//! This file is the one declaration of the configuration: each section's keys, their types,
+//! their defaults and the comment `ministage default-config` prints above each of them (the doc
+//! comments below). The loader derives what keys exist from these structs (serde), and
+//! [`super::default_toml`] renders them; nothing else lists the keys.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, Deserializer, SeqAccess, Unexpected, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// A key of a section, as `default-config` documents it.
+#[derive(Debug)]
+pub struct FieldDoc {
+    pub key: &'static str,
+    /// The comment lines above the key (rustdoc's text, each line with its leading space).
+    pub doc: &'static [&'static str],
+    /// For a key that is unset by default: a value shown commented out.
+    pub example: Option<&'static str>,
+}
+
+/// A table with a fixed set of keys.
+#[derive(Debug)]
+pub struct SectionDoc {
+    pub name: &'static str,
+    pub fields: &'static [FieldDoc],
+}
+
+/// A top-level table of the configuration, in the order `default-config` prints them.
+#[derive(Debug)]
+pub enum Section {
+    Fixed(&'static SectionDoc),
+    /// `[keys]`: open, one entry per action (see [`super::Action`]).
+    Keys,
+}
+
+/// Declares a section struct, its `Default` and its [`SectionDoc`] from one list of fields:
+/// doc comment (printed by `default-config`), an optional `#[example = "…"]` for a key unset
+/// by default, serde attributes, the type and the default value.
+macro_rules! section {
+    (
+        $(#[$meta:meta])*
+        [$section:literal]
+        pub struct $name:ident {
+            $(
+                $(#[doc = $doc:literal])*
+                $(#[example = $example:literal])?
+                $(#[serde($($serde:tt)*)])*
+                pub $field:ident: $ty:ty = $default:expr,
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(default, expecting = "a table")]
+        pub struct $name {
+            $(
+                $(#[doc = $doc])*
+                $(#[serde($($serde)*)])*
+                pub $field: $ty,
+            )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name {
+                    $($field: $default,)*
+                }
+            }
+        }
+
+        impl $name {
+            /// The section's keys, for `default-config`.
+            pub const DOC: SectionDoc = SectionDoc {
+                name: $section,
+                fields: &[$(FieldDoc {
+                    key: stringify!($field),
+                    doc: &[$($doc),*],
+                    example: section!(@example $($example)?),
+                },)*],
+            };
+        }
+    };
+    (@example) => {
+        None
+    };
+    (@example $example:literal) => {
+        Some($example)
+    };
+}
 
 /// Everything the configuration file, the environment and the command line can set.
 ///
-/// `Settings::default()` equals what [`super::load`] returns when no file, variable or flag sets
-/// anything (a unit test keeps it in step with `default.toml`).
+/// `Settings::default()` is what [`super::load`] returns when no file, variable or flag sets
+/// anything.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, expecting = "a table")]
 pub struct Settings {
     pub library: LibrarySettings,
     pub ui: UiSettings,
     /// Raw `[keys]` table: action name → key names. Turned into a
     /// [`KeyMap`](super::KeyMap) by [`KeyMap::from_config`](super::KeyMap::from_config), which
     /// also reports unknown actions and unparsable keys.
+    #[serde(deserialize_with = "key_table")]
     pub keys: BTreeMap<String, Vec<String>>,
     pub log: LogSettings,
     pub audio: AudioSettings,
     pub transfer: TransferSettings,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TransferSettings {
-    /// `auto`, `sp`, `lp2` or `lp4`: the mode `t` queues with.
-    pub mode: String,
-    /// The track title on the disc: `{title}`, `{artist}`, `{album}`, `{track}` are replaced.
-    pub title: String,
-    /// When a whole album is sent to a disc without a title, title the disc with this
-    /// template (over the album's tags); empty: leave the disc title alone.
-    pub disc_title: String,
-    /// Put a whole album sent at once into a group named after it.
-    pub group_albums: bool,
-}
+impl Settings {
+    /// The tables in the order `default-config` prints them; a test keeps it in step with the
+    /// fields above.
+    pub const SECTIONS: &[Section] = &[
+        Section::Fixed(&LibrarySettings::DOC),
+        Section::Fixed(&UiSettings::DOC),
+        Section::Keys,
+        Section::Fixed(&LogSettings::DOC),
+        Section::Fixed(&AudioSettings::DOC),
+        Section::Fixed(&TransferSettings::DOC),
+    ];
 
-impl Default for TransferSettings {
-    fn default() -> Self {
-        TransferSettings {
-            mode: "auto".to_owned(),
-            title: "{title}".to_owned(),
-            disc_title: String::new(),
-            group_albums: false,
+    /// Replaces a leading `~` in every path setting with `home`.
+    pub fn expand_home(&mut self, home: &Path) {
+        for path in [
+            &mut self.library.database,
+            &mut self.library.music_dir,
+            &mut self.log.file,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Ok(rest) = path.strip_prefix("~") {
+                *path = if rest.as_os_str().is_empty() {
+                    home.to_path_buf()
+                } else {
+                    home.join(rest)
+                };
+            }
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AudioSettings {
-    /// `default` (the sound device) or `null` (silent, consumed in real time).
-    pub output: String,
-    /// ReplayGain: `off`, `track` or `album`.
-    pub replaygain: String,
-    /// Added to the ReplayGain value, in dB.
-    pub preamp_db: f32,
-    /// Start-up volume, 0 to 100 (per cent).
-    pub volume: u8,
-}
-
-impl Default for AudioSettings {
-    fn default() -> Self {
-        AudioSettings {
-            output: "default".to_owned(),
-            replaygain: "off".to_owned(),
-            preamp_db: 0.0,
-            volume: 100,
-        }
+section! {
+    ["library"]
+    pub struct LibrarySettings {
+        /// The SQLite library database. The `--library` flag (or MINISTAGE_LIBRARY) overrides it.
+        /// Default: $XDG_DATA_HOME/ministage/library.sqlite3 (usually ~/.local/share/ministage/).
+        #[example = "\"~/Music/ministage.sqlite3\""]
+        #[serde(deserialize_with = "optional_path")]
+        pub database: Option<PathBuf> = None,
+        /// The folder the import dialog (key `i`) offers first.
+        /// Default: your XDG music folder, or ~/Music.
+        #[example = "\"~/Music\""]
+        #[serde(deserialize_with = "optional_path")]
+        pub music_dir: Option<PathBuf> = None,
+        /// Whether the import preview (key `i`) writes the fields you edit into the files as well as
+        /// the library. `w` in the preview toggles it for one import.
+        pub write_tags: bool = true,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LibrarySettings {
-    /// The SQLite library. `None`: [`crate::paths::default_library`] (in the XDG data dir).
-    pub database: Option<PathBuf>,
-    /// The folder the import dialog (`i`) offers first. `None`:
-    /// [`crate::paths::default_music_dir`] (the XDG music dir, or `~/Music`).
-    pub music_dir: Option<PathBuf>,
-    /// The import preview writes the edited tags into the files too.
-    pub write_tags: bool,
-}
-
-impl Default for LibrarySettings {
-    fn default() -> Self {
-        LibrarySettings {
-            database: None,
-            music_dir: None,
-            write_tags: true,
-        }
+section! {
+    ["ui"]
+    pub struct UiSettings {
+        /// Colour theme: dark, light, sonicstage, high-contrast, mono, or the `name` of a theme file in
+        /// $XDG_CONFIG_HOME/ministage/themes/ (see the comment at the top of themes/dark.toml).
+        /// When the NO_COLOR environment variable is set, `mono` is always used.
+        pub theme: String = "dark".to_owned(),
+        /// How the library pane lists tracks: "tree" (artist → album → track) or "flat" (one row per
+        /// track). Toggle at runtime with `v`.
+        pub view: LibraryView = LibraryView::Tree,
+        /// Initial sort column: "artist", "album", "title", "year", "duration" or "added" (import
+        /// order). Cycle at runtime with `o`, reverse with `O`.
+        pub sort: SortKey = SortKey::Artist,
+        /// Draw borders, tree guides and symbols with plain ASCII, for consoles and fonts without
+        /// box-drawing characters.
+        pub ascii_only: bool = false,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UiSettings {
-    /// Theme name; resolved (with a warning for unknown names) by
-    /// [`ThemeSet::resolve`](crate::ui::theme::ThemeSet::resolve).
-    pub theme: String,
-    pub view: LibraryView,
-    pub sort: SortKey,
-    /// Draw borders, tree guides and symbols with ASCII only, for fonts and consoles that lack
-    /// box-drawing characters.
-    pub ascii_only: bool,
-}
-
-impl Default for UiSettings {
-    fn default() -> Self {
-        UiSettings {
-            theme: "dark".to_owned(),
-            view: LibraryView::Tree,
-            sort: SortKey::Artist,
-            ascii_only: false,
-        }
+section! {
+    ["log"]
+    pub struct LogSettings {
+        /// A tracing filter: "error", "warn", "info", "debug", "trace", or per-module directives such
+        /// as "ministage=debug,warn".
+        pub level: String = "info".to_owned(),
+        /// The log file. Nothing is ever logged to the terminal.
+        /// Default: $XDG_STATE_HOME/ministage/ministage.log (usually ~/.local/state/ministage/).
+        #[example = "\"/tmp/ministage.log\""]
+        #[serde(deserialize_with = "optional_path")]
+        pub file: Option<PathBuf> = None,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogSettings {
-    /// A tracing filter directive such as `info` or `ministage=debug,warn`.
-    pub level: String,
-    /// `None`: [`crate::paths::default_log_file`].
-    pub file: Option<PathBuf>,
-}
-
-impl Default for LogSettings {
-    fn default() -> Self {
-        LogSettings {
-            level: "info".to_owned(),
-            file: None,
-        }
+section! {
+    ["audio"]
+    pub struct AudioSettings {
+        /// Where sound goes: "default" (the default sound device) or "null" (silent; samples are
+        /// consumed in real time, for machines without sound). The `--audio` flag overrides it.
+        pub output: SoundOutput = SoundOutput::Default,
+        /// ReplayGain from the files' tags: "off", "track" or "album" (album falls back to track).
+        /// A gain that would clip is lowered to the track's peak.
+        pub replaygain: ReplayGain = ReplayGain::Off,
+        /// Added to the ReplayGain value, in dB (-24 to 24).
+        #[serde(deserialize_with = "preamp_db")]
+        pub preamp_db: f32 = 0.0,
+        /// Volume at start-up, in per cent (0 to 100); `+` / `-` change it in 5 % steps.
+        #[serde(deserialize_with = "volume")]
+        pub volume: u8 = 100,
     }
 }
 
-/// How the library pane lists tracks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LibraryView {
-    /// Artist → album → track.
-    #[default]
-    Tree,
-    /// One row per track.
-    Flat,
+section! {
+    ["transfer"]
+    pub struct TransferSettings {
+        /// The mode `t` queues tracks with: "auto" (the best quality that fits), "sp", "lp2" or "lp4".
+        /// `o` in the Transfers pane changes it (for an item, or for new items when the queue is empty).
+        pub mode: TransferMode = TransferMode::Auto,
+        /// The track title on the disc. {title}, {artist}, {album} and {track} (two digits) are
+        /// replaced; the result goes through the recorder's title rules (Shift-JIS, half-width).
+        #[serde(deserialize_with = "title_template")]
+        pub title: String = DEFAULT_TITLE.to_owned(),
+        /// When a whole album is sent to a disc that has no title, title the disc with this template
+        /// (over the album's first track), e.g. "{artist} - {album}". Empty: leave the disc title alone.
+        pub disc_title: String = String::new(),
+        /// Put a whole album sent at once into a group named after it.
+        pub group_albums: bool = false,
+    }
+}
+
+/// `transfer.title` when unset or blank.
+const DEFAULT_TITLE: &str = "{title}";
+
+/// An enum whose variants are configuration words, declared once by `names!`.
+pub trait Named: Copy + 'static {
+    const ALL: &'static [Self];
+    /// The configuration spellings, in the order of [`Named::ALL`].
+    const NAMES: &'static [&'static str];
+    fn name(self) -> &'static str;
+}
+
+/// Declares an enum of configuration words: each variant with its one spelling. It parses
+/// case-insensitively (environment variables are often written in capitals), prints and
+/// serialises as that spelling, and deserialises with an error listing every spelling.
+macro_rules! names {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &[$name] = &[$($name::$variant,)+];
+            /// The configuration spellings, in the order of [`Self::ALL`].
+            pub const NAMES: &[&str] = &[$($text,)+];
+
+            /// The configuration spelling.
+            pub fn name(self) -> &'static str {
+                Self::NAMES[self as usize]
+            }
+        }
+
+        impl Named for $name {
+            const ALL: &'static [Self] = $name::ALL;
+            const NAMES: &'static [&'static str] = $name::NAMES;
+            fn name(self) -> &'static str {
+                $name::name(self)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownVariant;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                parse_name(s)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.name())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_str(NameVisitor(PhantomData))
+            }
+        }
+    };
+}
+
+names! {
+    /// How the library pane lists tracks.
+    #[derive(Default)]
+    pub enum LibraryView {
+        /// Artist → album → track.
+        #[default]
+        Tree = "tree",
+        /// One row per track.
+        Flat = "flat",
+    }
+}
+
+names! {
+    /// The column the library is sorted by; declared in the order `o` cycles through them.
+    #[derive(Default)]
+    pub enum SortKey {
+        #[default]
+        Artist = "artist",
+        Album = "album",
+        Title = "title",
+        Year = "year",
+        Duration = "duration",
+        /// Import order.
+        Added = "added",
+    }
+}
+
+names! {
+    /// `audio.output`: where sound goes.
+    pub enum SoundOutput {
+        /// The default sound device.
+        Default = "default",
+        /// Silent, consumed in real time.
+        Null = "null",
+    }
+}
+
+names! {
+    /// `audio.replaygain`: which ReplayGain value to apply.
+    pub enum ReplayGain {
+        Off = "off",
+        Track = "track",
+        Album = "album",
+    }
+}
+
+names! {
+    /// `transfer.mode`: the mode `t` queues tracks with.
+    pub enum TransferMode {
+        /// The best quality that fits.
+        Auto = "auto",
+        Sp = "sp",
+        Lp2 = "lp2",
+        Lp4 = "lp4",
+    }
 }
 
 impl LibraryView {
-    pub const ALL: &[LibraryView] = &[LibraryView::Tree, LibraryView::Flat];
-
-    /// The configuration spelling (`tree`, `flat`).
-    pub fn name(self) -> &'static str {
-        match self {
-            LibraryView::Tree => "tree",
-            LibraryView::Flat => "flat",
-        }
-    }
-
     /// For the status bar and help.
     pub fn label(self) -> &'static str {
         match self {
@@ -163,47 +376,11 @@ impl LibraryView {
     }
 }
 
-/// The column the library is sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SortKey {
-    #[default]
-    Artist,
-    Album,
-    Title,
-    Year,
-    Duration,
-    /// Import order.
-    Added,
-}
-
 impl SortKey {
-    /// In the order `o` cycles through them.
-    pub const ALL: &[SortKey] = &[
-        SortKey::Artist,
-        SortKey::Album,
-        SortKey::Title,
-        SortKey::Year,
-        SortKey::Duration,
-        SortKey::Added,
-    ];
-
     /// The next key in [`SortKey::ALL`], wrapping around.
     pub fn next(self) -> SortKey {
         let i = Self::ALL.iter().position(|&k| k == self).unwrap_or(0);
         Self::ALL[(i + 1) % Self::ALL.len()]
-    }
-
-    /// The configuration spelling (`artist`, `added`, …).
-    pub fn name(self) -> &'static str {
-        match self {
-            SortKey::Artist => "artist",
-            SortKey::Album => "album",
-            SortKey::Title => "title",
-            SortKey::Year => "year",
-            SortKey::Duration => "duration",
-            SortKey::Added => "added",
-        }
     }
 
     /// For the column header and status bar.
@@ -219,58 +396,181 @@ impl SortKey {
     }
 }
 
+impl From<SoundOutput> for media::player::AudioOutput {
+    fn from(output: SoundOutput) -> Self {
+        match output {
+            SoundOutput::Default => media::player::AudioOutput::Default,
+            SoundOutput::Null => media::player::AudioOutput::Null,
+        }
+    }
+}
+
+impl From<ReplayGain> for media::player::GainMode {
+    fn from(gain: ReplayGain) -> Self {
+        match gain {
+            ReplayGain::Off => media::player::GainMode::Off,
+            ReplayGain::Track => media::player::GainMode::Track,
+            ReplayGain::Album => media::player::GainMode::Album,
+        }
+    }
+}
+
 /// The value did not name a variant; carries the accepted spellings for the error message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownVariant {
     pub expected: String,
 }
 
-fn expected_list(names: impl Iterator<Item = &'static str>) -> String {
-    let quoted: Vec<String> = names.map(|n| format!("\"{n}\"")).collect();
+/// `one of "tree", "flat"`.
+fn expected_names<T: Named>() -> String {
+    let quoted: Vec<String> = T::NAMES.iter().map(|n| format!("\"{n}\"")).collect();
     format!("one of {}", quoted.join(", "))
 }
 
-impl FromStr for LibraryView {
-    type Err = UnknownVariant;
+fn parse_name<T: Named>(s: &str) -> Result<T, UnknownVariant> {
+    let s = s.trim();
+    T::ALL
+        .iter()
+        .copied()
+        .find(|v| v.name().eq_ignore_ascii_case(s))
+        .ok_or_else(|| UnknownVariant {
+            expected: expected_names::<T>(),
+        })
+}
 
-    /// Case-insensitive, because environment variables are often written in capitals.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| UnknownVariant {
-                expected: expected_list(Self::ALL.iter().map(|v| v.name())),
-            })
+struct NameVisitor<T>(PhantomData<T>);
+
+impl<T: Named> Visitor<'_> for NameVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&expected_names::<T>())
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        parse_name(v).map_err(|_| E::invalid_value(Unexpected::Str(v), &self))
     }
 }
 
-impl FromStr for SortKey {
-    type Err = UnknownVariant;
+/// A path; empty means unset, so an environment variable can clear a path set in the file.
+fn optional_path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+    struct PathVisitor;
+    impl Visitor<'_> for PathVisitor {
+        type Value = Option<PathBuf>;
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| UnknownVariant {
-                expected: expected_list(Self::ALL.iter().map(|v| v.name())),
-            })
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a path (string)")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok((!v.is_empty()).then(|| PathBuf::from(v)))
+        }
     }
+    d.deserialize_str(PathVisitor)
 }
 
-impl fmt::Display for LibraryView {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+/// A blank title template means the default one.
+fn title_template<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let title = String::deserialize(d)?;
+    Ok(if title.trim().is_empty() {
+        DEFAULT_TITLE.to_owned()
+    } else {
+        title
+    })
 }
 
-impl fmt::Display for SortKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+fn preamp_db<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+    number_in(d, -24.0, 24.0).map(|v| v as f32)
+}
+
+fn volume<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    number_in(d, 0.0, 100.0).map(|v| v.round() as u8)
+}
+
+/// A number within `min..=max`. Environment variables arrive as strings; the loader's lossy
+/// extraction turns numeric strings into numbers before they get here.
+fn number_in<'de, D: Deserializer<'de>>(d: D, min: f64, max: f64) -> Result<f64, D::Error> {
+    struct Range(f64, f64);
+    impl Visitor<'_> for Range {
+        type Value = f64;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a number from {} to {}", self.0, self.1)
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+            if v.is_finite() && (self.0..=self.1).contains(&v) {
+                Ok(v)
+            } else {
+                Err(E::invalid_value(Unexpected::Float(v), &self))
+            }
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+            self.visit_f64(v as f64)
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+            self.visit_f64(v as f64)
+        }
     }
+    d.deserialize_f64(Range(min, max))
+}
+
+const KEY_LIST: &str = "a key name or a list of key names, e.g. [\"q\", \"Ctrl-q\"]";
+
+/// `[keys]`: each action takes one key name or a list of them.
+fn key_table<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Vec<String>>, D::Error> {
+    /// One key name, or a list of them.
+    struct KeyList(Vec<String>);
+    /// A key name inside a list.
+    struct KeyName(String);
+    struct ListVisitor;
+    struct NameOnly;
+
+    impl<'de> Deserialize<'de> for KeyList {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(ListVisitor)
+        }
+    }
+    impl<'de> Deserialize<'de> for KeyName {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_str(NameOnly)
+        }
+    }
+    impl<'de> Visitor<'de> for ListVisitor {
+        type Value = KeyList;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(KEY_LIST)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyList, E> {
+            Ok(KeyList(vec![v.to_owned()]))
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KeyList, A::Error> {
+            let mut names = Vec::new();
+            while let Some(KeyName(name)) = seq.next_element()? {
+                names.push(name);
+            }
+            Ok(KeyList(names))
+        }
+    }
+    impl Visitor<'_> for NameOnly {
+        type Value = KeyName;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(KEY_LIST)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyName, E> {
+            Ok(KeyName(v.to_owned()))
+        }
+    }
+
+    let table = BTreeMap::<String, KeyList>::deserialize(d)?;
+    Ok(table.into_iter().map(|(k, KeyList(v))| (k, v)).collect())
 }
 
 #[cfg(test)]
@@ -298,7 +598,25 @@ mod tests {
         for &k in SortKey::ALL {
             assert_eq!(k.name().parse::<SortKey>(), Ok(k));
         }
+        for &m in TransferMode::ALL {
+            assert_eq!(m.name().to_uppercase().parse::<TransferMode>(), Ok(m));
+        }
         let err = "sideways".parse::<LibraryView>().unwrap_err();
         assert_eq!(err.expected, r#"one of "tree", "flat""#);
+    }
+
+    #[test]
+    fn home_is_expanded_in_every_path_setting() {
+        let mut s = Settings::default();
+        s.library.database = Some(PathBuf::from("~/lib.sqlite3"));
+        s.library.music_dir = Some(PathBuf::from("/srv/~music"));
+        s.log.file = Some(PathBuf::from("~"));
+        s.expand_home(Path::new("/home/tester"));
+        assert_eq!(
+            s.library.database,
+            Some(PathBuf::from("/home/tester/lib.sqlite3"))
+        );
+        assert_eq!(s.library.music_dir, Some(PathBuf::from("/srv/~music")));
+        assert_eq!(s.log.file, Some(PathBuf::from("/home/tester")));
     }
 }

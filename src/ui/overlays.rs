@@ -24,15 +24,15 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 pub fn help(model: &Model, frame: &mut Frame, area: Rect, scroll: u16) {
     let theme = &model.theme;
     let mut lines: Vec<Line> = Vec::new();
-    let mut group = "";
+    let mut group = None;
     for (action, keys) in model.keymap.bindings() {
-        if action.group() != group {
+        if group != Some(action.group()) {
             if !lines.is_empty() {
                 lines.push(Line::from(""));
             }
-            group = action.group();
+            group = Some(action.group());
             lines.push(Line::from(Span::styled(
-                group.to_string(),
+                action.group().title(),
                 theme.title_focused,
             )));
         }
