@@ -13,10 +13,10 @@ use std::time::Duration;
 
 use common::fixtures::atrac_file as fixture;
 use library::{Library, TransferSource, TransferState};
+use ministage::shell::transfer_worker::{DeviceLink, Transferer};
 use ministage::transfer::pipeline::BatchControl;
 use ministage::transfer::{
-    BatchOptions, DeviceLink, ItemOutcome, ModeRequest, SendItem, TransferEvent, TransferRequest,
-    Transferer, send_batch,
+    BatchOptions, ItemOutcome, ModeRequest, SendItem, TransferEvent, TransferRequest, send_batch,
 };
 use netmd::crypto::{self, OsEntropy, StreamKeys};
 use netmd::send::{EncryptedAudio, WireFormat, commit_args};

@@ -6,6 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use ministage::app::LibraryMsg;
 use ministage::app::{Model, Msg, update};
 use ministage::ui;
 use ratatui::Terminal;
@@ -24,7 +25,7 @@ fn chars(model: &mut Model, text: &str) {
 }
 
 fn render(model: &Model) -> String {
-    let (w, h) = model.size;
+    let (w, h) = (model.viewport.width, model.viewport.height);
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
     terminal.draw(|f| ui::view(model, f)).expect("draw");
     describe(terminal.backend().buffer())
@@ -123,7 +124,7 @@ fn empty_library_explains_how_to_import() {
     let mut model = common::model(Vec::new(), "dark", (80, 24));
     update(
         &mut model,
-        Msg::Device(ministage::device_worker::DeviceEvent::Disconnected(
+        Msg::Device(ministage::app::DeviceEvent::Disconnected(
             "no recorder found".into(),
         )),
     );
@@ -164,7 +165,7 @@ fn now_playing_bar_shows_track_time_volume_and_modes() {
 
 #[test]
 fn device_pane_shows_groups_modes_and_capacity() {
-    use ministage::device_worker::DeviceEvent;
+    use ministage::app::DeviceEvent;
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
     update(
         &mut model,
@@ -196,7 +197,7 @@ fn device_pane_shows_groups_modes_and_capacity() {
 #[test]
 fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
     use library::{QueuedTransfer, TransferState};
-    use ministage::device_worker::DeviceEvent;
+    use ministage::app::DeviceEvent;
     use ministage::transfer::TransferEvent;
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
     update(
@@ -280,7 +281,10 @@ fn import_preview_groups_albums_with_editable_fields() {
     let lib = Library::open_in_memory().unwrap();
     let plan = plan_import(&lib, &[dir.path().to_path_buf()], &|_| {}).unwrap();
     let mut model = common::model(common::sample_tracks(), "dark", (100, 24));
-    update(&mut model, Msg::ImportPlanned(Ok(plan)));
+    update(
+        &mut model,
+        Msg::Library(LibraryMsg::ImportPlanned(Ok(plan))),
+    );
     key(&mut model, KeyCode::Char('j'));
     key(&mut model, KeyCode::Char('t'));
     let screen = render(&model);

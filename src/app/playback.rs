@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::catalog::Catalog;
+use crate::app::catalog::Catalog;
 use library::Track;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -7,10 +7,10 @@ use anyhow::Context;
 
 use super::setup::Environment;
 use super::{Cli, ImportArgs};
-use crate::app::{self, RunOptions};
 use crate::config::{self, KeyMap};
+use crate::shell::{self, RunOptions};
+use crate::theme::ThemeSet;
 use crate::ui::format::duration;
-use crate::ui::theme::ThemeSet;
 use library::text;
 use library::{self, ImportOptions, ImportProgress, Library, Overrides, Query};
 use netmd::{DeviceSelector, VirtualDeck, VirtualDisc};
@@ -61,7 +61,7 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
         env.library_path.clone()
     };
 
-    app::run(RunOptions {
+    shell::run(RunOptions {
         settings: env.settings.clone(),
         keymap,
         theme,

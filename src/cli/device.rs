@@ -187,7 +187,7 @@ fn listen(
     use std::sync::{Arc, Mutex, mpsc};
     use std::time::Duration;
 
-    use crate::deck_speaker::DeckSpeaker;
+    use crate::shell::deck_speaker::DeckSpeaker;
     use media::player::PlayerEvent;
     use netmd::virtual_deck::Speaker;
 
@@ -297,7 +297,7 @@ fn open_options(usb_trace: Option<&Path>) -> anyhow::Result<netmd::OpenOptions<'
     Ok(netmd::OpenOptions {
         trace: usb_trace,
         speaker: None,
-        faults: crate::device_worker::faults_from_env()?,
+        faults: crate::shell::device_worker::faults_from_env()?,
     })
 }
 

@@ -28,7 +28,7 @@ pub fn config_dir() -> Option<PathBuf> {
 }
 
 /// `<config_dir>/themes`, where user themes live; pass it to
-/// [`ThemeSet::load`](crate::ui::theme::ThemeSet::load).
+/// [`ThemeSet::load`](crate::theme::ThemeSet::load).
 pub fn themes_dir() -> Option<PathBuf> {
     config_dir().map(|d| d.join("themes"))
 }

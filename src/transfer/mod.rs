@@ -4,13 +4,13 @@
 //!
 //! Only one thing may talk to the recorder at a time: the transfer worker either owns its own
 //! connection ([`worker::DeviceLink::Direct`], the CLI and tests) or runs each batch inside the
-//! device worker as a [`crate::device_worker::DeviceRequest::Exclusive`] job, so the UI's
+//! device worker as a [`crate::shell::device_worker::DeviceRequest::Exclusive`] job, so the UI's
 //! device worker stays the only USB user.
 
 pub mod pipeline;
 pub mod plan;
 pub mod prepare;
-pub mod worker;
+pub mod queue;
 
 use std::path::PathBuf;
 
@@ -22,7 +22,7 @@ use netmd::{DeviceError, Mode};
 pub use pipeline::{BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch};
 pub use plan::TitleTemplate;
 pub use prepare::ModeRequest;
-pub use worker::{DeviceLink, TransferEvent, TransferRequest, Transferer};
+pub use queue::{TransferEvent, TransferRequest};
 
 #[derive(Debug, Error)]
 pub enum TransferError {

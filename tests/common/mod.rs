@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use library::Track;
+use ministage::app::LibraryMsg;
 use ministage::app::{Catalog, LibraryData, Model, Msg, update};
 use ministage::config::{self, KeyMap, LoadOptions};
-use ministage::ui::theme::ThemeSet;
+use ministage::theme::ThemeSet;
 
 pub fn track(artist: &str, album: &str, n: u32, title: &str, year: i32, secs: u64) -> Track {
     Track {
@@ -106,16 +107,19 @@ pub fn model(tracks: Vec<Track>, theme: &str, size: (u16, u16)) -> Model {
         theme,
         PathBuf::from("/tmp/x.sqlite3"),
     );
-    update(&mut model, Msg::Resize(size.0, size.1));
     update(
         &mut model,
-        Msg::LibraryLoaded(Ok(LibraryData {
+        Msg::Resize(ministage::ui::layout::viewport(size.0, size.1)),
+    );
+    update(
+        &mut model,
+        Msg::Library(LibraryMsg::Loaded(Ok(LibraryData {
             catalog: Arc::new(Catalog::build(tracks)),
             playlists: Vec::new(),
             playlist_tracks: Vec::new(),
             playlist_catalogs: Vec::new(),
             transfers: Vec::new(),
-        })),
+        }))),
     );
     model
 }

@@ -1,18 +1,17 @@
 //! `update` for the transfer queue: `t` in the Library queues the selection; in the
 //! Transfers pane the keys start, pause, cancel, retry, reorder, remove and retitle items.
 
-use super::device_update::open_rename;
-use super::model::{Level, Model, Pane, RenameTarget};
-use super::msg::Effect;
-use super::transfers_state::{SendProgress, next_mode};
+use crate::app::Effect;
+use crate::app::device::update::open_rename;
+use crate::app::transfers::{SendProgress, next_mode};
+use crate::app::{Level, Model, Pane, RenameTarget};
 use crate::config::Action;
 use crate::transfer::plan::TrackTags;
 use crate::transfer::{TitleTemplate, TransferEvent, TransferRequest};
-use crate::ui::layout;
 use library::{Track, TransferSource, TransferState};
 
 fn page(model: &Model) -> usize {
-    layout::list_rows(model.size, Pane::Transfers, super::Listing::Flat, false)
+    model.page(Pane::Transfers)
 }
 
 fn request(r: TransferRequest) -> Effect {

@@ -4,16 +4,15 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::TextArea;
 
-use super::device_state::DeviceRow;
-use super::model::{ConfirmDialog, Level, Model, Overlay, Pane, RenameDialog, RenameTarget};
-use super::msg::Effect;
+use crate::app::Effect;
+use crate::app::device::DeviceRow;
+use crate::app::{ConfirmDialog, Level, Model, Overlay, Pane, RenameDialog, RenameTarget};
+use crate::app::{DeviceEvent, DeviceRequest};
 use crate::config::{Action, Group};
-use crate::device_worker::{DeviceEvent, DeviceRequest};
-use crate::ui::layout;
 use netmd::PlayerState;
 
 fn page(model: &Model) -> usize {
-    layout::list_rows(model.size, Pane::Device, super::Listing::Flat, false)
+    model.page(Pane::Device)
 }
 
 pub fn on_event(model: &mut Model, event: DeviceEvent) -> Vec<Effect> {
@@ -30,11 +29,12 @@ pub fn on_event(model: &mut Model, event: DeviceEvent) -> Vec<Effect> {
             model.device.set_disc(disc, page);
         }
         DeviceEvent::Disconnected(reason) => {
-            let was_connected = matches!(model.device.status, super::DeviceStatus::Connected(_));
+            let was_connected =
+                matches!(model.device.status, crate::app::DeviceStatus::Connected(_));
             // Keep a more specific reason (a permission error) over "no recorder found".
             let keep = matches!(
                 &model.device.status,
-                super::DeviceStatus::NotConnected(Some(_))
+                crate::app::DeviceStatus::NotConnected(Some(_))
             ) && !was_connected;
             if !keep {
                 model.device.disconnect(Some(reason.clone()));
@@ -57,7 +57,7 @@ pub fn on_event(model: &mut Model, event: DeviceEvent) -> Vec<Effect> {
         DeviceEvent::Error(text) => {
             model.device.busy = None;
             // A failure to open the recorder (e.g. no permission) is why it is not connected.
-            if matches!(model.device.status, super::DeviceStatus::Searching) {
+            if matches!(model.device.status, crate::app::DeviceStatus::Searching) {
                 model.device.disconnect(Some(text.clone()));
             }
             model.set_status(Level::Error, text);
@@ -76,7 +76,9 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
     let dev = &model.device;
     let Some(disc) = dev.disc() else {
         let reason = match &dev.status {
-            super::DeviceStatus::NotConnected(Some(r)) => format!("No recorder connected: {r}"),
+            crate::app::DeviceStatus::NotConnected(Some(r)) => {
+                format!("No recorder connected: {r}")
+            }
             _ => "No recorder connected".to_string(),
         };
         model.set_status(Level::Warning, reason);

@@ -19,17 +19,14 @@ pub const MONO_THEME: &str = "mono";
 
 /// Bundled theme files: (file name, contents).
 const BUNDLED: &[(&str, &str)] = &[
-    ("dark.toml", include_str!("../../themes/dark.toml")),
-    ("light.toml", include_str!("../../themes/light.toml")),
-    (
-        "sonicstage.toml",
-        include_str!("../../themes/sonicstage.toml"),
-    ),
+    ("dark.toml", include_str!("../themes/dark.toml")),
+    ("light.toml", include_str!("../themes/light.toml")),
+    ("sonicstage.toml", include_str!("../themes/sonicstage.toml")),
     (
         "high-contrast.toml",
-        include_str!("../../themes/high-contrast.toml"),
+        include_str!("../themes/high-contrast.toml"),
     ),
-    ("mono.toml", include_str!("../../themes/mono.toml")),
+    ("mono.toml", include_str!("../themes/mono.toml")),
 ];
 
 /// Declares [`Theme`] and the name ↔ field mapping the loader needs from one list, so a new

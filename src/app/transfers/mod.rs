@@ -1,6 +1,9 @@
 //! The Transfers pane: the queue as stored in the library, and the item being sent.
 
-use super::cursor::ListCursor;
+pub mod fit;
+pub mod update;
+
+use crate::app::cursor::ListCursor;
 use library::{QueuedTransfer, TransferState};
 
 /// Progress of the item being sent.

@@ -4,7 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use super::cursor::ListCursor;
+use crate::app::cursor::ListCursor;
 use library::{DuplicateChoice, ImportPlan, TrackField};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,17 +5,17 @@ use std::sync::Arc;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::device_update::open_rename;
-use super::model::{ConfirmDialog, Level, Model, Overlay, Pane, RenameTarget};
-use super::msg::{Effect, LibraryOp, OpOutcome};
-use super::playlists_state::PlaylistRow;
-use super::tag_editor::TagEditor;
+use crate::app::LibraryRequest;
+use crate::app::device::update::open_rename;
+use crate::app::overlay::tag_editor::TagEditor;
+use crate::app::playlists::PlaylistRow;
+use crate::app::{ConfirmDialog, Level, Model, Overlay, Pane, RenameTarget};
+use crate::app::{Effect, LibraryOp, OpOutcome};
 use crate::config::Action;
-use crate::ui::layout;
 use library::PlaylistError;
 
 fn playlists_page(model: &Model) -> usize {
-    layout::list_rows(model.size, Pane::Playlists, super::Listing::Flat, false)
+    model.page(Pane::Playlists)
 }
 
 /// Library-pane actions that edit; `None` when the action is not one of them.
@@ -23,7 +23,7 @@ pub fn on_library_action(model: &mut Model, action: Action) -> Option<Vec<Effect
     let lib = &mut model.library;
     match action {
         Action::Mark => {
-            let page = super::update::library_page(model);
+            let page = model.page(Pane::Library);
             let lib = &mut model.library;
             lib.toggle_mark();
             let len = lib.len();
@@ -68,7 +68,9 @@ pub fn on_library_action(model: &mut Model, action: Action) -> Option<Vec<Effect
         Action::Undo => match model.undo.take() {
             Some(batch) => {
                 model.set_status(Level::Info, "Undoing the last tag edit…");
-                return Some(vec![Effect::Library(LibraryOp::UndoTags(batch))]);
+                return Some(vec![Effect::Library(LibraryRequest::Op(
+                    LibraryOp::UndoTags(batch),
+                ))]);
             }
             None => model.set_status(Level::Info, "Nothing to undo"),
         },
@@ -104,7 +106,7 @@ pub fn on_playlists_action(model: &mut Model, action: Action) -> Option<Vec<Effe
         }
         (Action::Transfer, Some(PlaylistRow::Playlist(i) | PlaylistRow::Entry(i, _))) => {
             let tracks = pl.tracks.get(i).cloned().unwrap_or_default();
-            return Some(super::transfer_update::queue_tracks(model, &tracks));
+            return Some(crate::app::transfers::update::queue_tracks(model, &tracks));
         }
         (Action::Rename, Some(PlaylistRow::Playlist(i))) => {
             let Some(p) = pl.items.get(i) else {
@@ -128,7 +130,7 @@ pub fn on_playlists_action(model: &mut Model, action: Action) -> Option<Vec<Effe
                     "Delete the playlist \"{}\"? Its tracks stay in the library.",
                     p.name
                 ),
-                effect: Effect::Library(LibraryOp::DeletePlaylist(p.id)),
+                effect: Effect::Library(LibraryRequest::Op(LibraryOp::DeletePlaylist(p.id))),
             }));
             Vec::new()
         }
@@ -136,10 +138,12 @@ pub fn on_playlists_action(model: &mut Model, action: Action) -> Option<Vec<Effe
             let Some(p) = pl.items.get(i) else {
                 return Some(Vec::new());
             };
-            vec![Effect::Library(LibraryOp::RemoveFromPlaylist {
-                id: p.id,
-                position: e as u32 + 1,
-            })]
+            vec![Effect::Library(LibraryRequest::Op(
+                LibraryOp::RemoveFromPlaylist {
+                    id: p.id,
+                    position: e as u32 + 1,
+                },
+            ))]
         }
         (Action::MoveUp | Action::MoveDown, Some(PlaylistRow::Entry(i, e))) => {
             let Some(p) = pl.items.get(i) else {
@@ -159,11 +163,13 @@ pub fn on_playlists_action(model: &mut Model, action: Action) -> Option<Vec<Effe
             let delta = if action == Action::MoveUp { -1 } else { 1 };
             let rows = pl.rows.len();
             pl.cursor.move_by(delta, rows, page);
-            vec![Effect::Library(LibraryOp::MovePlaylistEntry {
-                id,
-                from: e as u32 + 1,
-                to: to as u32 + 1,
-            })]
+            vec![Effect::Library(LibraryRequest::Op(
+                LibraryOp::MovePlaylistEntry {
+                    id,
+                    from: e as u32 + 1,
+                    to: to as u32 + 1,
+                },
+            ))]
         }
         _ => return None,
     };
@@ -248,7 +254,10 @@ pub fn on_tags_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
                 model.library.anchor = None;
                 let s = if count == 1 { "" } else { "s" };
                 model.set_status(Level::Info, format!("Writing the tags of {count} file{s}…"));
-                return vec![Effect::Library(LibraryOp::WriteTags { paths, edit })];
+                return vec![Effect::Library(LibraryRequest::Op(LibraryOp::WriteTags {
+                    paths,
+                    edit,
+                }))];
             }
             Err(message) => editor.error = Some(message),
         },

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::catalog::Catalog;
-use super::cursor::ListCursor;
+use crate::app::catalog::Catalog;
+use crate::app::cursor::ListCursor;
 use library::{PlaylistSummary, Track};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
