@@ -1,6 +1,6 @@
 //! The NetMD command catalogue: how each operation is encoded (bytes after the ctype byte) and
 //! how its reply is read. Byte layouts are facts from ../shared/reference/netmd.md, checked
-//! against what netmd-js sends (tests/netmd_traces.rs).
+//! against what netmd-js sends (`tests/netmd_traces.rs`).
 
 use super::bytes::{Field, hex_const, int_to_bcd, scan};
 

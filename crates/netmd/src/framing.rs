@@ -220,7 +220,6 @@ impl<T: Transport> Framing<T> {
                             after: self.timing.interim,
                         });
                     }
-                    continue;
                 }
                 STATUS_REJECTED => {
                     return Err(NetMdError::Rejected {

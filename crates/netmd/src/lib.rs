@@ -28,7 +28,9 @@ pub mod usb;
 #[cfg(feature = "virtual")]
 pub mod virtual_deck;
 
-#[cfg(all(test, feature = "virtual"))]
+// Two attributes rather than `all(test, ..)`: clippy recognises a plain `cfg(test)` as test code.
+#[cfg(test)]
+#[cfg(feature = "virtual")]
 mod recorder_tests;
 
 use std::path::{Path, PathBuf};
