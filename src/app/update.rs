@@ -4,17 +4,15 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 use crate::app::LibraryMsg;
-use crate::app::catalog::TreeRow;
 use crate::app::device::update as device_update;
-use crate::app::library::Listing;
 use crate::app::library::update as library_update;
-use crate::app::overlay::import;
+use crate::app::overlay::{confirm, help, import, rename, tag_editor};
+use crate::app::playback;
+use crate::app::playlists::update as playlists_update;
 use crate::app::transfers::update as transfer_update;
 use crate::app::{Effect, Msg};
 use crate::app::{ImportDialog, Level, Model, Overlay, Pane};
 use crate::config::{Action, Group};
-use library::text;
-use media::player::PlayerEvent;
 
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -24,7 +22,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             clamp_all(model);
             Vec::new()
         }
-        Msg::Player(event) => on_player_event(model, event),
+        Msg::Player(event) => playback::on_player_event(model, event),
         Msg::Device(event) => device_update::on_event(model, event),
         Msg::Library(m) => on_library_msg(model, m),
         Msg::PathCompleted(path) => import::on_completed(model, path),
@@ -83,16 +81,16 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     match &model.overlay {
-        Overlay::Help { .. } => return on_help_key(model, key),
+        Overlay::Help { .. } => return help::on_key(model, key),
         Overlay::Import(_) => return import::on_key(model, key),
-        Overlay::Rename(_) => return device_update::on_rename_key(model, key),
-        Overlay::Confirm(_) => return device_update::on_confirm_key(model, key),
-        Overlay::Tags(_) => return library_update::on_tags_key(model, key),
+        Overlay::Rename(_) => return rename::on_key(model, key),
+        Overlay::Confirm(_) => return confirm::on_key(model, key),
+        Overlay::Tags(_) => return tag_editor::on_key(model, key),
         Overlay::ImportPreview(_) => return import::on_preview_key(model, key),
         Overlay::None => {}
     }
     if model.library.filter.editing {
-        return on_filter_key(model, key);
+        return library_update::on_filter_key(model, key);
     }
     match model.keymap.action(&key) {
         Some(action) => on_action(model, action),
@@ -101,28 +99,15 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
-    // With the Device pane focused, playback and editing keys act on the recorder.
-    if model.focus == Pane::Device
-        && let Some(effects) = device_update::on_action(model, action)
-    {
-        return effects;
-    }
-    if model.focus == Pane::Transfers
-        && let Some(effects) = transfer_update::on_action(model, action)
-    {
-        return effects;
-    }
-    if model.focus == Pane::Library && action == Action::Transfer {
-        return transfer_update::queue_selection(model);
-    }
-    if model.focus == Pane::Playlists
-        && let Some(effects) = library_update::on_playlists_action(model, action)
-    {
-        return effects;
-    }
-    if model.focus == Pane::Library
-        && let Some(effects) = library_update::on_library_action(model, action)
-    {
+    // The focused pane has the first say (on the Device pane, playback and editing keys act
+    // on the recorder); what it leaves is global.
+    let handled = match model.focus {
+        Pane::Library => library_update::on_action(model, action),
+        Pane::Playlists => playlists_update::on_action(model, action),
+        Pane::Device => device_update::on_action(model, action),
+        Pane::Transfers => transfer_update::on_action(model, action),
+    };
+    if let Some(effects) = handled {
         return effects;
     }
     match action {
@@ -154,7 +139,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             let page = model.page(Pane::Library);
             model.library.collapse(page);
         }
-        Action::Activate => return activate(model),
+        Action::Activate => return library_update::activate(model),
         Action::Filter => {
             model.focus = Pane::Library;
             model.library.filter.editing = true;
@@ -186,7 +171,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             let dir = if reverse { "descending" } else { "ascending" };
             model.set_status(Level::Info, format!("Sorted by {} ({dir})", sort.label()));
         }
-        a if a.group() == Group::Playback => return on_playback_action(model, a),
+        a if a.group() == Group::Playback => return playback::on_action(model, a),
         a if a.group() == Group::Editing => {
             model.set_status(
                 Level::Info,
@@ -207,171 +192,6 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             }
         }
         // The playback and editing groups are handled above; nothing else is left.
-        _ => {}
-    }
-    Vec::new()
-}
-
-/// Enter: on an album, play it from the start; on a track, play it and queue the rest of
-/// its album (tree) or of the list it is in (flat list, filter); on an artist, open or close.
-fn activate(model: &mut Model) -> Vec<Effect> {
-    if model.focus != Pane::Library {
-        return Vec::new();
-    }
-    let lib = &model.library;
-    let cat = lib.catalog.clone();
-    let (queue, start) = match lib.listing() {
-        Listing::Tree => match lib.selected_tree_row() {
-            Some(TreeRow::Artist { artist }) => {
-                let page = model.page(Pane::Library);
-                if model.library.is_artist_expanded(artist) {
-                    model.library.collapse(page);
-                } else {
-                    model.library.expand(page);
-                }
-                return Vec::new();
-            }
-            Some(TreeRow::Album { artist, album }) => {
-                let Some(b) = cat.artists.get(artist).and_then(|a| a.albums.get(album)) else {
-                    return Vec::new();
-                };
-                (b.tracks.clone(), 0)
-            }
-            Some(TreeRow::Track {
-                artist,
-                album,
-                track,
-            }) => {
-                let Some(b) = cat.artists.get(artist).and_then(|a| a.albums.get(album)) else {
-                    return Vec::new();
-                };
-                let start = b.tracks.iter().position(|&t| t == track).unwrap_or(0);
-                (b.tracks.clone(), start)
-            }
-            None => return Vec::new(),
-        },
-        Listing::Flat => (lib.flat.clone(), lib.flat_cursor.selected),
-        Listing::Filtered => (lib.filter.matches.clone(), lib.filter.cursor.selected),
-    };
-    if model.refuse_without_audio() {
-        return Vec::new();
-    }
-    let requests = model.playback.play_queue(cat, queue, start);
-    requests.into_iter().map(Effect::Player).collect()
-}
-
-fn on_playback_action(model: &mut Model, action: Action) -> Vec<Effect> {
-    if model.refuse_without_audio() {
-        return Vec::new();
-    }
-    let pb = &mut model.playback;
-    let requests = match action {
-        Action::PlayPause => pb.toggle_pause(),
-        Action::Stop => pb.stop(),
-        Action::NextTrack => pb.next_track().unwrap_or_else(|| {
-            model.set_status(Level::Info, "End of the play queue");
-            Vec::new()
-        }),
-        Action::PrevTrack => pb.previous_track().unwrap_or_default(),
-        Action::SeekBack => pb.seek_by(-5_000),
-        Action::SeekForward => pb.seek_by(5_000),
-        Action::SeekBackLong => pb.seek_by(-30_000),
-        Action::SeekForwardLong => pb.seek_by(30_000),
-        Action::VolumeUp => pb.change_volume(5),
-        Action::VolumeDown => pb.change_volume(-5),
-        Action::Mute => pb.toggle_mute(),
-        Action::Shuffle => {
-            let r = pb.toggle_shuffle();
-            let state = if pb.shuffle { "on" } else { "off" };
-            model.set_status(Level::Info, format!("Shuffle {state}"));
-            r
-        }
-        Action::Repeat => {
-            let r = pb.cycle_repeat();
-            let label = pb.repeat.label();
-            model.set_status(Level::Info, format!("Repeat {label}"));
-            r
-        }
-        _ => Vec::new(),
-    };
-    requests.into_iter().map(Effect::Player).collect()
-}
-
-fn on_player_event(model: &mut Model, event: PlayerEvent) -> Vec<Effect> {
-    let pb = &mut model.playback;
-    let requests = match event {
-        PlayerEvent::Started { seq } => pb.on_started(seq),
-        PlayerEvent::Position { seq, position_ms } => {
-            pb.on_position(seq, position_ms);
-            Vec::new()
-        }
-        PlayerEvent::Ended { seq } => {
-            pb.on_ended(seq);
-            Vec::new()
-        }
-        PlayerEvent::Failed { seq, path, reason } => {
-            let name = path.file_name().map_or_else(
-                || path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            model.set_status(
-                Level::Error,
-                format!("cannot play {}: {reason}", text::clean(&name)),
-            );
-            model.playback.on_failed(seq)
-        }
-    };
-    requests.into_iter().map(Effect::Player).collect()
-}
-
-fn on_filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    let page = model.page(Pane::Library);
-    match key.code {
-        KeyCode::Esc => {
-            model.library.clear_filter(page);
-            let page = model.page(Pane::Library);
-            model.library.clamp(page);
-        }
-        KeyCode::Enter => {
-            model.library.filter.editing = false;
-            if model.library.filter.text().trim().is_empty() {
-                model.library.clear_filter(page);
-            }
-        }
-        // Results can be browsed without leaving the field.
-        KeyCode::Up => move_cursor(model, -1),
-        KeyCode::Down => move_cursor(model, 1),
-        KeyCode::PageUp => move_cursor(model, -(page as isize)),
-        KeyCode::PageDown => move_cursor(model, page as isize),
-        _ if import::is_clear_line(&key) => {
-            model.library.filter.input = TextArea::default();
-            model.library.update_filter_text(page);
-        }
-        _ => {
-            if model.library.filter.input.input(key) {
-                model.library.update_filter_text(page);
-                let page = model.page(Pane::Library);
-                model.library.clamp(page);
-            }
-        }
-    }
-    Vec::new()
-}
-
-fn on_help_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    let Overlay::Help { scroll } = &mut model.overlay else {
-        return Vec::new();
-    };
-    match model.keymap.action(&key) {
-        Some(Action::Down) => *scroll = scroll.saturating_add(1),
-        Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-        Some(Action::PageDown) => *scroll = scroll.saturating_add(10),
-        Some(Action::PageUp) => *scroll = scroll.saturating_sub(10),
-        Some(Action::Top) => *scroll = 0,
-        Some(Action::Help | Action::Cancel | Action::Quit | Action::Activate) => {
-            model.overlay = Overlay::None
-        }
-        _ if key.code == KeyCode::Esc => model.overlay = Overlay::None,
         _ => {}
     }
     Vec::new()

@@ -1,12 +1,10 @@
 //! `update` for the Device pane: the recorder's events, and the keys that edit the disc or
 //! control the recorder's own playback while the pane has the focus.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui_textarea::TextArea;
-
 use crate::app::Effect;
 use crate::app::device::DeviceRow;
-use crate::app::{ConfirmDialog, Level, Model, Overlay, Pane, RenameDialog, RenameTarget};
+use crate::app::overlay::rename::open_rename;
+use crate::app::{ConfirmDialog, Level, Model, Overlay, Pane, RenameTarget};
 use crate::app::{DeviceEvent, DeviceRequest};
 use crate::config::{Action, Group};
 use netmd::PlayerState;
@@ -262,69 +260,4 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
         _ => Vec::new(),
     };
     Some(out)
-}
-
-pub fn open_rename(model: &mut Model, target: RenameTarget, heading: String, current: String) {
-    let mut input = TextArea::new(vec![current]);
-    input.move_cursor(ratatui_textarea::CursorMove::End);
-    model.overlay = Overlay::Rename(Box::new(RenameDialog {
-        target,
-        heading,
-        input,
-    }));
-}
-
-pub fn on_rename_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    let Overlay::Rename(dialog) = &mut model.overlay else {
-        return Vec::new();
-    };
-    match key.code {
-        KeyCode::Esc => model.overlay = Overlay::None,
-        KeyCode::Enter => {
-            let text = dialog.input.lines().join(" ").trim().to_string();
-            if text.is_empty()
-                && !matches!(dialog.target, RenameTarget::Track(_) | RenameTarget::Disc)
-            {
-                return Vec::new();
-            }
-            let effect = dialog.target.effect(text);
-            if matches!(effect, Effect::Device(_)) {
-                model.device.anchor = None;
-                model.device.busy = Some("Writing".into());
-            }
-            if let RenameTarget::AddToPlaylist(_) = dialog.target {
-                model.playlists.last_used = Some(dialog.input.lines().join(" ").trim().to_string());
-                model.library.marked.clear();
-                model.library.anchor = None;
-            }
-            model.overlay = Overlay::None;
-            return vec![effect];
-        }
-        _ => {
-            dialog.input.input(key);
-        }
-    }
-    Vec::new()
-}
-
-pub fn on_confirm_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    let Overlay::Confirm(_) = &model.overlay else {
-        return Vec::new();
-    };
-    match key.code {
-        KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
-            let Overlay::Confirm(dialog) = std::mem::take(&mut model.overlay) else {
-                return Vec::new();
-            };
-            if matches!(dialog.effect, Effect::Device(_)) {
-                model.device.anchor = None;
-            }
-            vec![dialog.effect]
-        }
-        KeyCode::Char('n' | 'N') | KeyCode::Esc => {
-            model.overlay = Overlay::None;
-            Vec::new()
-        }
-        _ => Vec::new(),
-    }
 }

@@ -1,27 +1,25 @@
 //! `update` for the library's own editing: marks and ranges, playlists, the tag editor and
 //! undo. Changes that touch files or the database leave as [`LibraryOp`] effects.
 
-use std::sync::Arc;
+use crate::app::overlay::import;
+use ratatui_textarea::TextArea;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use crate::app::LibraryRequest;
-use crate::app::device::update::open_rename;
+use crate::app::overlay::rename::open_rename;
 use crate::app::overlay::tag_editor::TagEditor;
-use crate::app::playlists::PlaylistRow;
-use crate::app::{ConfirmDialog, Level, Model, Overlay, Pane, RenameTarget};
 use crate::app::{Effect, LibraryOp, OpOutcome};
+use crate::app::{Level, Model, Overlay, Pane, RenameTarget};
+use crate::app::{Listing, TreeRow};
 use crate::config::Action;
 use library::PlaylistError;
 
-fn playlists_page(model: &Model) -> usize {
-    model.page(Pane::Playlists)
-}
-
 /// Library-pane actions that edit; `None` when the action is not one of them.
-pub fn on_library_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
+pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
     let lib = &mut model.library;
     match action {
+        Action::Transfer => return Some(crate::app::transfers::update::queue_selection(model)),
         Action::Mark => {
             let page = model.page(Pane::Library);
             let lib = &mut model.library;
@@ -80,130 +78,6 @@ pub fn on_library_action(model: &mut Model, action: Action) -> Option<Vec<Effect
 }
 
 /// Keys of the Playlists pane; `None` when the action means nothing special there.
-pub fn on_playlists_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
-    let page = playlists_page(model);
-    let pl = &mut model.playlists;
-    let row = pl.selected();
-    let out = match (action, row) {
-        (Action::Expand, _) => {
-            pl.expand(page);
-            Vec::new()
-        }
-        (Action::Collapse, _) => {
-            pl.collapse(page);
-            Vec::new()
-        }
-        (Action::Activate, Some(PlaylistRow::Playlist(i))) => return Some(play(model, i, 0)),
-        (Action::Activate, Some(PlaylistRow::Entry(i, e))) => return Some(play(model, i, e)),
-        (Action::CreateGroup, _) => {
-            open_rename(
-                model,
-                RenameTarget::NewPlaylist,
-                "New playlist".into(),
-                String::new(),
-            );
-            Vec::new()
-        }
-        (Action::Transfer, Some(PlaylistRow::Playlist(i) | PlaylistRow::Entry(i, _))) => {
-            let tracks = pl.tracks.get(i).cloned().unwrap_or_default();
-            return Some(crate::app::transfers::update::queue_tracks(model, &tracks));
-        }
-        (Action::Rename, Some(PlaylistRow::Playlist(i))) => {
-            let Some(p) = pl.items.get(i) else {
-                return Some(Vec::new());
-            };
-            let (id, name) = (p.id, p.name.clone());
-            open_rename(
-                model,
-                RenameTarget::Playlist(id),
-                "Rename the playlist".into(),
-                name,
-            );
-            Vec::new()
-        }
-        (Action::Delete, Some(PlaylistRow::Playlist(i))) => {
-            let Some(p) = pl.items.get(i) else {
-                return Some(Vec::new());
-            };
-            model.overlay = Overlay::Confirm(Box::new(ConfirmDialog {
-                message: format!(
-                    "Delete the playlist \"{}\"? Its tracks stay in the library.",
-                    p.name
-                ),
-                effect: Effect::Library(LibraryRequest::Op(LibraryOp::DeletePlaylist(p.id))),
-            }));
-            Vec::new()
-        }
-        (Action::Delete, Some(PlaylistRow::Entry(i, e))) => {
-            let Some(p) = pl.items.get(i) else {
-                return Some(Vec::new());
-            };
-            vec![Effect::Library(LibraryRequest::Op(
-                LibraryOp::RemoveFromPlaylist {
-                    id: p.id,
-                    position: e as u32 + 1,
-                },
-            ))]
-        }
-        (Action::MoveUp | Action::MoveDown, Some(PlaylistRow::Entry(i, e))) => {
-            let Some(p) = pl.items.get(i) else {
-                return Some(Vec::new());
-            };
-            let len = pl.tracks.get(i).map_or(0, Vec::len);
-            let to = if action == Action::MoveUp {
-                e.checked_sub(1)
-            } else {
-                Some(e + 1)
-            };
-            let Some(to) = to.filter(|&t| t < len) else {
-                return Some(Vec::new());
-            };
-            let id = p.id;
-            // The cursor follows the entry to its new place.
-            let delta = if action == Action::MoveUp { -1 } else { 1 };
-            let rows = pl.rows.len();
-            pl.cursor.move_by(delta, rows, page);
-            vec![Effect::Library(LibraryRequest::Op(
-                LibraryOp::MovePlaylistEntry {
-                    id,
-                    from: e as u32 + 1,
-                    to: to as u32 + 1,
-                },
-            ))]
-        }
-        _ => return None,
-    };
-    Some(out)
-}
-
-/// Plays playlist `index` from entry `start`.
-fn play(model: &mut Model, index: usize, start: usize) -> Vec<Effect> {
-    if model.refuse_without_audio() {
-        return Vec::new();
-    }
-    let (Some(tracks), Some(catalog)) = (
-        model.playlists.tracks.get(index),
-        model.playlists.catalogs.get(index),
-    ) else {
-        return Vec::new();
-    };
-    // The catalog leaves missing files out: entry `start` is the catalog's track after the
-    // present entries before it (or the next present one when it is missing itself).
-    let present_before = tracks.iter().take(start).filter(|t| !t.missing).count();
-    if present_before >= catalog.tracks.len() {
-        model.set_status(Level::Warning, "the file of that entry is missing");
-        return Vec::new();
-    }
-    let catalog = Arc::clone(catalog);
-    let queue: Vec<usize> = (0..catalog.tracks.len()).collect();
-    model
-        .playback
-        .play_queue(catalog, queue, present_before)
-        .into_iter()
-        .map(Effect::Player)
-        .collect()
-}
-
 pub fn on_op_done(model: &mut Model, result: Result<OpOutcome, PlaylistError>) -> Vec<Effect> {
     match result {
         Ok(outcome) => {
@@ -234,44 +108,90 @@ pub fn on_op_done(model: &mut Model, result: Result<OpOutcome, PlaylistError>) -
     Vec::new()
 }
 
-/// The tag editor: Tab / Shift-Tab / ↑ / ↓ move between fields, Enter saves, Esc cancels.
-pub fn on_tags_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    let Overlay::Tags(editor) = &mut model.overlay else {
+/// Enter: on an album, play it from the start; on a track, play it and queue the rest of
+/// its album (tree) or of the list it is in (flat list, filter); on an artist, open or close.
+pub fn activate(model: &mut Model) -> Vec<Effect> {
+    if model.focus != Pane::Library {
         return Vec::new();
-    };
-    let n = editor.fields.len();
-    match key.code {
-        KeyCode::Esc => model.overlay = Overlay::None,
-        KeyCode::Tab | KeyCode::Down => editor.focus = (editor.focus + 1) % n,
-        KeyCode::BackTab | KeyCode::Up => editor.focus = (editor.focus + n - 1) % n,
-        KeyCode::Enter => match editor.edit() {
-            Ok(edit) if edit.is_empty() => model.overlay = Overlay::None,
-            Ok(edit) => {
-                let paths = editor.paths.clone();
-                let count = paths.len();
-                model.overlay = Overlay::None;
-                model.library.marked.clear();
-                model.library.anchor = None;
-                let s = if count == 1 { "" } else { "s" };
-                model.set_status(Level::Info, format!("Writing the tags of {count} file{s}…"));
-                return vec![Effect::Library(LibraryRequest::Op(LibraryOp::WriteTags {
-                    paths,
-                    edit,
-                }))];
+    }
+    let lib = &model.library;
+    let cat = lib.catalog.clone();
+    let (queue, start) = match lib.listing() {
+        Listing::Tree => match lib.selected_tree_row() {
+            Some(TreeRow::Artist { artist }) => {
+                let page = model.page(Pane::Library);
+                if model.library.is_artist_expanded(artist) {
+                    model.library.collapse(page);
+                } else {
+                    model.library.expand(page);
+                }
+                return Vec::new();
             }
-            Err(message) => editor.error = Some(message),
+            Some(TreeRow::Album { artist, album }) => {
+                let Some(b) = cat.artists.get(artist).and_then(|a| a.albums.get(album)) else {
+                    return Vec::new();
+                };
+                (b.tracks.clone(), 0)
+            }
+            Some(TreeRow::Track {
+                artist,
+                album,
+                track,
+            }) => {
+                let Some(b) = cat.artists.get(artist).and_then(|a| a.albums.get(album)) else {
+                    return Vec::new();
+                };
+                let start = b.tracks.iter().position(|&t| t == track).unwrap_or(0);
+                (b.tracks.clone(), start)
+            }
+            None => return Vec::new(),
         },
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            if let Some(f) = editor.fields.get_mut(editor.focus) {
-                f.input = ratatui_textarea::TextArea::default();
+        Listing::Flat => (lib.flat.clone(), lib.flat_cursor.selected),
+        Listing::Filtered => (lib.filter.matches.clone(), lib.filter.cursor.selected),
+    };
+    if model.refuse_without_audio() {
+        return Vec::new();
+    }
+    let requests = model.playback.play_queue(cat, queue, start);
+    requests.into_iter().map(Effect::Player).collect()
+}
+
+pub fn on_filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let page = model.page(Pane::Library);
+    match key.code {
+        KeyCode::Esc => {
+            model.library.clear_filter(page);
+            let page = model.page(Pane::Library);
+            model.library.clamp(page);
+        }
+        KeyCode::Enter => {
+            model.library.filter.editing = false;
+            if model.library.filter.text().trim().is_empty() {
+                model.library.clear_filter(page);
             }
         }
+        // Results can be browsed without leaving the field.
+        KeyCode::Up => move_by(model, -1),
+        KeyCode::Down => move_by(model, 1),
+        KeyCode::PageUp => move_by(model, -(page as isize)),
+        KeyCode::PageDown => move_by(model, page as isize),
+        _ if import::is_clear_line(&key) => {
+            model.library.filter.input = TextArea::default();
+            model.library.update_filter_text(page);
+        }
         _ => {
-            if let Some(f) = editor.fields.get_mut(editor.focus) {
-                f.input.input(key);
-                editor.error = None;
+            if model.library.filter.input.input(key) {
+                model.library.update_filter_text(page);
+                let page = model.page(Pane::Library);
+                model.library.clamp(page);
             }
         }
     }
     Vec::new()
+}
+
+fn move_by(model: &mut Model, delta: isize) {
+    let page = model.page(Pane::Library);
+    let len = model.library.len();
+    model.library.cursor_mut().move_by(delta, len, page);
 }

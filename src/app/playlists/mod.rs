@@ -1,5 +1,7 @@
 //! The Playlists pane: playlists as folders that open to show their tracks.
 
+pub mod update;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! Transfers pane the keys start, pause, cancel, retry, reorder, remove and retitle items.
 
 use crate::app::Effect;
-use crate::app::device::update::open_rename;
+use crate::app::overlay::rename::open_rename;
 use crate::app::transfers::{SendProgress, next_mode};
 use crate::app::{Level, Model, Pane, RenameTarget};
 use crate::config::Action;
