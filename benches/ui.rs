@@ -1,6 +1,9 @@
 //! The jukebox with 100,000 tracks: loading the library to the first full frame, and the cost
 //! of one keystroke (update + draw) for navigation and for filtering.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;

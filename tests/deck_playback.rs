@@ -2,6 +2,9 @@
 //! through the in-crate ATRAC3 decoder. Tracks are sent through the whole stack first; the
 //! ATRAC3 files are read from tests/fixtures/atrac.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::Path;

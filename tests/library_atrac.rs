@@ -1,6 +1,9 @@
 //! Importing Sony files (OMA/OMG, AT3, AEA, and WAV holding ATRAC) into the library, over the
-//! conformance fixtures in tests/fixtures/atrac (see tests/atrac_conformance.rs), with the two
+//! conformance fixtures in tests/fixtures/atrac (see `tests/atrac_conformance.rs`), with the two
 //! PCM sources they were encoded from written beside them as WAV.
+
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

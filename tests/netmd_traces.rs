@@ -3,6 +3,9 @@
 //! byte for byte what it sends, and that our client reads its replies correctly. The host→device
 //! bytes are authoritative; the replies were made up by a fake device for netmd-js's parser.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::{HashMap, VecDeque};

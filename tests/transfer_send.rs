@@ -3,6 +3,9 @@
 //! byte, titles and durations from the disc, refusals, cancel, a disconnect and a retry, a
 //! wrong commit MAC, and the queue worker across a restart.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::Path;

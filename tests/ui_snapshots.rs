@@ -1,6 +1,9 @@
-//! Rendered screens, captured with ratatui's TestBackend and compared with insta snapshots.
+//! Rendered screens, captured with ratatui's `TestBackend` and compared with insta snapshots.
 //! Each snapshot holds the text of the screen and, below it, a map of which style each cell
 //! has, so that a theme change shows up as well as a layout change.
+
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -165,6 +168,8 @@ fn now_playing_bar_shows_track_time_volume_and_modes() {
 
 #[test]
 fn device_pane_shows_groups_modes_and_capacity() {
+    use netmd::disc::{PlayerState, PlayerStatus};
+
     use ministage::app::DeviceEvent;
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
     update(
@@ -181,7 +186,6 @@ fn device_pane_shows_groups_modes_and_capacity() {
     insta::assert_snapshot!(screen);
 
     // The recorder's own playback: which track and how far.
-    use netmd::disc::{PlayerState, PlayerStatus};
     update(
         &mut model,
         Msg::Device(DeviceEvent::Player(PlayerStatus {

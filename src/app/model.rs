@@ -43,10 +43,12 @@ impl Pane {
         Self::ALL.iter().position(|p| *p == self).unwrap_or(0) + 1
     }
 
+    #[must_use]
     pub fn next(self) -> Pane {
         Self::ALL[self.number() % Self::ALL.len()]
     }
 
+    #[must_use]
     pub fn prev(self) -> Pane {
         Self::ALL[(self.number() + Self::ALL.len() - 2) % Self::ALL.len()]
     }

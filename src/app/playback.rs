@@ -28,6 +28,7 @@ pub enum Repeat {
 }
 
 impl Repeat {
+    #[must_use]
     pub fn next(self) -> Repeat {
         match self {
             Repeat::Off => Repeat::All,
@@ -186,16 +187,15 @@ impl Playback {
     /// Hands the player the track after the current one, for gapless playback.
     fn queue_following(&mut self) -> Vec<PlayerRequest> {
         let next = self.current.and_then(|pos| self.following(pos));
-        match next.and_then(|pos| self.track_at(pos).map(|t| (pos, t.path.clone()))) {
-            Some((pos, path)) => {
-                let seq = self.seq();
-                self.pending_next = Some((seq, pos));
-                vec![PlayerRequest::SetNext(Some((seq, path)))]
-            }
-            None => {
-                self.pending_next = None;
-                vec![PlayerRequest::SetNext(None)]
-            }
+        if let Some((pos, path)) =
+            next.and_then(|pos| self.track_at(pos).map(|t| (pos, t.path.clone())))
+        {
+            let seq = self.seq();
+            self.pending_next = Some((seq, pos));
+            vec![PlayerRequest::SetNext(Some((seq, path)))]
+        } else {
+            self.pending_next = None;
+            vec![PlayerRequest::SetNext(None)]
         }
     }
 
@@ -376,16 +376,15 @@ impl Playback {
         {
             // The track after the broken one becomes the one to follow.
             let after = self.following(pos).filter(|&p| p != pos);
-            return match after.and_then(|p| self.track_at(p).map(|t| (p, t.path.clone()))) {
-                Some((p, path)) => {
-                    let seq = self.seq();
-                    self.pending_next = Some((seq, p));
-                    vec![PlayerRequest::SetNext(Some((seq, path)))]
-                }
-                None => {
-                    self.pending_next = None;
-                    Vec::new()
-                }
+            return if let Some((p, path)) =
+                after.and_then(|p| self.track_at(p).map(|t| (p, t.path.clone())))
+            {
+                let seq = self.seq();
+                self.pending_next = Some((seq, p));
+                vec![PlayerRequest::SetNext(Some((seq, path)))]
+            } else {
+                self.pending_next = None;
+                Vec::new()
             };
         }
         Vec::new()

@@ -1060,7 +1060,7 @@ fn import_preview_offers_a_choice_for_duplicates() {
     import(
         &mut lib,
         &[dir.path().to_path_buf()],
-        &Default::default(),
+        &::library::ImportOptions::default(),
         &|_| {},
     )
     .unwrap();

@@ -22,7 +22,7 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
     let (keymap, mut warnings) = KeyMap::from_config(&env.settings.keys);
     let theme_dir = config::config_dir().map(|d| d.join("themes"));
     let (themes, theme_errors) = ThemeSet::load(theme_dir.as_deref());
-    warnings.extend(theme_errors.iter().map(|e| e.to_string()));
+    warnings.extend(theme_errors.iter().map(std::string::ToString::to_string));
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let (theme, theme_warning) = themes.resolve(&env.settings.ui.theme, no_color);
     warnings.extend(theme_warning);
@@ -114,7 +114,7 @@ pub fn import(env: &Environment, args: &ImportArgs) -> anyhow::Result<i32> {
         tracing::warn!("import: {failure}");
     }
     println!("{report}");
-    Ok(if report.failed.is_empty() { 0 } else { 1 })
+    Ok(i32::from(!report.failed.is_empty()))
 }
 
 /// `ministage library list`.
@@ -149,6 +149,10 @@ pub fn list(env: &Environment, query: Option<&str>, json: bool) -> anyhow::Resul
 }
 
 /// `ministage themes`: the bundled and user themes, marking the configured one.
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "every command has the dispatcher's signature"
+)]
 pub fn themes(env: &Environment) -> anyhow::Result<i32> {
     let theme_dir = config::config_dir().map(|d| d.join("themes"));
     let (themes, errors) = ThemeSet::load(theme_dir.as_deref());

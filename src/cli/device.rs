@@ -250,18 +250,15 @@ fn listen(
     }
     let mut quiet = Duration::ZERO;
     loop {
-        let event = match rx.recv_timeout(Duration::from_millis(500)) {
-            Ok(e) => {
-                quiet = Duration::ZERO;
-                e
+        let event = if let Ok(e) = rx.recv_timeout(Duration::from_millis(500)) {
+            quiet = Duration::ZERO;
+            e
+        } else {
+            quiet += Duration::from_millis(500);
+            if quiet >= Duration::from_secs(30) {
+                bail!("the player stopped responding while playing track {n}");
             }
-            Err(_) => {
-                quiet += Duration::from_millis(500);
-                if quiet >= Duration::from_secs(30) {
-                    bail!("the player stopped responding while playing track {n}");
-                }
-                continue;
-            }
+            continue;
         };
         match event {
             PlayerEvent::Position { position_ms, .. } if interactive => {
@@ -393,6 +390,7 @@ struct JsonTrack<'a> {
 }
 
 #[derive(Serialize)]
+#[allow(clippy::struct_field_names, reason = "the JSON keys say their unit")]
 struct JsonCapacity {
     total_ms: u64,
     used_ms: u64,
@@ -613,5 +611,5 @@ fn send_files(
             }
         }
     }
-    Ok(if all { 0 } else { 1 })
+    Ok(i32::from(!all))
 }

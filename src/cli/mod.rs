@@ -20,7 +20,7 @@ use clap::Parser;
 pub fn main() -> i32 {
     crate::panic_guard::install();
     let cli = Cli::parse();
-    match run(cli) {
+    match run(&cli) {
         Ok(code) => code,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -31,10 +31,10 @@ pub fn main() -> i32 {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<i32> {
-    let env = setup::Environment::load(&cli)?;
+fn run(cli: &Cli) -> anyhow::Result<i32> {
+    let env = setup::Environment::load(cli)?;
     match &cli.command {
-        None => commands::jukebox(&cli, &env),
+        None => commands::jukebox(cli, &env),
         Some(Command::Import(args)) => commands::import(&env, args),
         Some(Command::Library(LibraryCommand::List { query, json })) => {
             commands::list(&env, query.as_deref(), *json)

@@ -82,7 +82,7 @@ pub fn run(env: &Environment, args: &TagArgs) -> anyhow::Result<i32> {
         outcome.batch.after.len(),
         outcome.failed.len()
     );
-    Ok(if outcome.failed.is_empty() { 0 } else { 1 })
+    Ok(i32::from(!outcome.failed.is_empty()))
 }
 
 /// `ministage import --write-tags`: imports through an import plan so that the given fields
@@ -133,5 +133,5 @@ pub fn import_writing_tags(
     }
     println!("{report}");
     let clean_run = plan.failed.is_empty() && report.failed.is_empty();
-    Ok(if clean_run { 0 } else { 1 })
+    Ok(i32::from(!clean_run))
 }

@@ -4,6 +4,8 @@
 //! their defaults and the comment `ministage default-config` prints above each of them (the doc
 //! comments below). The loader derives what keys exist from these structs (serde), and
 //! [`super::default_toml`] renders them; nothing else lists the keys.
+// The field docs are printed as the comments of `ministage default-config`: plain text there.
+#![allow(clippy::doc_markdown)]
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -378,6 +380,7 @@ impl LibraryView {
 
 impl SortKey {
     /// The next key in [`SortKey::ALL`], wrapping around.
+    #[must_use]
     pub fn next(self) -> SortKey {
         let i = Self::ALL.iter().position(|&k| k == self).unwrap_or(0);
         Self::ALL[(i + 1) % Self::ALL.len()]

@@ -106,7 +106,7 @@ impl Worker {
             match requests.recv_timeout(POLL_INTERVAL) {
                 Ok(DeviceRequest::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
                 Ok(DeviceRequest::Refresh) if self.recorder.is_none() => {}
-                Ok(request) => self.execute(request),
+                Ok(request) => self.execute(&request),
                 Err(RecvTimeoutError::Timeout) => self.check(),
             }
         }
@@ -162,7 +162,7 @@ impl Worker {
                         self.recorder = Some(recorder);
                         (self.emit)(DeviceEvent::Connected(info));
                     }
-                    Err(e) => self.open_failed(e),
+                    Err(e) => self.open_failed(&e),
                 }
             }
             Ok(None) => {
@@ -173,12 +173,12 @@ impl Worker {
                     self.last_open_error = Some(ABSENT.into());
                 }
             }
-            Err(e) => self.open_failed(e),
+            Err(e) => self.open_failed(&e),
         }
     }
 
     /// Reports a failure to connect once, not every poll.
-    fn open_failed(&mut self, e: DeviceError) {
+    fn open_failed(&mut self, e: &DeviceError) {
         let message = e.to_string();
         if self.last_open_error.as_deref() != Some(message.as_str()) {
             (self.emit)(DeviceEvent::Error(message.clone()));
@@ -241,12 +241,12 @@ impl Worker {
         }
     }
 
-    fn execute(&mut self, request: DeviceRequest) {
+    fn execute(&mut self, request: &DeviceRequest) {
         let Some(recorder) = self.recorder.as_mut() else {
             (self.emit)(DeviceEvent::Error("no recorder is connected".into()));
             return;
         };
-        let (result, edits) = run_request(recorder, &request);
+        let (result, edits) = run_request(recorder, request);
         match result {
             Ok((done, warnings)) => {
                 for w in warnings {
@@ -254,7 +254,9 @@ impl Worker {
                 }
                 if edits {
                     self.reread();
-                } else if let Some(Ok(status)) = self.recorder.as_mut().map(|r| r.player_status()) {
+                } else if let Some(Ok(status)) =
+                    self.recorder.as_mut().map(netmd::Recorder::player_status)
+                {
                     self.player = Some(status);
                     (self.emit)(DeviceEvent::Player(status));
                 }

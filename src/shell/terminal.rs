@@ -78,8 +78,10 @@ pub fn spawn_input(tx: Sender<Msg>) {
                 }
             }
         })
-        .map(|_| ())
-        .unwrap_or_else(|e| tracing::error!("could not start the input thread: {e}"));
+        .map_or_else(
+            |e| tracing::error!("could not start the input thread: {e}"),
+            |_| (),
+        );
 }
 
 /// Turns SIGTERM, SIGHUP and SIGINT into a clean shutdown message.

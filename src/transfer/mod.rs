@@ -1,10 +1,12 @@
 //! Sending music to the recorder: preparing audio ([`prepare`]), checking that a batch fits
 //! ([`plan`]), and the pipeline that encrypts ahead of the USB writes ([`pipeline`]). The
-//! queue worker for the UI is [`worker::Transferer`]. Nothing here knows about the UI.
+//! queue's vocabulary is in [`queue`]; its worker is the shell's
+//! [`Transferer`](crate::shell::transfer_worker::Transferer). Nothing here knows about the UI.
 //!
 //! Only one thing may talk to the recorder at a time: the transfer worker either owns its own
-//! connection ([`worker::DeviceLink::Direct`], the CLI and tests) or runs each batch inside the
-//! device worker as a [`crate::shell::device_worker::DeviceRequest::Exclusive`] job, so the UI's
+//! connection ([`DeviceLink::Direct`](crate::shell::transfer_worker::DeviceLink::Direct), the CLI
+//! and tests) or runs each batch inside the
+//! device worker as a [`DeviceRequest::Exclusive`](crate::app::DeviceRequest::Exclusive) job, so the UI's
 //! device worker stays the only USB user.
 
 pub mod pipeline;

@@ -186,7 +186,7 @@ pub fn send_batch<T: Transport>(
     // Stop the preparer if it is still ahead of us.
     drop(prepared);
     if let Some(reason) = stopped {
-        for (_, o) in outcomes.iter_mut() {
+        for (_, o) in &mut outcomes {
             if *o == ItemOutcome::NotStarted {
                 *o = ItemOutcome::Failed(reason.clone());
             }

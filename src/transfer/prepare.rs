@@ -206,7 +206,7 @@ fn sp_payload(
 }
 
 /// Decodes, pads and encrypts an SP track into a temporary file as it goes, so that memory
-/// stays at about [`SPILL_BLOCK`] whatever the track's length. The stream is byte for byte
+/// stays at about one spill block (`SPILL_BLOCK`) whatever the track's length. The stream is byte for byte
 /// what [`EncryptedAudio::encrypt`] makes of [`wire_payload`].
 pub fn sp_spilled(
     path: &Path,

@@ -16,7 +16,7 @@ use library::text;
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let lib = &model.library;
     let is_focused = focused(model, Pane::Library);
-    let block = pane_block(model, Pane::Library.number(), title(model), is_focused);
+    let block = pane_block(model, Pane::Library.number(), &title(model), is_focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 

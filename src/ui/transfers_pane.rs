@@ -24,7 +24,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     } else {
         "Transfers".to_string()
     };
-    let block = pane_block(model, Pane::Transfers.number(), title, is_focused);
+    let block = pane_block(model, Pane::Transfers.number(), &title, is_focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [header, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);

@@ -1,6 +1,9 @@
 //! Shared helpers for the integration tests. Everything here is self-contained: tracks are made
 //! in memory, audio files are synthesised by `ministage::demo`, and the recorded test data in
 //! `tests/fixtures` is read through [`fixtures`].
+
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
 #![allow(dead_code)]
 
 pub mod fixtures;

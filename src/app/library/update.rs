@@ -98,7 +98,7 @@ pub fn on_op_done(model: &mut Model, result: Result<OpOutcome, PlaylistError>) -
                     );
                 }
                 None if !outcome.message.is_empty() => {
-                    model.set_status(Level::Info, outcome.message)
+                    model.set_status(Level::Info, outcome.message);
                 }
                 None => {}
             }

@@ -17,7 +17,7 @@ pub fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         Some(Action::PageUp) => *scroll = scroll.saturating_sub(10),
         Some(Action::Top) => *scroll = 0,
         Some(Action::Help | Action::Cancel | Action::Quit | Action::Activate) => {
-            model.overlay = Overlay::None
+            model.overlay = Overlay::None;
         }
         _ if key.code == KeyCode::Esc => model.overlay = Overlay::None,
         _ => {}

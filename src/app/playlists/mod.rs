@@ -96,9 +96,9 @@ impl PlaylistsState {
     }
 
     pub fn collapse(&mut self, page: usize) {
-        let index = match self.selected() {
-            Some(PlaylistRow::Playlist(i) | PlaylistRow::Entry(i, _)) => i,
-            None => return,
+        let Some(PlaylistRow::Playlist(index) | PlaylistRow::Entry(index, _)) = self.selected()
+        else {
+            return;
         };
         if let Some(p) = self.items.get(index) {
             self.expanded.remove(&p.id);

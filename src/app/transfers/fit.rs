@@ -87,13 +87,10 @@ pub fn fit(items: &[(Planned, u64, &str)], disc: &DiscInfo, default: Planned) ->
         .iter()
         .map(|(m, c, ms)| (ms / m.space_factor(*c)).div_ceil(1000) * 1000)
         .sum();
-    let first = goes
-        .first()
-        .map(|(m, c, _)| Planned::Goes {
-            mode: *m,
-            channels: *c,
-        })
-        .unwrap_or(default);
+    let first = goes.first().map_or(default, |(m, c, _)| Planned::Goes {
+        mode: *m,
+        channels: *c,
+    });
     let single = goes.iter().all(|(m, c, _)| {
         first
             == Planned::Goes {

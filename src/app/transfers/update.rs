@@ -186,18 +186,19 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
             }
             None => Vec::new(),
         },
-        Action::CycleSort => match item {
-            Some(i) => vec![request(TransferRequest::SetMode {
-                id: i.id,
-                mode: next_mode(&i.mode).into(),
-            })],
-            None => {
+        Action::CycleSort => {
+            if let Some(i) = item {
+                vec![request(TransferRequest::SetMode {
+                    id: i.id,
+                    mode: next_mode(&i.mode).into(),
+                })]
+            } else {
                 t.default_mode = next_mode(&t.default_mode).into();
                 let mode = t.default_mode.to_uppercase();
                 model.set_status(Level::Info, format!("New items are queued in {mode}"));
                 Vec::new()
             }
-        },
+        }
         Action::Rename => match item {
             Some(i) => {
                 open_rename(
