@@ -168,7 +168,7 @@ fn now_playing_bar_shows_track_time_volume_and_modes() {
 
 #[test]
 fn device_pane_shows_groups_modes_and_capacity() {
-    use netmd::disc::{PlayerState, PlayerStatus};
+    use netmd::{PlayerState, PlayerStatus};
 
     use ministage::app::DeviceEvent;
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));

@@ -8,7 +8,7 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use media::player::AudioOutput;
-use netmd::disc::format_ms;
+use netmd::format_ms;
 use netmd::{AnyRecorder, DeviceSelector, DiscInfo, Mode, VirtualDeck, VirtualDisc};
 
 #[derive(Debug, Subcommand)]

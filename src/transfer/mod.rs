@@ -42,8 +42,8 @@ pub enum TransferError {
     },
     #[error(
         "not enough space on the disc: this needs {} (in SP time) and {} is free; nothing was sent",
-        netmd::disc::format_ms(*needed_ms),
-        netmd::disc::format_ms(*free_ms)
+        netmd::format_ms(*needed_ms),
+        netmd::format_ms(*free_ms)
     )]
     Capacity { needed_ms: u64, free_ms: u64 },
     #[error(transparent)]

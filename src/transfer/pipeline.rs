@@ -13,9 +13,9 @@ use std::time::Instant;
 use super::TransferError;
 use super::plan::{self, Planned, TitleTemplate, TrackTags};
 use super::prepare::{self, ModeRequest};
+use netmd::Transport;
 use netmd::crypto::{OsEntropy, StreamKeys};
 use netmd::send::{BULK_CHUNK, EncryptedAudio, SentTrack};
-use netmd::transport::Transport;
 use netmd::{Mode, Recorder};
 
 /// Tracks prepared ahead of the one being sent.
