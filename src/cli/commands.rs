@@ -113,7 +113,7 @@ pub fn import(env: &Environment, args: &ImportArgs) -> anyhow::Result<i32> {
         eprintln!("skipped {failure}");
         tracing::warn!("import: {failure}");
     }
-    println!("{report}");
+    outln!("{report}")?;
     Ok(i32::from(!report.failed.is_empty()))
 }
 
@@ -162,7 +162,7 @@ pub fn themes(env: &Environment) -> anyhow::Result<i32> {
         } else {
             " "
         };
-        println!("{mark} {name}");
+        outln!("{mark} {name}")?;
     }
     for e in &errors {
         eprintln!("warning: {e}");
