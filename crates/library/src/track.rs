@@ -2,6 +2,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::TransferMode;
+
 /// One track as the library knows it. Text fields are already cleaned ([`crate::text::clean`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Track {
@@ -49,8 +51,7 @@ pub struct TransferItem {
     pub position: u32,
     pub track_id: Option<i64>,
     pub title: String,
-    /// `sp`, `lp2`, `lp4` or `auto`.
-    pub mode: String,
+    pub mode: TransferMode,
     /// `queued`, `preparing`, `sending`, `done`, `failed`, `cancelled`.
     pub state: String,
     pub error: Option<String>,

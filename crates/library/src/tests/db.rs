@@ -1,7 +1,7 @@
 use rusqlite::params;
 
 use crate::schema::latest_version;
-use crate::{Library, LibraryError, Query};
+use crate::{Library, LibraryError, Query, TransferMode};
 
 fn user_version(lib: &Library) -> i64 {
     lib.conn
@@ -281,7 +281,7 @@ fn playlists_and_transfer_items_are_read_from_their_tables() {
     assert_eq!(items[0].title, "A");
     assert_eq!(items[0].track_id, Some(a));
     assert_eq!(items[0].error, None);
-    assert_eq!(items[1].mode, "lp2");
+    assert_eq!(items[1].mode, TransferMode::Lp2);
     assert_eq!(items[1].state, "failed");
     assert_eq!(items[1].error.as_deref(), Some("disc full"));
 
