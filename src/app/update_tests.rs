@@ -24,12 +24,12 @@ fn track(artist: &str, album: &str, n: u32, title: &str, year: i32) -> Track {
         year: Some(year),
         genre: String::new(),
         duration_ms: 60_000 * u64::from(n),
-        codec: "flac".into(),
+        codec: ::library::AudioCodec::Flac,
         sample_rate: Some(44_100),
         channels: Some(2),
         bitrate_kbps: None,
         missing: false,
-        mode: String::new(),
+        mode: ::library::AtracMode::NotAtrac,
         protected: false,
     }
 }

@@ -114,7 +114,7 @@ fn library_track<'a>(model: &'a Model, item: &QueuedTransfer) -> Option<&'a Trac
 /// The source's codec, from the library or else the file's extension.
 fn source_codec(item: &QueuedTransfer, track: Option<&Track>) -> String {
     match track {
-        Some(t) => t.codec.to_uppercase(),
+        Some(t) => t.codec.label(),
         None => item
             .path
             .extension()

@@ -7,6 +7,7 @@
 mod column;
 
 mod atomic;
+mod codec;
 mod db;
 mod error;
 mod filename;
@@ -33,6 +34,7 @@ mod wav;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use codec::{AtracMode, AudioCodec};
 pub use db::Library;
 pub use error::LibraryError;
 pub use import::import;

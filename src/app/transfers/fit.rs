@@ -3,7 +3,7 @@
 //! and what the queue needs of the disc.
 
 use crate::transfer::prepare::{self, SourceFacts};
-use library::{QueuedTransfer, Track, TransferMode};
+use library::{AtracMode, AudioCodec, QueuedTransfer, Track, TransferMode};
 use netmd::send::WireFormat;
 use netmd::{DiscInfo, Mode};
 
@@ -35,11 +35,11 @@ impl Planned {
 pub fn planned(item: &QueuedTransfer, track: Option<&Track>, native_mono: bool) -> Planned {
     let channels = track.and_then(|t| t.channels).unwrap_or(2);
     let atrac3 = track
-        .filter(|t| t.codec == "atrac3" && channels == 2)
-        .and_then(|t| match t.mode.as_str() {
-            "LP2" => Some(WireFormat::LP2),
-            "LP4" => Some(WireFormat::LP4),
-            "105 kbps" => Some(WireFormat::LP105),
+        .filter(|t| t.codec == AudioCodec::Atrac3 && channels == 2)
+        .and_then(|t| match t.mode {
+            AtracMode::Lp2 => Some(WireFormat::LP2),
+            AtracMode::Lp4 => Some(WireFormat::LP4),
+            AtracMode::Lp105 => Some(WireFormat::LP105),
             _ => None,
         });
     let facts = SourceFacts {
@@ -147,10 +147,10 @@ mod tests {
         }
     }
 
-    fn track(codec: &str, mode: &str, channels: u8) -> Track {
+    fn track(codec: AudioCodec, mode: AtracMode, channels: u8) -> Track {
         Track {
-            codec: codec.into(),
-            mode: mode.into(),
+            codec,
+            mode,
             channels: Some(channels),
             duration_ms: 60_000,
             ..Track::default()
@@ -159,10 +159,10 @@ mod tests {
 
     #[test]
     fn items_go_in_the_mode_the_sender_will_choose() {
-        let flac = track("flac", "", 2);
-        let lp4 = track("atrac3", "LP4", 2);
-        let lp105 = track("atrac3", "105 kbps", 2);
-        let mono = track("mp3", "", 1);
+        let flac = track(AudioCodec::Flac, AtracMode::NotAtrac, 2);
+        let lp4 = track(AudioCodec::Atrac3, AtracMode::Lp4, 2);
+        let lp105 = track(AudioCodec::Atrac3, AtracMode::Lp105, 2);
+        let mono = track(AudioCodec::Mp3, AtracMode::NotAtrac, 1);
         let (auto, sp, lp2) = (TransferMode::Auto, TransferMode::Sp, TransferMode::Lp2);
         let goes = |mode, channels| Planned::Goes { mode, channels };
         assert_eq!(planned(&item(auto), Some(&flac), false), goes(Mode::SP, 2));
