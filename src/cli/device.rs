@@ -62,7 +62,7 @@ pub enum DeviceCommand {
     Send {
         /// sp, lp2, lp4, or auto (the best quality that fits).
         #[arg(long, default_value = "auto", value_parser = parse_mode)]
-        mode: crate::transfer::ModeRequest,
+        mode: crate::transfer::TransferMode,
         /// The title (for a single file; default: the title tag, else the file name).
         #[arg(long)]
         title: Option<String>,
@@ -109,8 +109,8 @@ fn parse_minutes(s: &str) -> Result<u32, String> {
     }
 }
 
-fn parse_mode(s: &str) -> Result<crate::transfer::ModeRequest, String> {
-    crate::transfer::ModeRequest::parse(s)
+fn parse_mode(s: &str) -> Result<crate::transfer::TransferMode, String> {
+    crate::transfer::TransferMode::parse(s)
         .ok_or_else(|| format!("{s} is not a mode: use sp, lp2, lp4 or auto"))
 }
 
@@ -506,7 +506,7 @@ fn table(d: &DiscInfo) -> String {
 /// `device send`: exit 0 only when every file arrived.
 fn send_files(
     r: &mut AnyRecorder,
-    mode: crate::transfer::ModeRequest,
+    mode: crate::transfer::TransferMode,
     title: Option<&str>,
     files: &[PathBuf],
 ) -> anyhow::Result<i32> {
