@@ -71,6 +71,7 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
         log_file: env.log_file.clone(),
         device,
         usb_trace: cli.usb_trace.clone(),
+        silent_fallback: cli.demo,
     })?;
     Ok(0)
 }
