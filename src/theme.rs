@@ -210,6 +210,39 @@ pub enum ThemeError {
     },
 }
 
+/// Warnings for the status line and the log: the problems of the theme file that `chosen`
+/// names come first, all in one line naming that file, then one line per other file.
+pub fn describe_errors(errors: &[ThemeError], chosen: &str) -> Vec<String> {
+    let mut by_file: Vec<(&Path, Vec<String>)> = Vec::new();
+    for e in errors {
+        let detail = e.to_string();
+        let detail = detail
+            .strip_prefix(&format!("{}: ", e.path().display()))
+            .unwrap_or(&detail)
+            .to_owned();
+        match by_file.iter_mut().find(|(p, _)| *p == e.path()) {
+            Some((_, details)) => details.push(detail),
+            None => by_file.push((e.path(), vec![detail])),
+        }
+    }
+    let is_chosen = |p: &Path| p.file_stem().is_some_and(|s| s == chosen);
+    by_file.sort_by_key(|(p, _)| !is_chosen(p));
+    by_file
+        .into_iter()
+        .map(|(path, details)| {
+            let what = if is_chosen(path) {
+                format!("theme `{chosen}` ({})", path.display())
+            } else {
+                format!("theme file {}", path.display())
+            };
+            match details.as_slice() {
+                [one] => format!("{what}: {one}"),
+                many => format!("{what}: {} problems: {}", many.len(), many.join("; ")),
+            }
+        })
+        .collect()
+}
+
 impl ThemeError {
     /// The theme file (or directory) the error is about.
     pub fn path(&self) -> &Path {
@@ -272,7 +305,7 @@ impl ThemeSet {
             .iter()
             .filter_map(|(file, text)| {
                 parse_theme(&Path::new("themes").join(file), text)
-                    .map_err(|e| errors.push(e))
+                    .map_err(|e| errors.extend(e))
                     .ok()
             })
             .collect();
@@ -507,7 +540,7 @@ fn read_user_themes(dir: &Path, errors: &mut Vec<ThemeError>) -> Vec<RawTheme> {
         match std::fs::read_to_string(&path) {
             Ok(text) => match parse_theme(&path, &text) {
                 Ok(t) => themes.push(t),
-                Err(e) => errors.push(e),
+                Err(e) => errors.extend(e),
             },
             Err(source) => errors.push(ThemeError::Read { path, source }),
         }
@@ -515,13 +548,15 @@ fn read_user_themes(dir: &Path, errors: &mut Vec<ThemeError>) -> Vec<RawTheme> {
     themes
 }
 
-fn parse_theme(path: &Path, text: &str) -> Result<RawTheme, ThemeError> {
+/// Parses a theme file; every problem in it is reported, not only the first.
+fn parse_theme(path: &Path, text: &str) -> Result<RawTheme, Vec<ThemeError>> {
     let table: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| ThemeError::Parse {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_owned(),
-        })?;
+        })
+        .map_err(|e| vec![e])?;
     let wrong_type = |key: &str, expected| ThemeError::WrongType {
         path: path.to_path_buf(),
         key: key.to_owned(),
@@ -530,38 +565,44 @@ fn parse_theme(path: &Path, text: &str) -> Result<RawTheme, ThemeError> {
     let mut name = None;
     let mut inherits = None;
     let mut styles = Vec::new();
+    let mut errors = Vec::new();
     for (key, value) in &table {
         match (key.as_str(), value) {
             ("name", toml::Value::String(s)) if !s.trim().is_empty() => {
                 name = Some(s.trim().to_owned());
             }
-            ("name", _) => return Err(wrong_type("name", "a non-empty string")),
+            ("name", _) => errors.push(wrong_type("name", "a non-empty string")),
             ("inherits", toml::Value::String(s)) => inherits = Some(s.trim().to_owned()),
-            ("inherits", _) => return Err(wrong_type("inherits", "a theme name (string)")),
+            ("inherits", _) => errors.push(wrong_type("inherits", "a theme name (string)")),
             ("styles", toml::Value::Table(t)) => {
                 for (style_key, spec) in t {
                     let full_key = format!("styles.{style_key}");
                     let Some(&field) = Theme::STYLE_KEYS.iter().find(|k| *k == style_key) else {
-                        return Err(ThemeError::UnknownKey {
+                        errors.push(ThemeError::UnknownKey {
                             path: path.to_path_buf(),
                             key: full_key,
                             hint: closest(style_key, Theme::STYLE_KEYS)
                                 .map(|s| format!(" (did you mean `{s}`?)"))
                                 .unwrap_or_default(),
                         });
+                        continue;
                     };
-                    styles.push((field, parse_style(path, &full_key, spec)?));
+                    match parse_style(path, &full_key, spec) {
+                        Ok(style) => styles.push((field, style)),
+                        Err(e) => errors.push(e),
+                    }
                 }
             }
-            ("styles", _) => return Err(wrong_type("styles", "a table")),
-            (other, _) => {
-                return Err(ThemeError::UnknownKey {
-                    path: path.to_path_buf(),
-                    key: other.to_owned(),
-                    hint: " (expected name, inherits or [styles])".to_owned(),
-                });
-            }
+            ("styles", _) => errors.push(wrong_type("styles", "a table")),
+            (other, _) => errors.push(ThemeError::UnknownKey {
+                path: path.to_path_buf(),
+                key: other.to_owned(),
+                hint: " (expected name, inherits or [styles])".to_owned(),
+            }),
         }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
     }
     let name = name
         .or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
@@ -738,6 +779,33 @@ fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_bad_value_of_the_chosen_theme_is_named_with_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("other.toml"),
+            "[styles]\nrow = \"not-a-colour\"\n",
+        )
+        .unwrap();
+        let mine = dir.path().join("mine.toml");
+        std::fs::write(
+            &mine,
+            "inherits = \"dark\"\n[styles]\nrow = \"purplish\"\ntitle = { fg = \"#12\" }\nrwo = \"red\"\n",
+        )
+        .unwrap();
+        let (set, errors) = ThemeSet::load(Some(dir.path()));
+        assert!(set.get("mine").is_none());
+        let lines = describe_errors(&errors, "mine");
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let first = &lines[0];
+        assert!(first.contains(&mine.display().to_string()), "{first}");
+        assert!(first.contains("3 problems"), "{first}");
+        for bad in ["purplish", "#12", "rwo"] {
+            assert!(first.contains(bad), "{bad} in {first}");
+        }
+        assert!(lines[1].contains("other.toml"), "{lines:?}");
+    }
     use std::fs;
 
     const BUNDLED_NAMES: &[&str] = &["dark", "high-contrast", "light", "mono", "sonicstage"];

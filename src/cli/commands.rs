@@ -22,7 +22,10 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
     let (keymap, mut warnings) = KeyMap::from_config(&env.settings.keys);
     let theme_dir = config::config_dir().map(|d| d.join("themes"));
     let (themes, theme_errors) = ThemeSet::load(theme_dir.as_deref());
-    warnings.extend(theme_errors.iter().map(std::string::ToString::to_string));
+    warnings.extend(crate::theme::describe_errors(
+        &theme_errors,
+        &env.settings.ui.theme,
+    ));
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let (theme, theme_warning) = themes.resolve(&env.settings.ui.theme, no_color);
     warnings.extend(theme_warning);
