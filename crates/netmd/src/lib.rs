@@ -14,6 +14,7 @@ pub mod bytes;
 pub mod commands;
 pub mod crypto;
 pub mod disc;
+pub mod edit;
 pub mod error;
 pub mod framing;
 pub mod groups;
@@ -39,9 +40,10 @@ use std::str::FromStr;
 pub use disc::{
     Capacity, DiscInfo, GroupInfo, Mode, PlayerState, PlayerStatus, TitleCells, TrackInfo,
 };
+pub use edit::{Edit, Resumed, Step};
 pub use error::DeviceError;
 pub use framing::NetMdError;
-pub use recorder::{RawDisc, Recorder};
+pub use recorder::{EditRequest, Planned, RawDisc, Recorder};
 pub use trace::TraceRecorder;
 pub use transport::{DeviceIdentity, Transport, TransportError};
 #[cfg(feature = "virtual")]
