@@ -21,7 +21,7 @@ use thiserror::Error;
 use netmd::send::SendError;
 use netmd::{DeviceError, Mode};
 
-pub use pipeline::{BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch};
+pub use pipeline::{BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch, send_batch_with};
 pub use plan::TitleTemplate;
 pub use prepare::ModeRequest;
 pub use queue::{TransferEvent, TransferRequest};
