@@ -1,0 +1,199 @@
+//! The jukebox killed (`kill -9`) in the middle of a send from its Transfers pane, run in a real
+//! pseudo-terminal (util-linux `script`) against the virtual deck slowed by the `delay` fault:
+//! restarted, the item is queued again (not stuck "sending"), the disc holds no half track and
+//! no stray audio, and the send then completes once.
+
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use library::{Library, TransferSource, TransferState};
+use netmd::{VirtualDeck, VirtualDisc};
+
+struct Jukebox {
+    script: Child,
+    output: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Jukebox {
+    /// Starts the jukebox on `dir`'s library and virtual deck; waits for its first screen.
+    fn start(dir: &Path, faults: Option<&str>) -> Self {
+        let cmd = format!(
+            "stty cols 100 rows 30; exec {} --library {} --log-file {} --device virtual:{} \
+             --audio null",
+            env!("CARGO_BIN_EXE_ministage"),
+            dir.join("lib.sqlite3").display(),
+            dir.join("log.txt").display(),
+            dir.join("disc.json").display(),
+        );
+        let mut command = Command::new("script");
+        command
+            .args(["-qfec", &cmd, "/dev/null"])
+            .env("TERM", "xterm-256color")
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            .env_remove("MINISTAGE_DEVICE")
+            .env_remove("MINISTAGE_CONFIG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        match faults {
+            Some(f) => command.env("MINISTAGE_VIRTUAL_FAULTS", f),
+            None => command.env_remove("MINISTAGE_VIRTUAL_FAULTS"),
+        };
+        let mut script = command.spawn().expect("util-linux script");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let mut stdout = script.stdout.take().expect("stdout");
+        let sink = output.clone();
+        thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().expect("lock").extend_from_slice(&buf[..n]);
+            }
+        });
+        let j = Self { script, output };
+        wait_until("the first screen", Duration::from_secs(20), || {
+            j.text().contains("Library")
+        });
+        j
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().expect("lock")).into_owned()
+    }
+
+    fn keys(&mut self, keys: &[u8]) {
+        let stdin = self.script.stdin.as_mut().expect("stdin");
+        for k in keys {
+            stdin.write_all(&[*k]).expect("write");
+            stdin.flush().expect("flush");
+            thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// The ministage process: the child of `script`.
+    fn app_pid(&self) -> u32 {
+        let parent = self.script.id();
+        for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r.to_string()) else {
+                continue;
+            };
+            let ppid: Option<u32> = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok());
+            if ppid == Some(parent) {
+                return entry.file_name().to_string_lossy().parse().expect("pid");
+            }
+        }
+        panic!("ministage process not found under script {parent}");
+    }
+
+    fn wait_exit(&mut self) {
+        wait_until("the jukebox to exit", Duration::from_secs(20), || {
+            self.script.try_wait().expect("wait").is_some()
+        });
+    }
+}
+
+fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn item_state(lib: &Path, id: i64) -> TransferState {
+    let lib = Library::open(lib).unwrap();
+    lib.transfer(id).unwrap().unwrap().state
+}
+
+fn audio_files(disc: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(netmd::virtual_deck::audio_dir_of(disc))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_jukebox_killed_mid_send_queues_the_item_again_and_sends_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("song.wav");
+    let samples = (0..44_100 * 2 * 2)
+        .map(|i| ((i as f32 * 0.01).sin() * 8_000.0) as i16)
+        .collect();
+    testkit::write_wav(
+        &wav,
+        &testkit::Pcm {
+            sample_rate: 44_100,
+            channels: 2,
+            samples,
+        },
+    )
+    .unwrap();
+    let lib_path = dir.path().join("lib.sqlite3");
+    let disc_path = dir.path().join("disc.json");
+    VirtualDeck::create(&disc_path, &VirtualDisc::blank(80, false)).unwrap();
+    let id = Library::open(&lib_path)
+        .unwrap()
+        .enqueue_transfer(&TransferSource::Path(wav.clone()), "Song", "sp")
+        .unwrap();
+
+    // Every USB transfer takes 40 ms: the send's session lasts a few seconds.
+    let mut jukebox = Jukebox::start(dir.path(), Some("delay=40"));
+    // The Transfers pane, then `r`: send what is queued.
+    jukebox.keys(b"4r");
+    wait_until("the send to start", Duration::from_secs(30), || {
+        item_state(&lib_path, id) == TransferState::Sending
+    });
+    thread::sleep(Duration::from_millis(800));
+    let status = Command::new("kill")
+        .args(["-9", &jukebox.app_pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    jukebox.wait_exit();
+    assert_eq!(
+        item_state(&lib_path, id),
+        TransferState::Sending,
+        "killed mid-send (not after it)"
+    );
+    let disc = VirtualDeck::load(&disc_path).unwrap();
+    assert!(disc.tracks.is_empty(), "no half track: {:?}", disc.tracks);
+
+    // Restarted: the item is queued again; `r` sends it, once.
+    let mut jukebox = Jukebox::start(dir.path(), None);
+    wait_until(
+        "the item to be queued again",
+        Duration::from_secs(10),
+        || item_state(&lib_path, id) == TransferState::Queued,
+    );
+    assert!(
+        audio_files(&disc_path).is_empty(),
+        "no stray audio: {:?}",
+        audio_files(&disc_path)
+    );
+    jukebox.keys(b"4r");
+    wait_until("the send to finish", Duration::from_secs(30), || {
+        item_state(&lib_path, id) == TransferState::Done
+    });
+    jukebox.keys(b"q");
+    jukebox.wait_exit();
+    let disc = VirtualDeck::load(&disc_path).unwrap();
+    assert_eq!(
+        disc.tracks
+            .iter()
+            .map(|t| t.title.as_str())
+            .collect::<Vec<_>>(),
+        ["Song"]
+    );
+    assert_eq!(audio_files(&disc_path).len(), 1);
+}
