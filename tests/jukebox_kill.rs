@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use library::{Library, TransferSource, TransferState};
+use library::{Library, TransferMode, TransferSource, TransferState};
 use netmd::{VirtualDeck, VirtualDisc};
 
 struct Jukebox {
@@ -144,7 +144,7 @@ fn a_jukebox_killed_mid_send_queues_the_item_again_and_sends_it_once() {
     VirtualDeck::create(&disc_path, &VirtualDisc::blank(80, false)).unwrap();
     let id = Library::open(&lib_path)
         .unwrap()
-        .enqueue_transfer(&TransferSource::Path(wav.clone()), "Song", "sp")
+        .enqueue_transfer(&TransferSource::Path(wav.clone()), "Song", TransferMode::Sp)
         .unwrap();
 
     // Every USB transfer takes 40 ms: the send's session lasts a few seconds.

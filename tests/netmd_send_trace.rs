@@ -19,7 +19,7 @@ use netmd::bytes::{from_hex, to_hex};
 use netmd::crypto::{ScriptedEntropy, StreamKeys};
 use netmd::send::{EncryptedAudio, WireFormat};
 use netmd::titles;
-use netmd::transport::{ControlSetup, DeviceIdentity, Transport, TransportError};
+use netmd::{ControlSetup, DeviceIdentity, Transport, TransportError};
 use serde_json::Value;
 
 struct Trace {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use common::fixtures::netmd_trace;
 use netmd::bytes::{from_hex, to_hex};
 use netmd::commands::{self as cmd, Descriptor, DescriptorAction};
-use netmd::transport::{ControlSetup, DeviceIdentity, Transport, TransportError};
+use netmd::{ControlSetup, DeviceIdentity, Transport, TransportError};
 use netmd::{Mode, Recorder};
 use serde_json::Value;
 

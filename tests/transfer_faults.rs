@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use library::{Library, TransferSource, TransferState};
+use library::{Library, TransferMode, TransferSource, TransferState};
 use ministage::shell::transfer_worker::{DeviceLink, Transferer};
 use ministage::transfer::{BatchOptions, TransferEvent, TransferRequest};
 use netmd::{DeviceSelector, Faults, OpenOptions, VirtualDeck};
@@ -80,7 +80,11 @@ impl Setup {
         let dir = tempfile::tempdir().unwrap();
         let lib = Library::open(&dir.path().join("lib.sqlite3")).unwrap();
         let id = lib
-            .enqueue_transfer(&TransferSource::Path(wav.to_path_buf()), "Song", "sp")
+            .enqueue_transfer(
+                &TransferSource::Path(wav.to_path_buf()),
+                "Song",
+                TransferMode::Sp,
+            )
             .unwrap();
         Self { dir, id }
     }

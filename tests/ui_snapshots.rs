@@ -168,7 +168,7 @@ fn now_playing_bar_shows_track_time_volume_and_modes() {
 
 #[test]
 fn device_pane_shows_groups_modes_and_capacity() {
-    use netmd::disc::{PlayerState, PlayerStatus};
+    use netmd::{PlayerState, PlayerStatus};
 
     use ministage::app::DeviceEvent;
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
@@ -200,7 +200,7 @@ fn device_pane_shows_groups_modes_and_capacity() {
 
 #[test]
 fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
-    use library::{QueuedTransfer, TransferState};
+    use library::{QueuedTransfer, TransferMode, TransferState};
     use ministage::app::DeviceEvent;
     use ministage::transfer::TransferEvent;
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
@@ -214,7 +214,7 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
         track_id: None,
         path: format!("/music/{title}.flac").into(),
         title: title.into(),
-        mode: "sp".into(),
+        mode: TransferMode::Sp,
         state,
         error: (state == TransferState::Failed).then(|| "the recorder went away".into()),
         bytes_done: 0,
@@ -251,7 +251,7 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
 
     // A FLAC asked for in LP2 cannot go (no encoder): the row and the header say so.
     let mut lp2 = item(5, "Nocturne", TransferState::Queued);
-    lp2.mode = "lp2".into();
+    lp2.mode = TransferMode::Lp2;
     update(
         &mut model,
         Msg::Transfer(TransferEvent::QueueChanged(vec![

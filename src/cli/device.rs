@@ -8,7 +8,7 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use media::player::AudioOutput;
-use netmd::disc::format_ms;
+use netmd::format_ms;
 use netmd::{
     AnyRecorder, DeviceError, DeviceSelector, DiscInfo, EditRequest, Mode, VirtualDeck, VirtualDisc,
 };
@@ -64,7 +64,7 @@ pub enum DeviceCommand {
     Send {
         /// sp, lp2, lp4, or auto (the best quality that fits).
         #[arg(long, default_value = "auto", value_parser = parse_mode)]
-        mode: crate::transfer::ModeRequest,
+        mode: crate::transfer::TransferMode,
         /// The title (for a single file; default: the title tag, else the file name).
         #[arg(long)]
         title: Option<String>,
@@ -111,8 +111,8 @@ fn parse_minutes(s: &str) -> Result<u32, String> {
     }
 }
 
-fn parse_mode(s: &str) -> Result<crate::transfer::ModeRequest, String> {
-    crate::transfer::ModeRequest::parse(s)
+fn parse_mode(s: &str) -> Result<crate::transfer::TransferMode, String> {
+    crate::transfer::TransferMode::parse(s)
         .ok_or_else(|| format!("{s} is not a mode: use sp, lp2, lp4 or auto"))
 }
 
@@ -146,12 +146,12 @@ pub fn run(
         };
         disc.native_mono = *native_mono;
         VirtualDeck::create(path, &disc)?;
-        println!(
+        outln!(
             "created a {}{minutes}-minute virtual disc at {} (use --device virtual:{})",
             if *demo { "demo " } else { "blank " },
             path.display(),
             path.display()
-        );
+        )?;
         return Ok(0);
     }
     if let DeviceCommand::Erase { yes: false } = cmd {
@@ -243,7 +243,7 @@ fn listen(
     r.play()?;
     let status = r.player_status()?;
     let Some(n) = status.track else {
-        println!("{}", status.state.label());
+        outln!("{}", status.state.label())?;
         return Ok(0);
     };
     let disc = VirtualDeck::load(disc_path)?;
@@ -252,15 +252,15 @@ fn listen(
     };
     let title = library::text::clean(&track.title);
     if track.audio.is_none() {
-        println!(
+        outln!(
             "track {n} \"{title}\" has no recorded audio (tracks made by init-virtual --demo are \
              silent; send music to hear it)"
-        );
+        )?;
         return Ok(0);
     }
     let interactive = std::io::stderr().is_terminal();
     if !interactive {
-        println!("Playing track {n} \"{title}\" on the virtual deck");
+        outln!("Playing track {n} \"{title}\" on the virtual deck")?;
     }
     let mut quiet = Duration::ZERO;
     loop {
@@ -322,9 +322,9 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
                 bail!(netmd::DeviceError::NoDisc);
             }
             if *json {
-                println!("{}", serde_json::to_string_pretty(&JsonDisc::from(&info))?);
+                outln!("{}", serde_json::to_string_pretty(&JsonDisc::from(&info))?)?;
             } else {
-                print!("{}", table(&info));
+                out!("{}", table(&info))?;
             }
             Vec::new()
         }
@@ -347,12 +347,12 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
         D::Status => {
             let s = r.player_status()?;
             match s.track {
-                Some(t) => println!(
+                Some(t) => outln!(
                     "{} — track {t} at {}",
                     s.state.label(),
                     format_ms(s.position_ms)
-                ),
-                None => println!("{}", s.state.label()),
+                )?,
+                None => outln!("{}", s.state.label())?,
             }
             Vec::new()
         }
@@ -420,7 +420,7 @@ fn run_edit(
     let mut warnings = planned.warnings.clone();
     let made = |warnings: Vec<String>| -> anyhow::Result<Vec<String>> {
         if let Some(g) = planned.group {
-            println!("created group {g}");
+            outln!("created group {g}")?;
         }
         Ok(warnings)
     };
@@ -635,7 +635,7 @@ fn table(d: &DiscInfo) -> String {
 /// `device send`: exit 0 only when every file arrived.
 fn send_files(
     r: &mut AnyRecorder,
-    mode: crate::transfer::ModeRequest,
+    mode: crate::transfer::TransferMode,
     title: Option<&str>,
     files: &[PathBuf],
     reopen: &dyn Fn() -> Result<AnyRecorder, DeviceError>,
@@ -726,7 +726,7 @@ fn send_files(
                 title,
                 warnings,
             } => {
-                println!("{}: track {track} \"{title}\"", name(id));
+                outln!("{}: track {track} \"{title}\"", name(id))?;
                 for w in warnings {
                     eprintln!("warning: {}: {w}", name(id));
                 }

@@ -8,7 +8,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::app::{DeviceEvent, DeviceRequest};
-use netmd::trace::TraceRecorder;
+use netmd::TraceRecorder;
 use netmd::{
     AnyRecorder, DeviceError, DeviceSelector, Faults, OpenOptions, PlayerStatus, Recorder,
     SpeakerFactory, Transport, usb,

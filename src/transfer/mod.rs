@@ -21,9 +21,10 @@ use thiserror::Error;
 use netmd::send::SendError;
 use netmd::{DeviceError, Mode};
 
+/// The mode an item asks for (a queue item's, `device send --mode`).
+pub use library::TransferMode;
 pub use pipeline::{BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch, send_batch_with};
 pub use plan::TitleTemplate;
-pub use prepare::ModeRequest;
 pub use queue::{TransferEvent, TransferRequest};
 
 #[derive(Debug, Error)]
@@ -42,8 +43,8 @@ pub enum TransferError {
     },
     #[error(
         "not enough space on the disc: this needs {} (in SP time) and {} is free; nothing was sent",
-        netmd::disc::format_ms(*needed_ms),
-        netmd::disc::format_ms(*free_ms)
+        netmd::format_ms(*needed_ms),
+        netmd::format_ms(*free_ms)
     )]
     Capacity { needed_ms: u64, free_ms: u64 },
     #[error(transparent)]

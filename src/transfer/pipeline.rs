@@ -12,10 +12,11 @@ use std::time::{Duration, Instant};
 
 use super::TransferError;
 use super::plan::{self, Planned, TitleTemplate, TrackTags};
-use super::prepare::{self, ModeRequest};
+use super::prepare;
+use library::TransferMode;
+use netmd::Transport;
 use netmd::crypto::{OsEntropy, StreamKeys};
 use netmd::send::{BULK_CHUNK, EncryptedAudio, SendError, SentTrack};
-use netmd::transport::Transport;
 use netmd::{AnyRecorder, DeviceError, Mode, Recorder};
 
 /// Opens a new connection to the recorder: how a batch reads the disc back when the answer to a
@@ -40,7 +41,7 @@ pub struct SendItem {
     pub path: PathBuf,
     /// A title that overrides the template.
     pub title: Option<String>,
-    pub mode: ModeRequest,
+    pub mode: TransferMode,
 }
 
 #[derive(Debug, Clone)]

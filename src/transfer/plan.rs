@@ -7,10 +7,10 @@ use lofty::file::TaggedFileExt;
 use lofty::tag::Accessor;
 
 use super::TransferError;
-use netmd::recorder::{RawDisc, check_room};
 use netmd::send::WireFormat;
 use netmd::titles::{self, Title};
 use netmd::{DeviceError, Mode};
+use netmd::{RawDisc, check_room};
 
 /// Tags a title is made from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

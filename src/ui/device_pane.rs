@@ -11,7 +11,7 @@ use super::format::{duration, plural};
 use super::widgets::{bar, pane_block, split_row};
 use crate::app::{DeviceRow, DeviceStatus, Model, Pane};
 use library::text;
-use netmd::disc::PlayerState;
+use netmd::PlayerState;
 use netmd::{DiscInfo, Mode};
 
 /// Lines under the track list: capacity bar, free time, title cells.
