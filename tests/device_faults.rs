@@ -15,6 +15,11 @@ use std::process::{Command, Output};
 
 use netmd::{VirtualDeck, VirtualDisc};
 
+#[path = "common/device_cmd.rs"]
+mod device_cmd;
+
+use device_cmd::ministage_on;
+
 struct Deck {
     dir: tempfile::TempDir,
 }
@@ -33,23 +38,10 @@ impl Deck {
     }
 
     fn command(&self, args: &[&str], faults: Option<&str>) -> Command {
-        let home = self.dir.path().join("home");
-        let device = format!("virtual:{}", self.path().display());
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ministage"));
-        cmd.arg("device")
-            .args(args)
-            .args(["--device", &device])
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env_remove("MINISTAGE_DEVICE")
-            .env_remove("MINISTAGE_LIBRARY")
-            .env_remove("MINISTAGE_CONFIG");
-        match faults {
-            Some(f) => cmd.env("MINISTAGE_VIRTUAL_FAULTS", f),
-            None => cmd.env_remove("MINISTAGE_VIRTUAL_FAULTS"),
-        };
-        cmd
+        let all: Vec<&str> = std::iter::once("device")
+            .chain(args.iter().copied())
+            .collect();
+        ministage_on(&self.path(), &self.dir.path().join("home"), &all, faults)
     }
 
     fn run(&self, args: &[&str], faults: Option<&str>) -> Output {
@@ -96,25 +88,13 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn write_wav(path: &Path, frames: usize) {
-    let samples = (0..frames * 2)
-        .map(|i| ((i as f32 * 0.02).sin() * 9_000.0) as i16)
-        .collect();
-    let pcm = testkit::Pcm {
-        sample_rate: 44_100,
-        channels: 2,
-        samples,
-    };
-    testkit::write_wav(path, &pcm).unwrap();
-}
-
 const KINDS: [&str; 2] = ["disconnect-after", "stall-after"];
 
 #[test]
 fn a_send_reports_what_the_disc_holds_whatever_transfer_fails() {
     let source = tempfile::tempdir().unwrap();
     let wav = source.path().join("song.wav");
-    write_wav(&wav, 4410);
+    testkit::write_wav(&wav, &testkit::melody(1, 0.1, 44_100, 2)).unwrap();
     let wav_arg = wav.display().to_string();
     let args = ["send", wav_arg.as_str(), "--mode", "sp", "--title", "Song"];
     let total = Deck::new(&VirtualDisc::blank(80, false)).count_transfers(&args);
@@ -245,37 +225,44 @@ fn send_limited(deck: &Deck, ignore_signal: bool) -> Output {
     shell.output().expect("bash")
 }
 
-#[test]
-fn a_send_that_cannot_write_its_audio_leaves_no_file_behind() {
+/// A blank deck after a send under the size limit, which failed and recorded nothing.
+fn after_a_limited_send(ignore_signal: bool) -> Deck {
     let deck = Deck::new(&VirtualDisc::blank(80, false));
-    let out = send_limited(&deck, true);
+    let out = send_limited(&deck, ignore_signal);
     assert!(!out.status.success(), "the audio cannot be written");
-    assert!(deck.disc().tracks.is_empty());
-    assert!(
-        deck.orphans().is_empty(),
-        "left behind: {:?} ({})",
-        deck.orphans(),
-        stderr(&out)
-    );
-    // With room again, the send works.
+    assert!(deck.disc().tracks.is_empty(), "{}", stderr(&out));
+    deck
+}
+
+/// `device send` of the LP2 file, which must work.
+fn send_lp2(deck: &Deck) {
     let args = lp2_args();
     let out = deck.run(&args.iter().map(String::as_str).collect::<Vec<_>>(), None);
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_send_that_cannot_write_its_audio_leaves_no_file_behind() {
+    // The write fails (the signal ignored, as on a full disk): nothing is left at once.
+    let deck = after_a_limited_send(true);
+    assert!(
+        deck.orphans().is_empty(),
+        "left behind: {:?}",
+        deck.orphans()
+    );
+    // With room again, the send works.
+    send_lp2(&deck);
     assert_eq!(deck.disc().tracks.len(), 1);
     assert!(deck.orphans().is_empty(), "{:?}", deck.orphans());
 }
 
 #[test]
 fn audio_left_by_a_killed_send_or_a_deleted_track_goes_when_the_disc_is_opened() {
-    let deck = Deck::new(&VirtualDisc::blank(80, false));
-    let out = send_limited(&deck, false);
-    assert!(!out.status.success(), "killed while writing the audio");
-    assert!(deck.disc().tracks.is_empty());
+    // Killed while the deck writes the audio.
+    let deck = after_a_limited_send(false);
     // A sent track, then deleted: its audio is no longer used either.
-    let args = lp2_args();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    assert!(deck.run(&args, None).status.success());
-    assert!(deck.run(&args, None).status.success());
+    send_lp2(&deck);
+    send_lp2(&deck);
     assert!(deck.run(&["delete", "1"], None).status.success());
     // Opening the disc (any command) clears what no track uses.
     assert!(deck.run(&["info"], None).status.success());

@@ -6,101 +6,48 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use library::{Library, TransferMode, TransferSource, TransferState};
 use netmd::{VirtualDeck, VirtualDisc};
 
-struct Jukebox {
-    script: Child,
-    output: Arc<Mutex<Vec<u8>>>,
+#[path = "common/pty.rs"]
+mod pty;
+
+use pty::Pty;
+
+/// Starts the jukebox on `dir`'s library and virtual deck; waits for its first screen.
+fn start(dir: &Path, faults: Option<&str>) -> Pty {
+    let cmd = format!(
+        "stty cols 100 rows 30; exec {} --library {} --log-file {} --device virtual:{} \
+         --audio null",
+        env!("CARGO_BIN_EXE_ministage"),
+        dir.join("lib.sqlite3").display(),
+        dir.join("log.txt").display(),
+        dir.join("disc.json").display(),
+    );
+    let config = dir.join("config").display().to_string();
+    let jukebox = Pty::spawn(
+        &cmd,
+        &[
+            ("XDG_CONFIG_HOME", Some(&config)),
+            ("MINISTAGE_DEVICE", None),
+            ("MINISTAGE_CONFIG", None),
+            ("MINISTAGE_VIRTUAL_FAULTS", faults),
+        ],
+    );
+    jukebox.wait_for("the first screen", |out| out.contains("Library"));
+    jukebox
 }
 
-impl Jukebox {
-    /// Starts the jukebox on `dir`'s library and virtual deck; waits for its first screen.
-    fn start(dir: &Path, faults: Option<&str>) -> Self {
-        let cmd = format!(
-            "stty cols 100 rows 30; exec {} --library {} --log-file {} --device virtual:{} \
-             --audio null",
-            env!("CARGO_BIN_EXE_ministage"),
-            dir.join("lib.sqlite3").display(),
-            dir.join("log.txt").display(),
-            dir.join("disc.json").display(),
-        );
-        let mut command = Command::new("script");
-        command
-            .args(["-qfec", &cmd, "/dev/null"])
-            .env("TERM", "xterm-256color")
-            .env("XDG_CONFIG_HOME", dir.join("config"))
-            .env_remove("MINISTAGE_DEVICE")
-            .env_remove("MINISTAGE_CONFIG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        match faults {
-            Some(f) => command.env("MINISTAGE_VIRTUAL_FAULTS", f),
-            None => command.env_remove("MINISTAGE_VIRTUAL_FAULTS"),
-        };
-        let mut script = command.spawn().expect("util-linux script");
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let mut stdout = script.stdout.take().expect("stdout");
-        let sink = output.clone();
-        thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().expect("lock").extend_from_slice(&buf[..n]);
-            }
-        });
-        let j = Self { script, output };
-        wait_until("the first screen", Duration::from_secs(20), || {
-            j.text().contains("Library")
-        });
-        j
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.output.lock().expect("lock")).into_owned()
-    }
-
-    fn keys(&mut self, keys: &[u8]) {
-        let stdin = self.script.stdin.as_mut().expect("stdin");
-        for k in keys {
-            stdin.write_all(&[*k]).expect("write");
-            stdin.flush().expect("flush");
-            thread::sleep(Duration::from_millis(150));
-        }
-    }
-
-    /// The ministage process: the child of `script`.
-    fn app_pid(&self) -> u32 {
-        let parent = self.script.id();
-        for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-                continue;
-            };
-            let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r.to_string()) else {
-                continue;
-            };
-            let ppid: Option<u32> = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok());
-            if ppid == Some(parent) {
-                return entry.file_name().to_string_lossy().parse().expect("pid");
-            }
-        }
-        panic!("ministage process not found under script {parent}");
-    }
-
-    fn wait_exit(&mut self) {
-        wait_until("the jukebox to exit", Duration::from_secs(20), || {
-            self.script.try_wait().expect("wait").is_some()
-        });
+/// Types keys one at a time, as a user does.
+fn keys(jukebox: &mut Pty, keys: &[u8]) {
+    for k in keys {
+        jukebox.type_keys(&[*k]);
+        thread::sleep(Duration::from_millis(150));
     }
 }
 
@@ -148,9 +95,9 @@ fn a_jukebox_killed_mid_send_queues_the_item_again_and_sends_it_once() {
         .unwrap();
 
     // Every USB transfer takes 40 ms: the send's session lasts a few seconds.
-    let mut jukebox = Jukebox::start(dir.path(), Some("delay=40"));
+    let mut jukebox = start(dir.path(), Some("delay=40"));
     // The Transfers pane, then `r`: send what is queued.
-    jukebox.keys(b"4r");
+    keys(&mut jukebox, b"4r");
     wait_until("the send to start", Duration::from_secs(30), || {
         item_state(&lib_path, id) == TransferState::Sending
     });
@@ -170,7 +117,7 @@ fn a_jukebox_killed_mid_send_queues_the_item_again_and_sends_it_once() {
     assert!(disc.tracks.is_empty(), "no half track: {:?}", disc.tracks);
 
     // Restarted: the item is queued again; `r` sends it, once.
-    let mut jukebox = Jukebox::start(dir.path(), None);
+    let mut jukebox = start(dir.path(), None);
     wait_until(
         "the item to be queued again",
         Duration::from_secs(10),
@@ -181,19 +128,14 @@ fn a_jukebox_killed_mid_send_queues_the_item_again_and_sends_it_once() {
         "no stray audio: {:?}",
         audio_files(&disc_path)
     );
-    jukebox.keys(b"4r");
+    keys(&mut jukebox, b"4r");
     wait_until("the send to finish", Duration::from_secs(30), || {
         item_state(&lib_path, id) == TransferState::Done
     });
-    jukebox.keys(b"q");
+    keys(&mut jukebox, b"q");
     jukebox.wait_exit();
     let disc = VirtualDeck::load(&disc_path).unwrap();
-    assert_eq!(
-        disc.tracks
-            .iter()
-            .map(|t| t.title.as_str())
-            .collect::<Vec<_>>(),
-        ["Song"]
-    );
+    assert_eq!(disc.tracks.len(), 1, "sent once");
+    assert_eq!(disc.tracks[0].title, "Song");
     assert_eq!(audio_files(&disc_path).len(), 1);
 }

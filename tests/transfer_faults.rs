@@ -16,18 +16,6 @@ use ministage::shell::transfer_worker::{DeviceLink, Transferer};
 use ministage::transfer::{BatchOptions, TransferEvent, TransferRequest};
 use netmd::{DeviceSelector, Faults, OpenOptions, VirtualDeck};
 
-fn write_wav(path: &Path, frames: usize) {
-    let samples = (0..frames * 2)
-        .map(|i| ((i as f32 * 0.02).sin() * 9_000.0) as i16)
-        .collect();
-    let pcm = testkit::Pcm {
-        sample_rate: 44_100,
-        channels: 2,
-        samples,
-    };
-    testkit::write_wav(path, &pcm).unwrap();
-}
-
 /// Runs the worker on the queue until it has nothing left to do; every connection it opens
 /// has `faults` (a new connection is a replugged recorder: its count starts again).
 fn run_queue(
@@ -49,14 +37,10 @@ fn run_queue(
         )
     });
     let (tx, rx) = mpsc::channel();
-    let requests = Transferer::spawn(
-        DeviceLink::Direct(open),
-        lib.to_path_buf(),
-        BatchOptions::default(),
-        move |e| {
-            let _ = tx.send(e);
-        },
-    );
+    let link = DeviceLink::Direct(open);
+    let requests = Transferer::spawn(link, lib.to_path_buf(), BatchOptions::default(), move |e| {
+        drop(tx.send(e));
+    });
     requests.send(first).unwrap();
     requests.send(TransferRequest::Start).unwrap();
     loop {
@@ -112,7 +96,7 @@ impl Setup {
 fn the_queue_item_agrees_with_the_disc_whatever_transfer_fails() {
     let source = tempfile::tempdir().unwrap();
     let wav = source.path().join("song.wav");
-    write_wav(&wav, 4410);
+    testkit::write_wav(&wav, &testkit::melody(1, 0.1, 44_100, 2)).unwrap();
 
     // How many transfers a clean send takes on the worker's connection.
     let clean = Setup::new(&wav);
