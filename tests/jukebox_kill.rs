@@ -94,14 +94,14 @@ fn a_jukebox_killed_mid_send_queues_the_item_again_and_sends_it_once() {
         .enqueue_transfer(&TransferSource::Path(wav.clone()), "Song", TransferMode::Sp)
         .unwrap();
 
-    // Every USB transfer takes 40 ms: the send's session lasts a few seconds.
-    let mut jukebox = start(dir.path(), Some("delay=40"));
+    // Every USB transfer takes 60 ms: the send's session (some 80 transfers) takes seconds.
+    let mut jukebox = start(dir.path(), Some("delay=60"));
     // The Transfers pane, then `r`: send what is queued.
     keys(&mut jukebox, b"4r");
     wait_until("the send to start", Duration::from_secs(30), || {
         item_state(&lib_path, id) == TransferState::Sending
     });
-    thread::sleep(Duration::from_millis(800));
+    thread::sleep(Duration::from_millis(500));
     let status = Command::new("kill")
         .args(["-9", &jukebox.app_pid().to_string()])
         .status()
