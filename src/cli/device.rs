@@ -456,10 +456,14 @@ fn run_edit(
         seen = Some(done);
         match again.apply_from(edit, done) {
             Ok(()) => {
-                warnings.push(format!(
-                    "the recorder's answer was lost ({error}); read again, the disc showed \
-                     {done} of {total} steps made, and the change was finished"
-                ));
+                warnings.push(if done == total {
+                    format!("the recorder's answer was lost ({error}); read again, the disc shows the change was made")
+                } else {
+                    format!(
+                        "the recorder's answer was lost ({error}); read again, the disc showed \
+                         {done} of {total} steps made, and the change was finished"
+                    )
+                });
                 return made(warnings);
             }
             Err(e) if e.leaves_doubt() => error = e,
