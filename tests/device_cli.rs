@@ -5,7 +5,12 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+#[path = "common/device_cmd.rs"]
+mod device_cmd;
+
+use device_cmd::ministage_on;
 
 use serde_json::Value;
 
@@ -26,21 +31,9 @@ impl Deck {
 
     fn run_with(&self, args: &[&str], faults: Option<&str>) -> Output {
         let home = self.dir.path().join("home");
-        let device = format!("virtual:{}", self.path().display());
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ministage"));
-        cmd.args(args)
-            .args(["--device", &device])
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env_remove("MINISTAGE_DEVICE")
-            .env_remove("MINISTAGE_LIBRARY")
-            .env_remove("MINISTAGE_CONFIG");
-        match faults {
-            Some(f) => cmd.env("MINISTAGE_VIRTUAL_FAULTS", f),
-            None => cmd.env_remove("MINISTAGE_VIRTUAL_FAULTS"),
-        };
-        cmd.output().expect("run ministage")
+        ministage_on(&self.path(), &home, args, faults)
+            .output()
+            .expect("run ministage")
     }
 
     fn run(&self, args: &[&str]) -> Output {

@@ -4,19 +4,36 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::io::Write;
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
+
+#[path = "common/pty.rs"]
+mod pty;
+
+use pty::Pty;
 
 const ENTER_ALT: &str = "\u{1b}[?1049h";
 const LEAVE_ALT: &str = "\u{1b}[?1049l";
 
 struct Session {
-    script: Child,
-    output: Arc<Mutex<Vec<u8>>>,
+    pty: Pty,
     dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Session {
+    type Target = Pty;
+
+    fn deref(&self) -> &Pty {
+        &self.pty
+    }
+}
+
+impl std::ops::DerefMut for Session {
+    fn deref_mut(&mut self) -> &mut Pty {
+        &mut self.pty
+    }
 }
 
 impl Session {
@@ -33,86 +50,17 @@ impl Session {
             dir.path().join("lib.sqlite3").display(),
             dir.path().join("log.txt").display()
         );
-        let mut script = Command::new("script")
-            .args(["-qfec", &cmd, "/dev/null"])
-            .env("TERM", "xterm-256color")
-            .env("XDG_CONFIG_HOME", dir.path().join("config"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("util-linux script");
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let mut stdout = script.stdout.take().expect("stdout");
-        let sink = output.clone();
-        thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().expect("lock").extend_from_slice(&buf[..n]);
-            }
-        });
-        let s = Session {
-            script,
-            output,
-            dir,
-        };
+        let config = dir.path().join("config").display().to_string();
+        let pty = Pty::spawn(&cmd, &[("XDG_CONFIG_HOME", Some(&config))]);
+        let s = Session { pty, dir };
         s.wait_for(expect, |out| {
             out.contains(ENTER_ALT) && out.contains(expect)
         });
         s
     }
 
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.output.lock().expect("lock")).into_owned()
-    }
-
-    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) {
-        let started = Instant::now();
-        while !done(&self.text()) {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "timed out waiting for {what}: {:?}",
-                self.text()
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// The ministage process: the child of `script`.
-    fn app_pid(&self) -> u32 {
-        let parent = self.script.id();
-        for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-                continue;
-            };
-            // Fields after the parenthesised command name: state, ppid, …
-            let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r.to_string()) else {
-                continue;
-            };
-            let ppid: Option<u32> = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok());
-            if ppid == Some(parent) {
-                return entry.file_name().to_string_lossy().parse().expect("pid");
-            }
-        }
-        panic!("ministage process not found under script {parent}");
-    }
-
     fn finish(mut self) -> String {
-        let started = Instant::now();
-        loop {
-            if self.script.try_wait().expect("wait").is_some() {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "ministage did not exit: {:?}",
-                self.text()
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
+        self.pty.wait_exit();
         thread::sleep(Duration::from_millis(100));
         self.text()
     }
@@ -135,12 +83,7 @@ fn assert_restored(out: &str) {
 #[test]
 fn q_quits_and_restores_the_terminal() {
     let mut s = Session::start();
-    s.script
-        .stdin
-        .as_mut()
-        .expect("stdin")
-        .write_all(b"q")
-        .expect("write");
+    s.type_keys(b"q");
     let out = s.finish();
     assert_restored(&out);
 }
@@ -189,12 +132,7 @@ fn a_vanished_terminal_is_a_clean_exit() {
 #[test]
 fn demo_starts_on_a_generated_library() {
     let mut s = Session::start_with("--demo", "30 tracks");
-    s.script
-        .stdin
-        .as_mut()
-        .expect("stdin")
-        .write_all(b"q")
-        .expect("write");
+    s.type_keys(b"q");
     let out = s.finish();
     assert!(out.contains("Lumi"), "demo artists are listed: {out:?}");
     assert_restored(&out);
@@ -218,11 +156,6 @@ fn the_demo_plays_on_enter_even_without_a_sound_device() {
         !out.contains("use --audio null"),
         "the demo must not refuse to play: {out:?}"
     );
-    s.script
-        .stdin
-        .as_mut()
-        .expect("stdin")
-        .write_all(b"q")
-        .expect("write");
+    s.type_keys(b"q");
     assert_restored(&s.finish());
 }

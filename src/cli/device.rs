@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use media::player::AudioOutput;
 use netmd::format_ms;
-use netmd::{AnyRecorder, DeviceSelector, DiscInfo, Mode, VirtualDeck, VirtualDisc};
+use netmd::{
+    AnyRecorder, DeviceError, DeviceSelector, DiscInfo, EditRequest, Mode, VirtualDeck, VirtualDisc,
+};
 
 #[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
@@ -164,10 +166,22 @@ pub fn run(
     }
     let mut r = netmd::open(&selector, &open_options(usb_trace)?)
         .with_context(|| format!("could not open the recorder ({selector})"))?;
+    // A second connection, to read the disc back when the first was lost during a change.
+    let reopen = || -> Result<AnyRecorder, DeviceError> {
+        let options = netmd::OpenOptions {
+            trace: None,
+            speaker: None,
+            faults: crate::shell::device_worker::faults_from_env()?,
+        };
+        netmd::open(&selector, &options)
+    };
     if let DeviceCommand::Send { mode, title, files } = cmd {
-        return send_files(&mut r, *mode, title.as_deref(), files);
+        return send_files(&mut r, *mode, title.as_deref(), files, &reopen);
     }
-    let warnings = execute(&mut r, cmd)?;
+    let warnings = match edit_request(cmd) {
+        Some(request) => run_edit(&mut r, &request, &reopen)?,
+        None => execute(&mut r, cmd)?,
+    };
     for w in warnings {
         eprintln!("warning: {w}");
     }
@@ -314,22 +328,6 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
             }
             Vec::new()
         }
-        D::Rename { n, title } => r.rename_track(*n, title)?,
-        D::RenameDisc { title } => r.rename_disc(title)?,
-        D::Group(g) => match g {
-            GroupCommand::Create { first, last, name } => {
-                let (g, warnings) = r.create_group(*first, *last, name)?;
-                outln!("created group {g}")?;
-                warnings
-            }
-            GroupCommand::Rename { g, name } => r.rename_group(*g, name)?,
-            GroupCommand::Delete { g } => r.delete_group(*g).map(none)?,
-            GroupCommand::Add { g, n } => r.add_to_group(*g, *n).map(none)?,
-            GroupCommand::Remove { n } => r.remove_from_group(*n).map(none)?,
-        },
-        D::Move { from, to } => r.move_track(*from, *to).map(none)?,
-        D::Delete { n } => r.delete_tracks(n).map(none)?,
-        D::Erase { .. } => r.erase_disc().map(none)?,
         D::Play { n } => {
             if let Some(n) = n {
                 r.goto_track(*n)?;
@@ -358,8 +356,143 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
             }
             Vec::new()
         }
-        D::InitVirtual { .. } | D::Send { .. } => Vec::new(),
+        D::InitVirtual { .. }
+        | D::Send { .. }
+        | D::Rename { .. }
+        | D::RenameDisc { .. }
+        | D::Group(_)
+        | D::Move { .. }
+        | D::Delete { .. }
+        | D::Erase { .. } => Vec::new(),
     })
+}
+
+/// The change to the disc a command asks for, if it is one.
+fn edit_request(cmd: &DeviceCommand) -> Option<EditRequest> {
+    use DeviceCommand as D;
+    use EditRequest as E;
+    Some(match cmd {
+        D::Rename { n, title } => E::RenameTrack {
+            track: *n,
+            title: title.clone(),
+        },
+        D::RenameDisc { title } => E::RenameDisc {
+            title: title.clone(),
+        },
+        D::Group(g) => match g {
+            GroupCommand::Create { first, last, name } => E::CreateGroup {
+                first: *first,
+                last: *last,
+                name: name.clone(),
+            },
+            GroupCommand::Rename { g, name } => E::RenameGroup {
+                group: *g,
+                name: name.clone(),
+            },
+            GroupCommand::Delete { g } => E::DeleteGroup { group: *g },
+            GroupCommand::Add { g, n } => E::AddToGroup {
+                group: *g,
+                track: *n,
+            },
+            GroupCommand::Remove { n } => E::RemoveFromGroup { track: *n },
+        },
+        D::Move { from, to } => E::MoveTrack {
+            from: *from,
+            to: *to,
+        },
+        D::Delete { n } => E::DeleteTracks(n.clone()),
+        D::Erase { .. } => E::EraseDisc,
+        _ => return None,
+    })
+}
+
+/// Makes a change to the disc. When the recorder's answer is lost along the way (a stall, a
+/// pulled cable), the disc is read on a new connection and the change finished from where the
+/// disc shows it stopped: success is reported exactly when the disc holds the change, and a
+/// failure says what the disc holds.
+fn run_edit(
+    r: &mut AnyRecorder,
+    request: &EditRequest,
+    reopen: &dyn Fn() -> Result<AnyRecorder, DeviceError>,
+) -> anyhow::Result<Vec<String>> {
+    let planned = r.plan(request)?;
+    let edit = &planned.edit;
+    let mut warnings = planned.warnings.clone();
+    let made = |warnings: Vec<String>| -> anyhow::Result<Vec<String>> {
+        if let Some(g) = planned.group {
+            outln!("created group {g}")?;
+        }
+        Ok(warnings)
+    };
+    let mut error = match r.apply(edit) {
+        Ok(()) => return made(warnings),
+        Err(e) if e.leaves_doubt() => e,
+        Err(e) => return Err(e.into()),
+    };
+    let total = edit.steps().len();
+    // Steps the disc showed done at the last look; each look must show more to go on.
+    let mut seen: Option<usize> = None;
+    for _ in 0..=total {
+        let Some(mut again) = reopen_waiting(reopen) else {
+            break;
+        };
+        let now = match again.read_raw(&mut |_, _| {}) {
+            Ok(now) => now,
+            Err(e) if e.leaves_doubt() => {
+                error = e;
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let Some(done) = edit.progress(&now) else {
+            bail!(
+                "{error}; read again, the disc shows changes this command did not make, so \
+                 nothing more was done"
+            );
+        };
+        if seen.is_some_and(|s| done <= s) {
+            break;
+        }
+        seen = Some(done);
+        match again.apply_from(edit, done) {
+            Ok(()) => {
+                warnings.push(if done == total {
+                    format!("the recorder's answer was lost ({error}); read again, the disc shows the change was made")
+                } else {
+                    format!(
+                        "the recorder's answer was lost ({error}); read again, the disc showed \
+                         {done} of {total} steps made, and the change was finished"
+                    )
+                });
+                return made(warnings);
+            }
+            Err(e) if e.leaves_doubt() => error = e,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    match seen {
+        Some(0) => bail!("{error}; the disc shows nothing was changed"),
+        Some(done) => bail!(
+            "{error}; the disc shows the change partly made ({done} of {total} steps): check it \
+             with `ministage device info`"
+        ),
+        None => bail!(
+            "{error}; the disc could not be read again, so the change may be partly made: check \
+             it with `ministage device info`"
+        ),
+    }
+}
+
+/// A new connection to the recorder, trying a few times (a replugged cable takes a moment).
+fn reopen_waiting(reopen: &dyn Fn() -> Result<AnyRecorder, DeviceError>) -> Option<AnyRecorder> {
+    for wait in [0, 1, 2] {
+        std::thread::sleep(std::time::Duration::from_secs(wait));
+        match reopen() {
+            Ok(r) => return Some(r),
+            Err(e) => tracing::debug!("reaching the recorder again: {e}"),
+        }
+    }
+    None
 }
 
 #[derive(Serialize)]
@@ -509,6 +642,7 @@ fn send_files(
     mode: crate::transfer::TransferMode,
     title: Option<&str>,
     files: &[PathBuf],
+    reopen: &dyn Fn() -> Result<AnyRecorder, DeviceError>,
 ) -> anyhow::Result<i32> {
     use std::io::{IsTerminal, Write};
 
@@ -539,11 +673,12 @@ fn send_files(
     let mut last_line = std::time::Instant::now();
     // A progress bar is on screen and needs its line ended.
     let mut bar_drawn = false;
-    let outcomes = crate::transfer::send_batch(
+    let outcomes = crate::transfer::send_batch_with(
         r,
         &items,
         &BatchOptions::default(),
         &BatchControl::default(),
+        Some(reopen),
         &mut |e| match e {
             BatchEvent::Started {
                 id,
@@ -590,8 +725,15 @@ fn send_files(
     let mut all = true;
     for (id, outcome) in outcomes {
         match outcome {
-            ItemOutcome::Done { track, title } => {
+            ItemOutcome::Done {
+                track,
+                title,
+                warnings,
+            } => {
                 outln!("{}: track {track} \"{title}\"", name(id))?;
+                for w in warnings {
+                    eprintln!("warning: {}: {w}", name(id));
+                }
             }
             ItemOutcome::Failed(reason) => {
                 all = false;

@@ -94,8 +94,16 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         },
     );
     let transfer_tx = Mutex::new(tx.clone());
+    let reopen_selector = opts.device.clone();
+    let reopen: crate::shell::transfer_worker::Opener = Arc::new(move || {
+        let options = netmd::OpenOptions {
+            faults: crate::shell::device_worker::faults_from_env()?,
+            ..netmd::OpenOptions::default()
+        };
+        netmd::open(&reopen_selector, &options)
+    });
     let transfers = Transferer::spawn(
-        DeviceLink::Worker(device.clone()),
+        DeviceLink::Worker(device.clone(), reopen),
         model.library_path.clone(),
         BatchOptions {
             template: TitleTemplate {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::app::{DeviceRequest, ExclusiveJob};
 use crate::transfer::pipeline::{
-    BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch,
+    BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch_with,
 };
 use crate::transfer::{TransferEvent, TransferRequest};
 use library::{Library, TransferState};
@@ -29,8 +29,17 @@ pub type Opener = Arc<dyn Fn() -> Result<AnyRecorder, DeviceError> + Send + Sync
 pub enum DeviceLink {
     /// Open a connection of its own for each batch (the CLI, tests, no device worker).
     Direct(Opener),
-    /// Run each batch inside the UI's device worker.
-    Worker(Sender<DeviceRequest>),
+    /// Run each batch inside the UI's device worker. The opener is used only to read the disc
+    /// back when the connection was lost as a track was committed.
+    Worker(Sender<DeviceRequest>, Opener),
+}
+
+impl DeviceLink {
+    fn opener(&self) -> Opener {
+        match self {
+            DeviceLink::Direct(open) | DeviceLink::Worker(_, open) => open.clone(),
+        }
+    }
 }
 
 enum Msg {
@@ -291,7 +300,12 @@ impl Worker {
             }
             BatchEvent::Finished { id, outcome } => {
                 let event = match outcome {
-                    ItemOutcome::Done { track, .. } => {
+                    ItemOutcome::Done {
+                        track, warnings, ..
+                    } => {
+                        for w in warnings {
+                            tracing::warn!("transfer {id}: {w}");
+                        }
                         self.db(lib.set_transfer_state(id, TransferState::Done, None));
                         TransferEvent::ItemDone { id, track }
                     }
@@ -341,6 +355,7 @@ impl Worker {
         self.batch = Some(control.clone());
         let tx = self.tx.clone();
         let options = self.options.clone();
+        let reopen = self.link.opener();
         // Made before the job so that a job dropped unrun still ends the batch.
         let guard = DoneGuard {
             tx: tx.clone(),
@@ -348,13 +363,20 @@ impl Worker {
         };
         let job = move |recorder: &mut AnyRecorder| {
             let mut guard = guard;
-            let result = send_batch(recorder, &items, &options, &control, &mut |e| {
-                let _ = tx.send(Msg::Batch(e));
-            });
+            let result = send_batch_with(
+                recorder,
+                &items,
+                &options,
+                &control,
+                Some(&*reopen),
+                &mut |e| {
+                    let _ = tx.send(Msg::Batch(e));
+                },
+            );
             guard.result = Some(result.map(drop).map_err(|e| e.to_string()));
         };
         match &self.link {
-            DeviceLink::Worker(device) => {
+            DeviceLink::Worker(device, _) => {
                 if device
                     .send(DeviceRequest::Exclusive(ExclusiveJob::new(job)))
                     .is_err()

@@ -23,7 +23,7 @@ use netmd::{DeviceError, Mode};
 
 /// The mode an item asks for (a queue item's, `device send --mode`).
 pub use library::TransferMode;
-pub use pipeline::{BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch};
+pub use pipeline::{BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch, send_batch_with};
 pub use plan::TitleTemplate;
 pub use queue::{TransferEvent, TransferRequest};
 

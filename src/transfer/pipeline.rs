@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::TransferError;
 use super::plan::{self, Planned, TitleTemplate, TrackTags};
@@ -16,8 +16,19 @@ use super::prepare;
 use library::TransferMode;
 use netmd::Transport;
 use netmd::crypto::{OsEntropy, StreamKeys};
-use netmd::send::{BULK_CHUNK, EncryptedAudio, SentTrack};
-use netmd::{Mode, Recorder};
+use netmd::send::{BULK_CHUNK, EncryptedAudio, SendError, SentTrack};
+use netmd::{AnyRecorder, DeviceError, Mode, Recorder};
+
+/// Opens a new connection to the recorder: how a batch reads the disc back when the answer to a
+/// commit was lost with the connection (the old one is not used again for that).
+pub type Reopen<'a> = dyn Fn() -> Result<AnyRecorder, DeviceError> + 'a;
+
+/// Waits before each try to reach the recorder again (a replugged cable takes a moment).
+const REOPEN_WAITS: [Duration; 3] = [
+    Duration::ZERO,
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+];
 
 /// Tracks prepared ahead of the one being sent.
 const PREPARED_AHEAD: usize = 1;
@@ -81,6 +92,8 @@ pub enum ItemOutcome {
     Done {
         track: u32,
         title: String,
+        /// What went wrong after the track was recorded (it is on the disc all the same).
+        warnings: Vec<String>,
     },
     Failed(String),
     Cancelled,
@@ -106,6 +119,20 @@ pub fn send_batch<T: Transport>(
     items: &[SendItem],
     options: &BatchOptions,
     control: &BatchControl,
+    events: &mut dyn FnMut(BatchEvent),
+) -> Result<Vec<(i64, ItemOutcome)>, TransferError> {
+    send_batch_with(recorder, items, options, control, None, events)
+}
+
+/// [`send_batch`] that can reach the recorder again through `reopen`: when the answer to a
+/// commit is lost with the connection, the disc is read back on a new one, so that an item is
+/// reported done exactly when its track is on the disc.
+pub fn send_batch_with<T: Transport>(
+    recorder: &mut Recorder<T>,
+    items: &[SendItem],
+    options: &BatchOptions,
+    control: &BatchControl,
+    reopen: Option<&Reopen<'_>>,
     events: &mut dyn FnMut(BatchEvent),
 ) -> Result<Vec<(i64, ItemOutcome)>, TransferError> {
     let raw = recorder.read_raw(&mut |_, _| {})?;
@@ -165,7 +192,14 @@ pub fn send_batch<T: Transport>(
                 continue;
             }
         };
-        let outcome = send_one(recorder, item.id, &audio, planned, options, control, events);
+        let outcome = match send_one(recorder, item.id, &audio, planned, options, control, events) {
+            Err(TransferError::Send(SendError::Unconfirmed {
+                number,
+                uuid,
+                source,
+            })) => confirm_elsewhere(reopen, number, uuid, *source),
+            other => other,
+        };
         match &outcome {
             Err(e) if e.is_disconnect() => stopped = Some(e.to_string()),
             Ok(sent) => sent_numbers.push(sent.number),
@@ -175,6 +209,7 @@ pub fn send_batch<T: Transport>(
             Ok(sent) => ItemOutcome::Done {
                 track: sent.number,
                 title: planned.title.half_width.clone(),
+                warnings: sent.warnings,
             },
             Err(TransferError::Cancelled) => {
                 control.cancel_current.store(false, Ordering::SeqCst);
@@ -216,6 +251,44 @@ pub fn send_batch<T: Transport>(
         }
     }
     Ok(outcomes)
+}
+
+/// Reads the disc on a new connection to learn whether the track whose commit answer was lost
+/// is there; without a way to reach the recorder the doubt stays in the error.
+fn confirm_elsewhere(
+    reopen: Option<&Reopen<'_>>,
+    number: u32,
+    uuid: [u8; 8],
+    error: SendError,
+) -> Result<SentTrack, TransferError> {
+    if let Some(reopen) = reopen {
+        for wait in REOPEN_WAITS {
+            thread::sleep(wait);
+            let found = reopen()
+                .map_err(SendError::from)
+                .and_then(|mut r| r.confirm_sent(number, uuid));
+            match found {
+                Ok(true) => {
+                    return Ok(SentTrack {
+                        number,
+                        uuid,
+                        warnings: vec![format!(
+                            "the connection was lost as the track was committed ({error}); \
+                             the disc read again shows track {number} was recorded"
+                        )],
+                    });
+                }
+                Ok(false) => return Err(error.into()),
+                Err(e) => tracing::debug!("reading the disc back: {e}"),
+            }
+        }
+    }
+    Err(SendError::Unconfirmed {
+        number,
+        uuid,
+        source: Box::new(error),
+    }
+    .into())
 }
 
 /// What one item will be on the disc, or why it cannot go.

@@ -56,4 +56,18 @@ impl DeviceError {
             _ => false,
         }
     }
+
+    /// The recorder may have carried out the command although this error came back: its
+    /// answer was lost (a lost device, a timeout, a garbled reply). A refusal, a check that
+    /// failed before anything was sent, is certain.
+    pub fn leaves_doubt(&self) -> bool {
+        match self {
+            DeviceError::NetMd(e) => !matches!(
+                e,
+                NetMdError::Rejected { .. } | NetMdError::NotImplemented { .. }
+            ),
+            DeviceError::Transport(_) => true,
+            _ => false,
+        }
+    }
 }

@@ -14,6 +14,7 @@ pub mod bytes;
 pub mod commands;
 pub mod crypto;
 mod disc;
+mod edit;
 mod error;
 mod framing;
 pub mod groups;
@@ -40,9 +41,10 @@ pub use disc::{
     Capacity, DiscInfo, GroupInfo, Mode, PlayerState, PlayerStatus, TitleCells, TrackInfo,
     format_ms,
 };
+pub use edit::{Edit, Resumed, Step};
 pub use error::DeviceError;
 pub use framing::NetMdError;
-pub use recorder::{RawDisc, Recorder, check_room};
+pub use recorder::{EditRequest, Planned, RawDisc, Recorder, check_room};
 pub use trace::TraceRecorder;
 pub use transport::{ControlSetup, DeviceIdentity, Transport, TransportError};
 #[cfg(feature = "virtual")]

@@ -7,6 +7,7 @@ use super::disc::{
     Capacity, DiscInfo, GroupInfo, MAX_TRACKS, Mode, PlayerState, PlayerStatus, TITLE_CELLS,
     TitleCells, TrackInfo,
 };
+use super::edit::{Edit, Step};
 use super::error::DeviceError;
 use super::framing::{Framing, NetMdError, Timing};
 use super::groups::{self, Layout};
@@ -183,6 +184,85 @@ pub fn check_room(disc: &RawDisc, new_tracks: &[(Mode, Title)]) -> Result<(), De
             })),
     );
     check_cells(before, after)
+}
+
+/// A change to the disc, as the CLI and the UI ask for it (numbers from 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditRequest {
+    RenameTrack { track: u32, title: String },
+    RenameDisc { title: String },
+    CreateGroup { first: u32, last: u32, name: String },
+    RenameGroup { group: usize, name: String },
+    DeleteGroup { group: usize },
+    AddToGroup { group: usize, track: u32 },
+    RemoveFromGroup { track: u32 },
+    MoveTrack { from: u32, to: u32 },
+    DeleteTracks(Vec<u32>),
+    EraseDisc,
+}
+
+/// A planned change: its steps, and what the caller reports once it is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub edit: Edit,
+    /// Characters of a title that could not be kept.
+    pub warnings: Vec<String>,
+    /// The new group's number (creating a group).
+    pub group: Option<usize>,
+}
+
+/// The title writes that take a track from its titles in `raw` to `title`'s.
+fn rename_track_steps(raw: &RawDisc, track: u32, title: &Title) -> Result<Vec<Step>, DeviceError> {
+    let half = title.half_width_bytes();
+    let full = title.full_width_bytes();
+    let i = track as usize - 1;
+    let after = cells_for(
+        raw.title.len(),
+        raw.full_width_title.len(),
+        raw.tracks.iter().enumerate().map(|(j, t)| {
+            if j == i {
+                (half.len(), full.len(), t.mode)
+            } else {
+                (t.title.len(), t.full_width_title.len(), t.mode)
+            }
+        }),
+    );
+    check_cells(raw.cells(), after)?;
+    let old = &raw.tracks[i];
+    let mut steps = Vec::new();
+    if old.title != half {
+        steps.push(Step::TrackTitle {
+            track,
+            full_width: false,
+            title: half,
+        });
+    }
+    if old.full_width_title != full {
+        steps.push(Step::TrackTitle {
+            track,
+            full_width: true,
+            title: full,
+        });
+    }
+    Ok(steps)
+}
+
+/// The writes that give the disc the titles `half` and `full`.
+fn disc_title_steps(raw: &RawDisc, half: Vec<u8>, full: Vec<u8>) -> Vec<Step> {
+    let mut steps = Vec::new();
+    if raw.title != half {
+        steps.push(Step::DiscTitle {
+            full_width: false,
+            title: half,
+        });
+    }
+    if raw.full_width_title != full {
+        steps.push(Step::DiscTitle {
+            full_width: true,
+            title: full,
+        });
+    }
+    steps
 }
 
 /// A connected recorder.
@@ -473,7 +553,7 @@ impl<T: Transport> Recorder<T> {
         )
     }
 
-    fn write_disc_title(
+    pub(crate) fn write_disc_title(
         &mut self,
         full_width: bool,
         old: &[u8],
@@ -495,57 +575,26 @@ impl<T: Transport> Recorder<T> {
         })
     }
 
-    /// Writes the disc titles compiled from `layout`, after checking title space.
-    fn write_layout(&mut self, raw: &RawDisc, layout: &Layout) -> Result<(), DeviceError> {
+    /// Steps that write the disc titles compiled from `layout`, after checking title space.
+    fn layout_steps(raw: &RawDisc, layout: &Layout) -> Result<Vec<Step>, DeviceError> {
         let (half, full) = fitting_disc_titles(raw, layout)?;
-        self.write_disc_titles(raw, &half, &full)
-    }
-
-    fn write_disc_titles(
-        &mut self,
-        raw: &RawDisc,
-        half: &[u8],
-        full: &[u8],
-    ) -> Result<(), DeviceError> {
-        self.write_disc_title(false, &raw.title, half)?;
-        self.write_disc_title(true, &raw.full_width_title, full)?;
-        Ok(())
+        Ok(disc_title_steps(raw, half, full))
     }
 
     /// Renames a track; returns warnings about characters that could not be kept.
     pub fn rename_track(&mut self, track: u32, text: &str) -> Result<Vec<String>, DeviceError> {
-        let raw = self.writable_disc()?;
-        Self::check_track(&raw, track)?;
-        let title = titles::prepare(text);
-        let half = title.half_width_bytes();
-        let full = title.full_width_bytes();
-        let i = track as usize - 1;
-        let after = cells_for(
-            raw.title.len(),
-            raw.full_width_title.len(),
-            raw.tracks.iter().enumerate().map(|(j, t)| {
-                if j == i {
-                    (half.len(), full.len(), t.mode)
-                } else {
-                    (t.title.len(), t.full_width_title.len(), t.mode)
-                }
-            }),
-        );
-        check_cells(raw.cells(), after)?;
-        let old = &raw.tracks[i];
-        self.write_track_title(track, false, &old.title, &half)?;
-        self.write_track_title(track, true, &old.full_width_title, &full)?;
-        Ok(title.warnings)
+        self.edit(&EditRequest::RenameTrack {
+            track,
+            title: text.to_string(),
+        })
+        .map(|p| p.warnings)
     }
 
     pub fn rename_disc(&mut self, text: &str) -> Result<Vec<String>, DeviceError> {
-        let raw = self.writable_disc()?;
-        let title = titles::prepare(text);
-        let mut layout = raw.layout();
-        layout.title = title.half_width;
-        layout.full_width_title = title.full_width;
-        self.write_layout(&raw, &layout)?;
-        Ok(title.warnings)
+        self.edit(&EditRequest::RenameDisc {
+            title: text.to_string(),
+        })
+        .map(|p| p.warnings)
     }
 
     fn group_index(layout: &Layout, group: usize) -> Result<usize, DeviceError> {
@@ -565,49 +614,146 @@ impl<T: Transport> Recorder<T> {
         last: u32,
         name: &str,
     ) -> Result<(usize, Vec<String>), DeviceError> {
-        let raw = self.writable_disc()?;
-        let title = titles::prepare(name);
-        let mut layout = raw.layout();
-        let index = layout.create(
+        let planned = self.edit(&EditRequest::CreateGroup {
             first,
             last,
-            title.half_width.clone(),
-            title.full_width.clone(),
-            raw.tracks.len() as u32,
-        )?;
-        self.write_layout(&raw, &layout)?;
-        Ok((index + 1, title.warnings))
+            name: name.to_string(),
+        })?;
+        Ok((planned.group.unwrap_or_default(), planned.warnings))
     }
 
     pub fn rename_group(&mut self, group: usize, name: &str) -> Result<Vec<String>, DeviceError> {
-        let raw = self.writable_disc()?;
-        let title = titles::prepare(name);
-        let mut layout = raw.layout();
-        let i = Self::group_index(&layout, group)?;
-        layout.rename(i, title.half_width.clone(), title.full_width.clone())?;
-        self.write_layout(&raw, &layout)?;
-        Ok(title.warnings)
+        self.edit(&EditRequest::RenameGroup {
+            group,
+            name: name.to_string(),
+        })
+        .map(|p| p.warnings)
     }
 
     /// Removes a group; its tracks stay.
     pub fn delete_group(&mut self, group: usize) -> Result<(), DeviceError> {
-        let raw = self.writable_disc()?;
-        let mut layout = raw.layout();
-        let i = Self::group_index(&layout, group)?;
-        layout.delete(i)?;
-        self.write_layout(&raw, &layout)
+        self.edit(&EditRequest::DeleteGroup { group }).map(drop)
     }
 
     /// Puts a track into a group. A track that is not next to the group is first moved to just
     /// after it, because a group is always a run of consecutive tracks.
     pub fn add_to_group(&mut self, group: usize, track: u32) -> Result<(), DeviceError> {
+        self.edit(&EditRequest::AddToGroup { group, track })
+            .map(drop)
+    }
+
+    /// Takes a track out of its group. A track in the middle is moved to just after the group.
+    pub fn remove_from_group(&mut self, track: u32) -> Result<(), DeviceError> {
+        self.edit(&EditRequest::RemoveFromGroup { track }).map(drop)
+    }
+
+    /// Moves track `from` so that it becomes track `to`.
+    pub fn move_track(&mut self, from: u32, to: u32) -> Result<(), DeviceError> {
+        self.edit(&EditRequest::MoveTrack { from, to }).map(drop)
+    }
+
+    /// Deletes tracks (numbers as shown before the delete); groups are renumbered.
+    pub fn delete_tracks(&mut self, numbers: &[u32]) -> Result<(), DeviceError> {
+        self.edit(&EditRequest::DeleteTracks(numbers.to_vec()))
+            .map(drop)
+    }
+
+    /// Erases every track and title.
+    pub fn erase_disc(&mut self) -> Result<(), DeviceError> {
+        self.edit(&EditRequest::EraseDisc).map(drop)
+    }
+
+    /// Plans a change against the disc as it is now and carries it out.
+    pub fn edit(&mut self, request: &EditRequest) -> Result<Planned, DeviceError> {
+        let planned = self.plan(request)?;
+        self.apply(&planned.edit)?;
+        Ok(planned)
+    }
+
+    /// Reads the disc and plans a change: the steps and the disc they lead to. Refusals
+    /// (write protection, title space, a track or group that does not exist) come here, before
+    /// anything is written.
+    pub fn plan(&mut self, request: &EditRequest) -> Result<Planned, DeviceError> {
+        use EditRequest as E;
         let raw = self.writable_disc()?;
-        Self::check_track(&raw, track)?;
+        let mut warnings = Vec::new();
+        let mut group = None;
+        let steps = match request {
+            E::RenameTrack { track, title } => {
+                Self::check_track(&raw, *track)?;
+                let title = titles::prepare(title);
+                let steps = rename_track_steps(&raw, *track, &title)?;
+                warnings = title.warnings;
+                steps
+            }
+            E::RenameDisc { title } => {
+                let title = titles::prepare(title);
+                let mut layout = raw.layout();
+                layout.title.clone_from(&title.half_width);
+                layout.full_width_title.clone_from(&title.full_width);
+                warnings = title.warnings;
+                Self::layout_steps(&raw, &layout)?
+            }
+            E::CreateGroup { first, last, name } => {
+                let title = titles::prepare(name);
+                let mut layout = raw.layout();
+                let index = layout.create(
+                    *first,
+                    *last,
+                    title.half_width.clone(),
+                    title.full_width.clone(),
+                    raw.tracks.len() as u32,
+                )?;
+                group = Some(index + 1);
+                warnings = title.warnings;
+                Self::layout_steps(&raw, &layout)?
+            }
+            E::RenameGroup { group, name } => {
+                let title = titles::prepare(name);
+                let mut layout = raw.layout();
+                let i = Self::group_index(&layout, *group)?;
+                layout.rename(i, title.half_width.clone(), title.full_width.clone())?;
+                warnings = title.warnings;
+                Self::layout_steps(&raw, &layout)?
+            }
+            E::DeleteGroup { group } => {
+                let mut layout = raw.layout();
+                let i = Self::group_index(&layout, *group)?;
+                layout.delete(i)?;
+                Self::layout_steps(&raw, &layout)?
+            }
+            E::AddToGroup { group, track } => Self::add_to_group_steps(&raw, *group, *track)?,
+            E::RemoveFromGroup { track } => Self::remove_from_group_steps(&raw, *track)?,
+            E::MoveTrack { from, to } => {
+                Self::check_track(&raw, *from)?;
+                Self::check_track(&raw, *to)?;
+                if from == to {
+                    Vec::new()
+                } else {
+                    Self::move_steps(&raw, *from, *to)?
+                }
+            }
+            E::DeleteTracks(numbers) => Self::delete_steps(&raw, numbers)?,
+            E::EraseDisc => vec![Step::Erase],
+        };
+        Ok(Planned {
+            edit: Edit::new(raw, steps),
+            warnings,
+            group,
+        })
+    }
+
+    fn add_to_group_steps(
+        raw: &RawDisc,
+        group: usize,
+        track: u32,
+    ) -> Result<Vec<Step>, DeviceError> {
+        Self::check_track(raw, track)?;
         let layout = raw.layout();
         let i = Self::group_index(&layout, group)?;
         if let Some(other) = layout.group_of(track) {
             if other == i {
-                return Ok(());
+                return Ok(Vec::new());
             }
             return Err(groups::GroupError::Overlap {
                 track,
@@ -624,22 +770,15 @@ impl<T: Transport> Recorder<T> {
         } else {
             g.last
         };
-        let raw = if target == track {
-            raw
-        } else {
-            self.move_track_on_disc(&raw, track, target)?
-        };
-        let mut layout = raw.layout();
+        let (change, moved, mut layout) = Self::moved(raw, track, target);
         let g = &mut layout.groups[i];
         g.first = g.first.min(target);
         g.last = g.last.max(target);
-        self.write_layout(&raw, &layout)
+        Self::titles_then(raw, &moved, &layout, change)
     }
 
-    /// Takes a track out of its group. A track in the middle is moved to just after the group.
-    pub fn remove_from_group(&mut self, track: u32) -> Result<(), DeviceError> {
-        let raw = self.writable_disc()?;
-        Self::check_track(&raw, track)?;
+    fn remove_from_group_steps(raw: &RawDisc, track: u32) -> Result<Vec<Step>, DeviceError> {
+        Self::check_track(raw, track)?;
         let layout = raw.layout();
         let i = layout
             .group_of(track)
@@ -648,88 +787,78 @@ impl<T: Transport> Recorder<T> {
         if g.first == g.last {
             let mut layout = layout;
             layout.delete(i)?;
-            return self.write_layout(&raw, &layout);
+            return Self::layout_steps(raw, &layout);
         }
-        let (raw, layout) = if track != g.first && track != g.last {
-            let raw = self.move_track_on_disc(&raw, track, g.last)?;
-            let layout = raw.layout();
-            (raw, layout)
+        let target = if track != g.first && track != g.last {
+            g.last
         } else {
-            (raw, layout)
+            track
         };
-        let mut layout = layout;
+        let (change, moved, mut layout) = Self::moved(raw, track, target);
         let g = &mut layout.groups[i];
         if track == g.first {
             g.first += 1;
         } else {
             g.last -= 1;
         }
-        self.write_layout(&raw, &layout)
+        Self::titles_then(raw, &moved, &layout, change)
     }
 
-    /// Moves a track on the disc and rewrites the groups to follow; returns the disc as it is
-    /// now (titles rewritten).
-    fn move_track_on_disc(
-        &mut self,
-        raw: &RawDisc,
-        from: u32,
-        to: u32,
-    ) -> Result<RawDisc, DeviceError> {
+    /// The disc with track `from` moved to `to` (and the step, unless they are the same), its
+    /// titles not yet rewritten, and the groups renumbered to follow.
+    fn moved(raw: &RawDisc, from: u32, to: u32) -> (Vec<Step>, RawDisc, Layout) {
         let mut layout = raw.layout();
-        layout.track_moved(from, to, raw.tracks.len() as u32);
-        // The new title may take more room (e.g. `9` → `10`): check before touching anything.
-        let (half, full) = fitting_disc_titles(raw, &layout)?;
-        let c = cmd::move_track(wire_track(from), wire_track(to));
-        self.query(&c)?;
-        self.write_disc_titles(raw, &half, &full)?;
-        let mut moved = raw.clone();
-        let t = moved.tracks.remove(from as usize - 1);
-        moved.tracks.insert(to as usize - 1, t);
-        moved.title = half;
-        moved.full_width_title = full;
-        Ok(moved)
-    }
-
-    /// Moves track `from` so that it becomes track `to`.
-    pub fn move_track(&mut self, from: u32, to: u32) -> Result<(), DeviceError> {
-        let raw = self.writable_disc()?;
-        Self::check_track(&raw, from)?;
-        Self::check_track(&raw, to)?;
-        if from != to {
-            self.move_track_on_disc(&raw, from, to)?;
+        if from == to {
+            return (Vec::new(), raw.clone(), layout);
         }
-        Ok(())
+        layout.track_moved(from, to, raw.tracks.len() as u32);
+        let step = Step::Move { from, to };
+        let mut moved = raw.clone();
+        moved.apply(&step);
+        (vec![step], moved, layout)
     }
 
-    /// Deletes tracks (numbers as shown before the delete); groups are renumbered.
-    pub fn delete_tracks(&mut self, numbers: &[u32]) -> Result<(), DeviceError> {
-        let raw = self.writable_disc()?;
+    /// The disc-title writes that give `after` the titles of `layout`, then `changes` (moves or
+    /// deletes) that take `raw` to `after`. Titles go first: should the recorder be lost half
+    /// way, a new connection can finish the rest, as a title write takes more transfers to
+    /// take effect than a move or a delete.
+    fn titles_then(
+        raw: &RawDisc,
+        after: &RawDisc,
+        layout: &Layout,
+        changes: Vec<Step>,
+    ) -> Result<Vec<Step>, DeviceError> {
+        let (half, full) = fitting_disc_titles(after, layout)?;
+        let mut steps = disc_title_steps(raw, half, full);
+        steps.extend(changes);
+        Ok(steps)
+    }
+
+    /// Moving a track, with the groups rewritten to follow.
+    fn move_steps(raw: &RawDisc, from: u32, to: u32) -> Result<Vec<Step>, DeviceError> {
+        let (change, moved, layout) = Self::moved(raw, from, to);
+        // The new title may take more room (e.g. `9` → `10`): checked before anything is written.
+        Self::titles_then(raw, &moved, &layout, change)
+    }
+
+    fn delete_steps(raw: &RawDisc, numbers: &[u32]) -> Result<Vec<Step>, DeviceError> {
         let mut numbers = numbers.to_vec();
         numbers.sort_unstable();
         numbers.dedup();
         for &n in &numbers {
-            Self::check_track(&raw, n)?;
+            Self::check_track(raw, n)?;
         }
         let mut layout = raw.layout();
+        let mut after = raw.clone();
+        let mut deletes = Vec::new();
         // From the back, so the numbers still to delete stay valid.
         for &n in numbers.iter().rev() {
-            let c = cmd::delete_track(wire_track(n));
-            self.query(&c)?;
+            let step = Step::Delete(n);
+            after.apply(&step);
+            deletes.push(step);
             layout.track_deleted(n);
         }
-        let mut after = raw.clone();
-        for &n in numbers.iter().rev() {
-            after.tracks.remove(n as usize - 1);
-        }
-        self.write_layout(&after, &layout)
-    }
-
-    /// Erases every track and title.
-    pub fn erase_disc(&mut self) -> Result<(), DeviceError> {
-        self.writable_disc()?;
-        let c = cmd::erase_disc();
-        self.query(&c)?;
-        Ok(())
+        Self::titles_then(raw, &after, &layout, deletes)
     }
 
     fn control(&mut self, c: &Command) -> Result<(), DeviceError> {

@@ -3,7 +3,12 @@
 //! slow part runs ahead of the USB writes in the transfer pipeline.
 //!
 //! Whatever goes wrong, the recorder is left out of the session and no track is left behind
-//! uncommitted: after the final reply, a failure deletes the new track again.
+//! uncommitted: after the final reply, a failure deletes the new track again. What is reported
+//! is what the disc holds: once the recorder accepted the commit the track is there, and a
+//! failure while closing the session is only a warning; when the commit's answer is lost, the
+//! disc is read back (track count and the track's UUID) before deciding, and when even that
+//! cannot be done the error says so ([`SendError::Unconfirmed`]) so the caller can look on a
+//! new connection ([`Recorder::confirm_sent`]).
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -312,6 +317,8 @@ pub struct SentTrack {
     /// Its number on the disc, from 1.
     pub number: u32,
     pub uuid: [u8; 8],
+    /// What went wrong after the commit (the track is on the disc all the same).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Error)]
@@ -331,6 +338,17 @@ pub enum SendError {
         command: &'static str,
         detail: String,
     },
+    /// The commit went out but its answer was lost, and the disc could not be read back: the
+    /// track may be on it (look with [`Recorder::confirm_sent`] on a new connection).
+    #[error(
+        "{source}; the recorder may have kept the track as track {number} (its answer to the \
+         commit was lost and the disc could not be read back)"
+    )]
+    Unconfirmed {
+        number: u32,
+        uuid: [u8; 8],
+        source: Box<SendError>,
+    },
 }
 
 impl From<NetMdError> for SendError {
@@ -341,8 +359,26 @@ impl From<NetMdError> for SendError {
 
 impl SendError {
     pub fn is_disconnect(&self) -> bool {
-        matches!(self, SendError::Device(e) if e.is_disconnect())
+        match self {
+            SendError::Device(e) => e.is_disconnect(),
+            SendError::Unconfirmed { source, .. } => source.is_disconnect(),
+            _ => false,
+        }
     }
+}
+
+/// How a session ended, before it is closed.
+enum SessionEnd {
+    /// The recorder accepted the commit.
+    Committed(SentTrack),
+    /// Nothing was committed.
+    Failed(SendError),
+    /// The commit went out and its answer was lost: the disc must be read to know.
+    Unknown {
+        number: u32,
+        uuid: [u8; 8],
+        error: SendError,
+    },
 }
 
 /// Progress of a send: bytes of the stream written, of the total. `Break` cancels.
@@ -512,17 +548,89 @@ impl<T: Transport> Recorder<T> {
         self.optional(&cmd::acquire())?;
         // Some Sharp units answer "not implemented": harmless.
         self.secure_optional("turn off new-track protection", 0x2b, &[0x00, 0x01])?;
-        let result = self.session(audio, units, total, title, entropy, chunk.max(1), progress);
-        if matches!(&result, Err(e) if e.is_disconnect()) {
-            return result;
+        let end = self.session(audio, units, total, title, entropy, chunk.max(1), progress);
+        match end {
+            SessionEnd::Committed(mut sent) => {
+                // The track is on the disc: what follows cannot undo that.
+                if let Err(e) = self.close_session() {
+                    tracing::warn!("after sending track {}: {e}", sent.number);
+                    sent.warnings.push(format!(
+                        "track {} was recorded, but closing the session failed: {e}",
+                        sent.number
+                    ));
+                }
+                Ok(sent)
+            }
+            SessionEnd::Failed(e) => {
+                if !e.is_disconnect()
+                    && let Err(close) = self.close_session()
+                {
+                    tracing::debug!("closing the session after a failed send: {close}");
+                }
+                Err(e)
+            }
+            SessionEnd::Unknown {
+                number,
+                uuid,
+                error,
+            } => {
+                tracing::warn!("the answer to the commit of track {number} was lost: {error}");
+                // Leaving the session drops the track if it was not committed; then look.
+                let looked = self
+                    .close_session()
+                    .and_then(|()| self.confirm_sent(number, uuid));
+                match looked {
+                    Ok(true) => Ok(SentTrack {
+                        number,
+                        uuid,
+                        warnings: vec![format!(
+                            "the recorder's answer to the commit was lost ({error}); the disc \
+                             shows track {number} was recorded"
+                        )],
+                    }),
+                    Ok(false) => Err(error),
+                    Err(e) => {
+                        tracing::debug!("could not read the disc back: {e}");
+                        Err(SendError::Unconfirmed {
+                            number,
+                            uuid,
+                            source: Box::new(error),
+                        })
+                    }
+                }
+            }
         }
-        let closed = self
-            .secure_optional("forget key", 0x21, &[0, 0, 0])
-            .and_then(|()| self.secure_optional("leave session", 0x81, &[]))
-            .and_then(|()| self.optional(&cmd::release()));
-        let sent = result?;
-        closed?;
-        Ok(sent)
+    }
+
+    /// Forgets the key, leaves the session and releases the recorder.
+    fn close_session(&mut self) -> Result<(), SendError> {
+        self.secure_optional("forget key", 0x21, &[0, 0, 0])?;
+        self.secure_optional("leave session", 0x81, &[])?;
+        self.optional(&cmd::release())
+    }
+
+    /// A track's UUID (`23 ff 1001 tttt`), as the secure session reports it.
+    pub fn track_uuid(&mut self, number: u32) -> Result<[u8; 8], SendError> {
+        let wire = u16::try_from(number.saturating_sub(1)).unwrap_or(u16::MAX);
+        let mut args = vec![0x10, 0x01];
+        args.extend(wire.to_be_bytes());
+        let reply = self.secure_query("read track uuid", 0x23, &args)?;
+        take::<8>("read track uuid", &reply, 4)
+    }
+
+    /// Whether track `number` is the one a send recorded with `uuid`, out of any session (a
+    /// track left uncommitted is gone by then). A recorder that will not tell UUIDs is judged
+    /// by its track count: the sent track was the last one.
+    pub fn confirm_sent(&mut self, number: u32, uuid: [u8; 8]) -> Result<bool, SendError> {
+        let count = self.track_count()?;
+        if count < number {
+            return Ok(false);
+        }
+        match self.track_uuid(number) {
+            Ok(found) => Ok(found == uuid),
+            Err(SendError::Device(DeviceError::NetMd(e))) if refused(&e) => Ok(count == number),
+            Err(e) => Err(e),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -535,7 +643,26 @@ impl<T: Transport> Recorder<T> {
         entropy: &mut dyn Entropy,
         chunk: usize,
         progress: Progress<'_>,
-    ) -> Result<SentTrack, SendError> {
+    ) -> SessionEnd {
+        let stored = self.stream_track(audio, units, total, entropy, chunk, progress);
+        let (wire_track, uuid, session_key) = match stored {
+            Ok(s) => s,
+            Err(e) => return SessionEnd::Failed(e),
+        };
+        self.finish_track(wire_track, uuid, session_key, title)
+    }
+
+    /// Sets up the session and sends the stream; returns the new track's wire number, its UUID
+    /// and the session key.
+    fn stream_track(
+        &mut self,
+        audio: &EncryptedAudio,
+        units: u32,
+        total: u32,
+        entropy: &mut dyn Entropy,
+        chunk: usize,
+        progress: Progress<'_>,
+    ) -> Result<(u16, [u8; 8], [u8; 8]), SendError> {
         self.secure_query("enter session", 0x80, &[])?;
         let leaf = self.secure_query("read leaf id", 0x11, &[])?;
         take::<8>("read leaf id", &leaf, 0)?;
@@ -566,20 +693,45 @@ impl<T: Transport> Recorder<T> {
         if opened.get(12..32) != Some(&crypto::CONTENT_ID[..]) {
             tracing::warn!("the recorder answered the send with another content id");
         }
+        Ok((wire_track, uuid, session_key))
+    }
+
+    /// Titles the stored track and commits it.
+    fn finish_track(
+        &mut self,
+        wire_track: u16,
+        uuid: [u8; 8],
+        session_key: [u8; 8],
+        title: &Title,
+    ) -> SessionEnd {
         let number = u32::from(wire_track) + 1;
 
         // From here the track exists: on failure it must go again.
-        let finished = self.title_and_commit(number, wire_track, title, session_key);
-        if let Err(e) = &finished
-            && !e.is_disconnect()
-        {
-            let d = cmd::delete_track(wire_track);
-            if let Err(de) = self.framing_mut().query(d.name, &d.bytes) {
-                tracing::warn!("could not delete the unfinished track {number}: {de}");
+        if let Err(e) = self.write_titles(number, title) {
+            if !e.is_disconnect() {
+                let d = cmd::delete_track(wire_track);
+                if let Err(de) = self.framing_mut().query(d.name, &d.bytes) {
+                    tracing::warn!("could not delete the unfinished track {number}: {de}");
+                }
             }
+            return SessionEnd::Failed(e);
         }
-        finished?;
-        Ok(SentTrack { number, uuid })
+        let mac = crypto::commit_mac(&session_key);
+        let c = cmd::secure("commit the track", 0x48, &commit_args(wire_track, mac));
+        match self.framing_mut().query(c.name, &c.bytes) {
+            // Accepted is accepted, whatever the payload says.
+            Ok(_) => SessionEnd::Committed(SentTrack {
+                number,
+                uuid,
+                warnings: Vec::new(),
+            }),
+            Err(e) if refused(&e) => SessionEnd::Failed(e.into()),
+            Err(e) => SessionEnd::Unknown {
+                number,
+                uuid,
+                error: e.into(),
+            },
+        }
     }
 
     fn write_stream(
@@ -621,13 +773,7 @@ impl<T: Transport> Recorder<T> {
         Ok(())
     }
 
-    fn title_and_commit(
-        &mut self,
-        number: u32,
-        wire_track: u16,
-        title: &Title,
-        session_key: [u8; 8],
-    ) -> Result<(), SendError> {
+    fn write_titles(&mut self, number: u32, title: &Title) -> Result<(), SendError> {
         let half = title.half_width_bytes();
         if !half.is_empty() {
             let old = self.raw_track_title(number, false)?;
@@ -638,8 +784,6 @@ impl<T: Transport> Recorder<T> {
             let old = self.raw_track_title(number, true)?;
             self.write_track_title(number, true, &old, &full)?;
         }
-        let mac = crypto::commit_mac(&session_key);
-        self.secure_query("commit the track", 0x48, &commit_args(wire_track, mac))?;
         Ok(())
     }
 }

@@ -1,5 +1,5 @@
 //! Faults the virtual deck can be told to show, for tests: a disconnect after a number of
-//! transfers, rejecting a command, stalling, slow or interim answers.
+//! transfers, rejecting a command, stalling, slow or interim answers, slow transfers.
 
 use crate::bytes::from_hex;
 
@@ -15,11 +15,13 @@ pub struct Faults {
     pub busy_polls: u32,
     /// Interim (0f) replies sent before each final one.
     pub interim_replies: u32,
+    /// Milliseconds each transfer takes (a slow cable or recorder), to catch a send mid-way.
+    pub delay_ms: u64,
 }
 
 impl Faults {
-    /// Parses `disconnect-after=N,reject=HEX,stall-after=N,busy-polls=N,interim=N` (the
-    /// `MINISTAGE_VIRTUAL_FAULTS` variable, for end-to-end tests of the CLI).
+    /// Parses `disconnect-after=N,reject=HEX,stall-after=N,busy-polls=N,interim=N,delay=MS`
+    /// (the `MINISTAGE_VIRTUAL_FAULTS` variable, for end-to-end tests of the CLI).
     pub fn parse(spec: &str) -> Result<Self, String> {
         let mut faults = Faults::default();
         for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -36,6 +38,7 @@ impl Faults {
                 "stall-after" => faults.stall_after = Some(number()?),
                 "busy-polls" => faults.busy_polls = number()? as u32,
                 "interim" => faults.interim_replies = number()? as u32,
+                "delay" => faults.delay_ms = number()?,
                 "reject" => faults.reject.push(
                     from_hex(value).ok_or_else(|| format!("fault reject: {value:?} is not hex"))?,
                 ),
@@ -61,6 +64,7 @@ mod tests {
         assert!(f.rejects(&[0x18, 0x40, 0xff, 0x01]));
         assert!(!f.rejects(&[0x18, 0x43]));
         assert_eq!(f.busy_polls, 2);
+        assert_eq!(Faults::parse("delay=25").unwrap().delay_ms, 25);
         assert!(Faults::parse("nonsense").is_err());
         assert!(Faults::parse("reject=xyz").is_err());
     }

@@ -82,7 +82,8 @@ impl VirtualDeck {
         }
     }
 
-    /// Opens the disc file; a missing file becomes a blank 80-minute disc.
+    /// Opens the disc file; a missing file becomes a blank 80-minute disc. Audio files beside
+    /// it that no track uses (left by a send that was killed or failed) are removed.
     pub fn open(path: &Path) -> Result<Self, VirtualDeckError> {
         let disc = match fs::read(path) {
             Ok(bytes) => parse_disc(path, &bytes)?,
@@ -98,6 +99,7 @@ impl VirtualDeck {
                 });
             }
         };
+        remove_orphans(path, &disc);
         let mut deck = Self::in_memory(disc);
         deck.path = Some(path.to_path_buf());
         deck.state.secure.audio_dir = deck.audio_dir();
@@ -161,6 +163,9 @@ impl VirtualDeck {
     /// Counts a transfer and applies the disconnect and stall faults.
     fn begin_transfer(&mut self, timeout: Duration) -> Result<(), TransportError> {
         self.transfers += 1;
+        if self.faults.delay_ms > 0 {
+            std::thread::sleep(Duration::from_millis(self.faults.delay_ms));
+        }
         if self
             .faults
             .disconnect_after
@@ -284,6 +289,35 @@ pub fn audio_dir_of(disc_path: &Path) -> PathBuf {
     let mut name = disc_path.file_name().unwrap_or_default().to_os_string();
     name.push(".audio");
     disc_path.with_file_name(name)
+}
+
+/// Removes the files in the disc's audio folder that no track refers to: audio of a send that
+/// was never committed, and temporary files of a write that was cut short.
+fn remove_orphans(disc_path: &Path, disc: &VirtualDisc) {
+    let dir = audio_dir_of(disc_path);
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return;
+    };
+    let base = disc_path.parent().unwrap_or(Path::new(""));
+    let used: std::collections::HashSet<PathBuf> = disc
+        .tracks
+        .iter()
+        .filter_map(|t| t.audio.as_ref())
+        .map(|a| base.join(&a.file))
+        .collect();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !entry.file_type().is_ok_and(|t| t.is_file()) || used.contains(&path) {
+            continue;
+        }
+        match fs::remove_file(&path) {
+            Ok(()) => tracing::info!(
+                "virtual deck: removed {}, which no track uses",
+                path.display()
+            ),
+            Err(e) => tracing::warn!("virtual deck: could not remove {}: {e}", path.display()),
+        }
+    }
 }
 
 fn parse_disc(path: &Path, bytes: &[u8]) -> Result<VirtualDisc, VirtualDeckError> {

@@ -370,13 +370,11 @@ impl SecureSession {
         }
         let audio = std::mem::take(audio);
         let uuid = std::mem::take(uuid);
-        if let Some(dir) = &self.audio_dir {
-            let written = std::fs::create_dir_all(dir)
-                .and_then(|()| std::fs::write(dir.join(format!("{uuid}.bin")), &audio));
-            if let Err(e) = written {
-                tracing::error!("virtual deck: could not store the audio: {e}");
-                return SecureAnswer::Rejected;
-            }
+        if let Some(dir) = &self.audio_dir
+            && let Err(e) = write_atomically(dir, &format!("{uuid}.bin"), &audio)
+        {
+            tracing::error!("virtual deck: could not store the audio: {e}");
+            return SecureAnswer::Rejected;
         }
         self.last_committed = Some((uuid, audio));
         self.state = SessionState::SetUp {
@@ -409,6 +407,22 @@ impl SecureSession {
     pub fn take_disc_changed(&mut self) -> bool {
         std::mem::take(&mut self.disc_changed)
     }
+}
+
+/// Writes `name` in `dir` through a temporary file and a rename: a full disk or a kill leaves
+/// either the whole file or none (a temporary file left by a kill goes when the disc is next
+/// opened).
+fn write_atomically(dir: &std::path::Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".audio-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(dir.join(name)).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// `[BE64 length][Kh][IV][ciphertext]` → the plaintext, if the lengths and frames are right.
