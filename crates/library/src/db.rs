@@ -1,17 +1,39 @@
 //! Opening the library database and reading from it.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, Row};
+use rusqlite::{Connection, ErrorCode, MAIN_DB, OpenFlags, Row};
 
 use super::query::{Haystack, Query};
-use super::schema;
 use super::{LibraryError, PlaylistSummary, Track, TransferItem};
+use super::{faults, schema};
 
 /// How long a statement waits for another process (a second ministage, an import running in the
 /// background) to release its lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Switches the library to WAL, which lets the UI keep reading while an import writes.
+/// SQLite answers "busy" at once, without waiting for the busy timeout, when another process
+/// is switching the same new file at that moment; so this waits its turn itself.
+fn enable_wal(conn: &Connection, path: &Path) -> Result<(), LibraryError> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        // In-memory databases answer "memory", which is fine.
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(e) if faults::is_busy(&e) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(source) => {
+                return Err(LibraryError::Open {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+    }
+}
 
 /// The SQLite music library.
 #[derive(Debug)]
@@ -19,11 +41,27 @@ pub struct Library {
     pub(crate) conn: Connection,
     /// Kept to name the database in error messages.
     path: PathBuf,
+    /// Why the library was opened for reading only, if it was.
+    read_only: Option<ReadOnly>,
+}
+
+/// Why a library can be read but not written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ReadOnly {
+    /// The disk is full: opened without the WAL index, which could not be created.
+    DiskFull,
+    /// The file or its folder cannot be written (permissions, read-only media).
+    NotWritable,
 }
 
 impl Library {
     /// Opens (creating if needed) the database at `path`, creating its parent folders, and
     /// upgrades its schema.
+    ///
+    /// Only an empty (or absent) file becomes a new library; any other file that is not a
+    /// ministage library is refused ([`LibraryError::NotOurs`]) and left as it was. On a full
+    /// disk the library is opened for reading only, and writes fail with
+    /// [`LibraryError::DiskFull`].
     pub fn open(path: &Path) -> Result<Library, LibraryError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| LibraryError::CreateDir {
@@ -31,12 +69,88 @@ impl Library {
                 source,
             })?;
         }
+        match Self::open_read_write(path) {
+            Ok(lib) => Ok(lib),
+            Err(err) if faults::is_disk_full(&err, path) => match Self::open_on_full_disk(path) {
+                Ok(lib) => {
+                    tracing::warn!(path = %path.display(), "the disk is full: library opened read-only");
+                    Ok(lib)
+                }
+                Err(
+                    refused @ (LibraryError::NotOurs { .. } | LibraryError::SchemaTooNew { .. }),
+                ) => Err(refused),
+                Err(other) => {
+                    tracing::debug!(error = %other, "read-only fallback failed");
+                    Err(LibraryError::DiskFull {
+                        path: path.to_path_buf(),
+                    })
+                }
+            },
+            Err(err) => Err(err),
+        }
+    }
+
+    fn open_read_write(path: &Path) -> Result<Library, LibraryError> {
         let open_err = |source| LibraryError::Open {
             path: path.to_path_buf(),
             source,
         };
+        // Look before touching: a file that is not ours is refused through a read-only
+        // connection, which cannot change it (not even by checkpointing its WAL on close).
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+            let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(open_err)?;
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+            schema::inspect(&conn, path)?;
+        }
         let conn = Connection::open(path).map_err(open_err)?;
         Self::configure(conn, path.to_path_buf())
+    }
+
+    /// A full disk cannot hold the WAL index a normal open creates; a library whose WAL is
+    /// empty (every ministage closed cleanly) is complete in its main file and is read from it
+    /// directly.
+    fn open_on_full_disk(path: &Path) -> Result<Library, LibraryError> {
+        let mut wal = path.as_os_str().to_os_string();
+        wal.push("-wal");
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            return Err(LibraryError::DiskFull {
+                path: path.to_path_buf(),
+            });
+        }
+        let uri = faults::file_uri(path, "immutable=1").ok_or_else(|| LibraryError::DiskFull {
+            path: path.to_path_buf(),
+        })?;
+        let conn = Connection::open_with_flags(
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|source| LibraryError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::read_only_library(conn, path, ReadOnly::DiskFull)
+    }
+
+    /// A library that is used as it is: it must be ours, marked and up to date.
+    fn read_only_library(
+        conn: Connection,
+        path: &Path,
+        why: ReadOnly,
+    ) -> Result<Library, LibraryError> {
+        let lib = Library {
+            conn,
+            path: path.to_path_buf(),
+            read_only: Some(why),
+        };
+        let found = schema::inspect(&lib.conn, path)?;
+        if !found.is_current() {
+            return Err(lib.read_only_error());
+        }
+        lib.conn
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(|e| lib.db_err(e))?;
+        Ok(lib)
     }
 
     /// A private database that lives only as long as the value; for tests and the demo.
@@ -56,17 +170,55 @@ impl Library {
         };
         // The timeout goes first so that the pragmas below already wait for other processes.
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
-        // WAL lets the UI keep reading while an import writes; in-memory databases answer
-        // "memory", which is fine.
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
-            .map_err(open_err)?;
+        // Checked again now that the file is open for writing (it may have been absent, or
+        // changed since), and before any pragma that writes.
+        schema::inspect(&conn, &path)?;
+        if conn.is_readonly(MAIN_DB).map_err(open_err)? {
+            // SQLite opens a file it may not write read-only, without a word.
+            return Self::read_only_library(conn, &path, ReadOnly::NotWritable);
+        }
+        enable_wal(&conn, &path)?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(open_err)?;
         schema::migrate(&mut conn, &path)?;
-        Ok(Library { conn, path })
+        Ok(Library {
+            conn,
+            path,
+            read_only: None,
+        })
+    }
+
+    /// True when the library was opened for reading only (a full disk, a file or folder that
+    /// cannot be written); every change then fails with [`Library::check_writable`]'s error.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only.is_some()
+    }
+
+    /// Succeeds when a change to the library can be saved now: call it before changing
+    /// anything outside the database (tag writes), so that a read-only library refuses the
+    /// whole job instead of failing halfway.
+    pub fn check_writable(&self) -> Result<(), LibraryError> {
+        if self.read_only.is_some() {
+            return Err(self.read_only_error());
+        }
+        // Taking the write lock, without writing, proves the file and its folder writable.
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+            .map_err(|e| self.db_err(e))
+    }
+
+    fn read_only_error(&self) -> LibraryError {
+        match self.read_only {
+            Some(ReadOnly::DiskFull) => LibraryError::DiskFull {
+                path: self.path.clone(),
+            },
+            _ => LibraryError::ReadOnly {
+                path: self.path.clone(),
+                reason: "the file or its folder is read-only".into(),
+            },
+        }
     }
 
     /// The database file (`:memory:` for an in-memory library).
@@ -75,10 +227,26 @@ impl Library {
     }
 
     pub(crate) fn db_err(&self, source: rusqlite::Error) -> LibraryError {
-        LibraryError::Database {
+        let code = source.sqlite_error_code();
+        if code == Some(ErrorCode::ReadOnly) && self.read_only.is_some() {
+            return self.read_only_error();
+        }
+        let err = LibraryError::Database {
             path: self.path.clone(),
             source,
+        };
+        if faults::is_disk_full(&err, &self.path) {
+            return LibraryError::DiskFull {
+                path: self.path.clone(),
+            };
         }
+        if code == Some(ErrorCode::ReadOnly) {
+            return LibraryError::ReadOnly {
+                path: self.path.clone(),
+                reason: "the file or its folder is read-only".into(),
+            };
+        }
+        err
     }
 
     /// Every track, including those whose file is missing, in browsing order: album artist,
