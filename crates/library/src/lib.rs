@@ -6,6 +6,7 @@
 mod atomic;
 mod db;
 mod error;
+mod faults;
 mod filename;
 mod import;
 mod m3u;
@@ -13,6 +14,7 @@ mod oma_write;
 pub mod panic_guard;
 mod plan;
 mod plan_apply;
+mod playable;
 mod playlists;
 mod query;
 mod report;
