@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode, MAIN_DB, OpenFlags, Row};
 
+use super::faults::{self, Unwritable};
 use super::query::{Haystack, Query};
+use super::schema;
 use super::{LibraryError, PlaylistSummary, Track, TransferItem};
-use super::{faults, schema};
 
 /// How long a statement waits for another process (a second ministage, an import running in the
 /// background) to release its lock before giving up.
@@ -19,18 +20,21 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 fn enable_wal(conn: &Connection, path: &Path) -> Result<(), LibraryError> {
     let deadline = Instant::now() + BUSY_TIMEOUT;
     loop {
-        // In-memory databases answer "memory", which is fine.
+        // In-memory databases answer "memory", which is fine. A file another connection is
+        // reading keeps its old mode, without an error.
         match conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get::<_, String>(0)) {
-            Ok(_) => return Ok(()),
-            Err(e) if faults::is_busy(&e) && Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(10));
+            Ok(mode) if mode == "wal" || mode == "memory" => return Ok(()),
+            Ok(mode) if Instant::now() >= deadline => {
+                tracing::warn!(path = %path.display(), mode, "cannot switch the library to WAL");
+                return Ok(());
             }
-            Err(source) => {
+            Err(e) if !faults::is_busy(&e) || Instant::now() >= deadline => {
                 return Err(LibraryError::Open {
                     path: path.to_path_buf(),
-                    source,
+                    source: e,
                 });
             }
+            Ok(_) | Err(_) => std::thread::sleep(Duration::from_millis(10)),
         }
     }
 }
@@ -42,16 +46,7 @@ pub struct Library {
     /// Kept to name the database in error messages.
     path: PathBuf,
     /// Why the library was opened for reading only, if it was.
-    read_only: Option<ReadOnly>,
-}
-
-/// Why a library can be read but not written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum ReadOnly {
-    /// The disk is full: opened without the WAL index, which could not be created.
-    DiskFull,
-    /// The file or its folder cannot be written (permissions, read-only media).
-    NotWritable,
+    read_only: Option<Unwritable>,
 }
 
 impl Library {
@@ -60,8 +55,8 @@ impl Library {
     ///
     /// Only an empty (or absent) file becomes a new library; any other file that is not a
     /// ministage library is refused ([`LibraryError::NotOurs`]) and left as it was. On a full
-    /// disk the library is opened for reading only, and writes fail with
-    /// [`LibraryError::DiskFull`].
+    /// disk or read-only media the library is opened for reading only, and changes fail with
+    /// [`LibraryError::DiskFull`] or [`LibraryError::ReadOnly`].
     pub fn open(path: &Path) -> Result<Library, LibraryError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| LibraryError::CreateDir {
@@ -69,24 +64,25 @@ impl Library {
                 source,
             })?;
         }
-        match Self::open_read_write(path) {
-            Ok(lib) => Ok(lib),
-            Err(err) if faults::is_disk_full(&err, path) => match Self::open_on_full_disk(path) {
-                Ok(lib) => {
-                    tracing::warn!(path = %path.display(), "the disk is full: library opened read-only");
-                    Ok(lib)
-                }
-                Err(
-                    refused @ (LibraryError::NotOurs { .. } | LibraryError::SchemaTooNew { .. }),
-                ) => Err(refused),
-                Err(other) => {
-                    tracing::debug!(error = %other, "read-only fallback failed");
-                    Err(LibraryError::DiskFull {
-                        path: path.to_path_buf(),
-                    })
-                }
-            },
-            Err(err) => Err(err),
+        let err = match Self::open_read_write(path) {
+            Ok(lib) => return Ok(lib),
+            Err(err) => err,
+        };
+        let Some(why) = faults::unwritable(&err, path) else {
+            return Err(err);
+        };
+        match Self::open_unchanging(path, why) {
+            Ok(lib) => {
+                tracing::warn!(path = %path.display(), ?why, "library opened read-only");
+                Ok(lib)
+            }
+            Err(refused @ (LibraryError::NotOurs { .. } | LibraryError::SchemaTooNew { .. })) => {
+                Err(refused)
+            }
+            Err(other) => {
+                tracing::debug!(error = %other, "read-only fallback failed");
+                Err(why.error(path))
+            }
         }
     }
 
@@ -107,20 +103,16 @@ impl Library {
         Self::configure(conn, path.to_path_buf())
     }
 
-    /// A full disk cannot hold the WAL index a normal open creates; a library whose WAL is
-    /// empty (every ministage closed cleanly) is complete in its main file and is read from it
-    /// directly.
-    fn open_on_full_disk(path: &Path) -> Result<Library, LibraryError> {
+    /// Where the WAL index cannot be created (a full disk, read-only media), a library whose
+    /// WAL is empty (every ministage closed cleanly) is complete in its main file, and is read
+    /// from it directly.
+    fn open_unchanging(path: &Path, why: Unwritable) -> Result<Library, LibraryError> {
         let mut wal = path.as_os_str().to_os_string();
         wal.push("-wal");
         if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
-            return Err(LibraryError::DiskFull {
-                path: path.to_path_buf(),
-            });
+            return Err(why.error(path));
         }
-        let uri = faults::file_uri(path, "immutable=1").ok_or_else(|| LibraryError::DiskFull {
-            path: path.to_path_buf(),
-        })?;
+        let uri = faults::file_uri(path, "immutable=1").ok_or_else(|| why.error(path))?;
         let conn = Connection::open_with_flags(
             uri,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
@@ -129,14 +121,14 @@ impl Library {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::read_only_library(conn, path, ReadOnly::DiskFull)
+        Self::read_only_library(conn, path, why)
     }
 
     /// A library that is used as it is: it must be ours, marked and up to date.
     fn read_only_library(
         conn: Connection,
         path: &Path,
-        why: ReadOnly,
+        why: Unwritable,
     ) -> Result<Library, LibraryError> {
         let lib = Library {
             conn,
@@ -175,7 +167,7 @@ impl Library {
         schema::inspect(&conn, &path)?;
         if conn.is_readonly(MAIN_DB).map_err(open_err)? {
             // SQLite opens a file it may not write read-only, without a word.
-            return Self::read_only_library(conn, &path, ReadOnly::NotWritable);
+            return Self::read_only_library(conn, &path, Unwritable::NotWritable);
         }
         enable_wal(&conn, &path)?;
         conn.pragma_update(None, "foreign_keys", true)
@@ -210,15 +202,9 @@ impl Library {
     }
 
     fn read_only_error(&self) -> LibraryError {
-        match self.read_only {
-            Some(ReadOnly::DiskFull) => LibraryError::DiskFull {
-                path: self.path.clone(),
-            },
-            _ => LibraryError::ReadOnly {
-                path: self.path.clone(),
-                reason: "the file or its folder is read-only".into(),
-            },
-        }
+        self.read_only
+            .unwrap_or(Unwritable::NotWritable)
+            .error(&self.path)
     }
 
     /// The database file (`:memory:` for an in-memory library).
@@ -235,18 +221,10 @@ impl Library {
             path: self.path.clone(),
             source,
         };
-        if faults::is_disk_full(&err, &self.path) {
-            return LibraryError::DiskFull {
-                path: self.path.clone(),
-            };
+        if code == Some(ErrorCode::DiskFull) {
+            return Unwritable::DiskFull.error(&self.path);
         }
-        if code == Some(ErrorCode::ReadOnly) {
-            return LibraryError::ReadOnly {
-                path: self.path.clone(),
-                reason: "the file or its folder is read-only".into(),
-            };
-        }
-        err
+        faults::unwritable(&err, &self.path).map_or(err, |why| why.error(&self.path))
     }
 
     /// Every track, including those whose file is missing, in browsing order: album artist,

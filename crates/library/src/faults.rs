@@ -1,5 +1,5 @@
-//! Telling apart the ways SQLite fails that the library handles itself: a full disk, another
-//! process holding the lock.
+//! Telling apart the ways SQLite fails that the library handles itself: a full disk, a file
+//! that cannot be written, another process holding the lock.
 
 use std::io::{ErrorKind, Write};
 use std::path::Path;
@@ -8,20 +8,47 @@ use rusqlite::ErrorCode;
 
 use super::LibraryError;
 
-/// True when `err` comes from a full disk (or a file-size limit) under the database at `path`.
-/// SQLite reports some of those as plain I/O errors ("disk I/O error" when the WAL index
-/// cannot grow); those are confirmed by trying to write to the database's folder.
-pub(crate) fn is_disk_full(err: &LibraryError, path: &Path) -> bool {
+/// Why a library can be read but not changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unwritable {
+    /// The disk holding it is full (or a file-size limit is reached).
+    DiskFull,
+    /// The file or its folder cannot be written (permissions, read-only media).
+    NotWritable,
+}
+
+impl Unwritable {
+    /// The error a change to the library at `path` fails with.
+    pub(crate) fn error(self, path: &Path) -> LibraryError {
+        match self {
+            Unwritable::DiskFull => LibraryError::DiskFull {
+                path: path.to_path_buf(),
+            },
+            Unwritable::NotWritable => LibraryError::ReadOnly {
+                path: path.to_path_buf(),
+                reason: "the file or its folder is read-only".into(),
+            },
+        }
+    }
+}
+
+/// Tells whether `err`, from SQLite on the database at `path`, comes from a full disk or from
+/// a file or folder that cannot be written. SQLite reports those as many things ("disk I/O
+/// error" when the WAL index cannot grow, "unable to open database file" when it cannot be
+/// created), so its word is checked by trying to write to the database's folder.
+pub(crate) fn unwritable(err: &LibraryError, path: &Path) -> Option<Unwritable> {
     let (LibraryError::Open { source, .. }
     | LibraryError::Migration { source, .. }
     | LibraryError::Database { source, .. }) = err
     else {
-        return false;
+        return None;
     };
-    match source.sqlite_error_code() {
-        Some(ErrorCode::DiskFull) => true,
-        Some(ErrorCode::SystemIoFailure) => folder_is_full(path),
-        _ => false,
+    match source.sqlite_error_code()? {
+        ErrorCode::DiskFull => Some(Unwritable::DiskFull),
+        ErrorCode::SystemIoFailure | ErrorCode::CannotOpen | ErrorCode::ReadOnly => {
+            probe_folder(path)
+        }
+        _ => None,
     }
 }
 
@@ -33,7 +60,8 @@ pub(crate) fn is_busy(err: &rusqlite::Error) -> bool {
     )
 }
 
-fn folder_is_full(path: &Path) -> bool {
+/// Writes a little to the folder of `path` to see whether it can be written.
+fn probe_folder(path: &Path) -> Option<Unwritable> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -43,10 +71,15 @@ fn folder_is_full(path: &Path) -> bool {
         probe.write_all(&vec![0; 64 * 1024])?;
         probe.sync_all()
     });
-    matches!(
-        written.map_err(|e| e.kind()),
-        Err(ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge)
-    )
+    match written.map_err(|e| e.kind()) {
+        Err(ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge) => {
+            Some(Unwritable::DiskFull)
+        }
+        Err(ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem) => {
+            Some(Unwritable::NotWritable)
+        }
+        _ => None,
+    }
 }
 
 /// `path` as an SQLite URI filename with `query` (e.g. `immutable=1`); `None` for a path that

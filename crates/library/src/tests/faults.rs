@@ -142,6 +142,38 @@ fn libraries_of_earlier_versions_still_open_and_get_marked() {
     }
 }
 
+/// Another process holds `lock` on a new, empty library file for 300 ms while this one opens
+/// it; the open must wait its turn and end with a library in WAL mode.
+fn open_while_held(lock: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("library.sqlite3");
+    std::fs::write(&path, b"").unwrap();
+    let other = Connection::open(&path).unwrap();
+    other.execute_batch(lock).unwrap();
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        other.execute_batch("COMMIT").unwrap();
+    });
+    let opened = Library::open(&path);
+    releaser.join().unwrap();
+    let lib = opened.unwrap_or_else(|e| panic!("{lock}: {e}"));
+    assert_eq!(application_id(&lib), APPLICATION_ID);
+    let mode: String = lib
+        .conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal", "{lock}");
+}
+
+#[test]
+fn creating_a_library_waits_while_another_process_holds_the_new_file() {
+    // A second ministage creating the same library at that moment: SQLite answers "database
+    // is locked" at once to the switch to WAL, without waiting for the busy timeout…
+    open_while_held("BEGIN IMMEDIATE;");
+    // …or, while the other only reads, leaves the file in rollback-journal mode without a word.
+    open_while_held("BEGIN; SELECT count(*) FROM sqlite_master;");
+}
+
 #[test]
 fn two_first_opens_at_once_both_succeed() {
     for round in 0..20 {
