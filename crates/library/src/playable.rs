@@ -20,11 +20,13 @@ pub(crate) fn read_playable(path: &Path) -> Result<TrackMeta, String> {
     if meta.protected || wav::has_empty_data_chunk(path) {
         return Ok(meta);
     }
-    let total_ms = crate::panic_guard::catch(|| first_audio(path)).unwrap_or_else(|detail| {
-        Err(clean(&format!(
-            "the decoder crashed on this file: {detail}"
-        )))
-    })?;
+    let need_length = meta.duration_ms == 0;
+    let total_ms =
+        crate::panic_guard::catch(|| first_audio(path, need_length)).unwrap_or_else(|detail| {
+            Err(clean(&format!(
+                "the decoder crashed on this file: {detail}"
+            )))
+        })?;
     if meta.duration_ms == 0
         && let Some(ms) = total_ms
     {
@@ -34,8 +36,9 @@ pub(crate) fn read_playable(path: &Path) -> Result<TrackMeta, String> {
     Ok(meta)
 }
 
-/// Decodes the first samples of `path`; returns the length the decoder knows, if any.
-fn first_audio(path: &Path) -> Result<Option<u64>, String> {
+/// Decodes the first samples of `path`; returns the length the decoder knows, if any, or with
+/// `need_length` (the tags did not say) the length of what decodes.
+fn first_audio(path: &Path, need_length: bool) -> Result<Option<u64>, String> {
     let no_audio = |why: &dyn std::fmt::Display| clean(&format!("no playable audio: {why}"));
     let mut decoder = media::player::source::open(path).map_err(|e| no_audio(&e))?;
     let mut samples = Vec::new();
@@ -43,11 +46,27 @@ fn first_audio(path: &Path) -> Result<Option<u64>, String> {
         match decoder.next_block(&mut samples) {
             Ok(_) if !samples.is_empty() => {
                 let rate = u64::from(decoder.sample_rate());
-                let ms = decoder
-                    .total_frames()
+                let channels = u64::from(decoder.channels().max(1));
+                let frames = match decoder.total_frames() {
+                    Some(frames) => Some(frames),
+                    // A stream cut short: count what is there (the rest would not play either).
+                    None if need_length => {
+                        let mut counted = samples.len() as u64;
+                        loop {
+                            samples.clear();
+                            let more = decoder.next_block(&mut samples);
+                            counted += samples.len() as u64;
+                            if !matches!(more, Ok(true)) {
+                                break;
+                            }
+                        }
+                        Some(counted / channels)
+                    }
+                    None => None,
+                };
+                return Ok(frames
                     .filter(|_| rate > 0)
-                    .map(|frames| frames.saturating_mul(1000) / rate);
-                return Ok(ms);
+                    .map(|frames| frames.saturating_mul(1000) / rate));
             }
             Ok(true) => {}
             Ok(false) => {
