@@ -25,6 +25,12 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Asserts that the process said `expected` on standard error.
+fn assert_said(o: &Output, expected: &str) {
+    let said = stderr(o);
+    assert!(said.contains(expected), "expected {expected:?} in:\n{said}");
+}
+
 /// A folder with two short FLAC files.
 fn music(dir: &Path) -> PathBuf {
     let music = dir.join("music");
@@ -84,13 +90,9 @@ fn another_programs_database_is_refused_with_exit_2_and_left_untouched() {
         all.extend(args);
         let out = run(dir.path(), &all);
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-        assert!(
-            stderr(&out).contains(&format!(
-                "{} is not a ministage library database",
-                db.display()
-            )),
-            "{}",
-            stderr(&out)
+        assert_said(
+            &out,
+            &format!("{} is not a ministage library database", db.display()),
         );
         assert!(
             std::fs::read(&db).unwrap() == before,
@@ -200,13 +202,9 @@ fn tag_with_a_read_only_library_changes_no_file() {
     };
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("tag: 2"), "{stdout}\n{}", stderr(&out));
-    assert!(
-        stderr(&out).contains(&format!(
-            "the library database {} cannot be written",
-            db.display()
-        )),
-        "{}",
-        stderr(&out)
+    assert_said(
+        &out,
+        &format!("the library database {} cannot be written", db.display()),
     );
     assert!(
         std::fs::read(&song).unwrap() == before,
@@ -247,24 +245,22 @@ fn tag_and_import_name_a_named_pipe_instead_of_hanging() {
     }
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains(&format!(
+    assert_said(
+        &out,
+        &format!(
             "{}: a named pipe (FIFO), not a regular file",
             fifo.display()
-        )),
-        "{}",
-        stderr(&out)
+        ),
     );
 
     let out = import(dir.path(), &db, &music);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains(&format!(
+    assert_said(
+        &out,
+        &format!(
             "skipped {}: a named pipe (FIFO), not a regular file",
             fifo.display()
-        )),
-        "{}",
-        stderr(&out)
+        ),
     );
 }
 
@@ -277,13 +273,9 @@ fn a_missing_config_file_named_on_the_command_line_is_an_error() {
         &["--config", config.to_str().unwrap(), "themes"],
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains(&format!(
-            "the config file {} does not exist",
-            config.display()
-        )),
-        "{}",
-        stderr(&out)
+    assert_said(
+        &out,
+        &format!("the config file {} does not exist", config.display()),
     );
     // Without --config, the default file may be absent.
     assert!(run(dir.path(), &["themes"]).status.success());
