@@ -512,8 +512,11 @@ mod tests {
     #[test]
     fn invalid_value_from_env_names_the_variable() {
         let err = load(&LoadOptions {
-            config_file: Some(PathBuf::from("/nonexistent/ministage.toml")),
-            env: env(&[("MINISTAGE_UI__ASCII_ONLY", "maybe")]),
+            config_file: None,
+            env: env(&[
+                ("XDG_CONFIG_HOME", "/nonexistent/ministage-xdg"),
+                ("MINISTAGE_UI__ASCII_ONLY", "maybe"),
+            ]),
             overrides: vec![],
         })
         .unwrap_err();
@@ -708,8 +711,14 @@ mod tests {
             )
         );
         let err = load(&LoadOptions {
-            config_file: Some(dir.path().join("absent.toml")),
-            env: env(&[("MINISTAGE_AUDIO__VOLUME", "250")]),
+            config_file: None,
+            env: env(&[
+                (
+                    "XDG_CONFIG_HOME",
+                    dir.path().join("absent").to_str().unwrap(),
+                ),
+                ("MINISTAGE_AUDIO__VOLUME", "250"),
+            ]),
             overrides: vec![],
         })
         .unwrap_err();
