@@ -33,6 +33,10 @@ pub fn import(
     opts: &ImportOptions,
     progress: &(dyn Fn(ImportProgress) + Sync),
 ) -> Result<ImportReport, LibraryError> {
+    if lib.is_read_only() {
+        // Nothing read could be saved: say so before reading every file.
+        lib.check_writable()?;
+    }
     let mut walked = walk(roots);
     let overrides = opts.overrides.cleaned();
     let known = store::load_known(&lib.conn, !overrides.is_empty()).map_err(|e| lib.db_err(e))?;
