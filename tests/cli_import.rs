@@ -381,3 +381,40 @@ fn library_path_comes_from_the_environment() {
     );
     assert_eq!(env.list(None).len(), 6);
 }
+
+#[test]
+fn a_closed_standard_output_ends_a_command_quietly() {
+    let env = Env::new();
+    make_tree(&env.music());
+    // The tree holds a corrupt file on purpose, so the import reports a skip.
+    env.import(&[]);
+    assert!(!env.list(None).is_empty());
+    let db = env.db();
+    let db = db.to_str().unwrap();
+    for args in [
+        vec!["--library", db, "library", "list"],
+        vec!["--library", db, "library", "list", "--json"],
+        vec!["default-config"],
+        vec!["themes"],
+    ] {
+        let mut child = common::ministage(env.dir.path())
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before the first line is written, as `| head -0` would do.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            matches!(out.status.code(), Some(0 | 141)),
+            "{args:?}: {:?}",
+            out.status
+        );
+    }
+}

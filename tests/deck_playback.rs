@@ -14,7 +14,7 @@ use atrac::Decoder;
 use common::fixtures::atrac_file as fixture;
 use media::player::{PlaybackSource, Player, Track};
 use ministage::transfer::pipeline::BatchControl;
-use ministage::transfer::{BatchOptions, ItemOutcome, ModeRequest, SendItem, send_batch};
+use ministage::transfer::{BatchOptions, ItemOutcome, SendItem, TransferMode, send_batch};
 use netmd::virtual_deck::DeckAudio;
 use netmd::{Faults, Recorder, VirtualDeck};
 
@@ -40,7 +40,7 @@ fn pull(source: &mut PlaybackSource, n: usize) -> Vec<i16> {
 }
 
 /// Sends the files and returns the deck's disc folder and its tracks' stored audio.
-fn send(dir: &Path, files: &[(&Path, ModeRequest)]) -> Vec<DeckAudio> {
+fn send(dir: &Path, files: &[(&Path, TransferMode)]) -> Vec<DeckAudio> {
     let disc_path = dir.join("disc.json");
     let deck = VirtualDeck::open(&disc_path)
         .unwrap()
@@ -92,10 +92,10 @@ fn sent_tracks_play_back_as_they_were_sent() {
     let stored = send(
         dir.path(),
         &[
-            (&wav, ModeRequest::Sp),
-            (&lp2, ModeRequest::Lp2),
-            (&lp4, ModeRequest::Lp4),
-            (&lp105, ModeRequest::Auto),
+            (&wav, TransferMode::Sp),
+            (&lp2, TransferMode::Lp2),
+            (&lp4, TransferMode::Lp4),
+            (&lp105, TransferMode::Auto),
         ],
     );
 

@@ -200,7 +200,7 @@ fn device_pane_shows_groups_modes_and_capacity() {
 
 #[test]
 fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
-    use library::{QueuedTransfer, TransferState};
+    use library::{QueuedTransfer, TransferMode, TransferState};
     use ministage::app::DeviceEvent;
     use ministage::transfer::TransferEvent;
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
@@ -214,7 +214,7 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
         track_id: None,
         path: format!("/music/{title}.flac").into(),
         title: title.into(),
-        mode: "sp".into(),
+        mode: TransferMode::Sp,
         state,
         error: (state == TransferState::Failed).then(|| "the recorder went away".into()),
         bytes_done: 0,
@@ -251,7 +251,7 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
 
     // A FLAC asked for in LP2 cannot go (no encoder): the row and the header say so.
     let mut lp2 = item(5, "Nocturne", TransferState::Queued);
-    lp2.mode = "lp2".into();
+    lp2.mode = TransferMode::Lp2;
     update(
         &mut model,
         Msg::Transfer(TransferEvent::QueueChanged(vec![
@@ -298,4 +298,49 @@ fn import_preview_groups_albums_with_editable_fields() {
     );
     assert!(screen.contains("Title: "), "{screen}");
     insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn device_pane_shows_full_width_titles_where_the_disc_has_them() {
+    use ministage::app::DeviceEvent;
+    let mut disc = common::disc();
+    // As the demo disc holds them: a half-width title that lost its kanji, and the full-width
+    // title that kept them; a group in half-width kana with a voiced mark.
+    disc.tracks[2].title = "??ﾉ?".into();
+    disc.tracks[2].full_width_title = "東京の夜".into();
+    disc.groups.push(netmd::GroupInfo {
+        title: "ｻｲﾄﾞ B".into(),
+        full_width_title: String::new(),
+        first: 3,
+        last: 3,
+    });
+    disc.tracks[2].group = Some(1);
+    let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
+    update(&mut model, Msg::Device(DeviceEvent::Connected(disc)));
+    key(&mut model, KeyCode::Char('3'));
+    let screen = render(&model);
+    assert!(screen.contains("東京の夜"), "{screen}");
+    assert!(!screen.contains("??ﾉ?"), "{screen}");
+    // The group's row keeps its range at the right border: ﾞ takes one cell, as terminals
+    // draw it (the test backend prints the cell after ﾄﾞ as a space, a real terminal does not).
+    let group = screen.lines().find(|l| l.contains("ｻｲﾄﾞ")).unwrap();
+    assert!(group.ends_with("3┃"), "{group}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn an_overlay_over_a_wide_character_keeps_its_left_border() {
+    // At 80 columns the help overlay (72 wide, centred) starts at column 4, the second half of
+    // the 青 in "▸ 青い鳥楽団". Drawn over a screen that already shows it, as in the app.
+    let mut model = common::model(common::sample_tracks(), "dark", (80, 24));
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("test backend");
+    terminal.draw(|f| ui::view(&model, f)).expect("draw");
+    let row = (0..24)
+        .find(|&y| terminal.backend().buffer()[(3, y)].symbol() == "青")
+        .expect("the CJK artist under the overlay's edge");
+    key(&mut model, KeyCode::Char('?'));
+    terminal.draw(|f| ui::view(&model, f)).expect("draw");
+    let shown = terminal.backend().buffer();
+    assert_eq!(shown[(4, row)].symbol(), "│", "{}", describe(shown));
+    assert_ne!(shown[(3, row)].symbol(), "青");
 }

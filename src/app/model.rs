@@ -121,7 +121,7 @@ impl Model {
             undo: None,
             write_tags: settings.library.write_tags,
             transfers: TransfersState {
-                default_mode: settings.transfer.mode.name().to_owned(),
+                default_mode: settings.transfer.mode,
                 title_template: settings.transfer.title.clone(),
                 ..TransfersState::default()
             },

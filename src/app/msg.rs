@@ -85,6 +85,8 @@ pub enum Msg {
     Transfer(TransferEvent),
     /// No sound output could be opened; the reason is shown when play keys are used.
     AudioUnavailable(String),
+    /// The sound device could not be opened and the silent output plays instead; said once.
+    SilentOutput(String),
     /// SIGTERM, SIGHUP (an SSH drop) or SIGINT: leave cleanly.
     Terminate,
 }

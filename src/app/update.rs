@@ -27,6 +27,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Library(m) => on_library_msg(model, m),
         Msg::PathCompleted(path) => import::on_completed(model, path),
         Msg::Transfer(event) => transfer_update::on_event(model, event),
+        Msg::SilentOutput(note) => {
+            model.set_status(Level::Info, note);
+            Vec::new()
+        }
         Msg::AudioUnavailable(reason) => {
             model.set_status(Level::Warning, reason.clone());
             model.playback.audio_error = Some(reason);

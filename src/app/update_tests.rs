@@ -24,12 +24,12 @@ fn track(artist: &str, album: &str, n: u32, title: &str, year: i32) -> Track {
         year: Some(year),
         genre: String::new(),
         duration_ms: 60_000 * u64::from(n),
-        codec: "flac".into(),
+        codec: ::library::AudioCodec::Flac,
         sample_rate: Some(44_100),
         channels: Some(2),
         bitrate_kbps: None,
         missing: false,
-        mode: String::new(),
+        mode: ::library::AtracMode::NotAtrac,
         protected: false,
     }
 }
@@ -899,7 +899,7 @@ fn playlists_pane_plays_edits_and_reorders() {
 #[test]
 fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
     use crate::transfer::{TransferEvent, TransferRequest};
-    use ::library::{QueuedTransfer, TransferSource, TransferState};
+    use ::library::{QueuedTransfer, TransferMode, TransferSource, TransferState};
     let mut m = model_with(tracks());
     press(&mut m, KeyCode::Char('j')); // Björk: the whole artist
     let effects = press(&mut m, KeyCode::Char('t'));
@@ -907,7 +907,7 @@ fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
     assert!(matches!(
         &effects[0],
         Effect::Transfer(TransferRequest::Enqueue { source: TransferSource::Track(_), mode, .. })
-            if mode == "auto"
+            if *mode == TransferMode::Auto
     ));
     assert_eq!(effects[3], Effect::Transfer(TransferRequest::Start));
 
@@ -917,7 +917,7 @@ fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
         track_id: None,
         path: PathBuf::from(format!("/m/{id}.flac")),
         title: format!("Item {id}"),
-        mode: "sp".into(),
+        mode: TransferMode::Sp,
         state,
         error: None,
         bytes_done: 0,
@@ -957,7 +957,7 @@ fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
         press(&mut m, KeyCode::Char('o')),
         vec![Effect::Transfer(TransferRequest::SetMode {
             id: 2,
-            mode: "lp2".into()
+            mode: TransferMode::Lp2
         })]
     );
     assert_eq!(
@@ -1110,12 +1110,12 @@ fn queued_titles_follow_the_configured_template() {
     use crate::transfer::TransferRequest;
     let mut m = model_with(tracks());
     m.transfers.title_template = "{track} {title} ({artist})".into();
-    m.transfers.default_mode = "lp2".into();
+    m.transfers.default_mode = ::library::TransferMode::Lp2;
     press(&mut m, KeyCode::Char('v'));
     let effects = press(&mut m, KeyCode::Char('t'));
     let Effect::Transfer(TransferRequest::Enqueue { title, mode, .. }) = &effects[0] else {
         panic!("{effects:?}")
     };
     assert_eq!(title, "01 Xtal (Aphex)");
-    assert_eq!(mode, "lp2");
+    assert_eq!(*mode, ::library::TransferMode::Lp2);
 }

@@ -71,6 +71,7 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
         log_file: env.log_file.clone(),
         device,
         usb_trace: cli.usb_trace.clone(),
+        silent_fallback: cli.demo,
     })?;
     Ok(0)
 }
@@ -113,7 +114,7 @@ pub fn import(env: &Environment, args: &ImportArgs) -> anyhow::Result<i32> {
         eprintln!("skipped {failure}");
         tracing::warn!("import: {failure}");
     }
-    println!("{report}");
+    outln!("{report}")?;
     Ok(i32::from(!report.failed.is_empty()))
 }
 
@@ -162,7 +163,7 @@ pub fn themes(env: &Environment) -> anyhow::Result<i32> {
         } else {
             " "
         };
-        println!("{mark} {name}");
+        outln!("{mark} {name}")?;
     }
     for e in &errors {
         eprintln!("warning: {e}");

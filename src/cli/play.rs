@@ -70,7 +70,7 @@ pub fn run(env: &Environment, args: &PlayArgs) -> anyhow::Result<i32> {
                     queue_after(current);
                 }
                 if !interactive {
-                    println!("Playing {}", name(current));
+                    outln!("Playing {}", name(current))?;
                 }
             }
             PlayerEvent::Position { seq, position_ms } if interactive => {

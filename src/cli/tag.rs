@@ -77,11 +77,11 @@ pub fn run(env: &Environment, args: &TagArgs) -> anyhow::Result<i32> {
             clean(&path.to_string_lossy())
         );
     }
-    println!(
+    outln!(
         "{} tagged, {} failed",
         outcome.batch.after.len(),
         outcome.failed.len()
-    );
+    )?;
     Ok(i32::from(!outcome.failed.is_empty()))
 }
 
@@ -131,7 +131,7 @@ pub fn import_writing_tags(
         eprintln!("{failure}");
         tracing::warn!("import: {failure}");
     }
-    println!("{report}");
+    outln!("{report}")?;
     let clean_run = plan.failed.is_empty() && report.failed.is_empty();
     Ok(i32::from(!clean_run))
 }

@@ -34,6 +34,9 @@ pub struct RunOptions {
     pub log_file: PathBuf,
     pub device: DeviceSelector,
     pub usb_trace: Option<PathBuf>,
+    /// Without a sound device, play through the silent output instead of refusing to play
+    /// (the demo: a new user's first Enter must do something visible).
+    pub silent_fallback: bool,
 }
 
 /// Messages handled between two frames at most, so a flood cannot starve drawing.
@@ -70,7 +73,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         }
     });
     let _ = library.send(LibraryRequest::Load);
-    let player = start_player(&opts.settings, opts.audio, &tx);
+    let (player, audio) = start_player(&opts.settings, opts.audio, opts.silent_fallback, &tx);
     if let Some(p) = &player {
         p.set_volume(model.playback.linear_volume());
     }
@@ -79,7 +82,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     // A virtual deck is heard through a player of its own, like a recorder's headphones.
     let speaker = player
         .is_some()
-        .then(|| crate::shell::deck_speaker::DeckSpeaker::factory(opts.audio));
+        .then(|| crate::shell::deck_speaker::DeckSpeaker::factory(audio));
     let device = DeviceHandle::spawn_with(
         opts.device.clone(),
         opts.usb_trace.clone(),
@@ -161,23 +164,40 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the sound output; without one the app still runs and says why there is no sound.
-fn start_player(settings: &Settings, output: AudioOutput, tx: &Sender<Msg>) -> Option<Player> {
+/// Opens the sound output; without one the app still runs and says why there is no sound. With
+/// `silent_fallback` it plays through the silent output instead and says so once. Returns the
+/// player and the output it opened.
+fn start_player(
+    settings: &Settings,
+    output: AudioOutput,
+    silent_fallback: bool,
+    tx: &Sender<Msg>,
+) -> (Option<Player>, AudioOutput) {
     let mode: GainMode = settings.audio.replaygain.into();
     let events = Mutex::new(tx.clone());
-    let sink = Arc::new(move |event: PlayerEvent| {
+    let sink: media::player::EventSink = Arc::new(move |event: PlayerEvent| {
         if let Ok(tx) = events.lock() {
             let _ = tx.send(Msg::Player(event));
         }
     });
-    match Player::start(output, mode, settings.audio.preamp_db, sink) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            tracing::warn!("{e}");
-            let _ = tx.send(Msg::AudioUnavailable(e.to_string()));
-            None
+    let error = match Player::start(output, mode, settings.audio.preamp_db, sink.clone()) {
+        Ok(p) => return (Some(p), output),
+        Err(e) => e,
+    };
+    tracing::warn!("{error}");
+    if silent_fallback && output != AudioOutput::Null {
+        match Player::start(AudioOutput::Null, mode, settings.audio.preamp_db, sink) {
+            Ok(p) => {
+                let _ = tx.send(Msg::SilentOutput(
+                    "no sound device: playing silently".to_owned(),
+                ));
+                return (Some(p), AudioOutput::Null);
+            }
+            Err(e) => tracing::warn!("the silent output failed too: {e}"),
         }
     }
+    let _ = tx.send(Msg::AudioUnavailable(error.to_string()));
+    (None, output)
 }
 
 fn perform(player: &Player, request: PlayerRequest) {

@@ -14,7 +14,6 @@ use crate::app::{DeviceRequest, ExclusiveJob};
 use crate::transfer::pipeline::{
     BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch,
 };
-use crate::transfer::prepare::ModeRequest;
 use crate::transfer::{TransferEvent, TransferRequest};
 use library::{Library, TransferState};
 use netmd::{AnyRecorder, DeviceError};
@@ -194,7 +193,7 @@ impl Worker {
                 title,
                 mode,
             } => {
-                self.db(lib.enqueue_transfer(&source, &title, &mode));
+                self.db(lib.enqueue_transfer(&source, &title, mode));
             }
             R::Remove(id) => {
                 // The running item cannot be pulled from under the sender.
@@ -210,7 +209,7 @@ impl Worker {
                 self.db(lib.move_transfer(id, position));
             }
             R::SetMode { id, mode } => {
-                self.db(lib.set_transfer_mode(id, &mode));
+                self.db(lib.set_transfer_mode(id, mode));
             }
             R::SetTitle { id, title } => {
                 self.db(lib.set_transfer_title(id, &title));
@@ -330,7 +329,7 @@ impl Worker {
                 id: t.id,
                 path: t.path.clone(),
                 title: (!t.title.trim().is_empty()).then(|| t.title.clone()),
-                mode: ModeRequest::parse(&t.mode).unwrap_or(ModeRequest::Auto),
+                mode: t.mode,
             })
             .collect();
         if items.is_empty() {

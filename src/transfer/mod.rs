@@ -21,9 +21,10 @@ use thiserror::Error;
 use netmd::send::SendError;
 use netmd::{DeviceError, Mode};
 
+/// The mode an item asks for (a queue item's, `device send --mode`).
+pub use library::TransferMode;
 pub use pipeline::{BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch};
 pub use plan::TitleTemplate;
-pub use prepare::ModeRequest;
 pub use queue::{TransferEvent, TransferRequest};
 
 #[derive(Debug, Error)]

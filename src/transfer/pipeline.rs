@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use super::TransferError;
 use super::plan::{self, Planned, TitleTemplate, TrackTags};
-use super::prepare::{self, ModeRequest};
+use super::prepare;
+use library::TransferMode;
 use netmd::Transport;
 use netmd::crypto::{OsEntropy, StreamKeys};
 use netmd::send::{BULK_CHUNK, EncryptedAudio, SentTrack};
@@ -29,7 +30,7 @@ pub struct SendItem {
     pub path: PathBuf,
     /// A title that overrides the template.
     pub title: Option<String>,
-    pub mode: ModeRequest,
+    pub mode: TransferMode,
 }
 
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! The transfer queue's vocabulary: what the core asks of the transfer worker
 //! ([`TransferRequest`]) and what the worker reports ([`TransferEvent`]).
 
-use library::{QueuedTransfer, TransferSource};
+use library::{QueuedTransfer, TransferMode, TransferSource};
 use netmd::Mode;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +19,7 @@ pub enum TransferRequest {
     Enqueue {
         source: TransferSource,
         title: String,
-        /// `sp`, `lp2`, `lp4` or `auto`.
-        mode: String,
+        mode: TransferMode,
     },
     Remove(i64),
     /// Move an item to a position (from 1).
@@ -30,7 +29,7 @@ pub enum TransferRequest {
     },
     SetMode {
         id: i64,
-        mode: String,
+        mode: TransferMode,
     },
     SetTitle {
         id: i64,

@@ -83,10 +83,9 @@ fn draw_disc(model: &Model, frame: &mut Frame, area: Rect, disc: &DiscInfo, is_f
     {
         let (left, right, style) = match *row {
             DeviceRow::Disc => {
-                let title = if disc.title.is_empty() {
-                    "(untitled disc)"
-                } else {
-                    &disc.title
+                let title = match shown_title(&disc.title, &disc.full_width_title) {
+                    "" => "(untitled disc)",
+                    title => title,
                 };
                 (
                     title.to_string(),
@@ -103,18 +102,15 @@ fn draw_disc(model: &Model, frame: &mut Frame, area: Rect, disc: &DiscInfo, is_f
                 } else {
                     format!("{}–{}", group.first, group.last)
                 };
-                (format!("{open}{}", group.title), range, theme.album)
+                let title = shown_title(&group.title, &group.full_width_title);
+                (format!("{open}{title}"), range, theme.album)
             }
             DeviceRow::Track(n) => {
                 let Some(t) = disc.tracks.iter().find(|t| t.number == n) else {
                     continue;
                 };
                 let indent = if t.group.is_some() { "    " } else { "  " };
-                let title = if t.title.is_empty() {
-                    &t.full_width_title
-                } else {
-                    &t.title
-                };
+                let title = shown_title(&t.title, &t.full_width_title);
                 let mut right = format!("{} {}", t.mode.label(), duration(t.duration_ms));
                 if t.channels == 1 {
                     right = format!("mono {right}");
@@ -176,4 +172,15 @@ fn draw_disc(model: &Model, frame: &mut Frame, area: Rect, disc: &DiscInfo, is_f
         ]),
         footer,
     );
+}
+
+/// The title to show: the full-width one when the disc has it (it keeps the kana and kanji the
+/// half-width title had to replace with `?`), else the half-width one. Renaming edits, and
+/// `device info` prints, the half-width title.
+fn shown_title<'a>(half_width: &'a str, full_width: &'a str) -> &'a str {
+    if full_width.trim().is_empty() {
+        half_width
+    } else {
+        full_width
+    }
 }

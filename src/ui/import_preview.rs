@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::format::duration;
 use super::widgets::{dialog_block, split_row};
@@ -21,7 +21,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect, preview: &ImportPrevie
         area.width.saturating_sub(2),
         area.height.saturating_sub(2),
     );
-    frame.render_widget(Clear, rect);
+    super::widgets::clear_overlay(frame, rect);
     let plan = &preview.plan;
     let heading = format!(
         "Import preview · {} tracks in {} albums",

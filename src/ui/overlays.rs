@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::widgets::dialog_block;
 use crate::app::{ImportDialog, Model, RenameDialog, TagEditor};
@@ -54,7 +54,7 @@ pub fn help(model: &Model, frame: &mut Frame, area: Rect, scroll: u16) {
         theme.dim,
     )));
     let rect = centered(area, 72, area.height.saturating_sub(2));
-    frame.render_widget(Clear, rect);
+    super::widgets::clear_overlay(frame, rect);
     let block = dialog_block(model, "Help — keys (Esc to close)");
     let inner = block.inner(rect);
     let max_scroll = (lines.len() as u16).saturating_sub(inner.height);
@@ -70,7 +70,7 @@ pub fn help(model: &Model, frame: &mut Frame, area: Rect, scroll: u16) {
 pub fn import(model: &Model, frame: &mut Frame, area: Rect, dialog: &ImportDialog) {
     let theme = &model.theme;
     let rect = centered(area, 70, 8);
-    frame.render_widget(Clear, rect);
+    super::widgets::clear_overlay(frame, rect);
     let block = dialog_block(model, "Import music");
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -109,7 +109,7 @@ pub fn import(model: &Model, frame: &mut Frame, area: Rect, dialog: &ImportDialo
 pub fn rename(model: &Model, frame: &mut Frame, area: Rect, dialog: &RenameDialog) {
     let theme = &model.theme;
     let rect = centered(area, 64, 6);
-    frame.render_widget(Clear, rect);
+    super::widgets::clear_overlay(frame, rect);
     let block = dialog_block(model, &dialog.heading);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -136,7 +136,7 @@ pub fn rename(model: &Model, frame: &mut Frame, area: Rect, dialog: &RenameDialo
 pub fn confirm(model: &Model, frame: &mut Frame, area: Rect, message: &str) {
     let theme = &model.theme;
     let rect = centered(area, 60, 6);
-    frame.render_widget(Clear, rect);
+    super::widgets::clear_overlay(frame, rect);
     let block = dialog_block(model, "Are you sure?");
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -153,7 +153,7 @@ pub fn tags(model: &Model, frame: &mut Frame, area: Rect, editor: &TagEditor) {
     let theme = &model.theme;
     let height = editor.fields.len() as u16 + 5;
     let rect = centered(area, 70, height);
-    frame.render_widget(Clear, rect);
+    super::widgets::clear_overlay(frame, rect);
     let n = editor.paths.len();
     let heading = if n == 1 {
         "Edit tags".to_string()

@@ -128,3 +128,22 @@ pub fn key_name(model: &Model, action: crate::config::Action) -> String {
         .map(std::string::ToString::to_string)
         .unwrap_or_default()
 }
+
+/// Clears `area` for an overlay. A wide character (CJK, emoji) just left of the overlay reaches
+/// into its first column; ratatui would then treat the overlay's border cell as that
+/// character's hidden half and never draw it, so that character is blanked too.
+pub fn clear_overlay(frame: &mut ratatui::Frame, area: ratatui::layout::Rect) {
+    use ratatui::buffer::CellWidth as _;
+
+    frame.render_widget(ratatui::widgets::Clear, area);
+    let buf = frame.buffer_mut();
+    if area.left() <= buf.area.left() {
+        return;
+    }
+    let x = area.left() - 1;
+    for y in area.top()..area.bottom() {
+        if buf[(x, y)].symbol().cell_width() > 1 {
+            buf[(x, y)].reset();
+        }
+    }
+}

@@ -11,7 +11,7 @@ pub mod fixtures;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use library::Track;
+use library::{AtracMode, AudioCodec, Track};
 use ministage::app::LibraryMsg;
 use ministage::app::{Catalog, LibraryData, Model, Msg, update};
 use ministage::config::{self, KeyMap, LoadOptions};
@@ -30,12 +30,12 @@ pub fn track(artist: &str, album: &str, n: u32, title: &str, year: i32, secs: u6
         year: Some(year),
         genre: "Ambient".into(),
         duration_ms: secs * 1000,
-        codec: "flac".into(),
+        codec: AudioCodec::Flac,
         sample_rate: Some(44_100),
         channels: Some(2),
         bitrate_kbps: Some(900),
         missing: false,
-        mode: String::new(),
+        mode: AtracMode::NotAtrac,
         protected: false,
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::app::Effect;
 use crate::app::overlay::rename::open_rename;
-use crate::app::transfers::{SendProgress, next_mode};
+use crate::app::transfers::SendProgress;
 use crate::app::{Level, Model, Pane, RenameTarget};
 use crate::config::Action;
 use crate::transfer::plan::TrackTags;
@@ -97,7 +97,7 @@ pub fn queue_tracks(model: &mut Model, tracks: &[Track]) -> Vec<Effect> {
     if tracks.is_empty() {
         return Vec::new();
     }
-    let mode = model.transfers.default_mode.clone();
+    let mode = model.transfers.default_mode;
     let template = model.transfers.title_template.clone();
     let mut effects: Vec<Effect> = tracks
         .iter()
@@ -112,7 +112,7 @@ pub fn queue_tracks(model: &mut Model, tracks: &[Track]) -> Vec<Effect> {
             request(TransferRequest::Enqueue {
                 source: TransferSource::Track(t.id),
                 title: TitleTemplate::expand(&template, &tags),
-                mode: mode.clone(),
+                mode,
             })
         })
         .collect();
@@ -190,11 +190,11 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
             if let Some(i) = item {
                 vec![request(TransferRequest::SetMode {
                     id: i.id,
-                    mode: next_mode(&i.mode).into(),
+                    mode: i.mode.next(),
                 })]
             } else {
-                t.default_mode = next_mode(&t.default_mode).into();
-                let mode = t.default_mode.to_uppercase();
+                t.default_mode = t.default_mode.next();
+                let mode = t.default_mode.label();
                 model.set_status(Level::Info, format!("New items are queued in {mode}"));
                 Vec::new()
             }

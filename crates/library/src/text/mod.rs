@@ -4,4 +4,4 @@ mod sanitize;
 mod width;
 
 pub use sanitize::{clean, fold};
-pub use width::{fit, truncate_to_width, width};
+pub use width::{fit, for_display, truncate_to_width, width};

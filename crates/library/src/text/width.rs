@@ -1,22 +1,66 @@
+use std::borrow::Cow;
+
 use unicode_width::UnicodeWidthChar;
 
-/// Display width in terminal cells: CJK counts two, combining marks zero.
+/// Display width in terminal cells, as terminals draw it: CJK counts two, combining marks zero,
+/// a half-width kana voiced mark (ﾞ, ﾟ) one, and an emoji sequence as its first emoji (see
+/// [`for_display`]).
 pub fn width(text: &str) -> usize {
-    text.chars().map(|c| c.width().unwrap_or(0)).sum()
+    for_display(text).chars().map(cell_width).sum()
+}
+
+/// One character's cells. `unicode-width` calls the half-width voiced sound marks zero-width
+/// (they extend the kana before them), but terminals give each its own cell; ratatui counts
+/// them the same way.
+fn cell_width(c: char) -> usize {
+    match c {
+        '\u{ff9e}' | '\u{ff9f}' => 1,
+        c => c.width().unwrap_or(0),
+    }
+}
+
+/// `text` as it is drawn: an emoji sequence joined with zero-width joiners (👩‍💻) or carrying
+/// a skin-tone modifier is folded to its first emoji, because terminals disagree on how wide
+/// such a sequence is (two cells, or one emoji after another) and a row whose width is guessed
+/// wrong shifts its columns and the pane's border.
+pub fn for_display(text: &str) -> Cow<'_, str> {
+    let folds = |c: char| c == '\u{200d}' || is_skin_tone(c);
+    if !text.chars().any(folds) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{200d}' {
+            // The joiner and what it joins go; variation selectors after it go with them.
+            let _ = chars.next();
+            continue;
+        }
+        if is_skin_tone(c) || (c == '\u{fe0f}' && out.ends_with('\u{200d}')) {
+            continue;
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+fn is_skin_tone(c: char) -> bool {
+    ('\u{1f3fb}'..='\u{1f3ff}').contains(&c)
 }
 
 /// The longest prefix that fits in `max` cells, with `…` when something was cut.
 pub fn truncate_to_width(text: &str, max: usize) -> String {
     if width(text) <= max {
-        return text.to_string();
+        return for_display(text).into_owned();
     }
     if max == 0 {
         return String::new();
     }
+    let text = for_display(text);
     let mut out = String::new();
     let mut used = 0;
     for c in text.chars() {
-        let w = c.width().unwrap_or(0);
+        let w = cell_width(c);
         if used + w > max - 1 {
             break;
         }
@@ -54,5 +98,23 @@ mod tests {
         // A wide character that would straddle the edge is dropped and the gap padded.
         assert_eq!(width(&fit("坂本龍一", 6)), 6);
         assert_eq!(fit("坂本龍一", 6), "坂本… ");
+    }
+
+    #[test]
+    fn half_width_kana_voiced_marks_take_a_cell_each() {
+        // ｻｲﾄﾞ: four characters, four cells, as a terminal draws them.
+        assert_eq!(width("ｻｲﾄﾞ B"), 6);
+        assert_eq!(fit("ﾊﾟﾝ", 5), "ﾊﾟﾝ  ");
+    }
+
+    #[test]
+    fn emoji_sequences_are_shown_as_their_first_emoji() {
+        assert_eq!(for_display("👩\u{200d}💻 code"), "👩 code");
+        assert_eq!(for_display("👨\u{200d}👩\u{200d}👧"), "👨");
+        assert_eq!(for_display("👍\u{1f3fd} ok"), "👍 ok");
+        assert_eq!(width("👩\u{200d}💻 code"), 7);
+        assert_eq!(fit("👩\u{200d}💻 code", 8), "👩 code ");
+        // Text without such sequences is not copied.
+        assert!(matches!(for_display("plain 坂本"), Cow::Borrowed(_)));
     }
 }
