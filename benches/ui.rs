@@ -22,8 +22,12 @@ mod common;
 
 fn model(size: (u16, u16)) -> Model {
     let loaded = config::load(&LoadOptions {
-        config_file: Some(common::bench_dir().join("no-config.toml")),
-        env: Vec::new(),
+        // No --config, and a configuration folder that does not exist: the defaults.
+        config_file: None,
+        env: vec![(
+            "XDG_CONFIG_HOME".into(),
+            "/nonexistent/ministage-bench".into(),
+        )],
         overrides: Vec::new(),
     })
     .expect("defaults");

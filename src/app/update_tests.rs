@@ -47,8 +47,12 @@ fn tracks() -> Vec<Track> {
 
 fn model_with(tracks: Vec<Track>) -> Model {
     let loaded = config::load(&LoadOptions {
-        config_file: Some(std::env::temp_dir().join("ministage-no-such-config.toml")),
-        env: Vec::new(),
+        // No --config, and a configuration folder that does not exist: the defaults.
+        config_file: None,
+        env: vec![(
+            "XDG_CONFIG_HOME".into(),
+            "/nonexistent/ministage-tests".into(),
+        )],
         overrides: Vec::new(),
     })
     .expect("defaults");

@@ -51,7 +51,8 @@ fn config_dir_with(var: impl Fn(&str) -> Option<PathBuf>) -> Option<PathBuf> {
 /// What to load. `Default` gives: the default config file, no environment, no overrides.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
-    /// `--config FILE`; `None` means `config.toml` in [`config_dir`] (a missing file is fine).
+    /// `--config FILE` (which must exist); `None` means `config.toml` in [`config_dir`] (a
+    /// missing file is fine).
     pub config_file: Option<PathBuf>,
     /// The process environment (`std::env::vars().collect()`), injected so tests stay
     /// hermetic. Only `MINISTAGE_<SECTION>__<KEY>` variables are used as settings;
@@ -65,7 +66,7 @@ pub struct LoadOptions {
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub settings: Settings,
-    /// Non-fatal problems (unknown keys, an explicit `--config` file that does not exist), each
+    /// Non-fatal problems (unknown keys, badly named environment variables), each
     /// naming the key and where it came from. Show them to the user.
     pub warnings: Vec<String>,
     /// The configuration files that were actually read.
@@ -76,6 +77,12 @@ pub struct Loaded {
 /// variable, or command line) and the key.
 #[derive(Debug, Error)]
 pub enum ConfigError {
+    #[error(
+        "the config file {} does not exist (given with --config or MINISTAGE_CONFIG)",
+        path.display()
+    )]
+    Missing { path: PathBuf },
+
     #[error("cannot read config file {}: {source}", path.display())]
     Read { path: PathBuf, source: io::Error },
 
@@ -166,13 +173,10 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
                 figment = figment.merge(file_layer(&path, &text)?);
                 source_files.push(path);
             }
+            // The default file is optional; one the user named must be there.
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !explicit => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                if explicit {
-                    warnings.push(format!(
-                        "config file {} does not exist; using the defaults",
-                        path.display()
-                    ));
-                }
+                return Err(ConfigError::Missing { path });
             }
             Err(source) => return Err(ConfigError::Read { path, source }),
         }
@@ -508,8 +512,11 @@ mod tests {
     #[test]
     fn invalid_value_from_env_names_the_variable() {
         let err = load(&LoadOptions {
-            config_file: Some(PathBuf::from("/nonexistent/ministage.toml")),
-            env: env(&[("MINISTAGE_UI__ASCII_ONLY", "maybe")]),
+            config_file: None,
+            env: env(&[
+                ("XDG_CONFIG_HOME", "/nonexistent/ministage-xdg"),
+                ("MINISTAGE_UI__ASCII_ONLY", "maybe"),
+            ]),
             overrides: vec![],
         })
         .unwrap_err();
@@ -555,13 +562,29 @@ mod tests {
     }
 
     #[test]
-    fn missing_explicit_file_is_a_warning_not_an_error() {
-        let loaded = load(&opts_with_file(Path::new("/nonexistent/ministage.toml"))).unwrap();
-        assert_eq!(loaded.settings, Settings::default());
-        assert_eq!(
-            loaded.warnings,
-            vec!["config file /nonexistent/ministage.toml does not exist; using the defaults"]
+    fn missing_explicit_file_is_an_error_naming_it() {
+        let err = load(&opts_with_file(Path::new("/nonexistent/ministage.toml"))).unwrap_err();
+        assert!(matches!(err, ConfigError::Missing { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains("the config file /nonexistent/ministage.toml does not exist"),
+            "{err}"
         );
+    }
+
+    #[test]
+    fn missing_default_file_is_fine() {
+        let loaded = load(&LoadOptions {
+            config_file: None,
+            env: vec![(
+                "XDG_CONFIG_HOME".into(),
+                "/nonexistent/ministage-xdg".into(),
+            )],
+            overrides: Vec::new(),
+        })
+        .unwrap();
+        assert_eq!(loaded.settings, Settings::default());
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     }
 
     #[test]
@@ -688,8 +711,14 @@ mod tests {
             )
         );
         let err = load(&LoadOptions {
-            config_file: Some(dir.path().join("absent.toml")),
-            env: env(&[("MINISTAGE_AUDIO__VOLUME", "250")]),
+            config_file: None,
+            env: env(&[
+                (
+                    "XDG_CONFIG_HOME",
+                    dir.path().join("absent").to_str().unwrap(),
+                ),
+                ("MINISTAGE_AUDIO__VOLUME", "250"),
+            ]),
             overrides: vec![],
         })
         .unwrap_err();

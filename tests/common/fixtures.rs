@@ -24,6 +24,18 @@ pub fn atrac_dir() -> PathBuf {
     fixture("atrac")
 }
 
+/// The Ogg Opus file `name` (`music4s.opus`).
+pub fn opus_file(name: &str) -> PathBuf {
+    fixture(Path::new("opus").join(name))
+}
+
+/// libopus's decode of the Opus file `name`: interleaved 16-bit PCM at 48 kHz, pre-skip and
+/// end padding trimmed.
+pub fn opus_reference(name: &str) -> Pcm {
+    let stem = name.strip_suffix(".opus").unwrap_or(name);
+    decode(&fixture(format!("opus/{stem}.ref.flac")))
+}
+
 /// The netmd-js USB trace `name` (`list.jsonl`, …).
 pub fn netmd_trace(name: &str) -> PathBuf {
     fixture(Path::new("netmd-traces").join(name))

@@ -96,8 +96,12 @@ pub fn sample_tracks() -> Vec<Track> {
 pub fn model(tracks: Vec<Track>, theme: &str, size: (u16, u16)) -> Model {
     let dir = std::env::temp_dir().join("ministage-tests-no-config");
     let loaded = config::load(&LoadOptions {
-        config_file: Some(dir.join("absent.toml")),
-        env: Vec::new(),
+        // No --config, and a configuration folder that does not exist: the defaults.
+        config_file: None,
+        env: vec![(
+            "XDG_CONFIG_HOME".into(),
+            dir.join("absent").to_string_lossy().into_owned(),
+        )],
         overrides: Vec::new(),
     })
     .expect("defaults load");

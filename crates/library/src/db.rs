@@ -1,10 +1,11 @@
 //! Opening the library database and reading from it.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, Row};
+use rusqlite::{Connection, ErrorCode, MAIN_DB, OpenFlags, Row};
 
+use super::faults::{self, Unwritable};
 use super::query::{Haystack, Query};
 use super::schema;
 use super::{LibraryError, PlaylistSummary, Track, TransferItem};
@@ -13,17 +14,49 @@ use super::{LibraryError, PlaylistSummary, Track, TransferItem};
 /// background) to release its lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Switches the library to WAL, which lets the UI keep reading while an import writes.
+/// SQLite answers "busy" at once, without waiting for the busy timeout, when another process
+/// is switching the same new file at that moment; so this waits its turn itself.
+fn enable_wal(conn: &Connection, path: &Path) -> Result<(), LibraryError> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        // In-memory databases answer "memory", which is fine. A file another connection is
+        // reading keeps its old mode, without an error.
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get::<_, String>(0)) {
+            Ok(mode) if mode == "wal" || mode == "memory" => return Ok(()),
+            Ok(mode) if Instant::now() >= deadline => {
+                tracing::warn!(path = %path.display(), mode, "cannot switch the library to WAL");
+                return Ok(());
+            }
+            Err(e) if !faults::is_busy(&e) || Instant::now() >= deadline => {
+                return Err(LibraryError::Open {
+                    path: path.to_path_buf(),
+                    source: e,
+                });
+            }
+            Ok(_) | Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+}
+
 /// The SQLite music library.
 #[derive(Debug)]
 pub struct Library {
     pub(crate) conn: Connection,
     /// Kept to name the database in error messages.
     path: PathBuf,
+    /// Why the library was opened for reading only, if it was.
+    read_only: Option<Unwritable>,
 }
 
 impl Library {
     /// Opens (creating if needed) the database at `path`, creating its parent folders, and
     /// upgrades its schema.
+    ///
+    /// Only an empty (or absent) file becomes a new library; any other file that is not a
+    /// ministage library is refused ([`LibraryError::NotOurs`]) and left as it was. On a full
+    /// disk or read-only media the library is opened for reading only, and changes fail with
+    /// [`LibraryError::DiskFull`] or [`LibraryError::ReadOnly`].
     pub fn open(path: &Path) -> Result<Library, LibraryError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| LibraryError::CreateDir {
@@ -31,12 +64,85 @@ impl Library {
                 source,
             })?;
         }
+        let err = match Self::open_read_write(path) {
+            Ok(lib) => return Ok(lib),
+            Err(err) => err,
+        };
+        let Some(why) = faults::unwritable(&err, path) else {
+            return Err(err);
+        };
+        match Self::open_unchanging(path, why) {
+            Ok(lib) => {
+                tracing::warn!(path = %path.display(), ?why, "library opened read-only");
+                Ok(lib)
+            }
+            Err(refused @ (LibraryError::NotOurs { .. } | LibraryError::SchemaTooNew { .. })) => {
+                Err(refused)
+            }
+            Err(other) => {
+                tracing::debug!(error = %other, "read-only fallback failed");
+                Err(why.error(path))
+            }
+        }
+    }
+
+    fn open_read_write(path: &Path) -> Result<Library, LibraryError> {
         let open_err = |source| LibraryError::Open {
             path: path.to_path_buf(),
             source,
         };
+        // Look before touching: a file that is not ours is refused through a read-only
+        // connection, which cannot change it (not even by checkpointing its WAL on close).
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+            let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(open_err)?;
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+            schema::inspect(&conn, path)?;
+        }
         let conn = Connection::open(path).map_err(open_err)?;
         Self::configure(conn, path.to_path_buf())
+    }
+
+    /// Where the WAL index cannot be created (a full disk, read-only media), a library whose
+    /// WAL is empty (every ministage closed cleanly) is complete in its main file, and is read
+    /// from it directly.
+    fn open_unchanging(path: &Path, why: Unwritable) -> Result<Library, LibraryError> {
+        let mut wal = path.as_os_str().to_os_string();
+        wal.push("-wal");
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            return Err(why.error(path));
+        }
+        let uri = faults::file_uri(path, "immutable=1").ok_or_else(|| why.error(path))?;
+        let conn = Connection::open_with_flags(
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|source| LibraryError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::read_only_library(conn, path, why)
+    }
+
+    /// A library that is used as it is: it must be ours, marked and up to date.
+    fn read_only_library(
+        conn: Connection,
+        path: &Path,
+        why: Unwritable,
+    ) -> Result<Library, LibraryError> {
+        let lib = Library {
+            conn,
+            path: path.to_path_buf(),
+            read_only: Some(why),
+        };
+        let found = schema::inspect(&lib.conn, path)?;
+        if !found.is_current() {
+            return Err(lib.read_only_error());
+        }
+        lib.conn
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(|e| lib.db_err(e))?;
+        Ok(lib)
     }
 
     /// A private database that lives only as long as the value; for tests and the demo.
@@ -56,17 +162,49 @@ impl Library {
         };
         // The timeout goes first so that the pragmas below already wait for other processes.
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
-        // WAL lets the UI keep reading while an import writes; in-memory databases answer
-        // "memory", which is fine.
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
-            .map_err(open_err)?;
+        // Checked again now that the file is open for writing (it may have been absent, or
+        // changed since), and before any pragma that writes.
+        schema::inspect(&conn, &path)?;
+        if conn.is_readonly(MAIN_DB).map_err(open_err)? {
+            // SQLite opens a file it may not write read-only, without a word.
+            return Self::read_only_library(conn, &path, Unwritable::NotWritable);
+        }
+        enable_wal(&conn, &path)?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(open_err)?;
         schema::migrate(&mut conn, &path)?;
-        Ok(Library { conn, path })
+        Ok(Library {
+            conn,
+            path,
+            read_only: None,
+        })
+    }
+
+    /// True when the library was opened for reading only (a full disk, a file or folder that
+    /// cannot be written); every change then fails with [`Library::check_writable`]'s error.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only.is_some()
+    }
+
+    /// Succeeds when a change to the library can be saved now: call it before changing
+    /// anything outside the database (tag writes), so that a read-only library refuses the
+    /// whole job instead of failing halfway.
+    pub fn check_writable(&self) -> Result<(), LibraryError> {
+        if self.read_only.is_some() {
+            return Err(self.read_only_error());
+        }
+        // Taking the write lock, without writing, proves the file and its folder writable.
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+            .map_err(|e| self.db_err(e))
+    }
+
+    fn read_only_error(&self) -> LibraryError {
+        self.read_only
+            .unwrap_or(Unwritable::NotWritable)
+            .error(&self.path)
     }
 
     /// The database file (`:memory:` for an in-memory library).
@@ -75,10 +213,18 @@ impl Library {
     }
 
     pub(crate) fn db_err(&self, source: rusqlite::Error) -> LibraryError {
-        LibraryError::Database {
+        let code = source.sqlite_error_code();
+        if code == Some(ErrorCode::ReadOnly) && self.read_only.is_some() {
+            return self.read_only_error();
+        }
+        let err = LibraryError::Database {
             path: self.path.clone(),
             source,
+        };
+        if code == Some(ErrorCode::DiskFull) {
+            return Unwritable::DiskFull.error(&self.path);
         }
+        faults::unwritable(&err, &self.path).map_or(err, |why| why.error(&self.path))
     }
 
     /// Every track, including those whose file is missing, in browsing order: album artist,

@@ -39,6 +39,22 @@ pub enum LibraryError {
         source: rusqlite::Error,
     },
 
+    #[error(
+        "{} is not a ministage library database ({reason}); it was left untouched: choose another \
+         file for the library",
+        path.display()
+    )]
+    NotOurs { path: PathBuf, reason: String },
+
+    #[error(
+        "the disk holding the library database {} is full: free some space and try again",
+        path.display()
+    )]
+    DiskFull { path: PathBuf },
+
+    #[error("the library database {} cannot be written: {reason}", path.display())]
+    ReadOnly { path: PathBuf, reason: String },
+
     #[error("library database {}: {source}", path.display())]
     Database {
         path: PathBuf,

@@ -10,8 +10,9 @@ use rayon::prelude::*;
 use rusqlite::TransactionBehavior;
 
 use super::filename::parse_stem;
+use super::playable::read_playable;
 use super::report::{ImportFailure, ImportOptions, ImportProgress, ImportReport};
-use super::tags::{TrackMeta, read_file};
+use super::tags::TrackMeta;
 use super::walk::{FoundFile, walk};
 use super::{Library, LibraryError, store};
 
@@ -32,6 +33,10 @@ pub fn import(
     opts: &ImportOptions,
     progress: &(dyn Fn(ImportProgress) + Sync),
 ) -> Result<ImportReport, LibraryError> {
+    if lib.is_read_only() {
+        // Nothing read could be saved: say so before reading every file.
+        lib.check_writable()?;
+    }
     let mut walked = walk(roots);
     let overrides = opts.overrides.cleaned();
     let known = store::load_known(&lib.conn, !overrides.is_empty()).map_err(|e| lib.db_err(e))?;
@@ -71,7 +76,7 @@ pub fn import(
     let results: Vec<Result<TrackMeta, String>> = to_read
         .par_iter()
         .map(|(file, _)| {
-            let result = read_file(&file.path).map(|mut meta| {
+            let result = read_playable(&file.path).map(|mut meta| {
                 fill_from_file_name(&mut meta, &file.path);
                 overrides.apply(&mut meta);
                 meta

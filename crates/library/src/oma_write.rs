@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::atomic::{open_writable, parent_dir, sync_dir};
+use super::atomic::{open_writable, parent_dir, remove_stale_temps, sync_dir};
 use super::tag_write::{TagEdit, TagWriteError};
 use crate::text::clean;
 use atrac::{CodecError, TagUpdate};
@@ -13,6 +13,7 @@ use atrac::{CodecError, TagUpdate};
 pub(crate) fn write(path: &Path, edit: &TagEdit) -> Result<(), TagWriteError> {
     let (real, _, file) = open_writable(path)?;
     drop(file);
+    remove_stale_temps(&parent_dir(&real));
     // The codec writer reads 0 as "remove", as the library does.
     let update = TagUpdate {
         title: edit.title.clone(),

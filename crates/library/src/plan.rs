@@ -10,8 +10,9 @@ use rayon::prelude::*;
 
 use super::filename::parse_stem;
 use super::import::fill_from_file_name;
+use super::playable::read_playable;
 use super::tag_write::TagValues;
-use super::tags::{TrackMeta, read_file};
+use super::tags::TrackMeta;
 use super::walk::{FoundFile, walk};
 use super::{ImportFailure, ImportProgress, Library, LibraryError, store};
 use crate::text::fold;
@@ -262,7 +263,7 @@ pub fn plan_import(
         .files
         .par_iter()
         .map(|file| {
-            let result = read_file(&file.path);
+            let result = read_playable(&file.path);
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress(ImportProgress {
                 done: n,

@@ -58,6 +58,11 @@ pub fn apply_plan(
     write_tags_too: bool,
     progress: &(dyn Fn(ImportProgress) + Sync),
 ) -> Result<PlanReport, LibraryError> {
+    if write_tags_too {
+        // Files are written before the rows: a library that cannot be saved must stop the job
+        // before the first file changes.
+        lib.check_writable()?;
+    }
     let mut report = PlanReport::default();
     let mut rows: Vec<(FoundFile, TrackMeta)> = Vec::new();
     let mut replaced: Vec<(i64, String)> = Vec::new();

@@ -7,6 +7,7 @@ use std::path::Path;
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::LibraryError;
+use crate::text::clean;
 
 /// Migration `n` (1-based) is `MIGRATIONS[n - 1]`.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -92,53 +93,167 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ",
 ];
 
+/// `PRAGMA application_id` of every ministage library (`MnSt` in ASCII): a file without it is
+/// only taken for one of ours when it is empty or was written by a ministage from before the
+/// mark ([`inspect`]).
+pub(crate) const APPLICATION_ID: i32 = 0x4D6E_5374;
+
+/// The tables of the first migration: a database holding all of them under a schema version
+/// of ours, but without the mark, was made by an earlier ministage.
+const FIRST_TABLES: [&str; 6] = [
+    "albums",
+    "artists",
+    "playlist_entries",
+    "playlists",
+    "tracks",
+    "transfer_items",
+];
+
+/// What a database file holds, as far as opening it is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// Nothing at all: a new library may be created in it.
+    Empty,
+    /// A ministage library at schema `version`; `marked` is false for one made before
+    /// [`APPLICATION_ID`] existed.
+    Ours { version: i64, marked: bool },
+}
+
+impl Found {
+    /// True when the library needs no write to be used: marked and at the latest version.
+    pub(crate) fn is_current(self) -> bool {
+        self == Found::Ours {
+            version: latest_version(),
+            marked: true,
+        }
+    }
+}
+
+/// Tells whether the database is one of ours, without writing anything to it. Anything else
+/// (another program's database, a file from a newer ministage) is an error naming the file.
+pub(crate) fn inspect(conn: &Connection, path: &Path) -> Result<Found, LibraryError> {
+    let open_err = |source| LibraryError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    // One statement, so one snapshot: another process may be creating the schema meanwhile.
+    let (app_id, version, objects): (i32, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT application_id FROM pragma_application_id),
+                    (SELECT user_version FROM pragma_user_version),
+                    (SELECT count(*) FROM sqlite_master)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .map_err(open_err)?;
+    if app_id == APPLICATION_ID {
+        check_not_newer(version, path)?;
+        return Ok(Found::Ours {
+            version,
+            marked: true,
+        });
+    }
+    let not_ours = |reason: String| LibraryError::NotOurs {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if app_id != 0 {
+        return Err(not_ours(format!(
+            "it belongs to another program: application id {app_id:#010x}"
+        )));
+    }
+    if objects == 0 && version == 0 {
+        return Ok(Found::Empty);
+    }
+    let tables = table_names(conn).map_err(open_err)?;
+    let has_first = FIRST_TABLES
+        .iter()
+        .all(|ours| tables.iter().any(|t| t == ours));
+    if version > 0 && has_first {
+        check_not_newer(version, path)?;
+        return Ok(Found::Ours {
+            version,
+            marked: false,
+        });
+    }
+    let reason = if tables.is_empty() {
+        format!("it is not empty, but lacks ministage's tables and mark (schema version {version})")
+    } else {
+        let shown: Vec<String> = tables.iter().take(3).map(|t| clean(t)).collect();
+        let shown = shown.join(", ");
+        let more = tables.len().saturating_sub(3);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        format!("it holds tables of another program: {shown}{more}")
+    };
+    Err(not_ours(reason))
+}
+
+fn table_names(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+         ORDER BY name",
+    )?;
+    let rows = stmt.query_map([], |row| row.get(0))?;
+    rows.collect()
+}
+
 /// The schema version this build writes.
 pub(crate) fn latest_version() -> i64 {
     // The list is tiny; the conversion cannot fail in practice but must not panic either.
     i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
 }
 
-/// Brings the database up to [`latest_version`], refusing databases from a newer build.
+/// Brings the database up to [`latest_version`] and marks it as ours, refusing databases from a
+/// newer build and files that are not ours.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LibraryError> {
-    let db_err = |source| LibraryError::Database {
-        path: path.to_path_buf(),
-        source,
-    };
-    let latest = latest_version();
-    let current = user_version(conn).map_err(db_err)?;
-    check_not_newer(current, path)?;
-    if current == latest {
+    if inspect(conn, path)?.is_current() {
         return Ok(());
     }
-
-    for (index, sql) in MIGRATIONS.iter().enumerate() {
-        let version = i64::try_from(index + 1).unwrap_or(i64::MAX);
+    loop {
+        // IMMEDIATE takes the write lock up front, so two processes opening a fresh database at
+        // once serialise here (busy timeout) instead of both applying the same migration; and
+        // the file is inspected again under that lock, as another process may have changed it.
+        let begin_err = |source| LibraryError::Migration {
+            path: path.to_path_buf(),
+            version: latest_version(),
+            source,
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(begin_err)?;
+        let (seen, marked) = match inspect(&tx, path)? {
+            found if found.is_current() => return Ok(()),
+            Found::Empty => (0, false),
+            Found::Ours { version, marked } => (version, marked),
+        };
+        let version = if seen < latest_version() {
+            seen + 1
+        } else {
+            seen
+        };
         let migration_err = |source| LibraryError::Migration {
             path: path.to_path_buf(),
             version,
             source,
         };
-        // IMMEDIATE takes the write lock up front, so two processes opening a fresh database at
-        // once serialise here (busy timeout) instead of both applying the same migration.
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(migration_err)?;
-        let seen = user_version(&tx).map_err(migration_err)?;
-        check_not_newer(seen, path)?;
-        if seen >= version {
-            continue;
+        if version > seen {
+            let index = usize::try_from(version - 1).unwrap_or(usize::MAX);
+            let sql = MIGRATIONS.get(index).copied().unwrap_or_default();
+            tx.execute_batch(sql).map_err(migration_err)?;
+            tx.pragma_update(None, "user_version", version)
+                .map_err(migration_err)?;
         }
-        tx.execute_batch(sql).map_err(migration_err)?;
-        tx.pragma_update(None, "user_version", version)
-            .map_err(migration_err)?;
+        if !marked {
+            tx.pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(migration_err)?;
+        }
         tx.commit().map_err(migration_err)?;
         tracing::info!(path = %path.display(), version, "library database migrated");
     }
-    Ok(())
-}
-
-fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.pragma_query_value(None, "user_version", |row| row.get(0))
 }
 
 fn check_not_newer(found: i64, path: &Path) -> Result<(), LibraryError> {

@@ -77,6 +77,9 @@ impl Library {
         batch_edit: TagEdit,
         progress: &dyn Fn(ImportProgress),
     ) -> Result<TagEditOutcome, LibraryError> {
+        // The files are written first and the rows after them: a library that cannot be saved
+        // (read-only, full disk) must refuse the job before the first file changes.
+        self.check_writable()?;
         let mut outcome = TagEditOutcome {
             batch: TagEditBatch {
                 edit: batch_edit,

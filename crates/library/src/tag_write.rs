@@ -21,7 +21,7 @@ use lofty::probe::Probe;
 use lofty::tag::{Accessor, ItemKey, MergeTag, SplitTag, Tag};
 use thiserror::Error;
 
-use super::atomic::replace_via_temp;
+use super::atomic::{check_regular_file, replace_via_temp};
 use super::tags::{TrackMeta, year_in};
 use crate::text::clean;
 
@@ -177,6 +177,7 @@ impl TagValues {
 
 /// Reads the editable tags of `path` (no file-name guessing: what is really in the file).
 pub fn read_tag_values(path: &Path) -> Result<TagValues, TagWriteError> {
+    check_regular_file(path)?;
     super::tags::read_file(path)
         .map(|meta| TagValues::from_meta(&meta))
         .map_err(|reason| TagWriteError::Unreadable {
@@ -190,6 +191,12 @@ pub fn read_tag_values(path: &Path) -> Result<TagValues, TagWriteError> {
 pub enum TagWriteError {
     #[error("{}: the file is read-only", shown(path))]
     ReadOnly { path: PathBuf },
+
+    #[error(
+        "{}: {kind}, not a regular file; only audio files can be tagged",
+        shown(path)
+    )]
+    NotAFile { path: PathBuf, kind: &'static str },
 
     #[error("{action} {}: {source}", shown(path))]
     Io {
@@ -236,6 +243,7 @@ impl TagWriteError {
     pub fn path(&self) -> &Path {
         match self {
             TagWriteError::ReadOnly { path }
+            | TagWriteError::NotAFile { path, .. }
             | TagWriteError::Io { path, .. }
             | TagWriteError::TempFile { path, .. }
             | TagWriteError::Unsupported { path, .. }
@@ -266,6 +274,7 @@ pub fn write_tags(path: &Path, edit: &TagEdit) -> Result<(), TagWriteError> {
     if edit.is_empty() {
         return Ok(());
     }
+    check_regular_file(path)?;
     // A panic inside lofty on a hostile file must become a per-file error, not a crash.
     crate::panic_guard::catch(|| {
         if atrac::is_sony_extension(path) {

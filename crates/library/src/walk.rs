@@ -6,6 +6,7 @@ use std::time::UNIX_EPOCH;
 use walkdir::WalkDir;
 
 use super::ImportFailure;
+use super::atomic::{file_kind, remove_if_stale_temp};
 use crate::text::clean;
 
 /// Chosen by extension, compared case-insensitively.
@@ -100,10 +101,22 @@ fn walk_root(root: &Path, walk: &mut Walk) {
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        let file_type = entry.file_type();
+        let path = entry.path();
+        if file_type.is_dir() {
             continue;
         }
-        let path = entry.path();
+        if !file_type.is_file() {
+            // Named pipes, devices, sockets: reading one could wait for ever.
+            walk.failures.push(failure(
+                path,
+                &format!("{}, not a regular file", file_kind(file_type)),
+            ));
+            continue;
+        }
+        if remove_if_stale_temp(path) {
+            continue;
+        }
         if !is_audio(path) || is_apple_double(path) {
             walk.ignored += 1;
             continue;

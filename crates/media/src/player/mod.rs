@@ -6,6 +6,7 @@
 
 mod engine;
 mod gain;
+mod opus;
 mod output;
 pub mod source;
 mod stream;

@@ -1,18 +1,31 @@
-//! Common formats (MP3, FLAC, Ogg Vorbis, WAV, AAC/ALAC in MP4) through symphonia, behind the
-//! same [`Decoder`] trait as the in-crate ATRAC decoders.
+//! Common formats (MP3, FLAC, Ogg Vorbis and Opus, WAV, AAC/ALAC in MP4) through symphonia,
+//! behind the same [`Decoder`] trait as the in-crate ATRAC decoders.
 
 use std::fs::File;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use symphonia::core::audio::SampleBuffer;
-use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
+use symphonia::core::codecs::{CODEC_TYPE_NULL, CodecRegistry, DecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
+use super::opus::OpusDecoder;
 use atrac::{CodecError, Decoder};
+
+/// symphonia's decoders, and Opus.
+fn codecs() -> &'static CodecRegistry {
+    static CODECS: OnceLock<CodecRegistry> = OnceLock::new();
+    CODECS.get_or_init(|| {
+        let mut registry = CodecRegistry::new();
+        symphonia::default::register_enabled_codecs(&mut registry);
+        registry.register_all::<OpusDecoder>();
+        registry
+    })
+}
 
 pub struct SymphoniaDecoder {
     format: Box<dyn FormatReader>,
@@ -65,7 +78,7 @@ impl SymphoniaDecoder {
             .ok_or_else(|| CodecError::Unsupported("the file has no audio track".into()))?;
         let params = track.codec_params.clone();
         let track_id = track.id;
-        let decoder = symphonia::default::get_codecs()
+        let decoder = codecs()
             .make(&params, &DecoderOptions::default())
             .map_err(convert)?;
         let mut this = Self {
