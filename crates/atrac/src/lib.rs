@@ -10,6 +10,7 @@ mod atrac1;
 mod atrac3;
 mod bits;
 mod error;
+mod gain;
 #[cfg(test)]
 mod hostile;
 mod id3;
