@@ -8,6 +8,7 @@
 mod aea;
 mod atrac1;
 mod atrac3;
+mod atrac3plus;
 mod bits;
 mod error;
 mod gain;
@@ -206,11 +207,10 @@ where
         return Err(CodecError::Protected);
     }
     match layout.codec {
-        Codec::Atrac3 | Codec::Atrac1 => Ok(Box::new(stream::FrameStream::new(reader, &layout)?)),
+        Codec::Atrac3 | Codec::Atrac1 | Codec::Atrac3Plus => {
+            Ok(Box::new(stream::FrameStream::new(reader, &layout)?))
+        }
         Codec::Pcm { .. } => Ok(Box::new(stream::PcmStream::new(reader, &layout)?)),
-        Codec::Atrac3Plus => Err(CodecError::Unsupported(
-            "ATRAC3plus is not supported yet".into(),
-        )),
         Codec::Other(name) => Err(CodecError::Unsupported(format!(
             "not supported yet: {name} in an OpenMG file"
         ))),
