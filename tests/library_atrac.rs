@@ -66,8 +66,8 @@ fn imports_every_sony_fixture_with_codec_duration_and_tags() {
         ("music4s_105.at3", "atrac3", 2, 105),
         ("test_mono.at3", "atrac3", 1, 52),
         ("music4s_sp.aea", "atrac1", 2, 292),
-        ("music4s_at3p.oma", "atrac3plus", 2, 353),
-        ("sample.at3", "atrac3plus", 2, 65),
+        ("music4s_at3p.oma", "atrac3plus", 2, 352),
+        ("sample.at3", "atrac3plus", 2, 64),
     ] {
         let t = by_file(&tracks, file);
         assert_eq!(t.codec, codec, "{file}");
@@ -87,6 +87,8 @@ fn modes_are_listed_and_protected_files_are_marked_not_decoded() {
     assert_eq!(by_file(&tracks, "music4s_lp2.oma").mode, "LP2");
     assert_eq!(by_file(&tracks, "music4s_lp4.at3").mode, "LP4");
     assert_eq!(by_file(&tracks, "music4s_sp.aea").mode, "SP");
+    assert_eq!(by_file(&tracks, "music4s_at3p.oma").mode, "A3+ 352");
+    assert_eq!(by_file(&tracks, "sample.at3").mode, "A3+ 64");
     assert!(tracks.iter().all(|t| !t.protected));
 
     // A hand-made OpenMG file whose EA3 header says it is encrypted (eid 0001).
