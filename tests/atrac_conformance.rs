@@ -81,6 +81,8 @@ conformance! {
     music_at3p_oma => "music4s_at3p.oma",
     voice_at3p_oma => "voice4s_at3p.oma",
     sony_at3p_at3 => "sample.at3",
+    music_at3p_128_oma => "music2s_at3p_128.oma",
+    voice_at3p_mono_at3 => "voice2s_at3p_mono.at3",
 }
 
 #[test]

@@ -46,8 +46,8 @@ fn imports_every_sony_fixture_with_codec_duration_and_tags() {
         );
     }
     assert!(report.failed.is_empty(), "{:?}", report.failed);
-    // 18 Sony files and the two PCM sources.
-    assert_eq!(report.added, 20, "{report}");
+    // 20 Sony files and the two PCM sources.
+    assert_eq!(report.added, 22, "{report}");
 
     let tagged = by_file(&tracks, "music4s_lp2_tagged.oma");
     assert_eq!(tagged.title, "Tokyo 東京 (Live)");
@@ -68,6 +68,8 @@ fn imports_every_sony_fixture_with_codec_duration_and_tags() {
         ("music4s_sp.aea", "atrac1", 2, 292),
         ("music4s_at3p.oma", "atrac3plus", 2, 352),
         ("sample.at3", "atrac3plus", 2, 64),
+        ("music2s_at3p_128.oma", "atrac3plus", 2, 128),
+        ("voice2s_at3p_mono.at3", "atrac3plus", 1, 64),
     ] {
         let t = by_file(&tracks, file);
         assert_eq!(t.codec, codec, "{file}");
