@@ -1,73 +1,93 @@
 //! The 16-band inverse polyphase quadrature filter bank: per output block of 16 samples, one
-//! sample of every subband goes through a 16-point DCT-IV (computed as a half IMDCT), whose
-//! two halves enter two delay lines that a 384-tap prototype filter (12 taps per branch and
-//! band) folds into 16 output samples.
+//! sample of every subband goes through a 16-point DCT-IV, whose two halves enter two delay
+//! lines that a 384-tap prototype filter (12 taps per branch and band) folds into 16 output
+//! samples.
 
 use super::tables::{IPQF_COEFFS1, IPQF_COEFFS2};
 use super::{FRAME_SAMPLES, SUBBAND_SAMPLES, SUBBANDS};
-use crate::mdct::Imdct;
 
 /// Taps per branch and output sample.
 const FIR_LEN: usize = 12;
 /// Delay-line length: two entries per tap.
 const HISTORY: usize = 2 * FIR_LEN;
 
-/// The DCT of the filter bank: a 32-point IMDCT's middle half, scaled so that the output is
-/// in the ±1 range of 16-bit samples / 32768.
-pub(super) fn dct() -> Imdct {
-    Imdct::new(32, 32.0 / 32768.0)
+/// The DCT-IV of the filter bank as a matrix: the middle half of a 32-point IMDCT,
+/// `y[i] = −s · Σ_k x[k] cos(π/16 · (i + 16½)(k + ½))`, scaled by `s = 32 / 32768` as the
+/// reference does, which brings the output to the ±1 range of 16-bit samples / 32768.
+pub(super) struct Dct {
+    /// `[output][subband]`
+    m: [[f32; SUBBANDS]; SUBBANDS],
+}
+
+impl Dct {
+    pub fn new() -> Self {
+        let scale = 32.0 / 32768.0;
+        let mut m = [[0f32; SUBBANDS]; SUBBANDS];
+        for (i, row) in m.iter_mut().enumerate() {
+            for (k, v) in row.iter_mut().enumerate() {
+                let angle = std::f64::consts::PI / 16.0 * (i as f64 + 16.5) * (k as f64 + 0.5);
+                *v = (-scale * angle.cos()) as f32;
+            }
+        }
+        Self { m }
+    }
+
+    /// All 128 DCTs of a frame at once: `out[i][s]` from `input[sb * 128 + s]`.
+    fn run(&self, input: &[f32; FRAME_SAMPLES], out: &mut [[f32; SUBBAND_SAMPLES]; SUBBANDS]) {
+        for (row, coefs) in out.iter_mut().zip(&self.m) {
+            row.fill(0.0);
+            for (x, &c) in input.chunks_exact(SUBBAND_SAMPLES).zip(coefs) {
+                for (r, &x) in row.iter_mut().zip(x) {
+                    *r += c * x;
+                }
+            }
+        }
+    }
 }
 
 /// One channel's delay lines.
 #[derive(Clone)]
 pub(super) struct Ipqf {
-    /// The DCT's upper and (reversed) lower halves, newest at `pos`, older entries after it.
-    buf1: [[f32; 8]; HISTORY],
-    buf2: [[f32; 8]; HISTORY],
+    /// Per DCT, the two branch inputs of the 16 outputs: the upper half of the DCT then the
+    /// same reversed (`a`), the lower half reversed then as it is (`b`). Newest at `pos`,
+    /// older entries after it.
+    a: [[f32; SUBBANDS]; HISTORY],
+    b: [[f32; SUBBANDS]; HISTORY],
     pos: usize,
 }
 
 impl Ipqf {
     pub fn new() -> Self {
         Self {
-            buf1: [[0.0; 8]; HISTORY],
-            buf2: [[0.0; 8]; HISTORY],
+            a: [[0.0; SUBBANDS]; HISTORY],
+            b: [[0.0; SUBBANDS]; HISTORY],
             pos: 0,
         }
     }
 
     /// Synthesises 2048 samples from 16 subbands of 128 samples each (`input[sb * 128 + s]`).
-    pub fn run(
-        &mut self,
-        dct: &mut Imdct,
-        input: &[f32; FRAME_SAMPLES],
-        out: &mut [f32; FRAME_SAMPLES],
-    ) {
-        let mut dct_in = [0f32; SUBBANDS];
-        let mut dct_out = [0f32; SUBBANDS];
+    pub fn run(&mut self, dct: &Dct, input: &[f32; FRAME_SAMPLES], out: &mut [f32; FRAME_SAMPLES]) {
+        let mut d = [[0f32; SUBBAND_SAMPLES]; SUBBANDS];
+        dct.run(input, &mut d);
         for (s, block) in out.chunks_exact_mut(SUBBANDS).enumerate() {
-            for (sb, v) in dct_in.iter_mut().enumerate() {
-                *v = input[sb * SUBBAND_SAMPLES + s];
-            }
-            dct.half(&dct_in, &mut dct_out);
             let pos = self.pos;
+            let (a, b) = (&mut self.a[pos], &mut self.b[pos]);
             for i in 0..8 {
-                self.buf1[pos][i] = dct_out[i + 8];
-                self.buf2[pos][i] = dct_out[7 - i];
+                a[i] = d[8 + i][s];
+                a[8 + i] = d[15 - i][s];
+                b[i] = d[7 - i][s];
+                b[8 + i] = d[i][s];
             }
-            let mut lo = [0f32; 8];
-            let mut hi = [0f32; 8];
+            let mut acc = [0f32; SUBBANDS];
             for t in 0..FIR_LEN {
-                let b1 = &self.buf1[(pos + 2 * t) % HISTORY];
-                let b2 = &self.buf2[(pos + 2 * t + 1) % HISTORY];
+                let a = &self.a[(pos + 2 * t) % HISTORY];
+                let b = &self.b[(pos + 2 * t + 1) % HISTORY];
                 let (c1, c2) = (&IPQF_COEFFS1[t], &IPQF_COEFFS2[t]);
-                for i in 0..8 {
-                    lo[i] += b1[i] * c1[i] + b2[i] * c2[i];
-                    hi[i] += b1[7 - i] * c1[i + 8] + b2[7 - i] * c2[i + 8];
+                for j in 0..SUBBANDS {
+                    acc[j] += a[j] * c1[j] + b[j] * c2[j];
                 }
             }
-            block[..8].copy_from_slice(&lo);
-            block[8..].copy_from_slice(&hi);
+            block.copy_from_slice(&acc);
             self.pos = (pos + HISTORY - 1) % HISTORY;
         }
     }
@@ -76,6 +96,33 @@ impl Ipqf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dct_is_the_middle_of_a_32_point_imdct() {
+        let dct = Dct::new();
+        let mut imdct = crate::mdct::Imdct::new(32, 32.0 / 32768.0);
+        let mut input = [0f32; FRAME_SAMPLES];
+        for (i, v) in input.iter_mut().enumerate() {
+            *v = ((i * 7919) % 2001) as f32 - 1000.0;
+        }
+        let mut d = [[0f32; SUBBAND_SAMPLES]; SUBBANDS];
+        dct.run(&input, &mut d);
+        for s in [0, 1, 77, 127] {
+            let x: Vec<f32> = (0..SUBBANDS)
+                .map(|sb| input[sb * SUBBAND_SAMPLES + s])
+                .collect();
+            let mut y = [0f32; SUBBANDS];
+            imdct.half(&x, &mut y);
+            for i in 0..SUBBANDS {
+                assert!(
+                    (d[i][s] - y[i]).abs() < 1e-5,
+                    "{s}/{i}: {} vs {}",
+                    d[i][s],
+                    y[i]
+                );
+            }
+        }
+    }
 
     #[test]
     fn the_prototype_is_symmetric() {
@@ -100,14 +147,14 @@ mod tests {
     /// (band + 1)/16 of the Nyquist frequency.
     fn band_energy(band: usize) {
         let mut pqf = Ipqf::new();
-        let mut dct = dct();
+        let dct = Dct::new();
         let mut input = [0f32; FRAME_SAMPLES];
         for s in 0..SUBBAND_SAMPLES {
             input[band * SUBBAND_SAMPLES + s] = ((s as f32) * 1.3).sin();
         }
         let mut out = [0f32; FRAME_SAMPLES];
-        pqf.run(&mut dct, &input, &mut out);
-        pqf.run(&mut dct, &input, &mut out);
+        pqf.run(&dct, &input, &mut out);
+        pqf.run(&dct, &input, &mut out);
         let energy = |lo: f64, hi: f64| -> f64 {
             let mut e = 0.0;
             let n = out.len();

@@ -18,7 +18,7 @@ mod unit;
 mod vlc;
 
 use self::dsp::Windows;
-use self::ipqf::Ipqf;
+use self::ipqf::{Dct, Ipqf};
 use self::unit::{UnitParams, UnitType};
 use super::atrac3::to_i16;
 use super::bits::BitReader;
@@ -71,7 +71,7 @@ pub(crate) struct Atrac3Plus {
     gain: GainTables,
     /// The per-subband 128-line IMDCT and the filter bank's DCT.
     imdct: Imdct,
-    dct: Imdct,
+    dct: Dct,
     /// Scratch: the dequantised spectrum, one subband's IMDCT output, the subband signals
     /// after gain compensation and tones, and the output of each channel.
     spectrum: [[f32; FRAME_SAMPLES]; 2],
@@ -105,7 +105,7 @@ impl Atrac3Plus {
             windows: Windows::new(),
             gain: GainTables::atrac3plus(),
             imdct: Imdct::new(2 * SUBBAND_SAMPLES, -1.0),
-            dct: ipqf::dct(),
+            dct: Dct::new(),
             spectrum: [[0.0; FRAME_SAMPLES]; 2],
             imdct_out: [0.0; 2 * SUBBAND_SAMPLES],
             subbands: [[0.0; FRAME_SAMPLES]; 2],
@@ -223,7 +223,7 @@ impl Atrac3Plus {
                     }
                 }
             }
-            unit.ipqf[ch].run(&mut self.dct, &self.subbands[ch], &mut self.pcm[ch]);
+            unit.ipqf[ch].run(&self.dct, &self.subbands[ch], &mut self.pcm[ch]);
         }
         unit.params.cur = prev;
     }
