@@ -4,7 +4,8 @@
 //! components per subband, put back together by a 16-band inverse polyphase filter bank.
 //!
 //! The stages, each in its module: [`unit`] parses a channel unit (word lengths, scale
-//! factors, code tables, the Huffman-coded spectrum of [`vlc`]), [`gainc`] its gain control,
+//! factors, code tables; the Huffman codebooks are in [`vlc`], the spectrum's in
+//! [`spectrum`]), [`gainc`] its gain control,
 //! [`tones`] its tones (parsed and synthesised); [`dsp`] dequantises with noise filling and
 //! runs the per-subband IMDCT; [`crate::gain`] compensates the gains while overlapping;
 //! [`ipqf`] is the filter bank. Numeric tables are in [`tables`].
@@ -12,6 +13,7 @@
 mod dsp;
 mod gainc;
 mod ipqf;
+mod spectrum;
 mod tables;
 mod tones;
 mod unit;

@@ -7,9 +7,10 @@
 //! kept twice; `cur` says which copy this frame writes, the other holds the previous frame's.
 
 use super::gainc;
+use super::spectrum::SpectrumTable;
 use super::tables::{
     CT_RESTRICTED_TO_FULL, QU_NUM_TO_SEG, QU_TO_SPEC_POS, QU_TO_SUBBAND, SF_SHAPES, SF_WEIGHTS,
-    SPECTRA_TABS, SUBBAND_TO_NUM_POWGRPS, WL_SHAPES, WL_WEIGHTS,
+    SUBBAND_TO_NUM_POWGRPS, WL_SHAPES, WL_WEIGHTS,
 };
 use super::tones::{self, WaveSynth, WavesData};
 use super::vlc::{Codebooks, Vlc};
@@ -149,7 +150,7 @@ impl UnitParams {
         };
         self.decode_scale_factors(r, books)?;
         self.decode_code_table_indexes(r, books)?;
-        self.decode_spectrum(r, books);
+        self.decode_spectrum(r);
         if self.unit_type == UnitType::Stereo {
             let n = self.num_coded_subbands;
             subband_flags(r, &mut self.swap_channels[..n]);
@@ -494,7 +495,7 @@ impl UnitParams {
 
     /// The quantised spectrum of every channel, each followed by its power-compensation
     /// levels.
-    fn decode_spectrum(&mut self, r: &mut BitReader<'_>, books: &Codebooks) {
+    fn decode_spectrum(&mut self, r: &mut BitReader<'_>) {
         let stereo = self.unit_type == UnitType::Stereo;
         let (first, second) = self.channels.split_at_mut(1);
         let args = (
@@ -502,9 +503,9 @@ impl UnitParams {
             self.num_coded_subbands,
             self.use_full_table,
         );
-        channel_spectrum(r, books, &mut first[0], None, args);
+        channel_spectrum(r, &mut first[0], None, args);
         if stereo {
-            channel_spectrum(r, books, &mut second[0], Some(&first[0]), args);
+            channel_spectrum(r, &mut second[0], Some(&first[0]), args);
         }
     }
 }
@@ -513,7 +514,6 @@ impl UnitParams {
 /// first (`master`). `args`: used quant units, coded subbands, full code-table set.
 fn channel_spectrum(
     r: &mut BitReader<'_>,
-    books: &Codebooks,
     chan: &mut ChannelParams,
     master: Option<&ChannelParams>,
     (used, coded_subbands, full_table): (usize, usize, bool),
@@ -530,12 +530,7 @@ fn channel_spectrum(
                 codetab = usize::from(CT_RESTRICTED_TO_FULL[chan.table_type][w][codetab & 3]);
             }
             let index = (chan.table_type * 8 + (codetab & 7)) * 7 + w;
-            decode_qu_spectra(
-                r,
-                SPECTRA_TABS[index],
-                books.spectrum(index),
-                &mut chan.spectrum[range],
-            );
+            SpectrumTable::get(index).decode(r, &mut chan.spectrum[range]);
         } else if let Some(m) = master.filter(|m| m.qu_wordlen[qu] != 0 && codetab == 0) {
             chan.spectrum[range.clone()].copy_from_slice(&m.spectrum[range]);
             chan.qu_wordlen[qu] = m.qu_wordlen[qu];
@@ -584,40 +579,6 @@ fn unpack_sf_vq_shape(r: &mut BitReader<'_>, dst: &mut [i32; QUANT_UNITS], n: us
     let start = r.read(6) as i32;
     let shape = &SF_SHAPES[r.read(6) as usize];
     unpack_vq_shape(start, shape, dst, n);
-}
-
-/// Huffman-coded spectral lines of one quant unit. `tab`: group size, coefficients per
-/// symbol, bits per coefficient, signed. Groups of several symbols can be skipped (zero) by a
-/// 0 flag; unsigned coefficients carry a sign bit when not zero.
-fn decode_qu_spectra(r: &mut BitReader<'_>, tab: [u8; 4], vlc: &Vlc, out: &mut [i16]) {
-    let [group_size, num_coeffs, bits, signed] = tab.map(usize::from);
-    let bits = bits as u32;
-    let mask = (1u32 << bits) - 1;
-    let mut pos = 0;
-    while pos < out.len() {
-        if group_size == 1 || r.bit() {
-            for _ in 0..group_size {
-                let mut val = u32::from(vlc.decode(r));
-                for _ in 0..num_coeffs {
-                    let raw = (val & mask) as i32;
-                    let cf = if signed != 0 {
-                        (raw << (32 - bits)) >> (32 - bits)
-                    } else if raw != 0 && r.bit() {
-                        -raw
-                    } else {
-                        raw
-                    };
-                    if let Some(o) = out.get_mut(pos) {
-                        *o = cf as i16;
-                    }
-                    pos += 1;
-                    val >>= bits;
-                }
-            }
-        } else {
-            pos += group_size * num_coeffs;
-        }
-    }
 }
 
 /// Flags for `out.len()` subbands: 0 = all clear, 10 = all set, 11 = one bit each.
@@ -705,26 +666,6 @@ mod tests {
     }
 
     #[test]
-    fn spectral_symbols_unpack_into_signed_coefficients() {
-        // Table 0 (set A, code table 0, word length 1): four signed 2-bit coefficients per
-        // symbol; code 0 is symbol 0x00, code 1000 is symbol 0x03 (−1, 0, 0, 0).
-        let mut w = BitWriter::new();
-        w.put(4, 0b1000).put(3, 0).put(4, 0b1000);
-        let mut r = BitReader::new(&w.bytes);
-        let mut out = [9i16; 32];
-        decode_qu_spectra(
-            &mut r,
-            SPECTRA_TABS[0],
-            Codebooks::get().spectrum(0),
-            &mut out[..16],
-        );
-        assert_eq!(out[0], -1);
-        assert!(out[1..16].iter().all(|&v| v == 0));
-        assert_eq!(out[16], 9);
-        assert_eq!(r.position(), 7);
-    }
-
-    #[test]
     fn the_second_channel_can_copy_the_first_channels_spectrum() {
         let mut u = UnitParams::new(UnitType::Stereo);
         u.used_quant_units = 1;
@@ -733,7 +674,7 @@ mod tests {
         u.channels[0].qu_wordlen[0] = 4;
         let data: Vec<u8> = (0..64u32).map(|i| (i * 37 + 11) as u8).collect();
         let mut r = BitReader::new(&data);
-        u.decode_spectrum(&mut r, Codebooks::get());
+        u.decode_spectrum(&mut r);
         assert_eq!(u.channels[1].qu_wordlen[0], 4);
         assert_eq!(u.channels[1].spectrum[..16], u.channels[0].spectrum[..16]);
         assert!(u.channels[0].spectrum[..16].iter().any(|&v| v != 0));
