@@ -33,7 +33,8 @@ pub(crate) struct TrackMeta {
     pub sample_rate: Option<u32>,
     pub channels: Option<u8>,
     pub bitrate_kbps: Option<u32>,
-    /// The ATRAC mode (`LP2`, `LP4`, `105 kbps`, `SP`, `mono`); empty for other formats.
+    /// The ATRAC mode (`LP2`, `LP4`, `105 kbps`, `SP`, `mono`, `A3+ 256`); empty for other
+    /// formats.
     pub mode: String,
     /// OpenMG-encrypted: listed, never decoded.
     pub protected: bool,

@@ -26,8 +26,8 @@ pub struct Track {
     pub bitrate_kbps: Option<u32>,
     /// The file was not found by the last import that covered its folder.
     pub missing: bool,
-    /// The MiniDisc mode of an ATRAC file (`LP2`, `LP4`, `105 kbps`, `SP`, `mono`); empty
-    /// for other formats.
+    /// The MiniDisc mode of an ATRAC file (`LP2`, `LP4`, `105 kbps`, `SP`, `mono`, `A3+ 256`);
+    /// empty for other formats.
     pub mode: String,
     /// OpenMG-encrypted ("protected (OpenMG DRM)"): listed, never played or converted.
     pub protected: bool,
