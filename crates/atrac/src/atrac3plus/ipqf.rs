@@ -34,12 +34,18 @@ impl Dct {
 
     /// All 128 DCTs of a frame at once: `out[i][s]` from `input[sb * 128 + s]`.
     fn run(&self, input: &[f32; FRAME_SAMPLES], out: &mut [[f32; SUBBAND_SAMPLES]; SUBBANDS]) {
+        const LANES: usize = 16;
         for (row, coefs) in out.iter_mut().zip(&self.m) {
-            row.fill(0.0);
-            for (x, &c) in input.chunks_exact(SUBBAND_SAMPLES).zip(coefs) {
-                for (r, &x) in row.iter_mut().zip(x) {
-                    *r += c * x;
+            // Sixteen blocks at a time, their sums kept in registers over the 16 subbands.
+            for (c, dst) in row.chunks_exact_mut(LANES).enumerate() {
+                let mut acc = [0f32; LANES];
+                for (sb, &k) in coefs.iter().enumerate() {
+                    let x = &input[sb * SUBBAND_SAMPLES + c * LANES..][..LANES];
+                    for (a, &x) in acc.iter_mut().zip(x) {
+                        *a += k * x;
+                    }
                 }
+                dst.copy_from_slice(&acc);
             }
         }
     }
@@ -50,17 +56,18 @@ impl Dct {
 pub(super) struct Ipqf {
     /// Per DCT, the two branch inputs of the 16 outputs: the upper half of the DCT then the
     /// same reversed (`a`), the lower half reversed then as it is (`b`). Newest at `pos`,
-    /// older entries after it.
-    a: [[f32; SUBBANDS]; HISTORY],
-    b: [[f32; SUBBANDS]; HISTORY],
+    /// older entries after it; each entry is stored twice, at `pos` and `pos + HISTORY`, so
+    /// that the taps read `HISTORY` consecutive entries without wrapping.
+    a: [[f32; SUBBANDS]; 2 * HISTORY],
+    b: [[f32; SUBBANDS]; 2 * HISTORY],
     pos: usize,
 }
 
 impl Ipqf {
     pub fn new() -> Self {
         Self {
-            a: [[0.0; SUBBANDS]; HISTORY],
-            b: [[0.0; SUBBANDS]; HISTORY],
+            a: [[0.0; SUBBANDS]; 2 * HISTORY],
+            b: [[0.0; SUBBANDS]; 2 * HISTORY],
             pos: 0,
         }
     }
@@ -71,18 +78,22 @@ impl Ipqf {
         dct.run(input, &mut d);
         for (s, block) in out.chunks_exact_mut(SUBBANDS).enumerate() {
             let pos = self.pos;
-            let (a, b) = (&mut self.a[pos], &mut self.b[pos]);
+            let mut a = [0f32; SUBBANDS];
+            let mut b = [0f32; SUBBANDS];
             for i in 0..8 {
                 a[i] = d[8 + i][s];
                 a[8 + i] = d[15 - i][s];
                 b[i] = d[7 - i][s];
                 b[8 + i] = d[i][s];
             }
+            self.a[pos] = a;
+            self.a[pos + HISTORY] = a;
+            self.b[pos] = b;
+            self.b[pos + HISTORY] = b;
+            let (a, b) = (&self.a[pos..pos + HISTORY], &self.b[pos..pos + HISTORY]);
             let mut acc = [0f32; SUBBANDS];
-            for t in 0..FIR_LEN {
-                let a = &self.a[(pos + 2 * t) % HISTORY];
-                let b = &self.b[(pos + 2 * t + 1) % HISTORY];
-                let (c1, c2) = (&IPQF_COEFFS1[t], &IPQF_COEFFS2[t]);
+            for (t, (c1, c2)) in IPQF_COEFFS1.iter().zip(&IPQF_COEFFS2).enumerate() {
+                let (a, b) = (&a[2 * t], &b[2 * t + 1]);
                 for j in 0..SUBBANDS {
                     acc[j] += a[j] * c1[j] + b[j] * c2[j];
                 }

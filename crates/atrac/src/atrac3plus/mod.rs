@@ -132,10 +132,14 @@ impl Atrac3Plus {
         out.resize(start + FRAME_SAMPLES * self.channels, 0);
         let out = &mut out[start..];
         if self.channels == 2 {
-            let [left, right] = &self.pcm;
-            for ((o, &l), &r) in out.chunks_exact_mut(2).zip(left).zip(right) {
+            // Converted channel by channel (which vectorises), then interleaved.
+            let mut right = [0i16; FRAME_SAMPLES];
+            for (o, &x) in right.iter_mut().zip(&self.pcm[1]) {
+                *o = to_i16(x);
+            }
+            for ((o, &l), &r) in out.chunks_exact_mut(2).zip(&self.pcm[0]).zip(&right) {
                 o[0] = to_i16(l);
-                o[1] = to_i16(r);
+                o[1] = r;
             }
         } else {
             for (o, &x) in out.iter_mut().zip(&self.pcm[0]) {
