@@ -2,6 +2,9 @@
 //! tests/fixtures/atrac) decoded start to end, file reading included. Criterion reports
 //! samples per second; divide by 44,100 for "× real time" (printed once at the start too).
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

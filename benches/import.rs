@@ -1,6 +1,9 @@
 //! Import of a 10,000-track tree of small tagged FLAC and MP3 files into an empty library,
 //! with a warm page cache (the tree is read once before measuring).
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};

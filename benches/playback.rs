@@ -5,6 +5,9 @@
 //! The MP3 is a real encode when `ffmpeg` is installed (decoding digital silence would flatter
 //! the figure); otherwise the benchmark says so and uses the silent MP3 writer.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -57,10 +60,14 @@ fn write_wav(path: &Path, pcm: &demo::Pcm) {
 }
 
 /// User + system CPU time of the whole process (both the decode thread and the puller).
+#[allow(
+    unsafe_code,
+    reason = "getrusage has no safe wrapper in std; a measuring tool only"
+)]
 fn cpu_time() -> Duration {
     // SAFETY: getrusage only writes the struct we hand it.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &raw mut usage) };
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
@@ -85,7 +92,7 @@ fn playback(c: &mut Criterion) {
         for _ in 0..5 {
             play_once(path);
         }
-        let per_second = (cpu_time() - before) / (5 * SECONDS as u32);
+        let per_second = cpu_time().checked_sub(before).unwrap() / (5 * SECONDS as u32);
         eprintln!(
             "{name}: {:.2} ms of CPU per second of audio ({:.2} % of one core)",
             per_second.as_secs_f64() * 1000.0,

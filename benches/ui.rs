@@ -1,14 +1,18 @@
 //! The jukebox with 100,000 tracks: loading the library to the first full frame, and the cost
 //! of one keystroke (update + draw) for navigation and for filtering.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ministage::app::{self, Catalog, LibraryData, Model, Msg, update};
+use ministage::app::LibraryMsg;
+use ministage::app::{Catalog, LibraryData, Model, Msg, update};
 use ministage::config::{self, KeyMap, LoadOptions};
-use ministage::ui::{self, theme::ThemeSet};
+use ministage::{theme::ThemeSet, ui};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -31,7 +35,7 @@ fn model(size: (u16, u16)) -> Model {
         theme,
         PathBuf::from("unused"),
     );
-    update(&mut m, Msg::Resize(size.0, size.1));
+    update(&mut m, Msg::Resize(ui::layout::viewport(size.0, size.1)));
     m
 }
 
@@ -52,26 +56,26 @@ fn ui_100k(c: &mut Criterion) {
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("backend");
         b.iter(|| {
             let mut m = model((120, 40));
-            let data = app::load_library(&db).expect("load");
+            let data = ministage::shell::load_library(&db).expect("load");
             assert!(data.catalog.tracks.len() >= 100_000);
-            update(&mut m, Msg::LibraryLoaded(Ok(data)));
+            update(&mut m, Msg::Library(LibraryMsg::Loaded(Ok(data))));
             terminal.draw(|f| ui::view(&m, f)).expect("draw");
         });
     });
 
-    let data = app::load_library(&db).expect("load");
+    let data = ministage::shell::load_library(&db).expect("load");
     let catalog: Arc<Catalog> = data.catalog;
     let loaded = |view_flat: bool| {
         let mut m = model((120, 40));
         update(
             &mut m,
-            Msg::LibraryLoaded(Ok(LibraryData {
+            Msg::Library(LibraryMsg::Loaded(Ok(LibraryData {
                 catalog: catalog.clone(),
                 playlists: Vec::new(),
                 playlist_tracks: Vec::new(),
                 playlist_catalogs: Vec::new(),
                 transfers: Vec::new(),
-            })),
+            }))),
         );
         if view_flat {
             key(&mut m, KeyCode::Char('v'));

@@ -1,7 +1,10 @@
 //! Peak memory of preparing one long SP track: synthesises a 20-minute 44.1 kHz stereo WAV,
-//! runs `prepare_audio` on it and prints the process's peak resident set (VmHWM).
+//! runs `prepare_audio` on it and prints the process's peak resident set (`VmHWM`).
 //!
 //! `cargo run --release --example prepare_rss [minutes]`
+
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

@@ -2,6 +2,9 @@
 //! `cargo run --release --example repeat_atrac -- INPUT OUTPUT SECONDS`. The container header
 //! (OMA, AT3 or AEA) is copied, with the RIFF sizes patched; the frames are repeated in order.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 

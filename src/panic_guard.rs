@@ -17,7 +17,7 @@ pub fn install() {
                 std::backtrace::Backtrace::force_capture()
             );
             // The message must reach the terminal, not the log the UI sent stderr to.
-            crate::app::stderr::restore();
+            crate::shell::stderr::restore();
             previous(info);
         }
     }));

@@ -37,7 +37,7 @@ pub fn default_music_dir() -> PathBuf {
     UserDirs::new()
         .and_then(|u| {
             u.audio_dir()
-                .map(|p| p.to_path_buf())
+                .map(std::path::Path::to_path_buf)
                 .or_else(|| Some(u.home_dir().join("Music")))
         })
         .unwrap_or_else(|| PathBuf::from("."))

@@ -5,6 +5,9 @@
 //! decoded with FFmpeg 8 into references (interleaved 16-bit PCM, every frame, no delay
 //! trimming) stored as FLAC and read by `common::fixtures`.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::Path;

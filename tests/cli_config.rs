@@ -2,6 +2,9 @@
 //! `MINISTAGE_TRANSFER__MODE` load without a warning, an unknown key is logged once, a bad
 //! value stops start-up naming key, value and file.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

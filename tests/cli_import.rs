@@ -2,6 +2,9 @@
 //! M4A), with a corrupt file, a non-audio file, an escape sequence in a tag, CJK tags and an
 //! NFD file name. Self-contained: the files are synthesised by `ministage::demo`.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::fs;
@@ -377,4 +380,41 @@ fn library_path_comes_from_the_environment() {
             .exists()
     );
     assert_eq!(env.list(None).len(), 6);
+}
+
+#[test]
+fn a_closed_standard_output_ends_a_command_quietly() {
+    let env = Env::new();
+    make_tree(&env.music());
+    // The tree holds a corrupt file on purpose, so the import reports a skip.
+    env.import(&[]);
+    assert!(!env.list(None).is_empty());
+    let db = env.db();
+    let db = db.to_str().unwrap();
+    for args in [
+        vec!["--library", db, "library", "list"],
+        vec!["--library", db, "library", "list", "--json"],
+        vec!["default-config"],
+        vec!["themes"],
+    ] {
+        let mut child = common::ministage(env.dir.path())
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before the first line is written, as `| head -0` would do.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            matches!(out.status.code(), Some(0 | 141)),
+            "{args:?}: {:?}",
+            out.status
+        );
+    }
 }

@@ -1,6 +1,9 @@
 //! `ministage playlist …` on a small library of synthesised files, with XDG folders inside the
 //! test's own directory.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,9 @@
 //! `ministage tag` and `ministage import --write-tags` on real files synthesised by
 //! `ministage::demo`, with XDG folders inside the test's own directory.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,9 @@
 //! through the in-crate ATRAC3 decoder. Tracks are sent through the whole stack first; the
 //! ATRAC3 files are read from tests/fixtures/atrac.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::Path;
@@ -11,7 +14,7 @@ use atrac::Decoder;
 use common::fixtures::atrac_file as fixture;
 use media::player::{PlaybackSource, Player, Track};
 use ministage::transfer::pipeline::BatchControl;
-use ministage::transfer::{BatchOptions, ItemOutcome, ModeRequest, SendItem, send_batch};
+use ministage::transfer::{BatchOptions, ItemOutcome, SendItem, TransferMode, send_batch};
 use netmd::virtual_deck::DeckAudio;
 use netmd::{Faults, Recorder, VirtualDeck};
 
@@ -37,7 +40,7 @@ fn pull(source: &mut PlaybackSource, n: usize) -> Vec<i16> {
 }
 
 /// Sends the files and returns the deck's disc folder and its tracks' stored audio.
-fn send(dir: &Path, files: &[(&Path, ModeRequest)]) -> Vec<DeckAudio> {
+fn send(dir: &Path, files: &[(&Path, TransferMode)]) -> Vec<DeckAudio> {
     let disc_path = dir.join("disc.json");
     let deck = VirtualDeck::open(&disc_path)
         .unwrap()
@@ -89,10 +92,10 @@ fn sent_tracks_play_back_as_they_were_sent() {
     let stored = send(
         dir.path(),
         &[
-            (&wav, ModeRequest::Sp),
-            (&lp2, ModeRequest::Lp2),
-            (&lp4, ModeRequest::Lp4),
-            (&lp105, ModeRequest::Auto),
+            (&wav, TransferMode::Sp),
+            (&lp2, TransferMode::Lp2),
+            (&lp4, TransferMode::Lp4),
+            (&lp105, TransferMode::Auto),
         ],
     );
 

@@ -1,6 +1,9 @@
 //! Every `ministage device` subcommand against the virtual deck (`--device virtual:PATH` in a
 //! temporary folder): what one run writes, the next run reads back.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

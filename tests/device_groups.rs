@@ -2,6 +2,9 @@
 //! every track's identity: ranges stay valid, consecutive and disjoint; a track that was not
 //! moved keeps its group; and the raw disc-title syntax round-trips.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use netmd::groups::{self, Group, Layout};
 use netmd::titles;
 use proptest::prelude::*;

@@ -4,6 +4,9 @@
 //! the trace has for the same command, so the deterministic bytes (everything but the polls)
 //! can be compared: every secure-session command, the title write, and the bulk stream.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::VecDeque;
@@ -16,7 +19,7 @@ use netmd::bytes::{from_hex, to_hex};
 use netmd::crypto::{ScriptedEntropy, StreamKeys};
 use netmd::send::{EncryptedAudio, WireFormat};
 use netmd::titles;
-use netmd::transport::{ControlSetup, DeviceIdentity, Transport, TransportError};
+use netmd::{ControlSetup, DeviceIdentity, Transport, TransportError};
 use serde_json::Value;
 
 struct Trace {
@@ -95,16 +98,13 @@ impl Transport for Replay {
         self.sent.push(data.to_vec());
         let found =
             (0..self.exchanges.len()).find(|&i| !self.used[i] && self.exchanges[i].0 == data);
-        let reply = match found {
-            Some(i) => {
-                self.used[i] = true;
-                self.exchanges[i].1.clone()
-            }
-            None => {
-                let mut r = data.to_vec();
-                r[0] = 0x09;
-                r
-            }
+        let reply = if let Some(i) = found {
+            self.used[i] = true;
+            self.exchanges[i].1.clone()
+        } else {
+            let mut r = data.to_vec();
+            r[0] = 0x09;
+            r
         };
         if reply[0] == 0x0f {
             // netmd-js's fake device answered the send interim; the final reply follows the

@@ -3,6 +3,9 @@
 //! byte for byte what it sends, and that our client reads its replies correctly. The host→device
 //! bytes are authoritative; the replies were made up by a fake device for netmd-js's parser.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::{HashMap, VecDeque};
@@ -11,7 +14,7 @@ use std::time::Duration;
 use common::fixtures::netmd_trace;
 use netmd::bytes::{from_hex, to_hex};
 use netmd::commands::{self as cmd, Descriptor, DescriptorAction};
-use netmd::transport::{ControlSetup, DeviceIdentity, Transport, TransportError};
+use netmd::{ControlSetup, DeviceIdentity, Transport, TransportError};
 use netmd::{Mode, Recorder};
 use serde_json::Value;
 

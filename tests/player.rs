@@ -2,6 +2,9 @@
 //! compared with the audio that was encoded. Self-contained: files are synthesised by
 //! `ministage::demo` (FLAC is lossless, so the comparison is exact).
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,9 @@
 //! The jukebox in a real pseudo-terminal (through util-linux `script`): it enters the alternate
 //! screen, and leaves it — restoring the terminal — on `q`, on SIGTERM and on SIGHUP.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -13,7 +16,7 @@ const LEAVE_ALT: &str = "\u{1b}[?1049l";
 struct Session {
     script: Child,
     output: Arc<Mutex<Vec<u8>>>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Session {
@@ -54,7 +57,7 @@ impl Session {
         let s = Session {
             script,
             output,
-            _dir: dir,
+            dir,
         };
         s.wait_for(expect, |out| {
             out.contains(ENTER_ALT) && out.contains(expect)
@@ -178,7 +181,7 @@ fn a_vanished_terminal_is_a_clean_exit() {
         );
         thread::sleep(Duration::from_millis(20));
     }
-    let log = std::fs::read_to_string(s._dir.path().join("log.txt")).expect("log");
+    let log = std::fs::read_to_string(s.dir.path().join("log.txt")).expect("log");
     assert!(log.contains("shutting down"), "{log}");
     assert!(!log.contains("panic"), "{log}");
 }

@@ -3,6 +3,9 @@
 //! byte, titles and durations from the disc, refusals, cancel, a disconnect and a retry, a
 //! wrong commit MAC, and the queue worker across a restart.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::Path;
@@ -13,10 +16,10 @@ use std::time::Duration;
 
 use common::fixtures::atrac_file as fixture;
 use library::{Library, TransferSource, TransferState};
+use ministage::shell::transfer_worker::{DeviceLink, Transferer};
 use ministage::transfer::pipeline::BatchControl;
 use ministage::transfer::{
-    BatchOptions, DeviceLink, ItemOutcome, ModeRequest, SendItem, TransferEvent, TransferRequest,
-    Transferer, send_batch,
+    BatchOptions, ItemOutcome, SendItem, TransferEvent, TransferMode, TransferRequest, send_batch,
 };
 use netmd::crypto::{self, OsEntropy, StreamKeys};
 use netmd::send::{EncryptedAudio, WireFormat, commit_args};
@@ -47,7 +50,7 @@ fn deck(dir: &Path, faults: Faults) -> Recorder<Box<dyn netmd::Transport>> {
     Recorder::open(Box::new(deck) as Box<dyn netmd::Transport>).unwrap()
 }
 
-fn item(id: i64, path: &Path, mode: ModeRequest) -> SendItem {
+fn item(id: i64, path: &Path, mode: TransferMode) -> SendItem {
     SendItem {
         id,
         path: path.to_path_buf(),
@@ -89,10 +92,10 @@ fn wav_and_mp3_in_sp_and_atrac3_in_lp2_and_lp4_arrive_intact() {
     let outcomes = run(
         &mut r,
         &[
-            item(1, &wav, ModeRequest::Sp),
-            item(2, &mp3, ModeRequest::Sp),
-            item(3, &lp2, ModeRequest::Lp2),
-            item(4, &lp4, ModeRequest::Auto),
+            item(1, &wav, TransferMode::Sp),
+            item(2, &mp3, TransferMode::Sp),
+            item(3, &lp2, TransferMode::Lp2),
+            item(4, &lp4, TransferMode::Auto),
         ],
     )
     .unwrap();
@@ -148,9 +151,9 @@ fn a_file_that_cannot_go_fails_alone_and_the_rest_are_sent() {
     let outcomes = run(
         &mut r,
         &[
-            item(1, &wav, ModeRequest::Lp2),
-            item(2, &wav, ModeRequest::Sp),
-            item(3, &missing, ModeRequest::Sp),
+            item(1, &wav, TransferMode::Lp2),
+            item(2, &wav, TransferMode::Sp),
+            item(3, &missing, TransferMode::Sp),
         ],
     )
     .unwrap();
@@ -179,7 +182,7 @@ fn lp_refusal_of_a_lone_file_writes_nothing() {
     let wav = dir.path().join("a.wav");
     write_wav(&wav, 44_100, 2, &tone(4410));
     let mut r = deck(dir.path(), Faults::default());
-    let outcomes = run(&mut r, &[item(1, &wav, ModeRequest::Lp4)]).unwrap();
+    let outcomes = run(&mut r, &[item(1, &wav, TransferMode::Lp4)]).unwrap();
     assert!(matches!(&outcomes[0].1, ItemOutcome::Failed(r) if r.contains("LP4")));
     assert!(r.read_disc().unwrap().tracks.is_empty());
 }
@@ -198,7 +201,7 @@ fn mono_sp_is_native_only_where_the_recorder_takes_it() {
         VirtualDeck::create(&dir.path().join("disc.json"), &blank).unwrap();
         let mut r = deck(dir.path(), Faults::default());
         assert_eq!(r.identity().native_mono, native);
-        let outcomes = run(&mut r, &[item(1, &wav, ModeRequest::Auto)]).unwrap();
+        let outcomes = run(&mut r, &[item(1, &wav, TransferMode::Auto)]).unwrap();
         assert!(
             matches!(outcomes[0].1, ItemOutcome::Done { .. }),
             "{outcomes:?}"
@@ -245,7 +248,7 @@ fn capacity_track_limit_and_title_space_are_refused_up_front() {
     VirtualDeck::create(&dir.path().join("disc.json"), &full).unwrap();
     let e = run(
         &mut deck(dir.path(), Faults::default()),
-        &[item(1, &wav, ModeRequest::Sp)],
+        &[item(1, &wav, TransferMode::Sp)],
     )
     .unwrap_err();
     assert!(e.to_string().contains("not enough space"), "{e}");
@@ -258,7 +261,7 @@ fn capacity_track_limit_and_title_space_are_refused_up_front() {
     VirtualDeck::create(&dir.path().join("disc.json"), &many).unwrap();
     let e = run(
         &mut deck(dir.path(), Faults::default()),
-        &[item(1, &wav, ModeRequest::Sp)],
+        &[item(1, &wav, TransferMode::Sp)],
     )
     .unwrap_err();
     assert!(e.to_string().contains("254 tracks"), "{e}");
@@ -269,7 +272,7 @@ fn capacity_track_limit_and_title_space_are_refused_up_front() {
         .map(|_| VirtualTrack::new(&"x".repeat(49), Mode::SP, 2, 1000))
         .collect();
     VirtualDeck::create(&dir.path().join("disc.json"), &titled).unwrap();
-    let mut long = item(1, &wav, ModeRequest::Sp);
+    let mut long = item(1, &wav, TransferMode::Sp);
     long.title = Some("y".repeat(200));
     let e = run(&mut deck(dir.path(), Faults::default()), &[long]).unwrap_err();
     assert!(e.to_string().contains("title space"), "{e}");
@@ -302,7 +305,7 @@ fn a_disconnect_mid_stream_leaves_nothing_and_a_retry_works() {
     let mut bulk_seen = 0;
     send_batch(
         &mut r,
-        &[item(1, &wav, ModeRequest::Sp)],
+        &[item(1, &wav, TransferMode::Sp)],
         &options,
         &BatchControl::default(),
         &mut |e| {
@@ -328,7 +331,7 @@ fn a_disconnect_mid_stream_leaves_nothing_and_a_retry_works() {
         let mut progressed = 0u64;
         let result = send_batch(
             &mut r,
-            &[item(1, &wav, ModeRequest::Sp)],
+            &[item(1, &wav, TransferMode::Sp)],
             &options,
             &BatchControl::default(),
             &mut |e| {
@@ -357,7 +360,7 @@ fn a_disconnect_mid_stream_leaves_nothing_and_a_retry_works() {
     let mut r = deck(d.path(), Faults::default());
     let outcomes = send_batch(
         &mut r,
-        &[item(1, &wav, ModeRequest::Sp)],
+        &[item(1, &wav, TransferMode::Sp)],
         &options,
         &BatchControl::default(),
         &mut |_| {},
@@ -388,7 +391,7 @@ fn cancel_mid_stream_records_nothing() {
     let mut r = deck(dir.path(), Faults::default());
     let outcomes = send_batch(
         &mut r,
-        &[item(1, &wav, ModeRequest::Sp)],
+        &[item(1, &wav, TransferMode::Sp)],
         &options,
         &control,
         &mut |e| {
@@ -405,7 +408,7 @@ fn cancel_mid_stream_records_nothing() {
     // The session was closed properly: the next send works.
     let outcomes = send_batch(
         &mut r,
-        &[item(2, &wav, ModeRequest::Sp)],
+        &[item(2, &wav, TransferMode::Sp)],
         &options,
         &BatchControl::default(),
         &mut |_| {},
@@ -463,10 +466,14 @@ fn the_queue_worker_sends_and_survives_a_restart() {
     {
         let lib = Library::open(&lib_path).unwrap();
         a = lib
-            .enqueue_transfer(&TransferSource::Path(wav.clone()), "First", "sp")
+            .enqueue_transfer(
+                &TransferSource::Path(wav.clone()),
+                "First",
+                TransferMode::Sp,
+            )
             .unwrap();
         b = lib
-            .enqueue_transfer(&TransferSource::Path(wav.clone()), "", "auto")
+            .enqueue_transfer(&TransferSource::Path(wav.clone()), "", TransferMode::Auto)
             .unwrap();
         // As if ministage had crashed while sending.
         lib.set_transfer_state(a, TransferState::Sending, None)

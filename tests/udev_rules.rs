@@ -1,6 +1,9 @@
 //! The udev rule the repo ships must give access to exactly the recorders of the id table the
 //! USB layer looks for (`netmd::ids::KNOWN_DEVICES`).
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 

@@ -1,11 +1,15 @@
-//! Rendered screens, captured with ratatui's TestBackend and compared with insta snapshots.
+//! Rendered screens, captured with ratatui's `TestBackend` and compared with insta snapshots.
 //! Each snapshot holds the text of the screen and, below it, a map of which style each cell
 //! has, so that a theme change shows up as well as a layout change.
+
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
 use std::collections::BTreeMap;
 
+use ministage::app::LibraryMsg;
 use ministage::app::{Model, Msg, update};
 use ministage::ui;
 use ratatui::Terminal;
@@ -24,7 +28,7 @@ fn chars(model: &mut Model, text: &str) {
 }
 
 fn render(model: &Model) -> String {
-    let (w, h) = model.size;
+    let (w, h) = (model.viewport.width, model.viewport.height);
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
     terminal.draw(|f| ui::view(model, f)).expect("draw");
     describe(terminal.backend().buffer())
@@ -123,7 +127,7 @@ fn empty_library_explains_how_to_import() {
     let mut model = common::model(Vec::new(), "dark", (80, 24));
     update(
         &mut model,
-        Msg::Device(ministage::device_worker::DeviceEvent::Disconnected(
+        Msg::Device(ministage::app::DeviceEvent::Disconnected(
             "no recorder found".into(),
         )),
     );
@@ -164,7 +168,9 @@ fn now_playing_bar_shows_track_time_volume_and_modes() {
 
 #[test]
 fn device_pane_shows_groups_modes_and_capacity() {
-    use ministage::device_worker::DeviceEvent;
+    use netmd::{PlayerState, PlayerStatus};
+
+    use ministage::app::DeviceEvent;
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
     update(
         &mut model,
@@ -180,7 +186,6 @@ fn device_pane_shows_groups_modes_and_capacity() {
     insta::assert_snapshot!(screen);
 
     // The recorder's own playback: which track and how far.
-    use netmd::disc::{PlayerState, PlayerStatus};
     update(
         &mut model,
         Msg::Device(DeviceEvent::Player(PlayerStatus {
@@ -195,8 +200,8 @@ fn device_pane_shows_groups_modes_and_capacity() {
 
 #[test]
 fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
-    use library::{QueuedTransfer, TransferState};
-    use ministage::device_worker::DeviceEvent;
+    use library::{QueuedTransfer, TransferMode, TransferState};
+    use ministage::app::DeviceEvent;
     use ministage::transfer::TransferEvent;
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
     update(
@@ -209,7 +214,7 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
         track_id: None,
         path: format!("/music/{title}.flac").into(),
         title: title.into(),
-        mode: "sp".into(),
+        mode: TransferMode::Sp,
         state,
         error: (state == TransferState::Failed).then(|| "the recorder went away".into()),
         bytes_done: 0,
@@ -246,7 +251,7 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
 
     // A FLAC asked for in LP2 cannot go (no encoder): the row and the header say so.
     let mut lp2 = item(5, "Nocturne", TransferState::Queued);
-    lp2.mode = "lp2".into();
+    lp2.mode = TransferMode::Lp2;
     update(
         &mut model,
         Msg::Transfer(TransferEvent::QueueChanged(vec![
@@ -280,7 +285,10 @@ fn import_preview_groups_albums_with_editable_fields() {
     let lib = Library::open_in_memory().unwrap();
     let plan = plan_import(&lib, &[dir.path().to_path_buf()], &|_| {}).unwrap();
     let mut model = common::model(common::sample_tracks(), "dark", (100, 24));
-    update(&mut model, Msg::ImportPlanned(Ok(plan)));
+    update(
+        &mut model,
+        Msg::Library(LibraryMsg::ImportPlanned(Ok(plan))),
+    );
     key(&mut model, KeyCode::Char('j'));
     key(&mut model, KeyCode::Char('t'));
     let screen = render(&model);

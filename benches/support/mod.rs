@@ -38,7 +38,13 @@ pub fn big_library(copies: usize) -> PathBuf {
     let tmp = db.with_extension("partial");
     let _ = std::fs::remove_file(&tmp);
     let mut lib = library::Library::open(&tmp).expect("open");
-    library::import(&mut lib, &[root], &Default::default(), &|_| {}).expect("import");
+    library::import(
+        &mut lib,
+        &[root],
+        &library::ImportOptions::default(),
+        &|_| {},
+    )
+    .expect("import");
     drop(lib);
     for ext in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", tmp.display()));

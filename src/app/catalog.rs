@@ -180,12 +180,12 @@ mod tests {
             year: None,
             genre: String::new(),
             duration_ms: 1000,
-            codec: "flac".into(),
+            codec: library::AudioCodec::Flac,
             sample_rate: None,
             channels: None,
             bitrate_kbps: None,
             missing: false,
-            mode: String::new(),
+            mode: library::AtracMode::NotAtrac,
             protected: false,
         }
     }

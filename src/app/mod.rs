@@ -1,46 +1,40 @@
-//! The Elm-style application core: one [`Model`], [`Msg`]s in, a pure [`update`], and
-//! [`Effect`]s that the runtime carries out in workers off the UI thread.
+//! The Elm-style core: one [`Model`], [`Msg`]s in, a pure [`update`], and [`Effect`]s out.
+//! Nothing here does I/O, reads the environment or starts threads: the shell
+//! ([`crate::shell`]) carries the effects out in workers and answers with messages.
+//!
+//! One module per pane holds its state and its update ([`library`], [`playlists`],
+//! [`device`], [`transfers`]), one per overlay ([`overlay`]); [`update`] dispatches by message
+//! and by focus.
 
 mod catalog;
 mod cursor;
-mod device_state;
-mod device_update;
-mod import_preview;
-mod library_state;
-mod library_update;
-mod library_worker;
+pub mod device;
+pub mod library;
 mod model;
 mod msg;
-mod path_completion;
+pub mod overlay;
 mod playback;
-mod playlists_state;
-mod runtime;
-pub mod stderr;
-mod tag_editor;
-mod terminal;
-mod transfer_fit;
-mod transfer_update;
-mod transfers_state;
+pub mod playlists;
+pub mod transfers;
 mod update;
+mod viewport;
 
 pub use catalog::{AlbumNode, ArtistNode, Catalog, TreeRow};
 pub use cursor::ListCursor;
-pub use device_state::{DeviceRow, DeviceState, DeviceStatus};
-pub use import_preview::{ImportPreview, PreviewField, PreviewRow};
-pub use library_state::{FilterState, LibraryState, Listing};
-pub use library_worker::{LibraryRequest, load_library};
-pub use model::{
-    ConfirmDialog, ImportDialog, ImportJob, Level, Model, Overlay, Pane, RenameDialog,
-    RenameTarget, Status,
+pub use device::{DeviceEvent, DeviceRequest, DeviceRow, DeviceState, DeviceStatus, ExclusiveJob};
+pub use library::{FilterState, LibraryState, Listing};
+pub use model::{ImportJob, Level, Model, Pane, Status};
+pub use msg::{Effect, LibraryData, LibraryMsg, LibraryOp, LibraryRequest, Msg, OpOutcome};
+pub use overlay::{
+    ConfirmDialog, FieldInput, ImportDialog, ImportPreview, Overlay, PreviewField, PreviewRow,
+    RenameDialog, RenameTarget, TagEditor, TagField,
 };
-pub use msg::{Effect, LibraryData, LibraryOp, Msg, OpOutcome};
 pub use playback::{PlayState, Playback, PlayerRequest, Repeat};
-pub use playlists_state::{PlaylistRow, PlaylistsState};
-pub use runtime::{RunOptions, run};
-pub use tag_editor::{FieldInput, TagEditor, TagField};
-pub use transfer_fit::{Fit, Planned, fit, planned};
-pub use transfers_state::{SendProgress, TransfersState};
+pub use playlists::{PlaylistRow, PlaylistsState};
+pub use transfers::fit::{Fit, Planned, fit, planned};
+pub use transfers::{SendProgress, TransfersState};
 pub use update::update;
+pub use viewport::Viewport;
 
 #[cfg(test)]
 mod update_tests;

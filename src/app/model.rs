@@ -2,18 +2,15 @@
 
 use std::path::PathBuf;
 
-use ratatui_textarea::TextArea;
-
-use super::device_state::DeviceState;
-use super::import_preview::ImportPreview;
-use super::library_state::LibraryState;
-use super::msg::Effect;
-use super::playback::Playback;
-use super::playlists_state::PlaylistsState;
-use super::tag_editor::TagEditor;
-use super::transfers_state::TransfersState;
+use crate::app::device::DeviceState;
+use crate::app::library::LibraryState;
+use crate::app::overlay::Overlay;
+use crate::app::playback::Playback;
+use crate::app::playlists::PlaylistsState;
+use crate::app::transfers::TransfersState;
+use crate::app::viewport::Viewport;
 use crate::config::{KeyMap, Settings};
-use crate::ui::theme::Theme;
+use crate::theme::Theme;
 use library::TagEditBatch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,10 +43,12 @@ impl Pane {
         Self::ALL.iter().position(|p| *p == self).unwrap_or(0) + 1
     }
 
+    #[must_use]
     pub fn next(self) -> Pane {
         Self::ALL[self.number() % Self::ALL.len()]
     }
 
+    #[must_use]
     pub fn prev(self) -> Pane {
         Self::ALL[(self.number() + Self::ALL.len() - 2) % Self::ALL.len()]
     }
@@ -77,85 +76,6 @@ pub struct ImportJob {
 }
 
 #[derive(Debug)]
-pub struct ImportDialog {
-    pub path: TextArea<'static>,
-    pub error: Option<String>,
-}
-
-/// What a text dialog renames (or names).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RenameTarget {
-    Track(u32),
-    Disc,
-    Group(usize),
-    NewGroup {
-        first: u32,
-        last: u32,
-    },
-    Playlist(i64),
-    NewPlaylist,
-    /// Add these tracks (by id) to the playlist named in the field.
-    AddToPlaylist(Vec<i64>),
-    /// The title a queued transfer gets on the disc.
-    TransferTitle(i64),
-}
-
-impl RenameTarget {
-    /// What saving the dialog with `text` does.
-    pub fn effect(&self, text: String) -> Effect {
-        use super::msg::LibraryOp as L;
-        use crate::device_worker::DeviceRequest as D;
-        match self.clone() {
-            RenameTarget::Track(track) => Effect::Device(D::RenameTrack { track, title: text }),
-            RenameTarget::Disc => Effect::Device(D::RenameDisc { title: text }),
-            RenameTarget::Group(group) => Effect::Device(D::RenameGroup { group, name: text }),
-            RenameTarget::NewGroup { first, last } => Effect::Device(D::CreateGroup {
-                first,
-                last,
-                name: text,
-            }),
-            RenameTarget::Playlist(id) => Effect::Library(L::RenamePlaylist { id, name: text }),
-            RenameTarget::NewPlaylist => Effect::Library(L::CreatePlaylist(text)),
-            RenameTarget::AddToPlaylist(tracks) => {
-                Effect::Library(L::AddToPlaylist { name: text, tracks })
-            }
-            RenameTarget::TransferTitle(id) => {
-                Effect::Transfer(crate::transfer::TransferRequest::SetTitle { id, title: text })
-            }
-        }
-    }
-}
-
-#[derive(Debug)]
-pub struct RenameDialog {
-    pub target: RenameTarget,
-    pub heading: String,
-    pub input: TextArea<'static>,
-}
-
-/// A yes/no question guarding something that cannot be undone.
-#[derive(Debug)]
-pub struct ConfirmDialog {
-    pub message: String,
-    pub effect: Effect,
-}
-
-/// What is drawn over the panes and takes the keyboard while open.
-#[derive(Debug, Default)]
-pub enum Overlay {
-    #[default]
-    None,
-    Help {
-        scroll: u16,
-    },
-    Import(Box<ImportDialog>),
-    Rename(Box<RenameDialog>),
-    Confirm(Box<ConfirmDialog>),
-    Tags(Box<TagEditor>),
-    ImportPreview(Box<ImportPreview>),
-}
-
-#[derive(Debug)]
 pub struct Model {
     pub focus: Pane,
     pub library: LibraryState,
@@ -172,8 +92,11 @@ pub struct Model {
     pub theme: Theme,
     /// Draw borders and symbols with ASCII only, for terminals without Unicode line drawing.
     pub ascii: bool,
-    /// The terminal size in cells, as last reported.
-    pub size: (u16, u16),
+    /// What the terminal shows of each pane, as the shell last measured it.
+    pub viewport: Viewport,
+    /// The home folder, for `~/` in typed paths (found by the shell; the core reads no
+    /// environment).
+    pub home: Option<PathBuf>,
     pub status: Option<Status>,
     pub import: Option<ImportJob>,
     /// The folder the import dialog offers first.
@@ -198,7 +121,7 @@ impl Model {
             undo: None,
             write_tags: settings.library.write_tags,
             transfers: TransfersState {
-                default_mode: settings.transfer.mode.name().to_owned(),
+                default_mode: settings.transfer.mode,
                 title_template: settings.transfer.title.clone(),
                 ..TransfersState::default()
             },
@@ -206,12 +129,21 @@ impl Model {
             keymap,
             theme,
             ascii: settings.ui.ascii_only,
-            size: (80, 24),
+            viewport: Viewport::default(),
+            home: None,
             status: None,
             import: None,
             music_dir,
             library_path,
             quit: false,
+        }
+    }
+
+    /// Rows of list content `pane` shows now.
+    pub fn page(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Library => self.library.page(self.viewport.library),
+            other => self.viewport.rows(other),
         }
     }
 

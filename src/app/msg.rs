@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use ratatui::crossterm::event::KeyEvent;
 
-use super::catalog::Catalog;
-use super::playback::PlayerRequest;
-use crate::device_worker::{DeviceEvent, DeviceRequest};
+use crate::app::catalog::Catalog;
+use crate::app::device::{DeviceEvent, DeviceRequest};
+use crate::app::playback::PlayerRequest;
+use crate::app::viewport::Viewport;
 use crate::transfer::{TransferEvent, TransferRequest};
 use library::{
     ImportPlan, ImportReport, LibraryError, PlanReport, PlaylistError, PlaylistSummary,
@@ -69,22 +70,15 @@ pub struct OpOutcome {
     pub undo: Option<TagEditBatch>,
 }
 
+/// Everything that can happen to the application: keys and resizes from the terminal, and
+/// each worker's answers, nested by where they come from.
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
-    Resize(u16, u16),
-    LibraryLoaded(Result<LibraryData, LibraryError>),
-    ImportProgress {
-        done: usize,
-        total: usize,
-        path: String,
-    },
-    ImportFinished(Result<ImportReport, LibraryError>),
-    LibraryOpDone(Result<OpOutcome, PlaylistError>),
-    /// The preview of an import is ready.
-    ImportPlanned(Result<ImportPlan, LibraryError>),
-    PlanApplied(Result<PlanReport, LibraryError>),
-    /// The import dialog's path, completed by a worker.
+    /// The terminal's size changed; the shell measured the panes.
+    Resize(Viewport),
+    Library(LibraryMsg),
+    /// The import dialog's path, completed off the UI thread.
     PathCompleted(String),
     Player(PlayerEvent),
     Device(DeviceEvent),
@@ -95,10 +89,38 @@ pub enum Msg {
     Terminate,
 }
 
-/// Work `update` asks for; the runtime carries it out off the UI thread.
+/// What the library worker answers.
+#[derive(Debug)]
+pub enum LibraryMsg {
+    Loaded(Result<LibraryData, LibraryError>),
+    ImportProgress {
+        done: usize,
+        total: usize,
+        path: String,
+    },
+    ImportFinished(Result<ImportReport, LibraryError>),
+    OpDone(Result<OpOutcome, PlaylistError>),
+    /// The preview of an import is ready.
+    ImportPlanned(Result<ImportPlan, LibraryError>),
+    PlanApplied(Result<PlanReport, LibraryError>),
+}
+
+/// Work `update` asks for, by the worker that carries it out off the UI thread.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    LoadLibrary,
+    Library(LibraryRequest),
+    /// Complete the import dialog's path (reads folders).
+    CompletePath(String),
+    Player(PlayerRequest),
+    Device(DeviceRequest),
+    Transfer(TransferRequest),
+}
+
+/// What the library worker is asked to do, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LibraryRequest {
+    /// Read the whole library again (coalesced with any other reload waiting).
+    Load,
     Import {
         roots: Vec<PathBuf>,
     },
@@ -110,9 +132,7 @@ pub enum Effect {
         plan: Box<ImportPlan>,
         write_tags: bool,
     },
-    CompletePath(String),
-    Player(PlayerRequest),
-    Device(DeviceRequest),
-    Library(LibraryOp),
-    Transfer(TransferRequest),
+    /// A change; the worker answers with its outcome, then with the reloaded library.
+    Op(LibraryOp),
+    Shutdown,
 }

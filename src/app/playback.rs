@@ -1,10 +1,14 @@
 //! The play queue and the player's state as the UI knows it. Pure: requests to the real
 //! player leave as [`PlayerRequest`] effects, and what it reports comes back as messages.
 
+use crate::app::{Effect, Level, Model};
+use crate::config::Action;
+use library::text;
+use media::player::PlayerEvent;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::catalog::Catalog;
+use crate::app::catalog::Catalog;
 use library::Track;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -24,6 +28,7 @@ pub enum Repeat {
 }
 
 impl Repeat {
+    #[must_use]
     pub fn next(self) -> Repeat {
         match self {
             Repeat::Off => Repeat::All,
@@ -182,16 +187,15 @@ impl Playback {
     /// Hands the player the track after the current one, for gapless playback.
     fn queue_following(&mut self) -> Vec<PlayerRequest> {
         let next = self.current.and_then(|pos| self.following(pos));
-        match next.and_then(|pos| self.track_at(pos).map(|t| (pos, t.path.clone()))) {
-            Some((pos, path)) => {
-                let seq = self.seq();
-                self.pending_next = Some((seq, pos));
-                vec![PlayerRequest::SetNext(Some((seq, path)))]
-            }
-            None => {
-                self.pending_next = None;
-                vec![PlayerRequest::SetNext(None)]
-            }
+        if let Some((pos, path)) =
+            next.and_then(|pos| self.track_at(pos).map(|t| (pos, t.path.clone())))
+        {
+            let seq = self.seq();
+            self.pending_next = Some((seq, pos));
+            vec![PlayerRequest::SetNext(Some((seq, path)))]
+        } else {
+            self.pending_next = None;
+            vec![PlayerRequest::SetNext(None)]
         }
     }
 
@@ -372,18 +376,82 @@ impl Playback {
         {
             // The track after the broken one becomes the one to follow.
             let after = self.following(pos).filter(|&p| p != pos);
-            return match after.and_then(|p| self.track_at(p).map(|t| (p, t.path.clone()))) {
-                Some((p, path)) => {
-                    let seq = self.seq();
-                    self.pending_next = Some((seq, p));
-                    vec![PlayerRequest::SetNext(Some((seq, path)))]
-                }
-                None => {
-                    self.pending_next = None;
-                    Vec::new()
-                }
+            return if let Some((p, path)) =
+                after.and_then(|p| self.track_at(p).map(|t| (p, t.path.clone())))
+            {
+                let seq = self.seq();
+                self.pending_next = Some((seq, p));
+                vec![PlayerRequest::SetNext(Some((seq, path)))]
+            } else {
+                self.pending_next = None;
+                Vec::new()
             };
         }
         Vec::new()
     }
+}
+/// Playback keys (play/pause, stop, next, seek, volume, shuffle, repeat) on the jukebox.
+pub fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
+    if model.refuse_without_audio() {
+        return Vec::new();
+    }
+    let pb = &mut model.playback;
+    let requests = match action {
+        Action::PlayPause => pb.toggle_pause(),
+        Action::Stop => pb.stop(),
+        Action::NextTrack => pb.next_track().unwrap_or_else(|| {
+            model.set_status(Level::Info, "End of the play queue");
+            Vec::new()
+        }),
+        Action::PrevTrack => pb.previous_track().unwrap_or_default(),
+        Action::SeekBack => pb.seek_by(-5_000),
+        Action::SeekForward => pb.seek_by(5_000),
+        Action::SeekBackLong => pb.seek_by(-30_000),
+        Action::SeekForwardLong => pb.seek_by(30_000),
+        Action::VolumeUp => pb.change_volume(5),
+        Action::VolumeDown => pb.change_volume(-5),
+        Action::Mute => pb.toggle_mute(),
+        Action::Shuffle => {
+            let r = pb.toggle_shuffle();
+            let state = if pb.shuffle { "on" } else { "off" };
+            model.set_status(Level::Info, format!("Shuffle {state}"));
+            r
+        }
+        Action::Repeat => {
+            let r = pb.cycle_repeat();
+            let label = pb.repeat.label();
+            model.set_status(Level::Info, format!("Repeat {label}"));
+            r
+        }
+        _ => Vec::new(),
+    };
+    requests.into_iter().map(Effect::Player).collect()
+}
+
+/// The player's reports: started, position, ended, failed.
+pub fn on_player_event(model: &mut Model, event: PlayerEvent) -> Vec<Effect> {
+    let pb = &mut model.playback;
+    let requests = match event {
+        PlayerEvent::Started { seq } => pb.on_started(seq),
+        PlayerEvent::Position { seq, position_ms } => {
+            pb.on_position(seq, position_ms);
+            Vec::new()
+        }
+        PlayerEvent::Ended { seq } => {
+            pb.on_ended(seq);
+            Vec::new()
+        }
+        PlayerEvent::Failed { seq, path, reason } => {
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            model.set_status(
+                Level::Error,
+                format!("cannot play {}: {reason}", text::clean(&name)),
+            );
+            model.playback.on_failed(seq)
+        }
+    };
+    requests.into_iter().map(Effect::Player).collect()
 }

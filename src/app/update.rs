@@ -1,145 +1,31 @@
 //! The pure heart of the application: a message in, the model changed, effects out.
 
-use std::path::PathBuf;
-
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use super::catalog::TreeRow;
-use super::device_update;
-use super::import_preview::{ImportPreview, PreviewOutcome};
-use super::library_state::Listing;
-use super::library_update;
-use super::model::{ImportDialog, ImportJob, Level, Model, Overlay, Pane};
-use super::msg::{Effect, Msg};
-use super::transfer_update;
+use crate::app::LibraryMsg;
+use crate::app::device::update as device_update;
+use crate::app::library::update as library_update;
+use crate::app::overlay::{confirm, help, import, rename, tag_editor};
+use crate::app::playback;
+use crate::app::playlists::update as playlists_update;
+use crate::app::transfers::update as transfer_update;
+use crate::app::{Effect, Msg};
+use crate::app::{ImportDialog, Level, Model, Overlay, Pane};
 use crate::config::{Action, Group};
-use crate::ui::layout;
-use library::text;
-use media::player::PlayerEvent;
 
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(model, key),
-        Msg::Resize(w, h) => {
-            model.size = (w, h);
+        Msg::Resize(viewport) => {
+            model.viewport = viewport;
             clamp_all(model);
             Vec::new()
         }
-        Msg::LibraryLoaded(Ok(data)) => {
-            let page = library_page(model);
-            model.library.set_catalog(data.catalog, page);
-            let page = layout::list_rows(model.size, Pane::Playlists, Listing::Flat, false);
-            model.playlists.set(
-                data.playlists,
-                data.playlist_tracks,
-                data.playlist_catalogs,
-                page,
-            );
-            let page = layout::list_rows(model.size, Pane::Transfers, Listing::Flat, false);
-            model.transfers.set(data.transfers, page);
-            clamp_all(model);
-            Vec::new()
-        }
-        Msg::LibraryLoaded(Err(e)) => {
-            model.set_status(Level::Error, format!("could not load the library: {e}"));
-            Vec::new()
-        }
-        Msg::ImportProgress { done, total, path } => {
-            model.import = Some(ImportJob {
-                done,
-                total,
-                current: path,
-            });
-            Vec::new()
-        }
-        Msg::ImportFinished(result) => {
-            model.import = None;
-            match result {
-                Ok(report) => {
-                    let level = if report.failed.is_empty() {
-                        Level::Info
-                    } else {
-                        Level::Warning
-                    };
-                    let mut text = format!("Import finished: {report}");
-                    if let Some(first) = report.failed.first() {
-                        text.push_str(&format!(" — first failure: {first} (all in the log)"));
-                    }
-                    model.set_status(level, text);
-                }
-                Err(e) => model.set_status(Level::Error, format!("import failed: {e}")),
-            }
-            vec![Effect::LoadLibrary]
-        }
-        Msg::Player(event) => on_player_event(model, event),
+        Msg::Player(event) => playback::on_player_event(model, event),
         Msg::Device(event) => device_update::on_event(model, event),
-        Msg::LibraryOpDone(result) => library_update::on_op_done(model, result),
-        Msg::ImportPlanned(result) => {
-            model.import = None;
-            match result {
-                Ok(plan) if plan.track_count() == 0 => {
-                    let text = match plan.failed.first() {
-                        Some(f) => format!("Nothing to import: {f}"),
-                        None => "Nothing to import there".to_string(),
-                    };
-                    model.set_status(Level::Warning, text);
-                }
-                Ok(plan) => {
-                    if let Some(first) = plan.failed.first() {
-                        let n = plan.failed.len();
-                        model.set_status(
-                            Level::Warning,
-                            format!("{n} file(s) could not be read and are left out, e.g. {first}"),
-                        );
-                    }
-                    model.overlay = Overlay::ImportPreview(Box::new(ImportPreview::new(
-                        plan,
-                        model.write_tags,
-                    )));
-                }
-                Err(e) => model.set_status(Level::Error, format!("import failed: {e}")),
-            }
-            Vec::new()
-        }
-        Msg::PlanApplied(result) => {
-            model.import = None;
-            match result {
-                Ok(report) => {
-                    let mut text = format!(
-                        "Imported: {} added, {} updated, {} replaced, {} skipped, tags written to {} files",
-                        report.added,
-                        report.updated,
-                        report.replaced,
-                        report.skipped,
-                        report.tags_written
-                    );
-                    let level = match report.failed.first() {
-                        Some(f) => {
-                            text.push_str(&format!(
-                                "; {} problem(s), e.g. {f}",
-                                report.failed.len()
-                            ));
-                            Level::Warning
-                        }
-                        None => Level::Info,
-                    };
-                    if !report.batch.after.is_empty() {
-                        model.undo = Some(report.batch);
-                    }
-                    model.set_status(level, text);
-                }
-                Err(e) => model.set_status(Level::Error, format!("import failed: {e}")),
-            }
-            vec![Effect::LoadLibrary]
-        }
-        Msg::PathCompleted(path) => {
-            if let Overlay::Import(dialog) = &mut model.overlay {
-                dialog.path = TextArea::new(vec![path]);
-                dialog.path.move_cursor(ratatui_textarea::CursorMove::End);
-            }
-            Vec::new()
-        }
+        Msg::Library(m) => on_library_msg(model, m),
+        Msg::PathCompleted(path) => import::on_completed(model, path),
         Msg::Transfer(event) => transfer_update::on_event(model, event),
         Msg::AudioUnavailable(reason) => {
             model.set_status(Level::Warning, reason.clone());
@@ -153,6 +39,38 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     }
 }
 
+/// The library worker's answers.
+fn on_library_msg(model: &mut Model, msg: LibraryMsg) -> Vec<Effect> {
+    match msg {
+        LibraryMsg::Loaded(Ok(data)) => {
+            let page = model.page(Pane::Library);
+            model.library.set_catalog(data.catalog, page);
+            let page = model.page(Pane::Playlists);
+            model.playlists.set(
+                data.playlists,
+                data.playlist_tracks,
+                data.playlist_catalogs,
+                page,
+            );
+            let page = model.page(Pane::Transfers);
+            model.transfers.set(data.transfers, page);
+            clamp_all(model);
+            Vec::new()
+        }
+        LibraryMsg::Loaded(Err(e)) => {
+            model.set_status(Level::Error, format!("could not load the library: {e}"));
+            Vec::new()
+        }
+        LibraryMsg::ImportProgress { done, total, path } => {
+            import::on_progress(model, done, total, path)
+        }
+        LibraryMsg::ImportFinished(result) => import::on_finished(model, result),
+        LibraryMsg::ImportPlanned(result) => import::on_planned(model, result),
+        LibraryMsg::PlanApplied(result) => import::on_applied(model, result),
+        LibraryMsg::OpDone(result) => library_update::on_op_done(model, result),
+    }
+}
+
 fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
@@ -163,16 +81,16 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     match &model.overlay {
-        Overlay::Help { .. } => return on_help_key(model, key),
-        Overlay::Import(_) => return on_import_key(model, key),
-        Overlay::Rename(_) => return device_update::on_rename_key(model, key),
-        Overlay::Confirm(_) => return device_update::on_confirm_key(model, key),
-        Overlay::Tags(_) => return library_update::on_tags_key(model, key),
-        Overlay::ImportPreview(_) => return on_preview_key(model, key),
+        Overlay::Help { .. } => return help::on_key(model, key),
+        Overlay::Import(_) => return import::on_key(model, key),
+        Overlay::Rename(_) => return rename::on_key(model, key),
+        Overlay::Confirm(_) => return confirm::on_key(model, key),
+        Overlay::Tags(_) => return tag_editor::on_key(model, key),
+        Overlay::ImportPreview(_) => return import::on_preview_key(model, key),
         Overlay::None => {}
     }
     if model.library.filter.editing {
-        return on_filter_key(model, key);
+        return library_update::on_filter_key(model, key);
     }
     match model.keymap.action(&key) {
         Some(action) => on_action(model, action),
@@ -181,28 +99,15 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
-    // With the Device pane focused, playback and editing keys act on the recorder.
-    if model.focus == Pane::Device
-        && let Some(effects) = device_update::on_action(model, action)
-    {
-        return effects;
-    }
-    if model.focus == Pane::Transfers
-        && let Some(effects) = transfer_update::on_action(model, action)
-    {
-        return effects;
-    }
-    if model.focus == Pane::Library && action == Action::Transfer {
-        return transfer_update::queue_selection(model);
-    }
-    if model.focus == Pane::Playlists
-        && let Some(effects) = library_update::on_playlists_action(model, action)
-    {
-        return effects;
-    }
-    if model.focus == Pane::Library
-        && let Some(effects) = library_update::on_library_action(model, action)
-    {
+    // The focused pane has the first say (on the Device pane, playback and editing keys act
+    // on the recorder); what it leaves is global.
+    let handled = match model.focus {
+        Pane::Library => library_update::on_action(model, action),
+        Pane::Playlists => playlists_update::on_action(model, action),
+        Pane::Device => device_update::on_action(model, action),
+        Pane::Transfers => transfer_update::on_action(model, action),
+    };
+    if let Some(effects) = handled {
         return effects;
     }
     match action {
@@ -217,42 +122,42 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
         Action::Up => move_cursor(model, -1),
         Action::Down => move_cursor(model, 1),
         Action::PageUp => {
-            let page = focused_page(model) as isize;
+            let page = model.page(model.focus) as isize;
             move_cursor(model, -page);
         }
         Action::PageDown => {
-            let page = focused_page(model) as isize;
+            let page = model.page(model.focus) as isize;
             move_cursor(model, page);
         }
         Action::Top => move_cursor(model, isize::MIN / 2),
         Action::Bottom => move_cursor(model, isize::MAX / 2),
         Action::Expand if model.focus == Pane::Library => {
-            let page = library_page(model);
+            let page = model.page(Pane::Library);
             model.library.expand(page);
         }
         Action::Collapse if model.focus == Pane::Library => {
-            let page = library_page(model);
+            let page = model.page(Pane::Library);
             model.library.collapse(page);
         }
-        Action::Activate => return activate(model),
+        Action::Activate => return library_update::activate(model),
         Action::Filter => {
             model.focus = Pane::Library;
             model.library.filter.editing = true;
-            let page = library_page(model);
+            let page = model.page(Pane::Library);
             model.library.clamp(page);
         }
         Action::Cancel => {
             if model.library.filter.is_active() || model.library.filter.error.is_some() {
-                let page = library_page(model);
+                let page = model.page(Pane::Library);
                 model.library.clear_filter(page);
             }
             model.status = None;
         }
         Action::ToggleView => {
             model.focus = Pane::Library;
-            let page = library_page(model);
+            let page = model.page(Pane::Library);
             model.library.toggle_view(page);
-            let page = library_page(model);
+            let page = model.page(Pane::Library);
             model.library.clamp(page);
         }
         Action::CycleSort | Action::ReverseSort => {
@@ -261,12 +166,12 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             } else {
                 (model.library.sort, !model.library.reverse)
             };
-            let page = library_page(model);
+            let page = model.page(Pane::Library);
             model.library.set_sort(sort, reverse, page);
             let dir = if reverse { "descending" } else { "ascending" };
             model.set_status(Level::Info, format!("Sorted by {} ({dir})", sort.label()));
         }
-        a if a.group() == Group::Playback => return on_playback_action(model, a),
+        a if a.group() == Group::Playback => return playback::on_action(model, a),
         a if a.group() == Group::Editing => {
             model.set_status(
                 Level::Info,
@@ -292,253 +197,8 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Enter: on an album, play it from the start; on a track, play it and queue the rest of
-/// its album (tree) or of the list it is in (flat list, filter); on an artist, open or close.
-fn activate(model: &mut Model) -> Vec<Effect> {
-    if model.focus != Pane::Library {
-        return Vec::new();
-    }
-    let lib = &model.library;
-    let cat = lib.catalog.clone();
-    let (queue, start) = match lib.listing() {
-        Listing::Tree => match lib.selected_tree_row() {
-            Some(TreeRow::Artist { artist }) => {
-                let page = library_page(model);
-                if model.library.is_artist_expanded(artist) {
-                    model.library.collapse(page);
-                } else {
-                    model.library.expand(page);
-                }
-                return Vec::new();
-            }
-            Some(TreeRow::Album { artist, album }) => {
-                let Some(b) = cat.artists.get(artist).and_then(|a| a.albums.get(album)) else {
-                    return Vec::new();
-                };
-                (b.tracks.clone(), 0)
-            }
-            Some(TreeRow::Track {
-                artist,
-                album,
-                track,
-            }) => {
-                let Some(b) = cat.artists.get(artist).and_then(|a| a.albums.get(album)) else {
-                    return Vec::new();
-                };
-                let start = b.tracks.iter().position(|&t| t == track).unwrap_or(0);
-                (b.tracks.clone(), start)
-            }
-            None => return Vec::new(),
-        },
-        Listing::Flat => (lib.flat.clone(), lib.flat_cursor.selected),
-        Listing::Filtered => (lib.filter.matches.clone(), lib.filter.cursor.selected),
-    };
-    if model.refuse_without_audio() {
-        return Vec::new();
-    }
-    let requests = model.playback.play_queue(cat, queue, start);
-    requests.into_iter().map(Effect::Player).collect()
-}
-
-fn on_playback_action(model: &mut Model, action: Action) -> Vec<Effect> {
-    if model.refuse_without_audio() {
-        return Vec::new();
-    }
-    let pb = &mut model.playback;
-    let requests = match action {
-        Action::PlayPause => pb.toggle_pause(),
-        Action::Stop => pb.stop(),
-        Action::NextTrack => pb.next_track().unwrap_or_else(|| {
-            model.set_status(Level::Info, "End of the play queue");
-            Vec::new()
-        }),
-        Action::PrevTrack => pb.previous_track().unwrap_or_default(),
-        Action::SeekBack => pb.seek_by(-5_000),
-        Action::SeekForward => pb.seek_by(5_000),
-        Action::SeekBackLong => pb.seek_by(-30_000),
-        Action::SeekForwardLong => pb.seek_by(30_000),
-        Action::VolumeUp => pb.change_volume(5),
-        Action::VolumeDown => pb.change_volume(-5),
-        Action::Mute => pb.toggle_mute(),
-        Action::Shuffle => {
-            let r = pb.toggle_shuffle();
-            let state = if pb.shuffle { "on" } else { "off" };
-            model.set_status(Level::Info, format!("Shuffle {state}"));
-            r
-        }
-        Action::Repeat => {
-            let r = pb.cycle_repeat();
-            let label = pb.repeat.label();
-            model.set_status(Level::Info, format!("Repeat {label}"));
-            r
-        }
-        _ => Vec::new(),
-    };
-    requests.into_iter().map(Effect::Player).collect()
-}
-
-fn on_player_event(model: &mut Model, event: PlayerEvent) -> Vec<Effect> {
-    let pb = &mut model.playback;
-    let requests = match event {
-        PlayerEvent::Started { seq } => pb.on_started(seq),
-        PlayerEvent::Position { seq, position_ms } => {
-            pb.on_position(seq, position_ms);
-            Vec::new()
-        }
-        PlayerEvent::Ended { seq } => {
-            pb.on_ended(seq);
-            Vec::new()
-        }
-        PlayerEvent::Failed { seq, path, reason } => {
-            let name = path.file_name().map_or_else(
-                || path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            model.set_status(
-                Level::Error,
-                format!("cannot play {}: {reason}", text::clean(&name)),
-            );
-            model.playback.on_failed(seq)
-        }
-    };
-    requests.into_iter().map(Effect::Player).collect()
-}
-
-fn on_help_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    let Overlay::Help { scroll } = &mut model.overlay else {
-        return Vec::new();
-    };
-    match model.keymap.action(&key) {
-        Some(Action::Down) => *scroll = scroll.saturating_add(1),
-        Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-        Some(Action::PageDown) => *scroll = scroll.saturating_add(10),
-        Some(Action::PageUp) => *scroll = scroll.saturating_sub(10),
-        Some(Action::Top) => *scroll = 0,
-        Some(Action::Help | Action::Cancel | Action::Quit | Action::Activate) => {
-            model.overlay = Overlay::None
-        }
-        _ if key.code == KeyCode::Esc => model.overlay = Overlay::None,
-        _ => {}
-    }
-    Vec::new()
-}
-
-fn on_import_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    let Overlay::Import(dialog) = &mut model.overlay else {
-        return Vec::new();
-    };
-    match key.code {
-        KeyCode::Esc => model.overlay = Overlay::None,
-        KeyCode::Enter => {
-            let raw = dialog.path.lines().join("");
-            let raw = raw.trim();
-            if raw.is_empty() {
-                dialog.error = Some("Type the folder or file to import".into());
-                return Vec::new();
-            }
-            let root = expand_home(raw);
-            model.overlay = Overlay::None;
-            model.import = Some(ImportJob {
-                current: root.display().to_string(),
-                ..ImportJob::default()
-            });
-            model.set_status(Level::Info, format!("Reading {}", text::clean(raw)));
-            return vec![Effect::PlanImport { roots: vec![root] }];
-        }
-        KeyCode::Tab => {
-            let raw = dialog.path.lines().join("");
-            return vec![Effect::CompletePath(
-                expand_home(raw.trim()).display().to_string(),
-            )];
-        }
-        _ if is_clear_line(&key) => dialog.path = TextArea::default(),
-        _ => {
-            dialog.path.input(key);
-            dialog.error = None;
-        }
-    }
-    Vec::new()
-}
-
-/// Ctrl-U empties a text field, as in a shell.
-fn is_clear_line(key: &KeyEvent) -> bool {
-    key.code == KeyCode::Char('u') && key.modifiers.contains(KeyModifiers::CONTROL)
-}
-
-fn expand_home(raw: &str) -> PathBuf {
-    if let Some(rest) = raw.strip_prefix("~/")
-        && let Some(home) = directories::BaseDirs::new()
-    {
-        return home.home_dir().join(rest);
-    }
-    PathBuf::from(raw)
-}
-
-fn on_preview_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    let page = usize::from(model.size.1.saturating_sub(10)).max(1);
-    let Overlay::ImportPreview(preview) = &mut model.overlay else {
-        return Vec::new();
-    };
-    match preview.on_key(key, page) {
-        PreviewOutcome::Stay => Vec::new(),
-        PreviewOutcome::Cancel => {
-            model.overlay = Overlay::None;
-            model.set_status(Level::Info, "Import cancelled; nothing was changed");
-            Vec::new()
-        }
-        PreviewOutcome::Import => {
-            let Overlay::ImportPreview(preview) = std::mem::take(&mut model.overlay) else {
-                return Vec::new();
-            };
-            let n = preview.plan.track_count();
-            model.import = Some(ImportJob {
-                total: n,
-                ..ImportJob::default()
-            });
-            vec![Effect::ApplyPlan {
-                plan: Box::new(preview.plan),
-                write_tags: preview.write_tags,
-            }]
-        }
-    }
-}
-
-fn on_filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    let page = library_page(model);
-    match key.code {
-        KeyCode::Esc => {
-            model.library.clear_filter(page);
-            let page = library_page(model);
-            model.library.clamp(page);
-        }
-        KeyCode::Enter => {
-            model.library.filter.editing = false;
-            if model.library.filter.text().trim().is_empty() {
-                model.library.clear_filter(page);
-            }
-        }
-        // Results can be browsed without leaving the field.
-        KeyCode::Up => move_cursor(model, -1),
-        KeyCode::Down => move_cursor(model, 1),
-        KeyCode::PageUp => move_cursor(model, -(page as isize)),
-        KeyCode::PageDown => move_cursor(model, page as isize),
-        _ if is_clear_line(&key) => {
-            model.library.filter.input = TextArea::default();
-            model.library.update_filter_text(page);
-        }
-        _ => {
-            if model.library.filter.input.input(key) {
-                model.library.update_filter_text(page);
-                let page = library_page(model);
-                model.library.clamp(page);
-            }
-        }
-    }
-    Vec::new()
-}
-
 fn move_cursor(model: &mut Model, delta: isize) {
-    let page = focused_page(model);
+    let page = model.page(model.focus);
     match model.focus {
         Pane::Library => {
             let len = model.library.len();
@@ -559,26 +219,13 @@ fn move_cursor(model: &mut Model, delta: isize) {
     }
 }
 
-pub(super) fn library_page(model: &Model) -> usize {
-    let lib = &model.library;
-    let shown = lib.filter.editing || lib.filter.is_active() || lib.filter.error.is_some();
-    layout::list_rows(model.size, Pane::Library, lib.listing(), shown)
-}
-
-fn focused_page(model: &Model) -> usize {
-    match model.focus {
-        Pane::Library => library_page(model),
-        pane => layout::list_rows(model.size, pane, Listing::Flat, false),
-    }
-}
-
 fn clamp_all(model: &mut Model) {
-    let page = library_page(model);
+    let page = model.page(Pane::Library);
     model.library.clamp(page);
-    let page = layout::list_rows(model.size, Pane::Playlists, Listing::Flat, false);
+    let page = model.page(Pane::Playlists);
     let len = model.playlists.rows.len();
     model.playlists.cursor.scroll_into_view(len, page);
-    let page = layout::list_rows(model.size, Pane::Transfers, Listing::Flat, false);
+    let page = model.page(Pane::Transfers);
     let len = model.transfers.items.len();
     model.transfers.cursor.scroll_into_view(len, page);
 }

@@ -7,8 +7,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::config::{self, KeyMap, LibraryView, LoadOptions, SortKey};
-use crate::ui::theme::ThemeSet;
-use library::Track;
+use crate::theme::ThemeSet;
+use ::library::Track;
 use media::player::PlayerEvent;
 
 fn track(artist: &str, album: &str, n: u32, title: &str, year: i32) -> Track {
@@ -24,12 +24,12 @@ fn track(artist: &str, album: &str, n: u32, title: &str, year: i32) -> Track {
         year: Some(year),
         genre: String::new(),
         duration_ms: 60_000 * u64::from(n),
-        codec: "flac".into(),
+        codec: ::library::AudioCodec::Flac,
         sample_rate: Some(44_100),
         channels: Some(2),
         bitrate_kbps: None,
         missing: false,
-        mode: String::new(),
+        mode: ::library::AtracMode::NotAtrac,
         protected: false,
     }
 }
@@ -60,16 +60,16 @@ fn model_with(tracks: Vec<Track>) -> Model {
         theme,
         PathBuf::from("x.db"),
     );
-    update(&mut m, Msg::Resize(80, 24));
+    update(&mut m, Msg::Resize(crate::ui::layout::viewport(80, 24)));
     update(
         &mut m,
-        Msg::LibraryLoaded(Ok(LibraryData {
+        Msg::Library(LibraryMsg::Loaded(Ok(LibraryData {
             catalog: Arc::new(Catalog::build(tracks)),
             playlists: Vec::new(),
             playlist_tracks: Vec::new(),
             playlist_catalogs: Vec::new(),
             transfers: Vec::new(),
-        })),
+        }))),
     );
     m
 }
@@ -211,7 +211,8 @@ fn marking_under_a_filter_keeps_the_selection_on_screen() {
     type_text(&mut m, "song");
     press(&mut m, KeyCode::Enter);
     assert!(m.library.filter.is_active());
-    let visible = crate::ui::layout::list_rows(m.size, Pane::Library, m.library.listing(), true);
+    // The filter line and the filtered list's header take two of the pane's inside rows.
+    let visible = m.viewport.library - 2;
     for _ in 0..visible + 3 {
         press(&mut m, KeyCode::Char('x'));
         let c = m.library.cursor();
@@ -288,20 +289,20 @@ fn import_dialog_reads_a_preview_in_the_background() {
     let effects = press(&mut m, KeyCode::Enter);
     assert_eq!(
         effects,
-        vec![Effect::PlanImport {
+        vec![Effect::Library(LibraryRequest::PlanImport {
             roots: vec![PathBuf::from("/srv/music")]
-        }]
+        })]
     );
     assert!(m.import.is_some());
     // A second import waits for the first.
     press(&mut m, KeyCode::Char('i'));
     assert!(matches!(m.overlay, Overlay::None));
-    let gone = library::LibraryError::Database {
+    let gone = ::library::LibraryError::Database {
         path: PathBuf::from("/m/lib.sqlite3"),
         source: rusqlite::Error::InvalidQuery,
     };
-    let effects = update(&mut m, Msg::ImportFinished(Err(gone)));
-    assert_eq!(effects, vec![Effect::LoadLibrary]);
+    let effects = update(&mut m, Msg::Library(LibraryMsg::ImportFinished(Err(gone))));
+    assert_eq!(effects, vec![Effect::Library(LibraryRequest::Load)]);
     assert!(m.import.is_none());
     assert_eq!(m.status.as_ref().map(|s| s.level), Some(Level::Error));
 }
@@ -327,13 +328,13 @@ fn reload_keeps_selection_and_expansion() {
     more.push(track("Abba", "Gold", 1, "SOS", 1975));
     update(
         &mut m,
-        Msg::LibraryLoaded(Ok(LibraryData {
+        Msg::Library(LibraryMsg::Loaded(Ok(LibraryData {
             catalog: Arc::new(Catalog::build(more)),
             playlists: Vec::new(),
             playlist_tracks: Vec::new(),
             playlist_catalogs: Vec::new(),
             transfers: Vec::new(),
-        })),
+        }))),
     );
     // Abba now sorts first; the cursor still sits on Björk's first album, still expanded.
     assert_eq!(
@@ -584,7 +585,7 @@ fn demo_disc() -> netmd::DiscInfo {
 
 #[test]
 fn device_pane_lists_the_disc_and_edits_it() {
-    use crate::device_worker::{DeviceEvent, DeviceRequest};
+    use crate::app::{DeviceEvent, DeviceRequest};
     let mut m = model_with(tracks());
     update(&mut m, Msg::Device(DeviceEvent::Connected(demo_disc())));
     assert_eq!(
@@ -649,7 +650,7 @@ fn device_pane_lists_the_disc_and_edits_it() {
 
 #[test]
 fn a_write_protected_disc_refuses_edits_before_asking() {
-    use crate::device_worker::DeviceEvent;
+    use crate::app::DeviceEvent;
     let mut m = model_with(tracks());
     let mut disc = demo_disc();
     disc.write_protected = true;
@@ -685,10 +686,12 @@ fn marks_and_add_to_playlist() {
         .collect();
     assert_eq!(
         effects,
-        vec![Effect::Library(LibraryOp::AddToPlaylist {
-            name: "Road trip".into(),
-            tracks: vec![ids[0], ids[2]],
-        })]
+        vec![Effect::Library(LibraryRequest::Op(
+            LibraryOp::AddToPlaylist {
+                name: "Road trip".into(),
+                tracks: vec![ids[0], ids[2]],
+            }
+        ))]
     );
     assert!(m.library.marked.is_empty(), "marks are cleared once used");
     assert_eq!(m.playlists.last_used.as_deref(), Some("Road trip"));
@@ -696,7 +699,7 @@ fn marks_and_add_to_playlist() {
 
 #[test]
 fn tag_editor_changes_only_edited_fields_and_keeps_various() {
-    use library::TagEdit;
+    use ::library::TagEdit;
     let mut m = model_with(tracks());
     // Björk's whole artist row: three tracks on two albums.
     press(&mut m, KeyCode::Char('j'));
@@ -740,7 +743,9 @@ fn tag_editor_changes_only_edited_fields_and_keeps_various() {
     press(&mut m, KeyCode::Backspace);
     type_text(&mut m, "9");
     let effects = press(&mut m, KeyCode::Enter);
-    let [Effect::Library(LibraryOp::WriteTags { paths, edit })] = effects.as_slice() else {
+    let [Effect::Library(LibraryRequest::Op(LibraryOp::WriteTags { paths, edit }))] =
+        effects.as_slice()
+    else {
         panic!("{effects:?}")
     };
     assert_eq!(paths.len(), 3);
@@ -756,33 +761,38 @@ fn tag_editor_changes_only_edited_fields_and_keeps_various() {
 
 #[test]
 fn undo_sends_the_last_batch_back() {
-    use library::TagEditBatch;
+    use ::library::TagEditBatch;
     let mut m = model_with(tracks());
     press(&mut m, KeyCode::Char('u'));
     assert_eq!(m.status.as_ref().unwrap().text, "Nothing to undo");
     let batch = TagEditBatch::default();
     update(
         &mut m,
-        Msg::LibraryOpDone(Ok(OpOutcome {
+        Msg::Library(LibraryMsg::OpDone(Ok(OpOutcome {
             message: "Saved the tags of 3 files".into(),
             problems: vec!["/m/x.mp3: read-only".into()],
             undo: Some(batch.clone()),
-        })),
+        }))),
     );
     assert_eq!(m.status.as_ref().unwrap().level, Level::Warning);
     assert!(m.status.as_ref().unwrap().text.contains("read-only"));
     let effects = press(&mut m, KeyCode::Char('u'));
-    assert_eq!(effects, vec![Effect::Library(LibraryOp::UndoTags(batch))]);
+    assert_eq!(
+        effects,
+        vec![Effect::Library(LibraryRequest::Op(LibraryOp::UndoTags(
+            batch
+        )))]
+    );
 }
 
 /// The sample library with one playlist "Mix" (id `id`) of the given tracks, in that order.
 fn model_with_playlist(id: i64, entries: &[usize]) -> Model {
-    use library::PlaylistSummary;
+    use ::library::PlaylistSummary;
     let mut m = model_with(tracks());
     let all = tracks();
     update(
         &mut m,
-        Msg::LibraryLoaded(Ok(LibraryData {
+        Msg::Library(LibraryMsg::Loaded(Ok(LibraryData {
             catalog: Arc::new(Catalog::build(all.clone())),
             playlists: vec![PlaylistSummary {
                 id,
@@ -795,20 +805,20 @@ fn model_with_playlist(id: i64, entries: &[usize]) -> Model {
                 entries.iter().map(|&i| all[i].clone()).collect(),
             ))],
             transfers: Vec::new(),
-        })),
+        }))),
     );
     m
 }
 
 #[test]
 fn a_playlist_entry_after_a_missing_file_plays_itself() {
-    use library::PlaylistSummary;
+    use ::library::PlaylistSummary;
     let mut m = model_with(tracks());
     let mut entries: Vec<Track> = [0, 1, 2].iter().map(|&i| tracks()[i].clone()).collect();
     entries[1].missing = true;
     update(
         &mut m,
-        Msg::LibraryLoaded(Ok(LibraryData {
+        Msg::Library(LibraryMsg::Loaded(Ok(LibraryData {
             catalog: Arc::new(Catalog::build(tracks())),
             playlists: vec![PlaylistSummary {
                 id: 3,
@@ -819,7 +829,7 @@ fn a_playlist_entry_after_a_missing_file_plays_itself() {
             playlist_catalogs: vec![Arc::new(Catalog::build(entries.clone()))],
             playlist_tracks: vec![entries],
             transfers: Vec::new(),
-        })),
+        }))),
     );
     press(&mut m, KeyCode::Char('2'));
     press(&mut m, KeyCode::Char('l'));
@@ -859,19 +869,20 @@ fn playlists_pane_plays_edits_and_reorders() {
     let effects = press(&mut m, KeyCode::Char('K'));
     assert_eq!(
         effects,
-        vec![Effect::Library(LibraryOp::MovePlaylistEntry {
-            id: 9,
-            from: 2,
-            to: 1
-        })]
+        vec![Effect::Library(LibraryRequest::Op(
+            LibraryOp::MovePlaylistEntry {
+                id: 9,
+                from: 2,
+                to: 1
+            }
+        ))]
     );
     let effects = press(&mut m, KeyCode::Char('d'));
     assert_eq!(
         effects,
-        vec![Effect::Library(LibraryOp::RemoveFromPlaylist {
-            id: 9,
-            position: 1
-        })]
+        vec![Effect::Library(LibraryRequest::Op(
+            LibraryOp::RemoveFromPlaylist { id: 9, position: 1 }
+        ))]
     );
     press(&mut m, KeyCode::Char('h'));
     press(&mut m, KeyCode::Char('d'));
@@ -884,7 +895,7 @@ fn playlists_pane_plays_edits_and_reorders() {
 #[test]
 fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
     use crate::transfer::{TransferEvent, TransferRequest};
-    use library::{QueuedTransfer, TransferSource, TransferState};
+    use ::library::{QueuedTransfer, TransferMode, TransferSource, TransferState};
     let mut m = model_with(tracks());
     press(&mut m, KeyCode::Char('j')); // Björk: the whole artist
     let effects = press(&mut m, KeyCode::Char('t'));
@@ -892,7 +903,7 @@ fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
     assert!(matches!(
         &effects[0],
         Effect::Transfer(TransferRequest::Enqueue { source: TransferSource::Track(_), mode, .. })
-            if mode == "auto"
+            if *mode == TransferMode::Auto
     ));
     assert_eq!(effects[3], Effect::Transfer(TransferRequest::Start));
 
@@ -902,7 +913,7 @@ fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
         track_id: None,
         path: PathBuf::from(format!("/m/{id}.flac")),
         title: format!("Item {id}"),
-        mode: "sp".into(),
+        mode: TransferMode::Sp,
         state,
         error: None,
         bytes_done: 0,
@@ -942,7 +953,7 @@ fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
         press(&mut m, KeyCode::Char('o')),
         vec![Effect::Transfer(TransferRequest::SetMode {
             id: 2,
-            mode: "lp2".into()
+            mode: TransferMode::Lp2
         })]
     );
     assert_eq!(
@@ -970,7 +981,7 @@ fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
 
 #[test]
 fn import_preview_prefills_from_file_names_and_applies_edits() {
-    use library::{Library, plan_import};
+    use ::library::{Library, plan_import};
     let dir = tempfile::tempdir().unwrap();
     let album = dir.path().join("Night Drive");
     std::fs::create_dir_all(&album).unwrap();
@@ -981,7 +992,7 @@ fn import_preview_prefills_from_file_names_and_applies_edits() {
     let lib = Library::open_in_memory().unwrap();
     let plan = plan_import(&lib, &[dir.path().to_path_buf()], &|_| {}).unwrap();
     let mut m = model_with(tracks());
-    update(&mut m, Msg::ImportPlanned(Ok(plan)));
+    update(&mut m, Msg::Library(LibraryMsg::ImportPlanned(Ok(plan))));
     let Overlay::ImportPreview(p) = &m.overlay else {
         panic!("no preview")
     };
@@ -1021,7 +1032,8 @@ fn import_preview_prefills_from_file_names_and_applies_edits() {
     assert!(p.error.as_deref().unwrap().contains("Year"));
     press(&mut m, KeyCode::Char('w'));
     let effects = press(&mut m, KeyCode::Enter);
-    let [Effect::ApplyPlan { plan, write_tags }] = effects.as_slice() else {
+    let [Effect::Library(LibraryRequest::ApplyPlan { plan, write_tags })] = effects.as_slice()
+    else {
         panic!("{effects:?}")
     };
     assert!(!write_tags);
@@ -1035,7 +1047,7 @@ fn import_preview_prefills_from_file_names_and_applies_edits() {
 
 #[test]
 fn import_preview_offers_a_choice_for_duplicates() {
-    use library::{DuplicateChoice, Library, import, plan_import};
+    use ::library::{DuplicateChoice, Library, import, plan_import};
     let dir = tempfile::tempdir().unwrap();
     let album = dir.path().join("Again");
     std::fs::create_dir_all(&album).unwrap();
@@ -1048,14 +1060,14 @@ fn import_preview_offers_a_choice_for_duplicates() {
     import(
         &mut lib,
         &[dir.path().to_path_buf()],
-        &Default::default(),
+        &::library::ImportOptions::default(),
         &|_| {},
     )
     .unwrap();
     let mut plan = plan_import(&lib, &[dir.path().to_path_buf()], &|_| {}).unwrap();
     plan.detect_duplicates(&lib).unwrap();
     let mut m = model_with(tracks());
-    update(&mut m, Msg::ImportPlanned(Ok(plan)));
+    update(&mut m, Msg::Library(LibraryMsg::ImportPlanned(Ok(plan))));
     press(&mut m, KeyCode::Char('j'));
     let choice = |m: &Model| match &m.overlay {
         Overlay::ImportPreview(p) => p.plan.albums[0].tracks[0].choice,
@@ -1094,12 +1106,12 @@ fn queued_titles_follow_the_configured_template() {
     use crate::transfer::TransferRequest;
     let mut m = model_with(tracks());
     m.transfers.title_template = "{track} {title} ({artist})".into();
-    m.transfers.default_mode = "lp2".into();
+    m.transfers.default_mode = ::library::TransferMode::Lp2;
     press(&mut m, KeyCode::Char('v'));
     let effects = press(&mut m, KeyCode::Char('t'));
     let Effect::Transfer(TransferRequest::Enqueue { title, mode, .. }) = &effects[0] else {
         panic!("{effects:?}")
     };
     assert_eq!(title, "01 Xtal (Aphex)");
-    assert_eq!(mode, "lp2");
+    assert_eq!(*mode, ::library::TransferMode::Lp2);
 }

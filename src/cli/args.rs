@@ -13,11 +13,11 @@ use clap::{Args, Parser, Subcommand};
                   Without a subcommand, ministage opens the full-screen jukebox on your library."
 )]
 pub struct Cli {
-    /// The library database file (default: $XDG_DATA_HOME/ministage/library.sqlite3).
+    /// The library database file (default: $`XDG_DATA_HOME/ministage/library.sqlite3`).
     #[arg(long, global = true, env = "MINISTAGE_LIBRARY", value_name = "PATH")]
     pub library: Option<PathBuf>,
 
-    /// The configuration file (default: $XDG_CONFIG_HOME/ministage/config.toml).
+    /// The configuration file (default: $`XDG_CONFIG_HOME/ministage/config.toml`).
     #[arg(long, global = true, env = "MINISTAGE_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
 
@@ -29,7 +29,7 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub ascii: bool,
 
-    /// The log file (default: $XDG_STATE_HOME/ministage/ministage.log).
+    /// The log file (default: $`XDG_STATE_HOME/ministage/ministage.log`).
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
 

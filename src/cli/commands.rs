@@ -7,10 +7,10 @@ use anyhow::Context;
 
 use super::setup::Environment;
 use super::{Cli, ImportArgs};
-use crate::app::{self, RunOptions};
 use crate::config::{self, KeyMap};
+use crate::shell::{self, RunOptions};
+use crate::theme::ThemeSet;
 use crate::ui::format::duration;
-use crate::ui::theme::ThemeSet;
 use library::text;
 use library::{self, ImportOptions, ImportProgress, Library, Overrides, Query};
 use netmd::{DeviceSelector, VirtualDeck, VirtualDisc};
@@ -22,7 +22,7 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
     let (keymap, mut warnings) = KeyMap::from_config(&env.settings.keys);
     let theme_dir = config::config_dir().map(|d| d.join("themes"));
     let (themes, theme_errors) = ThemeSet::load(theme_dir.as_deref());
-    warnings.extend(theme_errors.iter().map(|e| e.to_string()));
+    warnings.extend(theme_errors.iter().map(std::string::ToString::to_string));
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let (theme, theme_warning) = themes.resolve(&env.settings.ui.theme, no_color);
     warnings.extend(theme_warning);
@@ -61,7 +61,7 @@ pub fn jukebox(cli: &Cli, env: &Environment) -> anyhow::Result<i32> {
         env.library_path.clone()
     };
 
-    app::run(RunOptions {
+    shell::run(RunOptions {
         settings: env.settings.clone(),
         keymap,
         theme,
@@ -113,8 +113,8 @@ pub fn import(env: &Environment, args: &ImportArgs) -> anyhow::Result<i32> {
         eprintln!("skipped {failure}");
         tracing::warn!("import: {failure}");
     }
-    println!("{report}");
-    Ok(if report.failed.is_empty() { 0 } else { 1 })
+    outln!("{report}")?;
+    Ok(i32::from(!report.failed.is_empty()))
 }
 
 /// `ministage library list`.
@@ -149,6 +149,10 @@ pub fn list(env: &Environment, query: Option<&str>, json: bool) -> anyhow::Resul
 }
 
 /// `ministage themes`: the bundled and user themes, marking the configured one.
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "every command has the dispatcher's signature"
+)]
 pub fn themes(env: &Environment) -> anyhow::Result<i32> {
     let theme_dir = config::config_dir().map(|d| d.join("themes"));
     let (themes, errors) = ThemeSet::load(theme_dir.as_deref());
@@ -158,7 +162,7 @@ pub fn themes(env: &Environment) -> anyhow::Result<i32> {
         } else {
             " "
         };
-        println!("{mark} {name}");
+        outln!("{mark} {name}")?;
     }
     for e in &errors {
         eprintln!("warning: {e}");

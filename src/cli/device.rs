@@ -8,7 +8,7 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use media::player::AudioOutput;
-use netmd::disc::format_ms;
+use netmd::format_ms;
 use netmd::{AnyRecorder, DeviceSelector, DiscInfo, Mode, VirtualDeck, VirtualDisc};
 
 #[derive(Debug, Subcommand)]
@@ -62,7 +62,7 @@ pub enum DeviceCommand {
     Send {
         /// sp, lp2, lp4, or auto (the best quality that fits).
         #[arg(long, default_value = "auto", value_parser = parse_mode)]
-        mode: crate::transfer::ModeRequest,
+        mode: crate::transfer::TransferMode,
         /// The title (for a single file; default: the title tag, else the file name).
         #[arg(long)]
         title: Option<String>,
@@ -109,8 +109,8 @@ fn parse_minutes(s: &str) -> Result<u32, String> {
     }
 }
 
-fn parse_mode(s: &str) -> Result<crate::transfer::ModeRequest, String> {
-    crate::transfer::ModeRequest::parse(s)
+fn parse_mode(s: &str) -> Result<crate::transfer::TransferMode, String> {
+    crate::transfer::TransferMode::parse(s)
         .ok_or_else(|| format!("{s} is not a mode: use sp, lp2, lp4 or auto"))
 }
 
@@ -144,12 +144,12 @@ pub fn run(
         };
         disc.native_mono = *native_mono;
         VirtualDeck::create(path, &disc)?;
-        println!(
+        outln!(
             "created a {}{minutes}-minute virtual disc at {} (use --device virtual:{})",
             if *demo { "demo " } else { "blank " },
             path.display(),
             path.display()
-        );
+        )?;
         return Ok(0);
     }
     if let DeviceCommand::Erase { yes: false } = cmd {
@@ -187,7 +187,7 @@ fn listen(
     use std::sync::{Arc, Mutex, mpsc};
     use std::time::Duration;
 
-    use crate::deck_speaker::DeckSpeaker;
+    use crate::shell::deck_speaker::DeckSpeaker;
     use media::player::PlayerEvent;
     use netmd::virtual_deck::Speaker;
 
@@ -229,7 +229,7 @@ fn listen(
     r.play()?;
     let status = r.player_status()?;
     let Some(n) = status.track else {
-        println!("{}", status.state.label());
+        outln!("{}", status.state.label())?;
         return Ok(0);
     };
     let disc = VirtualDeck::load(disc_path)?;
@@ -238,30 +238,27 @@ fn listen(
     };
     let title = library::text::clean(&track.title);
     if track.audio.is_none() {
-        println!(
+        outln!(
             "track {n} \"{title}\" has no recorded audio (tracks made by init-virtual --demo are \
              silent; send music to hear it)"
-        );
+        )?;
         return Ok(0);
     }
     let interactive = std::io::stderr().is_terminal();
     if !interactive {
-        println!("Playing track {n} \"{title}\" on the virtual deck");
+        outln!("Playing track {n} \"{title}\" on the virtual deck")?;
     }
     let mut quiet = Duration::ZERO;
     loop {
-        let event = match rx.recv_timeout(Duration::from_millis(500)) {
-            Ok(e) => {
-                quiet = Duration::ZERO;
-                e
+        let event = if let Ok(e) = rx.recv_timeout(Duration::from_millis(500)) {
+            quiet = Duration::ZERO;
+            e
+        } else {
+            quiet += Duration::from_millis(500);
+            if quiet >= Duration::from_secs(30) {
+                bail!("the player stopped responding while playing track {n}");
             }
-            Err(_) => {
-                quiet += Duration::from_millis(500);
-                if quiet >= Duration::from_secs(30) {
-                    bail!("the player stopped responding while playing track {n}");
-                }
-                continue;
-            }
+            continue;
         };
         match event {
             PlayerEvent::Position { position_ms, .. } if interactive => {
@@ -297,7 +294,7 @@ fn open_options(usb_trace: Option<&Path>) -> anyhow::Result<netmd::OpenOptions<'
     Ok(netmd::OpenOptions {
         trace: usb_trace,
         speaker: None,
-        faults: crate::device_worker::faults_from_env()?,
+        faults: crate::shell::device_worker::faults_from_env()?,
     })
 }
 
@@ -311,9 +308,9 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
                 bail!(netmd::DeviceError::NoDisc);
             }
             if *json {
-                println!("{}", serde_json::to_string_pretty(&JsonDisc::from(&info))?);
+                outln!("{}", serde_json::to_string_pretty(&JsonDisc::from(&info))?)?;
             } else {
-                print!("{}", table(&info));
+                out!("{}", table(&info))?;
             }
             Vec::new()
         }
@@ -322,7 +319,7 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
         D::Group(g) => match g {
             GroupCommand::Create { first, last, name } => {
                 let (g, warnings) = r.create_group(*first, *last, name)?;
-                println!("created group {g}");
+                outln!("created group {g}")?;
                 warnings
             }
             GroupCommand::Rename { g, name } => r.rename_group(*g, name)?,
@@ -352,12 +349,12 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
         D::Status => {
             let s = r.player_status()?;
             match s.track {
-                Some(t) => println!(
+                Some(t) => outln!(
                     "{} — track {t} at {}",
                     s.state.label(),
                     format_ms(s.position_ms)
-                ),
-                None => println!("{}", s.state.label()),
+                )?,
+                None => outln!("{}", s.state.label())?,
             }
             Vec::new()
         }
@@ -393,6 +390,7 @@ struct JsonTrack<'a> {
 }
 
 #[derive(Serialize)]
+#[allow(clippy::struct_field_names, reason = "the JSON keys say their unit")]
 struct JsonCapacity {
     total_ms: u64,
     used_ms: u64,
@@ -508,7 +506,7 @@ fn table(d: &DiscInfo) -> String {
 /// `device send`: exit 0 only when every file arrived.
 fn send_files(
     r: &mut AnyRecorder,
-    mode: crate::transfer::ModeRequest,
+    mode: crate::transfer::TransferMode,
     title: Option<&str>,
     files: &[PathBuf],
 ) -> anyhow::Result<i32> {
@@ -593,7 +591,7 @@ fn send_files(
     for (id, outcome) in outcomes {
         match outcome {
             ItemOutcome::Done { track, title } => {
-                println!("{}: track {track} \"{title}\"", name(id));
+                outln!("{}: track {track} \"{title}\"", name(id))?;
             }
             ItemOutcome::Failed(reason) => {
                 all = false;
@@ -613,5 +611,5 @@ fn send_files(
             }
         }
     }
-    Ok(if all { 0 } else { 1 })
+    Ok(i32::from(!all))
 }

@@ -43,26 +43,23 @@ pub fn run(env: &Environment, args: &PlayArgs) -> anyhow::Result<i32> {
     let mut finished = false;
     let mut quiet = Duration::ZERO;
     while !finished {
-        let event = match rx.recv_timeout(Duration::from_millis(500)) {
-            Ok(event) => {
-                quiet = Duration::ZERO;
-                event
+        let event = if let Ok(event) = rx.recv_timeout(Duration::from_millis(500)) {
+            quiet = Duration::ZERO;
+            event
+        } else {
+            // The end of the last file is also visible directly, should its event be
+            // missed.
+            if player.ended() == files.len() as u64 {
+                break;
             }
-            Err(_) => {
-                // The end of the last file is also visible directly, should its event be
-                // missed.
-                if player.ended() == files.len() as u64 {
-                    break;
-                }
-                quiet += Duration::from_millis(500);
-                if quiet >= Duration::from_secs(60) {
-                    anyhow::bail!(
-                        "the player stopped responding while playing {}",
-                        name(current)
-                    );
-                }
-                continue;
+            quiet += Duration::from_millis(500);
+            if quiet >= Duration::from_secs(60) {
+                anyhow::bail!(
+                    "the player stopped responding while playing {}",
+                    name(current)
+                );
             }
+            continue;
         };
         match event {
             PlayerEvent::Started { seq } => {
@@ -73,7 +70,7 @@ pub fn run(env: &Environment, args: &PlayArgs) -> anyhow::Result<i32> {
                     queue_after(current);
                 }
                 if !interactive {
-                    println!("Playing {}", name(current));
+                    outln!("Playing {}", name(current))?;
                 }
             }
             PlayerEvent::Position { seq, position_ms } if interactive => {
@@ -120,5 +117,5 @@ pub fn run(env: &Environment, args: &PlayArgs) -> anyhow::Result<i32> {
     if interactive {
         eprintln!();
     }
-    Ok(if failed == 0 { 0 } else { 1 })
+    Ok(i32::from(failed != 0))
 }

@@ -61,11 +61,11 @@ impl Environment {
             .unwrap_or_else(paths::default_library);
         let audio = settings.audio.output.into();
         Ok(Self {
-            log_file,
-            audio,
             settings,
+            audio,
             library_path,
             warnings,
+            log_file,
         })
     }
 }

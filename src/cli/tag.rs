@@ -77,12 +77,12 @@ pub fn run(env: &Environment, args: &TagArgs) -> anyhow::Result<i32> {
             clean(&path.to_string_lossy())
         );
     }
-    println!(
+    outln!(
         "{} tagged, {} failed",
         outcome.batch.after.len(),
         outcome.failed.len()
-    );
-    Ok(if outcome.failed.is_empty() { 0 } else { 1 })
+    )?;
+    Ok(i32::from(!outcome.failed.is_empty()))
 }
 
 /// `ministage import --write-tags`: imports through an import plan so that the given fields
@@ -131,7 +131,7 @@ pub fn import_writing_tags(
         eprintln!("{failure}");
         tracing::warn!("import: {failure}");
     }
-    println!("{report}");
+    outln!("{report}")?;
     let clean_run = plan.failed.is_empty() && report.failed.is_empty();
-    Ok(if clean_run { 0 } else { 1 })
+    Ok(i32::from(!clean_run))
 }

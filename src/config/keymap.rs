@@ -538,7 +538,12 @@ mod tests {
     fn config(pairs: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
         pairs
             .iter()
-            .map(|(a, ks)| (a.to_string(), ks.iter().map(|k| k.to_string()).collect()))
+            .map(|(a, ks)| {
+                (
+                    a.to_string(),
+                    ks.iter().map(std::string::ToString::to_string).collect(),
+                )
+            })
             .collect()
     }
 

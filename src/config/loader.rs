@@ -28,7 +28,7 @@ pub fn config_dir() -> Option<PathBuf> {
 }
 
 /// `<config_dir>/themes`, where user themes live; pass it to
-/// [`ThemeSet::load`](crate::ui::theme::ThemeSet::load).
+/// [`ThemeSet::load`](crate::theme::ThemeSet::load).
 pub fn themes_dir() -> Option<PathBuf> {
     config_dir().map(|d| d.join("themes"))
 }
@@ -209,7 +209,7 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
         unknown,
     } = figment
         .extract_lossy::<Checked<Settings>>()
-        .map_err(|e| value_error(&figment, e))?;
+        .map_err(|e| value_error(&figment, &e))?;
     warnings.extend(unknown.iter().map(|key| unknown_key_warning(&figment, key)));
     if let Some(home) = env_var("HOME") {
         settings.expand_home(Path::new(home));
@@ -277,7 +277,7 @@ fn unknown_key_warning(figment: &Figment, key: &str) -> String {
 }
 
 /// A value that did not deserialise, as an error naming its source, key and value.
-fn value_error(figment: &Figment, e: figment::Error) -> ConfigError {
+fn value_error(figment: &Figment, e: &figment::Error) -> ConfigError {
     use figment::error::Kind;
 
     let origin = e

@@ -48,6 +48,9 @@ const KEYS_DOC: &str = "\
 ";
 
 /// The annotated reference configuration: every option with its default and what it does.
+///
+/// # Panics
+/// Never in practice: the settings are plain tables and values, which always serialise.
 pub fn default_toml() -> String {
     let defaults = toml::Table::try_from(Settings::default())
         .expect("the default settings serialise to a TOML table");

@@ -4,6 +4,8 @@
 //! their defaults and the comment `ministage default-config` prints above each of them (the doc
 //! comments below). The loader derives what keys exist from these structs (serde), and
 //! [`super::default_toml`] renders them; nothing else lists the keys.
+// The field docs are printed as the comments of `ministage default-config`: plain text there.
+#![allow(clippy::doc_markdown)]
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -221,6 +223,7 @@ section! {
     pub struct TransferSettings {
         /// The mode `t` queues tracks with: "auto" (the best quality that fits), "sp", "lp2" or "lp4".
         /// `o` in the Transfers pane changes it (for an item, or for new items when the queue is empty).
+        #[serde(deserialize_with = "named")]
         pub mode: TransferMode = TransferMode::Auto,
         /// The track title on the disc. {title}, {artist}, {album} and {track} (two digits) are
         /// replaced; the result goes through the recorder's title rules (Shift-JIS, half-width).
@@ -237,11 +240,11 @@ section! {
 /// `transfer.title` when unset or blank.
 const DEFAULT_TITLE: &str = "{title}";
 
-/// An enum whose variants are configuration words, declared once by `names!`.
+/// An enum whose variants are configuration words: declared once by `names!`, or by the crate
+/// that owns the vocabulary (a field of such a type deserialises with `deserialize_with =
+/// "named"`).
 pub trait Named: Copy + 'static {
     const ALL: &'static [Self];
-    /// The configuration spellings, in the order of [`Named::ALL`].
-    const NAMES: &'static [&'static str];
     fn name(self) -> &'static str;
 }
 
@@ -275,7 +278,6 @@ macro_rules! names {
 
         impl Named for $name {
             const ALL: &'static [Self] = $name::ALL;
-            const NAMES: &'static [&'static str] = $name::NAMES;
             fn name(self) -> &'static str {
                 $name::name(self)
             }
@@ -303,7 +305,7 @@ macro_rules! names {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                d.deserialize_str(NameVisitor(PhantomData))
+                named(d)
             }
         }
     };
@@ -355,14 +357,13 @@ names! {
     }
 }
 
-names! {
-    /// `transfer.mode`: the mode `t` queues tracks with.
-    pub enum TransferMode {
-        /// The best quality that fits.
-        Auto = "auto",
-        Sp = "sp",
-        Lp2 = "lp2",
-        Lp4 = "lp4",
+/// `transfer.mode`: the mode `t` queues tracks with; the transfer queue stores the same words.
+pub use library::TransferMode;
+
+impl Named for TransferMode {
+    const ALL: &'static [Self] = TransferMode::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
     }
 }
 
@@ -378,6 +379,7 @@ impl LibraryView {
 
 impl SortKey {
     /// The next key in [`SortKey::ALL`], wrapping around.
+    #[must_use]
     pub fn next(self) -> SortKey {
         let i = Self::ALL.iter().position(|&k| k == self).unwrap_or(0);
         Self::ALL[(i + 1) % Self::ALL.len()]
@@ -423,7 +425,7 @@ pub struct UnknownVariant {
 
 /// `one of "tree", "flat"`.
 fn expected_names<T: Named>() -> String {
-    let quoted: Vec<String> = T::NAMES.iter().map(|n| format!("\"{n}\"")).collect();
+    let quoted: Vec<String> = T::ALL.iter().map(|v| format!("\"{}\"", v.name())).collect();
     format!("one of {}", quoted.join(", "))
 }
 
@@ -436,6 +438,11 @@ fn parse_name<T: Named>(s: &str) -> Result<T, UnknownVariant> {
         .ok_or_else(|| UnknownVariant {
             expected: expected_names::<T>(),
         })
+}
+
+/// Deserialises one of `T`'s words, with an error listing every one.
+fn named<'de, D: Deserializer<'de>, T: Named>(d: D) -> Result<T, D::Error> {
+    d.deserialize_str(NameVisitor(PhantomData))
 }
 
 struct NameVisitor<T>(PhantomData<T>);
@@ -599,7 +606,7 @@ mod tests {
             assert_eq!(k.name().parse::<SortKey>(), Ok(k));
         }
         for &m in TransferMode::ALL {
-            assert_eq!(m.name().to_uppercase().parse::<TransferMode>(), Ok(m));
+            assert_eq!(parse_name::<TransferMode>(&m.name().to_uppercase()), Ok(m));
         }
         let err = "sideways".parse::<LibraryView>().unwrap_err();
         assert_eq!(err.expected, r#"one of "tree", "flat""#);

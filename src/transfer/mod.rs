@@ -1,16 +1,18 @@
 //! Sending music to the recorder: preparing audio ([`prepare`]), checking that a batch fits
 //! ([`plan`]), and the pipeline that encrypts ahead of the USB writes ([`pipeline`]). The
-//! queue worker for the UI is [`worker::Transferer`]. Nothing here knows about the UI.
+//! queue's vocabulary is in [`queue`]; its worker is the shell's
+//! [`Transferer`](crate::shell::transfer_worker::Transferer). Nothing here knows about the UI.
 //!
 //! Only one thing may talk to the recorder at a time: the transfer worker either owns its own
-//! connection ([`worker::DeviceLink::Direct`], the CLI and tests) or runs each batch inside the
-//! device worker as a [`crate::device_worker::DeviceRequest::Exclusive`] job, so the UI's
+//! connection ([`DeviceLink::Direct`](crate::shell::transfer_worker::DeviceLink::Direct), the CLI
+//! and tests) or runs each batch inside the
+//! device worker as a [`DeviceRequest::Exclusive`](crate::app::DeviceRequest::Exclusive) job, so the UI's
 //! device worker stays the only USB user.
 
 pub mod pipeline;
 pub mod plan;
 pub mod prepare;
-pub mod worker;
+pub mod queue;
 
 use std::path::PathBuf;
 
@@ -19,10 +21,11 @@ use thiserror::Error;
 use netmd::send::SendError;
 use netmd::{DeviceError, Mode};
 
+/// The mode an item asks for (a queue item's, `device send --mode`).
+pub use library::TransferMode;
 pub use pipeline::{BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch};
 pub use plan::TitleTemplate;
-pub use prepare::ModeRequest;
-pub use worker::{DeviceLink, TransferEvent, TransferRequest, Transferer};
+pub use queue::{TransferEvent, TransferRequest};
 
 #[derive(Debug, Error)]
 pub enum TransferError {
@@ -40,8 +43,8 @@ pub enum TransferError {
     },
     #[error(
         "not enough space on the disc: this needs {} (in SP time) and {} is free; nothing was sent",
-        netmd::disc::format_ms(*needed_ms),
-        netmd::disc::format_ms(*free_ms)
+        netmd::format_ms(*needed_ms),
+        netmd::format_ms(*free_ms)
     )]
     Capacity { needed_ms: u64, free_ms: u64 },
     #[error(transparent)]

@@ -12,10 +12,11 @@ use std::time::Instant;
 
 use super::TransferError;
 use super::plan::{self, Planned, TitleTemplate, TrackTags};
-use super::prepare::{self, ModeRequest};
+use super::prepare;
+use library::TransferMode;
+use netmd::Transport;
 use netmd::crypto::{OsEntropy, StreamKeys};
 use netmd::send::{BULK_CHUNK, EncryptedAudio, SentTrack};
-use netmd::transport::Transport;
 use netmd::{Mode, Recorder};
 
 /// Tracks prepared ahead of the one being sent.
@@ -29,7 +30,7 @@ pub struct SendItem {
     pub path: PathBuf,
     /// A title that overrides the template.
     pub title: Option<String>,
-    pub mode: ModeRequest,
+    pub mode: TransferMode,
 }
 
 #[derive(Debug, Clone)]
@@ -186,7 +187,7 @@ pub fn send_batch<T: Transport>(
     // Stop the preparer if it is still ahead of us.
     drop(prepared);
     if let Some(reason) = stopped {
-        for (_, o) in outcomes.iter_mut() {
+        for (_, o) in &mut outcomes {
             if *o == ItemOutcome::NotStarted {
                 *o = ItemOutcome::Failed(reason.clone());
             }

@@ -7,10 +7,10 @@ use lofty::file::TaggedFileExt;
 use lofty::tag::Accessor;
 
 use super::TransferError;
-use netmd::recorder::{RawDisc, check_room};
 use netmd::send::WireFormat;
 use netmd::titles::{self, Title};
 use netmd::{DeviceError, Mode};
+use netmd::{RawDisc, check_room};
 
 /// Tags a title is made from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,9 +37,18 @@ impl TrackTags {
         } else if let Ok(file) = lofty::read_from_path(path)
             && let Some(tag) = file.primary_tag().or_else(|| file.first_tag())
         {
-            tags.title = tag.title().map(|s| s.into_owned()).unwrap_or_default();
-            tags.artist = tag.artist().map(|s| s.into_owned()).unwrap_or_default();
-            tags.album = tag.album().map(|s| s.into_owned()).unwrap_or_default();
+            tags.title = tag
+                .title()
+                .map(std::borrow::Cow::into_owned)
+                .unwrap_or_default();
+            tags.artist = tag
+                .artist()
+                .map(std::borrow::Cow::into_owned)
+                .unwrap_or_default();
+            tags.album = tag
+                .album()
+                .map(std::borrow::Cow::into_owned)
+                .unwrap_or_default();
             tags.track_number = tag.track();
         }
         if tags.title.trim().is_empty() {

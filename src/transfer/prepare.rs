@@ -10,6 +10,7 @@ use rubato::{FftFixedIn, Resampler};
 
 use super::TransferError;
 use atrac::Codec;
+use library::TransferMode;
 use media::player;
 use netmd::Mode;
 use netmd::crypto::StreamKeys;
@@ -24,37 +25,6 @@ const SPILL_BLOCK: usize = 1 << 20;
 /// Bytes a resampling decode keeps back from the spill file: the resampler's last drain cuts
 /// its overshoot (under one chunk of output) off the end of what was produced.
 const RESAMPLE_HOLDBACK: usize = 1 << 18;
-
-/// The mode a queue item asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ModeRequest {
-    Sp,
-    Lp2,
-    Lp4,
-    /// The best quality that fits: an ATRAC3 source's own mode, else SP.
-    Auto,
-}
-
-impl ModeRequest {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text.to_ascii_lowercase().as_str() {
-            "sp" => Some(Self::Sp),
-            "lp2" => Some(Self::Lp2),
-            "lp4" => Some(Self::Lp4),
-            "auto" => Some(Self::Auto),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sp => "sp",
-            Self::Lp2 => "lp2",
-            Self::Lp4 => "lp4",
-            Self::Auto => "auto",
-        }
-    }
-}
 
 /// What a source is, found without decoding it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,7 +87,7 @@ pub fn inspect(path: &Path) -> Result<SourceFacts, TransferError> {
 /// Chooses the wire format for a request, or says why it cannot be done.
 pub fn choose_format(
     path: &Path,
-    request: ModeRequest,
+    request: TransferMode,
     facts: &SourceFacts,
     native_mono: bool,
     source_mono: bool,
@@ -136,10 +106,10 @@ pub fn choose_format(
         }),
     };
     match request {
-        ModeRequest::Sp => Ok(sp),
-        ModeRequest::Lp2 => lp(Mode::LP2),
-        ModeRequest::Lp4 => lp(Mode::LP4),
-        ModeRequest::Auto => Ok(facts.atrac3.unwrap_or(sp)),
+        TransferMode::Sp => Ok(sp),
+        TransferMode::Lp2 => lp(Mode::LP2),
+        TransferMode::Lp4 => lp(Mode::LP4),
+        TransferMode::Auto => Ok(facts.atrac3.unwrap_or(sp)),
     }
 }
 
@@ -206,7 +176,7 @@ fn sp_payload(
 }
 
 /// Decodes, pads and encrypts an SP track into a temporary file as it goes, so that memory
-/// stays at about [`SPILL_BLOCK`] whatever the track's length. The stream is byte for byte
+/// stays at about one spill block (`SPILL_BLOCK`) whatever the track's length. The stream is byte for byte
 /// what [`EncryptedAudio::encrypt`] makes of [`wire_payload`].
 pub fn sp_spilled(
     path: &Path,
@@ -525,15 +495,5 @@ mod tests {
         r.drain(&mut out, false).unwrap();
         r.drain(&mut out, true).unwrap();
         assert_eq!(out.len(), 44_100 * 4);
-    }
-
-    #[test]
-    fn modes_parse() {
-        assert_eq!(ModeRequest::parse("LP2"), Some(ModeRequest::Lp2));
-        assert_eq!(
-            ModeRequest::parse("auto").map(ModeRequest::as_str),
-            Some("auto")
-        );
-        assert_eq!(ModeRequest::parse("hq"), None);
     }
 }

@@ -56,25 +56,25 @@ pub fn now_playing(model: &Model, frame: &mut Frame, area: Rect) {
         (PlayState::Paused, true) => ("||", "Paused"),
         (PlayState::Stopped, true) => ("[]", "Stopped"),
     };
-    let mut modes = Vec::new();
+    let mut flags = Vec::new();
     if pb.muted {
-        modes.push("muted".to_string());
+        flags.push("muted".to_string());
     } else {
-        modes.push(format!("vol {}%", pb.volume));
+        flags.push(format!("vol {}%", pb.volume));
     }
     if pb.shuffle {
-        modes.push("shuffle".into());
+        flags.push("shuffle".into());
     }
     if pb.repeat != Repeat::Off {
-        modes.push(format!("repeat {}", pb.repeat.label()));
+        flags.push(format!("repeat {}", pb.repeat.label()));
     }
-    let modes = format!(" {} ", modes.join(" · "));
+    let flags = format!(" {} ", flags.join(" · "));
     let width = usize::from(info.width);
     let track = pb
         .current_track()
         .filter(|_| pb.state != PlayState::Stopped);
     let head = format!(" {icon} {label} ");
-    let room = width.saturating_sub(text::width(&head) + text::width(&modes));
+    let room = width.saturating_sub(text::width(&head) + text::width(&flags));
     let what = match track {
         Some(t) => {
             let mut s = format!("{} — {}", t.title, t.artist);
@@ -89,7 +89,7 @@ pub fn now_playing(model: &Model, frame: &mut Frame, area: Rect) {
         Paragraph::new(Line::from(vec![
             Span::styled(head, theme.now_playing),
             Span::styled(text::fit(&what, room), theme.now_playing),
-            Span::styled(modes, theme.dim),
+            Span::styled(flags, theme.dim),
         ]))
         .style(theme.now_playing),
         info,

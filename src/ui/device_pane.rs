@@ -11,7 +11,7 @@ use super::format::{duration, plural};
 use super::widgets::{bar, pane_block, split_row};
 use crate::app::{DeviceRow, DeviceStatus, Model, Pane};
 use library::text;
-use netmd::disc::PlayerState;
+use netmd::PlayerState;
 use netmd::{DiscInfo, Mode};
 
 /// Lines under the track list: capacity bar, free time, title cells.
@@ -24,7 +24,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         DeviceStatus::Connected(d) => format!("Device · {}", d.device),
         _ => "Device".to_string(),
     };
-    let block = pane_block(model, Pane::Device.number(), title, is_focused);
+    let block = pane_block(model, Pane::Device.number(), &title, is_focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let message = |lines: Vec<Line<'static>>| Paragraph::new(lines).wrap(Wrap { trim: true });

@@ -88,8 +88,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect, preview: &ImportPrevie
                 };
                 let number = track
                     .track_number
-                    .map(|n| format!("{n:>2}"))
-                    .unwrap_or_else(|| "  ".into());
+                    .map_or_else(|| "  ".into(), |n| format!("{n:>2}"));
                 let left = format!("  {number}  {} — {}", track.title, track.artist);
                 let mut right = duration(track.duration_ms);
                 if let Some(dup) = &track.duplicate {

@@ -1,9 +1,9 @@
-//! Where each part of the screen goes. Shared by `view` and by `update`, which needs the
-//! visible row counts to page and scroll.
+//! Where each part of the screen goes: used by `view`, and by the shell to tell the core how
+//! many rows each pane shows ([`viewport`]).
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use crate::app::{Listing, Pane};
+use crate::app::{Pane, Viewport};
 
 /// Below this the screen says it is too small instead of drawing a broken layout.
 pub const MIN_WIDTH: u16 = 60;
@@ -63,23 +63,20 @@ pub fn areas(area: Rect) -> Areas {
     }
 }
 
-/// Rows of list content visible in a pane, after its border and any header or filter line.
-pub fn list_rows(size: (u16, u16), pane: Pane, listing: Listing, filter_shown: bool) -> usize {
-    let rect = areas(Rect::new(0, 0, size.0, size.1)).pane(pane);
-    let mut chrome = 2;
-    if pane == Pane::Library {
-        if filter_shown {
-            chrome += 1;
-        }
-        if listing != Listing::Tree {
-            chrome += 1;
-        }
+/// What a terminal of `width` × `height` cells shows of each pane: the inside of each
+/// pane's border, less the Transfers header and the Device footer. The shell hands this to the
+/// core at start and on every resize.
+pub fn viewport(width: u16, height: u16) -> Viewport {
+    let a = areas(Rect::new(0, 0, width, height));
+    let inside = |r: Rect, extra: u16| usize::from(r.height.saturating_sub(2 + extra)).max(1);
+    Viewport {
+        width,
+        height,
+        library: inside(a.library, 0),
+        playlists: inside(a.playlists, 0),
+        device: inside(a.device, super::device_pane::FOOTER_LINES),
+        transfers: inside(a.transfers, 1),
+        // The preview dialog keeps ten lines for its frame, fields and hints.
+        preview: usize::from(height.saturating_sub(10)).max(1),
     }
-    if pane == Pane::Transfers {
-        chrome += 1;
-    }
-    if pane == Pane::Device {
-        chrome += super::device_pane::FOOTER_LINES;
-    }
-    usize::from(rect.height.saturating_sub(chrome)).max(1)
 }

@@ -16,7 +16,7 @@ use library::text;
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let lib = &model.library;
     let is_focused = focused(model, Pane::Library);
-    let block = pane_block(model, Pane::Library.number(), title(model), is_focused);
+    let block = pane_block(model, Pane::Library.number(), &title(model), is_focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -196,7 +196,7 @@ fn draw_tree(model: &Model, frame: &mut Frame, area: Rect, is_focused: bool) {
                     " "
                 };
                 // ATRAC modes and DRM matter to a MiniDisc user; other codecs stay quiet here.
-                let right = if t.protected || !t.mode.is_empty() {
+                let right = if t.protected || t.mode.is_atrac() {
                     format!("{} {}", format_label(t), duration(t.duration_ms))
                 } else {
                     duration(t.duration_ms)
@@ -231,10 +231,10 @@ fn table_widths(width: usize) -> [usize; 7] {
 fn format_label(t: &library::Track) -> String {
     if t.protected {
         "DRM".to_string()
-    } else if !t.mode.is_empty() {
-        t.mode.clone()
+    } else if t.mode.is_atrac() {
+        t.mode.to_string()
     } else {
-        t.codec.to_uppercase()
+        t.codec.label()
     }
 }
 

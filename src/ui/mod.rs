@@ -9,7 +9,6 @@ pub mod layout;
 mod library_pane;
 mod overlays;
 mod side_panes;
-pub mod theme;
 mod transfers_pane;
 mod widgets;
 

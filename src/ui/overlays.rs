@@ -36,7 +36,7 @@ pub fn help(model: &Model, frame: &mut Frame, area: Rect, scroll: u16) {
                 theme.title_focused,
             )));
         }
-        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        let keys: Vec<String> = keys.iter().map(std::string::ToString::to_string).collect();
         let keys = if keys.is_empty() {
             "(unbound)".to_string()
         } else {

@@ -20,7 +20,7 @@ pub fn playlists(model: &Model, frame: &mut Frame, area: Rect) {
     } else {
         format!("Playlists · {}", pl.items.len())
     };
-    let block = pane_block(model, 2, title, is_focused);
+    let block = pane_block(model, 2, &title, is_focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if pl.items.is_empty() {

@@ -12,7 +12,7 @@ use super::format::duration;
 use super::widgets::{bar, key_name, pane_block, split_row};
 use crate::app::{Model, Pane, Planned, fit, planned};
 use library::text;
-use library::{QueuedTransfer, Track, TransferState};
+use library::{QueuedTransfer, Track, TransferMode, TransferState};
 use netmd::Mode;
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
@@ -24,7 +24,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     } else {
         "Transfers".to_string()
     };
-    let block = pane_block(model, Pane::Transfers.number(), title, is_focused);
+    let block = pane_block(model, Pane::Transfers.number(), &title, is_focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [header, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
@@ -67,7 +67,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         let right = format!(
             "{} {} {} {state}",
             source_codec(item, track),
-            item_plan(model, item, track).label(&item.mode),
+            item_plan(model, item, track).label(item.mode),
             duration(track.map_or(0, |t| t.duration_ms))
         );
         let style = match item.state {
@@ -114,7 +114,7 @@ fn library_track<'a>(model: &'a Model, item: &QueuedTransfer) -> Option<&'a Trac
 /// The source's codec, from the library or else the file's extension.
 fn source_codec(item: &QueuedTransfer, track: Option<&Track>) -> String {
     match track {
-        Some(t) => t.codec.to_uppercase(),
+        Some(t) => t.codec.label(),
         None => item
             .path
             .extension()
@@ -169,10 +169,10 @@ fn summary(model: &Model) -> String {
             )
         })
         .collect();
-    let default = match model.transfers.default_mode.as_str() {
-        "lp2" => Mode::LP2,
-        "lp4" => Mode::LP4,
-        _ => Mode::SP,
+    let default = match model.transfers.default_mode {
+        TransferMode::Lp2 => Mode::LP2,
+        TransferMode::Lp4 => Mode::LP4,
+        TransferMode::Sp | TransferMode::Auto => Mode::SP,
     };
     let f = fit(
         &items,
@@ -182,9 +182,10 @@ fn summary(model: &Model) -> String {
             channels: 2,
         },
     );
-    let mode = f
-        .mode
-        .map_or_else(|| "SP time".to_string(), |m| m.label(""));
+    let mode = f.mode.map_or_else(
+        || "SP time".to_string(),
+        |m| m.label(model.transfers.default_mode),
+    );
     // Problems first: in a narrow pane the end of the line is cut off.
     let mut line = String::new();
     if !f.fits {

@@ -21,7 +21,7 @@ const ASCII_BORDER: border::Set = border::Set {
 };
 
 /// A pane's frame: its number and title on the top border, highlighted when focused.
-pub fn pane_block<'a>(model: &Model, number: usize, title: String, focused: bool) -> Block<'a> {
+pub fn pane_block<'a>(model: &Model, number: usize, title: &str, focused: bool) -> Block<'a> {
     let theme = &model.theme;
     let (border_style, title_style) = if focused {
         (theme.border_focused, theme.title_focused)
@@ -125,6 +125,6 @@ pub fn key_name(model: &Model, action: crate::config::Action) -> String {
         .keymap
         .keys_for(action)
         .first()
-        .map(|k| k.to_string())
+        .map(std::string::ToString::to_string)
         .unwrap_or_default()
 }

@@ -1,6 +1,9 @@
 //! Shared helpers for the integration tests. Everything here is self-contained: tracks are made
 //! in memory, audio files are synthesised by `ministage::demo`, and the recorded test data in
 //! `tests/fixtures` is read through [`fixtures`].
+
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
 #![allow(dead_code)]
 
 pub mod fixtures;
@@ -8,10 +11,11 @@ pub mod fixtures;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use library::Track;
+use library::{AtracMode, AudioCodec, Track};
+use ministage::app::LibraryMsg;
 use ministage::app::{Catalog, LibraryData, Model, Msg, update};
 use ministage::config::{self, KeyMap, LoadOptions};
-use ministage::ui::theme::ThemeSet;
+use ministage::theme::ThemeSet;
 
 pub fn track(artist: &str, album: &str, n: u32, title: &str, year: i32, secs: u64) -> Track {
     Track {
@@ -26,12 +30,12 @@ pub fn track(artist: &str, album: &str, n: u32, title: &str, year: i32, secs: u6
         year: Some(year),
         genre: "Ambient".into(),
         duration_ms: secs * 1000,
-        codec: "flac".into(),
+        codec: AudioCodec::Flac,
         sample_rate: Some(44_100),
         channels: Some(2),
         bitrate_kbps: Some(900),
         missing: false,
-        mode: String::new(),
+        mode: AtracMode::NotAtrac,
         protected: false,
     }
 }
@@ -106,16 +110,19 @@ pub fn model(tracks: Vec<Track>, theme: &str, size: (u16, u16)) -> Model {
         theme,
         PathBuf::from("/tmp/x.sqlite3"),
     );
-    update(&mut model, Msg::Resize(size.0, size.1));
     update(
         &mut model,
-        Msg::LibraryLoaded(Ok(LibraryData {
+        Msg::Resize(ministage::ui::layout::viewport(size.0, size.1)),
+    );
+    update(
+        &mut model,
+        Msg::Library(LibraryMsg::Loaded(Ok(LibraryData {
             catalog: Arc::new(Catalog::build(tracks)),
             playlists: Vec::new(),
             playlist_tracks: Vec::new(),
             playlist_catalogs: Vec::new(),
             transfers: Vec::new(),
-        })),
+        }))),
     );
     model
 }

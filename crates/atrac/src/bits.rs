@@ -32,15 +32,14 @@ impl<'a> BitReader<'a> {
         if self.avail >= 32 {
             return;
         }
-        let word = match self.data.get(self.next..self.next + 4) {
-            Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
-            _ => {
-                let mut b = [0u8; 4];
-                if let Some(tail) = self.data.get(self.next..) {
-                    b[..tail.len().min(4)].copy_from_slice(&tail[..tail.len().min(4)]);
-                }
-                u32::from_be_bytes(b)
+        let word = if let Some(&[a, b, c, d]) = self.data.get(self.next..self.next + 4) {
+            u32::from_be_bytes([a, b, c, d])
+        } else {
+            let mut b = [0u8; 4];
+            if let Some(tail) = self.data.get(self.next..) {
+                b[..tail.len().min(4)].copy_from_slice(&tail[..tail.len().min(4)]);
             }
+            u32::from_be_bytes(b)
         };
         self.cache |= u64::from(word) << (32 - self.avail);
         self.avail += 32;

@@ -108,6 +108,10 @@ impl GainTables {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::float_cmp,
+    reason = "exact results are the point: these steps are bit-exact"
+)]
 mod tests {
     use super::*;
 

@@ -87,7 +87,7 @@ impl TagHeader {
     }
 
     /// Bytes from the start of the tag to the first byte after it.
-    pub fn total_len(&self) -> u64 {
+    pub fn total_len(self) -> u64 {
         let footer = if self.major == 4 && self.flags & 0x10 != 0 {
             10
         } else {
@@ -327,7 +327,7 @@ pub(crate) mod tests {
     use super::*;
 
     /// A v2.3 frame.
-    pub fn frame(id: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    pub fn frame(id: [u8; 4], body: &[u8]) -> Vec<u8> {
         let mut f = id.to_vec();
         f.extend_from_slice(&(body.len() as u32).to_be_bytes());
         f.extend_from_slice(&[0, 0]);
@@ -371,12 +371,12 @@ pub(crate) mod tests {
         date.extend(b"OMG_TRLDA\x002005/01/01 00:00:00");
         let bytes = tag(
             &[
-                frame(b"TIT2", &title),
-                frame(b"TPE1", b"\x00The Walkmen"),
-                frame(b"TALB", b"\x03Connect Sessions"),
-                frame(b"TCON", b"\x00(13)Pop"),
-                frame(b"TXXX", &txxx),
-                frame(b"TXXX", &date),
+                frame(*b"TIT2", &title),
+                frame(*b"TPE1", b"\x00The Walkmen"),
+                frame(*b"TALB", b"\x03Connect Sessions"),
+                frame(*b"TCON", b"\x00(13)Pop"),
+                frame(*b"TXXX", &txxx),
+                frame(*b"TXXX", &date),
             ],
             100,
         );
@@ -405,11 +405,11 @@ pub(crate) mod tests {
     fn detects_key_rings() {
         let mut geob = vec![0u8];
         geob.extend(b"application/x-ekb\0\0OMG_BKLSI\0KEYRINGEKB ");
-        let bytes = tag(&[frame(b"GEOB", &geob)], 0);
+        let bytes = tag(&[frame(*b"GEOB", &geob)], 0);
         assert!(parse(&bytes).unwrap().drm_key_ring);
         let mut cover = vec![0u8];
         cover.extend(b"image/jpeg\0\0OMG_FENCA1\0\xFF\xD8");
-        let bytes = tag(&[frame(b"GEOB", &cover)], 0);
+        let bytes = tag(&[frame(*b"GEOB", &cover)], 0);
         assert!(!parse(&bytes).unwrap().drm_key_ring);
     }
 
@@ -426,7 +426,7 @@ pub(crate) mod tests {
         let v9 = b"ea3\x09\x00\x00\x00\x00\x00\x00";
         assert!(TagHeader::parse(v9).is_err());
         // The tag claims more bytes than the file has: it just ends.
-        let mut short = tag(&[frame(b"TIT2", b"\x00x")], 0);
+        let mut short = tag(&[frame(*b"TIT2", b"\x00x")], 0);
         short[9] = 0x7F;
         assert_eq!(parse(&short).unwrap().tags.title.as_deref(), Some("x"));
     }

@@ -60,6 +60,10 @@ pub(crate) fn scale_factors() -> [f32; 64] {
 const LANES: usize = 16;
 
 /// `LANES` outputs of the two 24-tap branches over `x` and `y` (`LANES + 23` samples each).
+#[expect(
+    clippy::inline_always,
+    reason = "the QMF's inner loop; the atrac bench measures the gain"
+)]
 #[inline(always)]
 fn convolve_pair(
     x: &[f32],
@@ -154,6 +158,10 @@ impl QmfSynthesis {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::float_cmp,
+    reason = "exact results are the point: these steps are bit-exact"
+)]
 mod tests {
     use super::*;
 

@@ -263,15 +263,15 @@ mod tests {
         let mut title = vec![2u8];
         title.extend(utf16be("Old"));
         let cover = frame(
-            b"GEOB",
+            *b"GEOB",
             b"\x00image/jpeg\x00\x00OMG_FENCA1\x00\xFF\xD8\xFF\xE0",
         );
-        let private = frame(b"PRIV", b"owner\x00\x01\x02\x03");
+        let private = frame(*b"PRIV", b"owner\x00\x01\x02\x03");
         let mut file = tag(
             &[
-                frame(b"TIT2", &title),
+                frame(*b"TIT2", &title),
                 cover.clone(),
-                frame(b"TPE1", b"\x00Artist"),
+                frame(*b"TPE1", b"\x00Artist"),
                 private.clone(),
             ],
             50,
@@ -305,10 +305,10 @@ mod tests {
         assert_eq!(info.tags.sony("OMG_TRLDA"), Some("2001/01/01 00:00:00"));
         // Unknown frames, the EA3 header and the audio are unchanged.
         let cover = frame(
-            b"GEOB",
+            *b"GEOB",
             b"\x00image/jpeg\x00\x00OMG_FENCA1\x00\xFF\xD8\xFF\xE0",
         );
-        let private = frame(b"PRIV", b"owner\x00\x01\x02\x03");
+        let private = frame(*b"PRIV", b"owner\x00\x01\x02\x03");
         assert!(new.windows(cover.len()).any(|w| w == cover));
         assert!(new.windows(private.len()).any(|w| w == private));
         let old_audio = &original[original.len() - 96 - 768..];
@@ -340,7 +340,7 @@ mod tests {
     fn broken_files_are_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.oma");
-        let mut broken = tag(&[frame(b"TIT2", b"\x00x")], 0);
+        let mut broken = tag(&[frame(*b"TIT2", b"\x00x")], 0);
         broken.extend(b"not an EA3 header");
         std::fs::write(&path, &broken).unwrap();
         assert!(write_oma_tags(&path, &TagUpdate::default()).is_err());

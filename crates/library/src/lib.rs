@@ -3,7 +3,11 @@
 //! `library list --query`. [`text`] sanitises and measures text that comes from files and
 //! devices; [`panic_guard`] turns a tag reader's panic on one hostile file into an error.
 
+#[macro_use]
+mod column;
+
 mod atomic;
+mod codec;
 mod db;
 mod error;
 mod filename;
@@ -30,6 +34,7 @@ mod wav;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use codec::{AtracMode, AudioCodec};
 pub use db::Library;
 pub use error::LibraryError;
 pub use import::import;
@@ -44,4 +49,4 @@ pub use report::{ImportFailure, ImportOptions, ImportProgress, ImportReport, Ove
 pub use tag_edit::{TagEditBatch, TagEditOutcome};
 pub use tag_write::{TagEdit, TagValues, TagWriteError, read_tag_values, write_tags};
 pub use track::{PlaylistSummary, Track, TransferItem};
-pub use transfers::{QueuedTransfer, TransferSource, TransferState};
+pub use transfers::{QueuedTransfer, TransferMode, TransferSource, TransferState};

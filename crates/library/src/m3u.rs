@@ -1,6 +1,7 @@
 //! `.m3u` / `.m3u8` playlists: writing them with `#EXTINF` lines and paths relative to the
 //! playlist where that is possible, and reading the entries back.
 
+use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use crate::text::clean;
@@ -18,7 +19,7 @@ pub(crate) fn format(tracks: &[Track], dir: &Path) -> String {
             (a, title) if a.is_empty() => title,
             (a, title) => format!("{a} - {title}"),
         };
-        out.push_str(&format!("#EXTINF:{secs},{label}\n"));
+        let _ = writeln!(out, "#EXTINF:{secs},{label}");
         let path = relative_to(&t.path, dir).unwrap_or_else(|| t.path.clone());
         out.push_str(&path.to_string_lossy());
         out.push('\n');

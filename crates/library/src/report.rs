@@ -216,7 +216,7 @@ mod tests {
     fn throttled_progress_keeps_the_first_and_the_last() {
         let heard = std::sync::Mutex::new(Vec::new());
         let progress = ImportProgress::throttled(std::time::Duration::from_secs(60), |p| {
-            heard.lock().unwrap().push(p.done)
+            heard.lock().unwrap().push(p.done);
         });
         for done in 1..=1000 {
             progress(ImportProgress {

@@ -12,7 +12,7 @@ use super::LibraryError;
 pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: the full first schema, including the tables for playlists and the transfer queue so that
     // those features do not need a migration of their own.
-    r#"
+    r"
     CREATE TABLE artists (
         id   INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE
@@ -78,18 +78,18 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX transfer_items_by_position ON transfer_items(position);
     CREATE INDEX transfer_items_by_track ON transfer_items(track_id);
-    "#,
+    ",
     // 2: the transfer queue keeps files that are not in the library, and its progress.
-    r#"
+    r"
     ALTER TABLE transfer_items ADD COLUMN path TEXT NOT NULL DEFAULT '';
     ALTER TABLE transfer_items ADD COLUMN bytes_done INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE transfer_items ADD COLUMN bytes_total INTEGER NOT NULL DEFAULT 0;
-    "#,
+    ",
     // 3: the MiniDisc mode of ATRAC files (LP2, LP4, SP, …) and OpenMG protection.
-    r#"
+    r"
     ALTER TABLE tracks ADD COLUMN mode TEXT NOT NULL DEFAULT '';
     ALTER TABLE tracks ADD COLUMN protected INTEGER NOT NULL DEFAULT 0;
-    "#,
+    ",
 ];
 
 /// The schema version this build writes.

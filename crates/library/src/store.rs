@@ -121,25 +121,23 @@ pub(crate) fn write(
     let mut album_ids: HashMap<(String, i64), i64> = HashMap::new();
     for (file, meta) in tracks {
         let album_artist = meta.effective_album_artist();
-        let artist_id = match artist_ids.get(album_artist) {
-            Some(&id) => id,
-            None => {
-                let id: i64 = upsert_artist.query_row([album_artist], |r| r.get(0))?;
-                artist_ids.insert(album_artist.to_string(), id);
-                id
-            }
+        let artist_id = if let Some(&id) = artist_ids.get(album_artist) {
+            id
+        } else {
+            let id: i64 = upsert_artist.query_row([album_artist], |r| r.get(0))?;
+            artist_ids.insert(album_artist.to_string(), id);
+            id
         };
         let album_key = (meta.album.clone(), artist_id);
-        let album_id = match album_ids.get(&album_key) {
-            Some(&id) => id,
-            None => {
-                let id: i64 = upsert_album
-                    .query_row(params![meta.album, artist_id, meta.year, meta.genre], |r| {
-                        r.get(0)
-                    })?;
-                album_ids.insert(album_key, id);
-                id
-            }
+        let album_id = if let Some(&id) = album_ids.get(&album_key) {
+            id
+        } else {
+            let id: i64 = upsert_album
+                .query_row(params![meta.album, artist_id, meta.year, meta.genre], |r| {
+                    r.get(0)
+                })?;
+            album_ids.insert(album_key, id);
+            id
         };
         upsert_track.execute(params![
             file.key,

@@ -47,6 +47,7 @@ impl TagEdit {
 
     /// The same edit with its text cleaned like tag text, so that nothing written into a file
     /// can carry escape sequences back to a terminal.
+    #[must_use]
     pub fn cleaned(&self) -> TagEdit {
         let text = |v: &Option<String>| v.as_deref().map(clean);
         TagEdit {
@@ -86,6 +87,7 @@ impl TagEdit {
     }
 
     /// An edit that sets the fields this edit touches back to `before`: its undo.
+    #[must_use]
     pub fn restoring(&self, before: &TagValues) -> TagEdit {
         let text = |edited: &Option<String>, old: &String| edited.as_ref().map(|_| old.clone());
         TagEdit {

@@ -14,6 +14,7 @@ use lofty::tag::{Accessor, ItemKey, Tag};
 
 use super::wav;
 use crate::text::clean;
+use crate::{AtracMode, AudioCodec};
 use atrac::{CodecError, SonyFileInfo};
 
 /// What the library stores about a file's contents. Text is cleaned; empty means unknown.
@@ -29,13 +30,11 @@ pub(crate) struct TrackMeta {
     pub year: Option<i32>,
     pub genre: String,
     pub duration_ms: u64,
-    pub codec: String,
+    pub codec: AudioCodec,
     pub sample_rate: Option<u32>,
     pub channels: Option<u8>,
     pub bitrate_kbps: Option<u32>,
-    /// The ATRAC mode (`LP2`, `LP4`, `105 kbps`, `SP`, `mono`, `A3+ 256`); empty for other
-    /// formats.
-    pub mode: String,
+    pub mode: AtracMode,
     /// OpenMG-encrypted: listed, never decoded.
     pub protected: bool,
 }
@@ -78,25 +77,25 @@ fn read_file_inner(path: &Path) -> Result<TrackMeta, String> {
 
     // MP4 and MPEG files are read through their own types: the codec (AAC or ALAC, MPEG layer)
     // is only visible there, not in the generic `TaggedFile`.
-    let (tagged, codec): (TaggedFile, String) = match file_type {
+    let (tagged, codec): (TaggedFile, AudioCodec) = match file_type {
         Some(FileType::Mp4) => {
             let file = Mp4File::read_from(&mut probe.into_inner(), options).map_err(parse_err)?;
             let codec = match file.properties().codec() {
-                Some(Mp4Codec::ALAC) => "alac",
-                Some(Mp4Codec::MP3) => "mp3",
-                Some(Mp4Codec::FLAC) => "flac",
-                _ => "aac",
+                Some(Mp4Codec::ALAC) => AudioCodec::Alac,
+                Some(Mp4Codec::MP3) => AudioCodec::Mp3,
+                Some(Mp4Codec::FLAC) => AudioCodec::Flac,
+                _ => AudioCodec::Aac,
             };
-            (file.into(), codec.to_string())
+            (file.into(), codec)
         }
         Some(FileType::Mpeg) => {
             let file = MpegFile::read_from(&mut probe.into_inner(), options).map_err(parse_err)?;
             let codec = match file.properties().layer() {
-                Layer::Layer1 => "mp1",
-                Layer::Layer2 => "mp2",
-                Layer::Layer3 => "mp3",
+                Layer::Layer1 => AudioCodec::Mp1,
+                Layer::Layer2 => AudioCodec::Mp2,
+                Layer::Layer3 => AudioCodec::Mp3,
             };
-            (file.into(), codec.to_string())
+            (file.into(), codec)
         }
         Some(other) => match probe.read() {
             Ok(tagged) => (tagged, codec_of(other)),
@@ -138,6 +137,7 @@ fn read_sony(path: &Path) -> Result<Option<TrackMeta>, String> {
 fn meta_from_sony(info: SonyFileInfo) -> TrackMeta {
     let text = |s: Option<String>| s.as_deref().map(clean).unwrap_or_default();
     let positive = |n: u32| (n > 0).then_some(n);
+    let mode = AtracMode::of(&info);
     TrackMeta {
         title: text(info.tags.title),
         artist: text(info.tags.artist),
@@ -148,15 +148,11 @@ fn meta_from_sony(info: SonyFileInfo) -> TrackMeta {
         year: info.tags.year,
         genre: text(info.tags.genre),
         duration_ms: info.duration_ms,
-        codec: info.codec.name().to_string(),
+        codec: info.codec.into(),
         sample_rate: positive(info.sample_rate),
         channels: u8::try_from(info.channels).ok().filter(|&c| c > 0),
         bitrate_kbps: positive(info.bitrate_kbps),
-        mode: if info.codec.is_atrac() {
-            info.mode
-        } else {
-            String::new()
-        },
+        mode,
         protected: info.protected,
     }
 }
@@ -175,26 +171,24 @@ fn read_tags_only(path: &Path, mut options: ParseOptions) -> Result<TaggedFile, 
         })
 }
 
-fn codec_of(file_type: FileType) -> String {
-    let codec = match file_type {
-        FileType::Aac => "aac",
-        FileType::Aiff | FileType::Wav => "pcm",
-        FileType::Ape => "ape",
-        FileType::Flac => "flac",
-        FileType::Mpeg => "mp3",
-        FileType::Mp4 => "aac",
-        FileType::Mpc => "musepack",
-        FileType::Opus => "opus",
-        FileType::Vorbis => "vorbis",
-        FileType::Speex => "speex",
-        FileType::WavPack => "wavpack",
-        FileType::Custom(name) => return clean(name).to_lowercase(),
-        _ => "unknown",
-    };
-    codec.to_string()
+fn codec_of(file_type: FileType) -> AudioCodec {
+    match file_type {
+        FileType::Aac | FileType::Mp4 => AudioCodec::Aac,
+        FileType::Aiff | FileType::Wav => AudioCodec::Pcm,
+        FileType::Ape => AudioCodec::Ape,
+        FileType::Flac => AudioCodec::Flac,
+        FileType::Mpeg => AudioCodec::Mp3,
+        FileType::Mpc => AudioCodec::Musepack,
+        FileType::Opus => AudioCodec::Opus,
+        FileType::Vorbis => AudioCodec::Vorbis,
+        FileType::Speex => AudioCodec::Speex,
+        FileType::WavPack => AudioCodec::WavPack,
+        FileType::Custom(name) => AudioCodec::from_name(&clean(name).to_lowercase()),
+        _ => AudioCodec::Unknown,
+    }
 }
 
-fn meta_from(file: &TaggedFile, codec: String) -> TrackMeta {
+fn meta_from(file: &TaggedFile, codec: AudioCodec) -> TrackMeta {
     // The primary tag (ID3v2 for MP3, Vorbis comments for FLAC, …) wins; other tags in the file
     // (ID3v1, APE, RIFF INFO) fill the gaps.
     let mut tags: Vec<&Tag> = Vec::with_capacity(file.tags().len());
@@ -232,8 +226,8 @@ fn meta_from(file: &TaggedFile, codec: String) -> TrackMeta {
         artist: text(ItemKey::TrackArtist),
         album: text(ItemKey::AlbumTitle),
         album_artist: text(ItemKey::AlbumArtist),
-        track_number: number(|t| t.track()),
-        disc_number: number(|t| t.disk()),
+        track_number: number(Accessor::track),
+        disc_number: number(Accessor::disk),
         year,
         genre: text(ItemKey::Genre),
         duration_ms: u64::try_from(props.duration().as_millis()).unwrap_or(u64::MAX),
@@ -241,7 +235,7 @@ fn meta_from(file: &TaggedFile, codec: String) -> TrackMeta {
         sample_rate: positive(props.sample_rate()),
         channels: props.channels().filter(|&c| c > 0),
         bitrate_kbps: positive(props.audio_bitrate()).or(positive(props.overall_bitrate())),
-        mode: String::new(),
+        mode: AtracMode::NotAtrac,
         protected: false,
     }
 }
@@ -337,12 +331,14 @@ mod tests {
 
     #[test]
     fn codec_names_are_lower_case() {
-        assert_eq!(codec_of(FileType::Flac), "flac");
-        assert_eq!(codec_of(FileType::Wav), "pcm");
-        assert_eq!(codec_of(FileType::Aiff), "pcm");
-        assert_eq!(codec_of(FileType::Vorbis), "vorbis");
-        assert_eq!(codec_of(FileType::WavPack), "wavpack");
-        assert_eq!(codec_of(FileType::Mpc), "musepack");
+        let name = |t| codec_of(t).to_string();
+        assert_eq!(name(FileType::Flac), "flac");
+        assert_eq!(name(FileType::Wav), "pcm");
+        assert_eq!(name(FileType::Aiff), "pcm");
+        assert_eq!(name(FileType::Vorbis), "vorbis");
+        assert_eq!(name(FileType::WavPack), "wavpack");
+        assert_eq!(name(FileType::Mpc), "musepack");
+        assert_eq!(name(FileType::Custom("TTA")), "tta");
     }
 
     #[test]

@@ -2,6 +2,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::{AtracMode, AudioCodec, TransferMode};
+
 /// One track as the library knows it. Text fields are already cleaned ([`crate::text::clean`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Track {
@@ -19,16 +21,14 @@ pub struct Track {
     pub year: Option<i32>,
     pub genre: String,
     pub duration_ms: u64,
-    /// Lower case: `flac`, `mp3`, `vorbis`, `opus`, `aac`, `alac`, `pcm`, `atrac3`, …
-    pub codec: String,
+    pub codec: AudioCodec,
     pub sample_rate: Option<u32>,
     pub channels: Option<u8>,
     pub bitrate_kbps: Option<u32>,
     /// The file was not found by the last import that covered its folder.
     pub missing: bool,
-    /// The MiniDisc mode of an ATRAC file (`LP2`, `LP4`, `105 kbps`, `SP`, `mono`, `A3+ 256`);
-    /// empty for other formats.
-    pub mode: String,
+    /// The MiniDisc mode of an ATRAC file; [`AtracMode::NotAtrac`] for other formats.
+    pub mode: AtracMode,
     /// OpenMG-encrypted ("protected (OpenMG DRM)"): listed, never played or converted.
     pub protected: bool,
 }
@@ -49,8 +49,7 @@ pub struct TransferItem {
     pub position: u32,
     pub track_id: Option<i64>,
     pub title: String,
-    /// `sp`, `lp2`, `lp4` or `auto`.
-    pub mode: String,
+    pub mode: TransferMode,
     /// `queued`, `preparing`, `sending`, `done`, `failed`, `cancelled`.
     pub state: String,
     pub error: Option<String>,

@@ -2,6 +2,7 @@
 //! was running when ministage stopped is queued again on open, see
 //! [`Library::recover_transfers`]).
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -52,6 +53,69 @@ impl TransferState {
     }
 }
 
+/// The mode a queue item asks for; the configuration's `transfer.mode` and the `--mode` of
+/// `device send` use the same words.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum TransferMode {
+    /// The best quality that fits: an ATRAC3 source's own mode, else SP.
+    #[default]
+    Auto,
+    Sp,
+    Lp2,
+    Lp4,
+}
+
+impl TransferMode {
+    /// Every mode, in the order `o` in the Transfers pane cycles through them.
+    pub const ALL: &[TransferMode] = &[Self::Auto, Self::Sp, Self::Lp2, Self::Lp4];
+
+    /// The word stored and configured: `auto`, `sp`, `lp2`, `lp4`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Sp => "sp",
+            Self::Lp2 => "lp2",
+            Self::Lp4 => "lp4",
+        }
+    }
+
+    /// Case-insensitive (environment variables are often written in capitals); surrounding
+    /// spaces are ignored.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|m| m.as_str().eq_ignore_ascii_case(text))
+    }
+
+    /// How the panes show it: `AUTO`, `SP`, `LP2`, `LP4`.
+    pub fn label(self) -> String {
+        self.as_str().to_ascii_uppercase()
+    }
+
+    /// The next mode in [`TransferMode::ALL`], wrapping around.
+    #[must_use]
+    pub fn next(self) -> Self {
+        let i = Self::ALL.iter().position(|&m| m == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+
+    /// A stored mode: a word this version does not know (a hand-edited database) is read as
+    /// [`TransferMode::Auto`], which every source can be sent in.
+    fn from_stored(text: &str) -> Self {
+        Self::parse(text).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for TransferMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+text_column!(TransferMode, TransferMode::from_stored);
+
 /// A queue item with what the sender needs: the file to read and the progress so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedTransfer {
@@ -61,8 +125,7 @@ pub struct QueuedTransfer {
     /// The file: the library track's, or the one queued by path.
     pub path: PathBuf,
     pub title: String,
-    /// `sp`, `lp2`, `lp4` or `auto`.
-    pub mode: String,
+    pub mode: TransferMode,
     pub state: TransferState,
     pub error: Option<String>,
     pub bytes_done: u64,
@@ -81,7 +144,7 @@ impl Library {
         &self,
         source: &TransferSource,
         title: &str,
-        mode: &str,
+        mode: TransferMode,
     ) -> Result<i64, LibraryError> {
         let (track_id, path) = match source {
             TransferSource::Track(id) => (Some(*id), String::new()),
@@ -193,7 +256,7 @@ impl Library {
             .map_err(|e| self.db_err(e))
     }
 
-    pub fn set_transfer_mode(&self, id: i64, mode: &str) -> Result<(), LibraryError> {
+    pub fn set_transfer_mode(&self, id: i64, mode: TransferMode) -> Result<(), LibraryError> {
         self.conn
             .execute(
                 "UPDATE transfer_items SET mode = ?1 WHERE id = ?2",
@@ -282,13 +345,25 @@ mod tests {
         {
             let lib = Library::open(&path).unwrap();
             a = lib
-                .enqueue_transfer(&TransferSource::Path("/x/a.wav".into()), "A", "sp")
+                .enqueue_transfer(
+                    &TransferSource::Path("/x/a.wav".into()),
+                    "A",
+                    TransferMode::Sp,
+                )
                 .unwrap();
             b = lib
-                .enqueue_transfer(&TransferSource::Path("/x/b.wav".into()), "B", "lp2")
+                .enqueue_transfer(
+                    &TransferSource::Path("/x/b.wav".into()),
+                    "B",
+                    TransferMode::Lp2,
+                )
                 .unwrap();
             c = lib
-                .enqueue_transfer(&TransferSource::Path("/x/c.wav".into()), "C", "auto")
+                .enqueue_transfer(
+                    &TransferSource::Path("/x/c.wav".into()),
+                    "C",
+                    TransferMode::Auto,
+                )
                 .unwrap();
             lib.set_transfer_state(a, TransferState::Sending, None)
                 .unwrap();
@@ -314,7 +389,53 @@ mod tests {
         // The UI's reader keeps working.
         let items = lib.transfer_items().unwrap();
         assert_eq!(items.len(), 2);
-        assert_eq!(items[0].mode, "auto");
+        assert_eq!(items[0].mode, TransferMode::Auto);
         assert_eq!(lib.next_queued_transfer().unwrap().unwrap().id, c);
+    }
+
+    #[test]
+    fn every_mode_round_trips_through_the_queue_as_its_word() {
+        let lib = Library::open_in_memory().unwrap();
+        for &mode in TransferMode::ALL {
+            let id = lib
+                .enqueue_transfer(&TransferSource::Path("/x/a.wav".into()), "A", mode)
+                .unwrap();
+            let stored: String = lib
+                .conn
+                .query_row("SELECT mode FROM transfer_items WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(stored, mode.as_str());
+            assert_eq!(lib.transfer(id).unwrap().unwrap().mode, mode);
+            lib.set_transfer_mode(id, mode.next()).unwrap();
+            assert_eq!(lib.transfer(id).unwrap().unwrap().mode, mode.next());
+        }
+        let words: Vec<&str> = TransferMode::ALL.iter().map(|m| m.as_str()).collect();
+        assert_eq!(words, ["auto", "sp", "lp2", "lp4"]);
+    }
+
+    #[test]
+    fn an_unknown_stored_mode_loads_as_auto() {
+        let lib = Library::open_in_memory().unwrap();
+        lib.conn
+            .execute_batch(
+                "INSERT INTO transfer_items (position, title, mode, created_at)
+                 VALUES (1, 'A', 'hq', 0), (2, 'B', 'LP4', 0)",
+            )
+            .unwrap();
+        let q = lib.transfer_queue().unwrap();
+        assert_eq!(q[0].mode, TransferMode::Auto);
+        assert_eq!(q[1].mode, TransferMode::Lp4);
+        assert_eq!(lib.transfer_items().unwrap()[0].mode, TransferMode::Auto);
+    }
+
+    #[test]
+    fn modes_parse_case_insensitively_and_cycle() {
+        assert_eq!(TransferMode::parse(" LP2 "), Some(TransferMode::Lp2));
+        assert_eq!(TransferMode::parse("hq"), None);
+        assert_eq!(TransferMode::Lp4.label(), "LP4");
+        assert_eq!(TransferMode::Lp4.next(), TransferMode::Auto);
+        assert_eq!(TransferMode::Auto.to_string(), "auto");
     }
 }

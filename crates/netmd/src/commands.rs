@@ -1,6 +1,6 @@
 //! The NetMD command catalogue: how each operation is encoded (bytes after the ctype byte) and
 //! how its reply is read. Byte layouts are facts from ../shared/reference/netmd.md, checked
-//! against what netmd-js sends (tests/netmd_traces.rs).
+//! against what netmd-js sends (`tests/netmd_traces.rs`).
 
 use super::bytes::{Field, hex_const, int_to_bcd, scan};
 
@@ -241,7 +241,7 @@ pub fn goto_track(track: u16) -> Command {
         .named("go to track")
 }
 
-/// Seeks within a track; the time is in BCD, frames in 1/512 s (see [`super::disc::FRAMES_PER_SECOND`]).
+/// Seeks within a track; the time is in BCD, frames in 1/512 s (512 a second).
 pub fn goto_time(track: u16, hours: u32, minutes: u32, seconds: u32, frames: u32) -> Command {
     let bcd = |v: u32| int_to_bcd(v, 2) as u8;
     Build::hex("1850 ff000000 0000")

@@ -13,7 +13,6 @@ use super::transport::{
 
 /// ctype bytes (first byte of a command).
 pub const CTYPE_CONTROL: u8 = 0x00;
-pub const CTYPE_STATUS: u8 = 0x01;
 pub const CTYPE_SPECIFIC_INQUIRY: u8 = 0x02;
 
 /// Status bytes (first byte of a reply).
@@ -220,7 +219,6 @@ impl<T: Transport> Framing<T> {
                             after: self.timing.interim,
                         });
                     }
-                    continue;
                 }
                 STATUS_REJECTED => {
                     return Err(NetMdError::Rejected {

@@ -2,6 +2,8 @@
 //! consecutive tracks), with a full-width twin `０；…／／１－３；…／／`. This module parses and
 //! compiles that syntax and keeps the ranges right when tracks move or are deleted.
 
+use std::fmt::Write as _;
+
 use thiserror::Error;
 
 use super::disc::MAX_GROUPS;
@@ -162,10 +164,10 @@ impl Layout {
         }
         let mut out = String::new();
         if !self.title.is_empty() {
-            out.push_str(&format!("0;{}{DELIM}", self.title));
+            let _ = write!(out, "0;{}{DELIM}", self.title);
         }
         for g in &self.groups {
-            out.push_str(&format!("{};{}{DELIM}", range_key(g), g.title));
+            let _ = write!(out, "{};{}{DELIM}", range_key(g), g.title);
         }
         out
     }
@@ -186,17 +188,19 @@ impl Layout {
         };
         let mut out = String::new();
         if !self.title.is_empty() || self.full_width_title.is_some() {
-            out.push_str(&format!(
+            let _ = write!(
+                out,
                 "０；{}{FULL_DELIM}",
                 full_of(&self.title, &self.full_width_title)
-            ));
+            );
         }
         for g in &self.groups {
-            out.push_str(&format!(
+            let _ = write!(
+                out,
                 "{}；{}{FULL_DELIM}",
                 full_width_digits(&range_key(g)),
                 full_of(&g.title, &g.full_width_title)
-            ));
+            );
         }
         out
     }

@@ -1,9 +1,9 @@
 //! NetMD recorders over USB, and the virtual deck that answers the same USB transfers.
 //!
-//! Layers, bottom up: [`transport`] (the four USB transfers; [`usb`] and [`virtual_deck`]
-//! implement it, [`trace`] records it), [`framing`] (command, poll, reply, status bytes),
-//! [`commands`] (the byte layouts), [`recorder`] (the operations) and [`send`] (the secure
-//! session that writes a track). [`titles`] and [`groups`] hold the title rules and the group
+//! Layers, bottom up: [`Transport`] (the four USB transfers; [`usb`] and [`virtual_deck`]
+//! implement it, [`TraceRecorder`] records it), the framing of commands, polls and replies,
+//! [`commands`] (the byte layouts), [`Recorder`] (the operations: [`open`] gives one) and
+//! [`send`] (the secure session that writes a track). [`titles`] and [`groups`] hold the title rules and the group
 //! syntax. Titles come back as the disc holds them: a caller that shows them on a terminal
 //! sanitises them first.
 //!
@@ -13,22 +13,24 @@
 pub mod bytes;
 pub mod commands;
 pub mod crypto;
-pub mod disc;
-pub mod error;
-pub mod framing;
+mod disc;
+mod error;
+mod framing;
 pub mod groups;
 pub mod ids;
-pub mod recorder;
+mod recorder;
 pub mod send;
 pub mod titles;
-pub mod trace;
-pub mod transport;
+mod trace;
+mod transport;
 #[cfg(feature = "usb")]
 pub mod usb;
 #[cfg(feature = "virtual")]
 pub mod virtual_deck;
 
-#[cfg(all(test, feature = "virtual"))]
+// Two attributes rather than `all(test, ..)`: clippy recognises a plain `cfg(test)` as test code.
+#[cfg(test)]
+#[cfg(feature = "virtual")]
 mod recorder_tests;
 
 use std::path::{Path, PathBuf};
@@ -36,12 +38,13 @@ use std::str::FromStr;
 
 pub use disc::{
     Capacity, DiscInfo, GroupInfo, Mode, PlayerState, PlayerStatus, TitleCells, TrackInfo,
+    format_ms,
 };
 pub use error::DeviceError;
 pub use framing::NetMdError;
-pub use recorder::{RawDisc, Recorder};
+pub use recorder::{RawDisc, Recorder, check_room};
 pub use trace::TraceRecorder;
-pub use transport::{DeviceIdentity, Transport, TransportError};
+pub use transport::{ControlSetup, DeviceIdentity, Transport, TransportError};
 #[cfg(feature = "virtual")]
 pub use virtual_deck::{Faults, SpeakerFactory, VirtualDeck, VirtualDisc};
 
@@ -86,7 +89,7 @@ pub type AnyRecorder = Recorder<Box<dyn Transport>>;
 /// How [`open_transport`] opens a recorder: what to record, and what a virtual deck is given.
 #[derive(Default)]
 pub struct OpenOptions<'a> {
-    /// Record every USB transfer to this file (JSON lines, see [`trace`]).
+    /// Record every USB transfer to this file (JSON lines, see [`TraceRecorder`]).
     pub trace: Option<&'a Path>,
     /// A virtual deck plays what it plays through a speaker made by this.
     #[cfg(feature = "virtual")]

@@ -542,8 +542,8 @@ impl<T: Transport> Recorder<T> {
         let raw = self.writable_disc()?;
         let title = titles::prepare(text);
         let mut layout = raw.layout();
-        layout.title = title.half_width.clone();
-        layout.full_width_title = title.full_width.clone();
+        layout.title = title.half_width;
+        layout.full_width_title = title.full_width;
         self.write_layout(&raw, &layout)?;
         Ok(title.warnings)
     }
@@ -624,10 +624,10 @@ impl<T: Transport> Recorder<T> {
         } else {
             g.last
         };
-        let raw = if target != track {
-            self.move_track_on_disc(&raw, track, target)?
-        } else {
+        let raw = if target == track {
             raw
+        } else {
+            self.move_track_on_disc(&raw, track, target)?
         };
         let mut layout = raw.layout();
         let g = &mut layout.groups[i];

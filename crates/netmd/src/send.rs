@@ -569,7 +569,7 @@ impl<T: Transport> Recorder<T> {
         let number = u32::from(wire_track) + 1;
 
         // From here the track exists: on failure it must go again.
-        let finished = self.title_and_commit(number, wire_track, title, &session_key);
+        let finished = self.title_and_commit(number, wire_track, title, session_key);
         if let Err(e) = &finished
             && !e.is_disconnect()
         {
@@ -626,7 +626,7 @@ impl<T: Transport> Recorder<T> {
         number: u32,
         wire_track: u16,
         title: &Title,
-        session_key: &[u8; 8],
+        session_key: [u8; 8],
     ) -> Result<(), SendError> {
         let half = title.half_width_bytes();
         if !half.is_empty() {
@@ -638,7 +638,7 @@ impl<T: Transport> Recorder<T> {
             let old = self.raw_track_title(number, true)?;
             self.write_track_title(number, true, &old, &full)?;
         }
-        let mac = crypto::commit_mac(session_key);
+        let mac = crypto::commit_mac(&session_key);
         self.secure_query("commit the track", 0x48, &commit_args(wire_track, mac))?;
         Ok(())
     }

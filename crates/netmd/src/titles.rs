@@ -213,7 +213,7 @@ pub fn to_half_width(input: &str) -> (String, Vec<String>) {
     let warnings = if lost.is_empty() {
         Vec::new()
     } else {
-        let list: Vec<String> = lost.iter().map(|c| c.to_string()).collect();
+        let names: Vec<String> = lost.iter().map(ToString::to_string).collect();
         let kept = if needs_full_width(input) {
             " (the full-width title keeps them)"
         } else {
@@ -221,7 +221,7 @@ pub fn to_half_width(input: &str) -> (String, Vec<String>) {
         };
         vec![format!(
             "{} cannot be written in a half-width title and became ?{kept}",
-            list.join(" ")
+            names.join(" ")
         )]
     };
     (out, warnings)
@@ -262,10 +262,10 @@ pub fn to_full_width(input: &str) -> (String, Vec<String>) {
     let warnings = if lost.is_empty() {
         Vec::new()
     } else {
-        let list: Vec<String> = lost.iter().map(|c| c.to_string()).collect();
+        let names: Vec<String> = lost.iter().map(ToString::to_string).collect();
         vec![format!(
             "{} cannot be written in a full-width title and became ？",
-            list.join(" ")
+            names.join(" ")
         )]
     };
     (out, warnings)

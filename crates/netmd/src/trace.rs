@@ -66,7 +66,7 @@ impl<T: Transport> TraceRecorder<T> {
     }
 
     fn note(&mut self, kind: &str, data: Option<String>) {
-        self.write(Line {
+        self.write(&Line {
             kind,
             setup: None,
             data,
@@ -74,11 +74,11 @@ impl<T: Transport> TraceRecorder<T> {
         });
     }
 
-    fn write(&mut self, line: Line<'_>) {
+    fn write(&mut self, line: &Line<'_>) {
         if self.write_failed {
             return;
         }
-        let result = serde_json::to_writer(&mut self.out, &line)
+        let result = serde_json::to_writer(&mut self.out, line)
             .map_err(io::Error::other)
             .and_then(|()| self.out.write_all(b"\n"))
             .and_then(|()| self.out.flush());
@@ -101,7 +101,7 @@ impl<T: Transport> TraceRecorder<T> {
             Ok(r) => (sent.map(to_hex).or_else(|| received(r)), None),
             Err(e) => (sent.map(to_hex), Some(e.to_string())),
         };
-        self.write(Line {
+        self.write(&Line {
             kind,
             setup: setup.map(|s| s.describe()),
             data,
@@ -118,7 +118,7 @@ impl<T: Transport> Transport for TraceRecorder<T> {
         timeout: Duration,
     ) -> Result<(), TransportError> {
         let result = self.inner.control_out(setup, data, timeout);
-        self.record("ctrlOUT", Some(setup), Some(data), &result, |_| None);
+        self.record("ctrlOUT", Some(setup), Some(data), &result, |()| None);
         result
     }
 

@@ -1,10 +1,10 @@
-//! Silent AAC-LC access units and the AudioSpecificConfig describing them.
+//! Silent AAC-LC access units and the `AudioSpecificConfig` describing them.
 //!
-//! A silent frame is one raw_data_block (ISO/IEC 14496-3, 4.4.2.1) holding
+//! A silent frame is one `raw_data_block` (ISO/IEC 14496-3, 4.4.2.1) holding
 //! a single channel element (mono) or a channel pair element with a common
 //! window (stereo) whose `max_sfb` is 0: with no scalefactor bands there are
 //! no section, scalefactor or spectral data, so every spectral coefficient
-//! is zero. An ID_END element and byte alignment close the block.
+//! is zero. An `ID_END` element and byte alignment close the block.
 
 use media::synth::bits::BitWriter;
 
@@ -33,7 +33,7 @@ pub(crate) fn sample_rate_index(rate: u32) -> Option<u32> {
         .map(|i| i as u32)
 }
 
-/// One silent raw_data_block for 1 or 2 channels.
+/// One silent `raw_data_block` for 1 or 2 channels.
 pub(crate) fn silent_frame(stereo: bool) -> Vec<u8> {
     silent_frame_with(stereo, GLOBAL_GAIN)
 }
@@ -67,7 +67,7 @@ fn ics_info(w: &mut BitWriter) {
     w.put(0, 1); // predictor_data_present
 }
 
-/// An individual_channel_stream whose ics_info is shared (common window).
+/// An `individual_channel_stream` whose `ics_info` is shared (common window).
 fn empty_channel_stream(w: &mut BitWriter, global_gain: u32) {
     w.put(global_gain, 8);
     tool_flags(w);
@@ -79,7 +79,7 @@ fn tool_flags(w: &mut BitWriter) {
     w.put(0, 1); // gain_control_data_present
 }
 
-/// AudioSpecificConfig for AAC-LC with 1024-sample frames; `None` when
+/// `AudioSpecificConfig` for AAC-LC with 1024-sample frames; `None` when
 /// the rate has no table index.
 pub(crate) fn audio_specific_config(sample_rate: u32, channels: u16) -> Option<[u8; 2]> {
     let index = sample_rate_index(sample_rate)?;

@@ -32,10 +32,10 @@ pub fn write_silent_m4a(
     let frame = aac::silent_frame(channels == 2);
 
     let ftyp = boxed(
-        b"ftyp",
+        *b"ftyp",
         &[*b"M4A ", [0; 4], *b"M4A ", *b"mp42", *b"isom"].concat(),
     );
-    let mdat = boxed(b"mdat", &frame.repeat(frames as usize));
+    let mdat = boxed(*b"mdat", &frame.repeat(frames as usize));
     let track = Track {
         sample_rate,
         channels,
@@ -69,7 +69,7 @@ impl Track {
     }
 
     fn moov(&self) -> Vec<u8> {
-        boxed(b"moov", &[self.mvhd(), self.trak()].concat())
+        boxed(*b"moov", &[self.mvhd(), self.trak()].concat())
     }
 
     fn mvhd(&self) -> Vec<u8> {
@@ -79,7 +79,7 @@ impl Track {
         b.matrix();
         b.bytes(&[0; 24]); // pre_defined
         b.u32(2); // next_track_ID
-        boxed(b"mvhd", &b.0)
+        boxed(*b"mvhd", &b.0)
     }
 
     fn trak(&self) -> Vec<u8> {
@@ -90,8 +90,8 @@ impl Track {
         tkhd.matrix();
         tkhd.u32(0).u32(0); // width, height
         boxed(
-            b"trak",
-            &[boxed(b"tkhd", &tkhd.0), boxed(b"mdia", &self.mdia())].concat(),
+            *b"trak",
+            &[boxed(*b"tkhd", &tkhd.0), boxed(*b"mdia", &self.mdia())].concat(),
         )
     }
 
@@ -110,21 +110,25 @@ impl Track {
         let mut smhd = Fields::full(0, 0);
         smhd.u16(0).u16(0); // balance, reserved
         let mut dref = Fields::full(0, 0);
-        dref.u32(1).bytes(&boxed(b"url ", &Fields::full(0, 1).0)); // data is in this file
+        dref.u32(1).bytes(&boxed(*b"url ", &Fields::full(0, 1).0)); // data is in this file
         let minf = [
-            boxed(b"smhd", &smhd.0),
-            boxed(b"dinf", &boxed(b"dref", &dref.0)),
-            boxed(b"stbl", &self.stbl()),
+            boxed(*b"smhd", &smhd.0),
+            boxed(*b"dinf", &boxed(*b"dref", &dref.0)),
+            boxed(*b"stbl", &self.stbl()),
         ]
         .concat();
         [
-            boxed(b"mdhd", &mdhd.0),
-            boxed(b"hdlr", &hdlr.0),
-            boxed(b"minf", &minf),
+            boxed(*b"mdhd", &mdhd.0),
+            boxed(*b"hdlr", &hdlr.0),
+            boxed(*b"minf", &minf),
         ]
         .concat()
     }
 
+    #[expect(
+        clippy::similar_names,
+        reason = "each variable is named after the box it fills"
+    )]
     fn stbl(&self) -> Vec<u8> {
         let mut stsd = Fields::full(0, 0);
         stsd.u32(1).bytes(&self.mp4a());
@@ -138,11 +142,11 @@ impl Track {
         let mut stco = Fields::full(0, 0);
         stco.u32(1).u32(self.data_offset);
         [
-            boxed(b"stsd", &stsd.0),
-            boxed(b"stts", &stts.0),
-            boxed(b"stsc", &stsc.0),
-            boxed(b"stsz", &stsz.0),
-            boxed(b"stco", &stco.0),
+            boxed(*b"stsd", &stsd.0),
+            boxed(*b"stts", &stts.0),
+            boxed(*b"stsc", &stsc.0),
+            boxed(*b"stsz", &stsz.0),
+            boxed(*b"stco", &stco.0),
         ]
         .concat()
     }
@@ -153,8 +157,8 @@ impl Track {
         b.u32(0).u32(0); // version 0 sound description
         b.u16(self.channels).u16(16).u16(0).u16(0);
         b.u32(self.sample_rate << 16); // 16.16 fixed point
-        b.bytes(&boxed(b"esds", &self.esds()));
-        boxed(b"mp4a", &b.0)
+        b.bytes(&boxed(*b"esds", &self.esds()));
+        boxed(*b"mp4a", &b.0)
     }
 
     /// The MPEG-4 elementary stream descriptor (ISO/IEC 14496-1 7.2.6).
@@ -177,9 +181,9 @@ impl Track {
 }
 
 /// An ISO base media box: 32-bit size, type, payload.
-fn boxed(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+fn boxed(kind: [u8; 4], payload: &[u8]) -> Vec<u8> {
     let size = (8 + payload.len()) as u32;
-    [&size.to_be_bytes()[..], kind, payload].concat()
+    [&size.to_be_bytes()[..], &kind, payload].concat()
 }
 
 /// An MPEG-4 descriptor; every one here is under 128 bytes, so its length
@@ -248,8 +252,7 @@ mod tests {
         path.iter().fold(data, |d, kind| {
             children(d)
                 .into_iter()
-                .find(|(k, _)| k == *kind)
-                .map(|(_, p)| p)
+                .find_map(|(k, p)| (k == **kind).then_some(p))
                 .unwrap_or_else(|| panic!("no {:?}", String::from_utf8_lossy(*kind)))
         })
     }

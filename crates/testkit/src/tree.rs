@@ -89,7 +89,12 @@ mod tests {
         assert_eq!(rel[0], "Artist 000/Album 000/01 - Title 0000.flac");
         assert_eq!(rel[1], "Artist 000/Album 000/02 - Title 0001.mp3");
         assert_eq!(rel[122], "Artist 002/Album 012/03 - Title 0122.flac");
-        assert_eq!(rel.iter().filter(|p| p.ends_with(".flac")).count(), 62);
+        assert_eq!(
+            rel.iter()
+                .filter(|p| Path::new(p).extension().is_some_and(|e| e == "flac"))
+                .count(),
+            62
+        );
 
         for (i, path) in paths.iter().enumerate().step_by(7) {
             let file = lofty::read_from_path(path).expect("lofty reads it");

@@ -146,6 +146,7 @@ pub(crate) fn silent_audio_packet(channels: u8) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[expect(clippy::float_cmp, reason = "a sum of powers of two is exact")]
 mod tests {
     use super::*;
 
@@ -251,7 +252,7 @@ mod tests {
                     assert!(r.get(8) < books);
                 }
                 for _ in 0..1 << subclasses {
-                    let book = r.get(8) as i64 - 1;
+                    let book = i64::from(r.get(8)) - 1;
                     assert!(book < i64::from(books));
                 }
             }

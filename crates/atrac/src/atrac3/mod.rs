@@ -242,10 +242,10 @@ impl Atrac3 {
             stereo::reverse_matrixing(
                 &mut left[0].bands,
                 &mut right[0].bands,
-                &self.js.matrix_prev,
-                &self.js.matrix_now,
+                self.js.matrix_prev,
+                self.js.matrix_now,
             );
-            stereo::channel_weighting(&mut left[0].bands, &mut right[0].bands, &self.js.weighting);
+            stereo::channel_weighting(&mut left[0].bands, &mut right[0].bands, self.js.weighting);
         } else {
             let per_channel = self.frame_bytes / self.channels;
             for ch in 0..self.channels {
@@ -534,6 +534,10 @@ fn decode_tonal(
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::float_cmp,
+    reason = "exact results are the point: these steps are bit-exact"
+)]
 mod tests {
     use super::*;
 

@@ -13,7 +13,7 @@ fn interpolate(old: f32, new: f32, i: usize) -> f64 {
 
 /// Undoes the matrixing of each band with selector `curr`, interpolating over the first
 /// 8 samples from `prev` when the selector changed.
-pub(super) fn reverse_matrixing(su1: &mut [f32], su2: &mut [f32], prev: &[u8; 4], curr: &[u8; 4]) {
+pub(super) fn reverse_matrixing(su1: &mut [f32], su2: &mut [f32], prev: [u8; 4], curr: [u8; 4]) {
     for band in 0..4 {
         let s1 = usize::from(prev[band] & 3);
         let s2 = usize::from(curr[band] & 3);
@@ -77,7 +77,7 @@ fn channel_weights(index: u8, swap: bool) -> [f32; 2] {
 /// The interpolation pairs and the steady-state weights follow the reference decoder exactly
 /// (including its use of the second frame's weights for both channels' steady state), because
 /// conformance is measured against it.
-pub(super) fn channel_weighting(su1: &mut [f32], su2: &mut [f32], delay: &[u8; 6]) {
+pub(super) fn channel_weighting(su1: &mut [f32], su2: &mut [f32], delay: [u8; 6]) {
     if delay[1] == 7 && delay[3] == 7 {
         return;
     }
@@ -98,6 +98,10 @@ pub(super) fn channel_weighting(su1: &mut [f32], su2: &mut [f32], delay: &[u8; 6
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::float_cmp,
+    reason = "exact results are the point: these steps are bit-exact"
+)]
 mod tests {
     use super::*;
 
@@ -111,7 +115,7 @@ mod tests {
     fn selector_three_is_sum_and_difference() {
         let (a0, b0) = signals();
         let (mut a, mut b) = (a0.clone(), b0.clone());
-        reverse_matrixing(&mut a, &mut b, &[3; 4], &[3; 4]);
+        reverse_matrixing(&mut a, &mut b, [3; 4], [3; 4]);
         for i in 0..1024 {
             assert_eq!(a[i], a0[i] + b0[i]);
             assert_eq!(b[i], a0[i] - b0[i]);
@@ -122,10 +126,10 @@ mod tests {
     fn selector_zero_and_one_matrices() {
         let (a0, b0) = signals();
         let (mut a, mut b) = (a0.clone(), b0.clone());
-        reverse_matrixing(&mut a, &mut b, &[0; 4], &[0; 4]);
+        reverse_matrixing(&mut a, &mut b, [0; 4], [0; 4]);
         assert_eq!((a[3], b[3]), (b0[3] * 2.0, (a0[3] - b0[3]) * 2.0));
         let (mut a, mut b) = (a0.clone(), b0.clone());
-        reverse_matrixing(&mut a, &mut b, &[1; 4], &[1; 4]);
+        reverse_matrixing(&mut a, &mut b, [1; 4], [1; 4]);
         assert_eq!((a[3], b[3]), ((a0[3] + b0[3]) * 2.0, b0[3] * -2.0));
     }
 
@@ -133,7 +137,7 @@ mod tests {
     fn a_selector_change_is_interpolated_over_eight_samples() {
         let (a0, b0) = signals();
         let (mut a, mut b) = (a0.clone(), b0.clone());
-        reverse_matrixing(&mut a, &mut b, &[3, 3, 3, 3], &[1, 3, 3, 3]);
+        reverse_matrixing(&mut a, &mut b, [3, 3, 3, 3], [1, 3, 3, 3]);
         // First sample: the old matrix (1, 1) exactly.
         assert_eq!(a[0], a0[0] + b0[0]);
         // From sample 8 on: the new matrix.
@@ -147,10 +151,10 @@ mod tests {
     fn weighting_index_seven_is_identity() {
         let (a0, b0) = signals();
         let (mut a, mut b) = (a0.clone(), b0.clone());
-        channel_weighting(&mut a, &mut b, &[0, 7, 0, 7, 0, 7]);
+        channel_weighting(&mut a, &mut b, [0, 7, 0, 7, 0, 7]);
         assert_eq!((&a, &b), (&a0, &b0));
         let (mut a, mut b) = (a0.clone(), b0.clone());
-        channel_weighting(&mut a, &mut b, &[0, 0, 0, 0, 0, 0]);
+        channel_weighting(&mut a, &mut b, [0, 0, 0, 0, 0, 0]);
         // Index 0: left weight 0, right √2; band 0 untouched.
         assert_eq!(a[5], a0[5]);
         assert_eq!(a[300], 0.0);

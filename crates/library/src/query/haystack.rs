@@ -41,7 +41,7 @@ impl Haystack {
             &track.artist,
             album_artist,
             &track.genre,
-            &track.codec,
+            track.codec.as_str(),
         ];
         let mut text = String::with_capacity(fields.iter().map(|f| f.len() + 1).sum());
         let mut ends = [0u32; SEGMENTS];

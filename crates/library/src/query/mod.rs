@@ -181,19 +181,16 @@ fn parse_years(value: &str) -> Result<Option<Test>, QueryError> {
     let bad = || QueryError::BadYear {
         value: clean(value),
     };
-    let (from, to) = match value.split_once("..") {
-        Some((from, to)) => {
-            let from = optional_year(from).ok_or_else(bad)?;
-            let to = optional_year(to).ok_or_else(bad)?;
-            if from.is_none() && to.is_none() {
-                return Err(bad());
-            }
-            (from, to)
+    let (from, to) = if let Some((from, to)) = value.split_once("..") {
+        let from = optional_year(from).ok_or_else(bad)?;
+        let to = optional_year(to).ok_or_else(bad)?;
+        if from.is_none() && to.is_none() {
+            return Err(bad());
         }
-        None => {
-            let year = year_number(value).ok_or_else(bad)?;
-            (Some(year), Some(year))
-        }
+        (from, to)
+    } else {
+        let year = year_number(value).ok_or_else(bad)?;
+        (Some(year), Some(year))
     };
     if let (Some(f), Some(t)) = (from, to)
         && f > t
@@ -206,6 +203,10 @@ fn parse_years(value: &str) -> Result<Option<Test>, QueryError> {
 }
 
 /// `Some(None)` for an open end, `None` when the text is not a year.
+#[expect(
+    clippy::option_option,
+    reason = "the two levels are documented just above"
+)]
 fn optional_year(text: &str) -> Option<Option<i32>> {
     if text.is_empty() {
         Some(None)

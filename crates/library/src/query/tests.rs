@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use super::*;
+use crate::{AtracMode, AudioCodec};
 
 fn track(title: &str, artist: &str, album: &str, album_artist: &str) -> Track {
     Track {
@@ -15,12 +16,12 @@ fn track(title: &str, artist: &str, album: &str, album_artist: &str) -> Track {
         year: Some(1995),
         genre: "Electronic".into(),
         duration_ms: 1000,
-        codec: "flac".into(),
+        codec: AudioCodec::Flac,
         sample_rate: Some(44100),
         channels: Some(2),
         bitrate_kbps: Some(900),
         missing: false,
-        mode: String::new(),
+        mode: AtracMode::NotAtrac,
         protected: false,
     }
 }
@@ -33,14 +34,14 @@ fn sigur_ros() -> Track {
     let mut t = track("Svefn-g-englar", "Sigur Rós", "Ágætis byrjun", "Sigur Rós");
     t.year = Some(1999);
     t.genre = "Post-rock".into();
-    t.codec = "vorbis".into();
+    t.codec = AudioCodec::Vorbis;
     t
 }
 
 fn compilation_track() -> Track {
     let mut t = track("Windowlicker", "Aphex Twin", "Warp 20", "Various Artists");
     t.year = None;
-    t.codec = "mp3".into();
+    t.codec = AudioCodec::Mp3;
     t.genre = String::new();
     t
 }

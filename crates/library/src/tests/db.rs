@@ -1,7 +1,7 @@
 use rusqlite::params;
 
 use crate::schema::latest_version;
-use crate::{Library, LibraryError, Query};
+use crate::{AtracMode, AudioCodec, Library, LibraryError, Query, TransferMode};
 
 fn user_version(lib: &Library) -> i64 {
     lib.conn
@@ -281,7 +281,7 @@ fn playlists_and_transfer_items_are_read_from_their_tables() {
     assert_eq!(items[0].title, "A");
     assert_eq!(items[0].track_id, Some(a));
     assert_eq!(items[0].error, None);
-    assert_eq!(items[1].mode, "lp2");
+    assert_eq!(items[1].mode, TransferMode::Lp2);
     assert_eq!(items[1].state, "failed");
     assert_eq!(items[1].error.as_deref(), Some("disc full"));
 
@@ -326,4 +326,69 @@ fn many_tracks_load_in_one_query() {
     assert_eq!(tracks.len(), n as usize);
     assert_eq!(tracks[0].track_number, Some(1));
     assert_eq!(tracks[0].title, format!("T{}", n - 1));
+}
+
+#[test]
+fn codecs_and_modes_written_by_older_versions_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("library.db");
+    {
+        // A database as the first releases left it: schema 2, codecs as plain strings, no
+        // mode column yet.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in &crate::schema::MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO tracks (id, path, title, codec, added_at, updated_at) VALUES
+                 (1, '/m/a.flac', 'A', 'flac', 0, 0),
+                 (2, '/m/b.oma', 'B', 'atrac3', 0, 0),
+                 (3, '/m/c.tta', 'C', 'tta', 0, 0),
+                 (4, '/m/d.x', 'D', '', 0, 0),
+                 (5, '/m/e.oma', 'E', 'atrac3plus', 0, 0);
+             INSERT INTO transfer_items (position, track_id, title, mode, state, created_at)
+                 VALUES (1, 2, 'B', 'lp2', 'queued', 0), (2, 3, 'C', 'hq', 'queued', 0);",
+        )
+        .unwrap();
+    }
+    let lib = Library::open(&path).unwrap();
+    assert_eq!(user_version(&lib), latest_version());
+    // The modes as version 3 stored them, and one this version does not know.
+    lib.conn
+        .execute_batch(
+            "UPDATE tracks SET mode = 'LP2' WHERE id = 2;
+             UPDATE tracks SET mode = 'hq' WHERE id = 3;
+             UPDATE tracks SET mode = '352 kbps' WHERE id = 5;",
+        )
+        .unwrap();
+    let mut tracks = lib.all_tracks_unordered().unwrap();
+    tracks.sort_by_key(|t| t.id);
+    let found: Vec<(AudioCodec, AtracMode)> = tracks
+        .iter()
+        .map(|t| (t.codec.clone(), t.mode.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (AudioCodec::Flac, AtracMode::NotAtrac),
+            (AudioCodec::Atrac3, AtracMode::Lp2),
+            (
+                AudioCodec::Other("tta".into()),
+                AtracMode::Other("hq".into())
+            ),
+            (AudioCodec::Other(String::new()), AtracMode::NotAtrac),
+            (AudioCodec::Atrac3Plus, AtracMode::Kbps(352)),
+        ]
+    );
+    let modes: Vec<TransferMode> = lib
+        .transfer_queue()
+        .unwrap()
+        .iter()
+        .map(|t| t.mode)
+        .collect();
+    assert_eq!(modes, [TransferMode::Lp2, TransferMode::Auto]);
+    // Searching by codec still sees the stored name.
+    let q = Query::parse("codec:tta").unwrap();
+    assert_eq!(lib.query(&q).unwrap().len(), 1);
 }

@@ -4,7 +4,8 @@ use std::time::{Duration, SystemTime};
 
 use super::fixtures::{SAMPLE_RATE, Tags, tag_file, tagged_wav, wav_bytes, write_wav};
 use crate::{
-    ImportOptions, ImportProgress, ImportReport, Library, Overrides, Query, Track, import,
+    AudioCodec, ImportOptions, ImportProgress, ImportReport, Library, Overrides, Query, Track,
+    import,
 };
 
 fn run(lib: &mut Library, root: &Path) -> ImportReport {
@@ -104,7 +105,7 @@ fn first_import_reads_tags_properties_and_file_names() {
     assert_eq!(army.track_number, Some(1));
     assert_eq!(army.year, Some(1995));
     assert_eq!(army.genre, "Electronic");
-    assert_eq!(army.codec, "pcm");
+    assert_eq!(army.codec, AudioCodec::Pcm);
     assert_eq!(army.sample_rate, Some(SAMPLE_RATE));
     assert_eq!(army.channels, Some(1));
     assert_eq!(army.duration_ms, 500);

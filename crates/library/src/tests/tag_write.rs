@@ -128,7 +128,7 @@ fn only_the_given_fields_change() {
     }
 }
 
-/// The FLAC VORBIS_COMMENT block parsed by hand, as a reader independent of lofty.
+/// The FLAC `VORBIS_COMMENT` block parsed by hand, as a reader independent of lofty.
 fn flac_comments(path: &Path) -> Vec<String> {
     let bytes = std::fs::read(path).unwrap();
     assert_eq!(&bytes[..4], b"fLaC");
@@ -318,7 +318,7 @@ fn library_update_and_undo_follow_the_files() {
     );
 }
 
-/// Reads the conformance fixture tests/fixtures/atrac/music4s_lp2_tagged.oma.
+/// Reads the conformance fixture `tests/fixtures/atrac/music4s_lp2_tagged.oma`.
 #[test]
 fn oma_round_trip_keeps_the_audio() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -87,6 +87,10 @@ pub struct Player {
 impl Player {
     /// Starts the decode thread and opens `output`. Fails with [`PlayerError::NoOutput`] when
     /// there is no sound device.
+    #[expect(
+        clippy::used_underscore_binding,
+        reason = "`_output` is held, never read: it keeps the output stream open"
+    )]
     pub fn start(
         output: AudioOutput,
         gain_mode: GainMode,

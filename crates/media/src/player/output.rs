@@ -81,7 +81,7 @@ pub fn open_null(mut source: PlaybackSource) -> Result<OutputHandle, String> {
                 let elapsed = started.elapsed();
                 if let Some(wait) = played.checked_sub(elapsed) {
                     thread::sleep(wait);
-                } else if elapsed - played > Duration::from_millis(100) {
+                } else if elapsed.saturating_sub(played) > Duration::from_millis(100) {
                     // The source waited (nothing to play): restart the clock rather than
                     // racing to catch up.
                     started = Instant::now();

@@ -18,6 +18,10 @@ impl BitWriter {
     }
 
     /// Appends the low `bits` bits of `value` (at most 32 at a time).
+    #[expect(
+        clippy::inline_always,
+        reason = "called per code in the FLAC encoder's inner loop"
+    )]
     #[inline(always)]
     pub fn put(&mut self, value: u32, bits: u32) {
         debug_assert!(bits <= 32);
@@ -96,6 +100,10 @@ impl BitWriter {
 
 /// Folds signed values onto unsigned ones (0, -1, 1, -2, 2 ...) so small
 /// magnitudes of either sign get short Rice codes.
+#[expect(
+    clippy::inline_always,
+    reason = "called per sample in the FLAC encoder's inner loop"
+)]
 #[inline(always)]
 pub fn zigzag(e: i32) -> u32 {
     ((e << 1) ^ (e >> 31)) as u32
@@ -103,6 +111,8 @@ pub fn zigzag(e: i32) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     #[test]
@@ -131,7 +141,10 @@ mod tests {
         // k = 2: 3 -> 6 = q1 r10 -> "01" "10"; -1 -> 1 = q0 r01 -> "1" "01";
         // 40 -> 80 = q20: twenty zeros, a one, "00".
         w.put_rice(&[3, -1, 40], 2);
-        let bits: String = w.into_bytes().iter().map(|b| format!("{b:08b}")).collect();
+        let bits: String = w.into_bytes().iter().fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:08b}");
+            s
+        });
         let want = format!("0110101{}100", "0".repeat(20));
         assert_eq!(&bits[..want.len()], want);
         assert!(bits[want.len()..].chars().all(|c| c == '0'));

@@ -36,11 +36,11 @@ pub enum SynthError {
 /// Writes `bytes` to `path`, naming the path in any error, since a bare
 /// "permission denied" from a tree of thousands of files is useless.
 pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    std::fs::write(path, bytes).map_err(|e| named(path, e))
+    std::fs::write(path, bytes).map_err(|e| named(path, &e))
 }
 
 /// Re-wraps `err` so its message starts with the file it concerns.
-pub fn named(path: &Path, err: io::Error) -> io::Error {
+pub fn named(path: &Path, err: &io::Error) -> io::Error {
     io::Error::new(err.kind(), format!("{}: {err}", path.display()))
 }
 

@@ -204,6 +204,10 @@ fn best_fixed_order(x: &[i32]) -> usize {
     best
 }
 
+#[expect(
+    clippy::inline_always,
+    reason = "called per sample in the FLAC encoder's inner loop"
+)]
 #[inline(always)]
 fn abs(e: i32) -> u64 {
     (if e < 0 { -i64::from(e) } else { i64::from(e) }) as u64
@@ -269,7 +273,7 @@ impl RicePlan {
         let part_len = block_len >> max_order;
         let mut sums = vec![0u64; parts];
         let (mut i, mut end) = (0, part_len - order);
-        for sum in sums.iter_mut() {
+        for sum in &mut sums {
             while i < end {
                 *sum += u64::from(zigzag(residual[i]));
                 i += 1;

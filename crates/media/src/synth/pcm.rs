@@ -168,7 +168,7 @@ fn interleave(left: &[f32], right: &[f32], channels: u16) -> Vec<i16> {
 const TABLE_BITS: u32 = 11;
 const TABLE_LEN: usize = 1 << TABLE_BITS;
 
-/// A plucked-string-like voice: a few harmonics from a wavetable (sin() per
+/// A plucked-string-like voice: a few harmonics from a wavetable (`sin()` per
 /// sample is too slow for debug builds) under an attack/decay envelope.
 struct Voice {
     rate: f32,

@@ -37,7 +37,7 @@ pub fn write_tags(path: &Path, spec: &TagSpec) -> Result<(), SynthError> {
         .read(true)
         .write(true)
         .open(path)
-        .map_err(|e| SynthError::Write(named(path, e)))?;
+        .map_err(|e| SynthError::Write(named(path, &e)))?;
     save(&mut file, path, spec)
 }
 
@@ -64,7 +64,7 @@ fn save<F: FileLike>(file: &mut F, path: &Path, spec: &TagSpec) -> Result<(), Sy
         .file_type()
         .ok_or_else(|| probe_error(lofty::error::UnknownFormatError.into()))?;
     file.rewind()
-        .map_err(|e| SynthError::Write(named(path, e)))?;
+        .map_err(|e| SynthError::Write(named(path, &e)))?;
 
     let saved = match file_type.primary_tag_type() {
         // lofty's generic-to-ID3v2 conversion goes through a HashSet, so

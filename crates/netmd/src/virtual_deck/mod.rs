@@ -118,12 +118,14 @@ impl VirtualDeck {
         parse_disc(path, &bytes)
     }
 
+    #[must_use]
     pub fn with_faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
         self
     }
 
     /// Plays what the deck plays through `speaker`.
+    #[must_use]
     pub fn with_speaker(mut self, speaker: Box<dyn Speaker>) -> Self {
         self.speaker = Some(speaker);
         self

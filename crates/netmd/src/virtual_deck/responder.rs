@@ -264,6 +264,10 @@ fn sjis(text: &str) -> Vec<u8> {
     titles::encode(text)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one flat table of the read commands the deck answers"
+)]
 fn read_command(s: &mut DeckState, cmd: &[u8]) -> Option<Answer> {
     if m(cmd, "1806 01101000 ff00 0001000b").is_some() {
         let flags = if s.disc.write_protected { 0x40 } else { 0x10 };
@@ -345,7 +349,7 @@ fn read_command(s: &mut DeckState, cmd: &[u8]) -> Option<Answer> {
             return Some(Answer::Rejected);
         };
         let t = &s.disc.tracks[i];
-        let channels = if t.channels == 1 { 0x01 } else { 0x00 };
+        let channels = u8::from(t.channels == 1);
         let block = Body(hex_const("8007 0004 0110"))
             .u8(t.mode.encoding())
             .u8(channels)

@@ -302,7 +302,7 @@ impl SecureSession {
             0x00,
             &[0x00, 0x01, 0x00, 0x10, 0x01],
         );
-        let Some(audio) = decrypt_stream(&received, &kek, &format) else {
+        let Some(audio) = decrypt_stream(&received, kek, &format) else {
             return rejected;
         };
         let Ok(uuid) = OsEntropy.bytes8() else {
@@ -315,7 +315,7 @@ impl SecureSession {
             format.channels,
             format.duration_ms(audio.len() as u64),
         );
-        track.uuid = uuid_hex.clone();
+        track.uuid.clone_from(&uuid_hex);
         track.audio = self.audio_dir.as_ref().map(|dir| {
             AudioRef::in_dir(
                 dir,
@@ -412,14 +412,14 @@ impl SecureSession {
 }
 
 /// `[BE64 length][Kh][IV][ciphertext]` → the plaintext, if the lengths and frames are right.
-fn decrypt_stream(stream: &[u8], kek: &[u8; 8], format: &WireFormat) -> Option<Vec<u8>> {
+fn decrypt_stream(stream: &[u8], kek: [u8; 8], format: &WireFormat) -> Option<Vec<u8>> {
     let header = stream.get(..STREAM_HEADER_BYTES)?;
     let data = &stream[STREAM_HEADER_BYTES..];
     let len = u64::from_be_bytes(header[..8].try_into().ok()?);
     if len != data.len() as u64 || !data.len().is_multiple_of(format.frame as usize) {
         return None;
     }
-    let key = crypto::unwrap_key(header[8..16].try_into().ok()?, kek);
+    let key = crypto::unwrap_key(header[8..16].try_into().ok()?, &kek);
     let iv: [u8; 8] = header[16..24].try_into().ok()?;
     let mut audio = data.to_vec();
     crypto::CbcDecryptor::new(&key, iv)

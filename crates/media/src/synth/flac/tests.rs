@@ -149,6 +149,10 @@ fn decode_frame(
     Ok(())
 }
 
+#[expect(
+    clippy::many_single_char_names,
+    reason = "a reference decoder, its names as short as the format description's"
+)]
 fn decode_subframe(r: &mut Reader<'_>, len: usize) -> Result<Vec<i32>, String> {
     let header = r.bits(8)?;
     let kind = (header >> 1) & 0x3F;

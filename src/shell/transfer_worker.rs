@@ -10,11 +10,13 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::pipeline::{BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch};
-use super::prepare::ModeRequest;
-use crate::device_worker::{DeviceRequest, ExclusiveJob};
-use library::{Library, QueuedTransfer, TransferSource, TransferState};
-use netmd::{AnyRecorder, DeviceError, Mode};
+use crate::app::{DeviceRequest, ExclusiveJob};
+use crate::transfer::pipeline::{
+    BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch,
+};
+use crate::transfer::{TransferEvent, TransferRequest};
+use library::{Library, TransferState};
+use netmd::{AnyRecorder, DeviceError};
 
 /// How often progress is written to the database (events go out every chunk).
 const PROGRESS_SAVE_INTERVAL: Duration = Duration::from_secs(1);
@@ -29,77 +31,6 @@ pub enum DeviceLink {
     Direct(Opener),
     /// Run each batch inside the UI's device worker.
     Worker(Sender<DeviceRequest>),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TransferRequest {
-    /// Start (or resume) sending the queued items.
-    Start,
-    /// Stop after the item being sent; the rest stays queued.
-    Pause,
-    Resume,
-    /// Cancel the item being sent; the queue goes on.
-    CancelCurrent,
-    /// Queue a failed or cancelled item again.
-    Retry(i64),
-    RetryFailed,
-    Enqueue {
-        source: TransferSource,
-        title: String,
-        /// `sp`, `lp2`, `lp4` or `auto`.
-        mode: String,
-    },
-    Remove(i64),
-    /// Move an item to a position (from 1).
-    Move {
-        id: i64,
-        position: u32,
-    },
-    SetMode {
-        id: i64,
-        mode: String,
-    },
-    SetTitle {
-        id: i64,
-        title: String,
-    },
-    ClearDone,
-    Shutdown,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TransferEvent {
-    /// The queue as stored, after any change.
-    QueueChanged(Vec<QueuedTransfer>),
-    ItemStarted {
-        id: i64,
-        mode: Mode,
-        bytes_total: u64,
-    },
-    Progress {
-        id: i64,
-        bytes_done: u64,
-        bytes_total: u64,
-        rate_bps: u64,
-        eta_ms: u64,
-    },
-    ItemDone {
-        id: i64,
-        /// The track's number on the disc, from 1.
-        track: u32,
-    },
-    ItemFailed {
-        id: i64,
-        reason: String,
-    },
-    ItemCancelled {
-        id: i64,
-    },
-    /// The batch was refused before anything was written (capacity, track limit, title space).
-    Refused(String),
-    /// Nothing left to send (or paused).
-    Idle,
-    Error(String),
 }
 
 enum Msg {
@@ -262,7 +193,7 @@ impl Worker {
                 title,
                 mode,
             } => {
-                self.db(lib.enqueue_transfer(&source, &title, &mode));
+                self.db(lib.enqueue_transfer(&source, &title, mode));
             }
             R::Remove(id) => {
                 // The running item cannot be pulled from under the sender.
@@ -278,7 +209,7 @@ impl Worker {
                 self.db(lib.move_transfer(id, position));
             }
             R::SetMode { id, mode } => {
-                self.db(lib.set_transfer_mode(id, &mode));
+                self.db(lib.set_transfer_mode(id, mode));
             }
             R::SetTitle { id, title } => {
                 self.db(lib.set_transfer_title(id, &title));
@@ -398,7 +329,7 @@ impl Worker {
                 id: t.id,
                 path: t.path.clone(),
                 title: (!t.title.trim().is_empty()).then(|| t.title.clone()),
-                mode: ModeRequest::parse(&t.mode).unwrap_or(ModeRequest::Auto),
+                mode: t.mode,
             })
             .collect();
         if items.is_empty() {

@@ -10,7 +10,7 @@ use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use super::msg::Msg;
+use crate::app::Msg;
 
 /// Restores the terminal when dropped, so an early return or `?` cannot leave it raw.
 pub struct TerminalGuard {
@@ -64,7 +64,7 @@ pub fn spawn_input(tx: Sender<Msg>) {
             loop {
                 let msg = match event::read() {
                     Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => Msg::Key(key),
-                    Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                    Ok(Event::Resize(w, h)) => Msg::Resize(crate::ui::layout::viewport(w, h)),
                     Ok(_) => continue,
                     Err(e) => {
                         // The terminal went away (an SSH drop): leave rather than spin.
@@ -78,8 +78,10 @@ pub fn spawn_input(tx: Sender<Msg>) {
                 }
             }
         })
-        .map(|_| ())
-        .unwrap_or_else(|e| tracing::error!("could not start the input thread: {e}"));
+        .map_or_else(
+            |e| tracing::error!("could not start the input thread: {e}"),
+            |_| (),
+        );
 }
 
 /// Turns SIGTERM, SIGHUP and SIGINT into a clean shutdown message.

@@ -1,7 +1,10 @@
 //! The Transfers pane: the queue as stored in the library, and the item being sent.
 
-use super::cursor::ListCursor;
-use library::{QueuedTransfer, TransferState};
+pub mod fit;
+pub mod update;
+
+use crate::app::cursor::ListCursor;
+use library::{QueuedTransfer, TransferMode, TransferState};
 
 /// Progress of the item being sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,8 +23,8 @@ pub struct TransfersState {
     pub running: Option<SendProgress>,
     /// The user paused the queue (it stops after the current item).
     pub paused: bool,
-    /// `sp`, `lp2`, `lp4` or `auto`: the mode `t` queues with.
-    pub default_mode: String,
+    /// The mode `t` queues with.
+    pub default_mode: TransferMode,
     /// The title template (config `transfer.title`).
     pub title_template: String,
 }
@@ -49,15 +52,5 @@ impl TransfersState {
                 TransferState::Queued | TransferState::Preparing | TransferState::Sending
             )
         })
-    }
-}
-
-/// The next mode in the cycle `o` steps through.
-pub fn next_mode(mode: &str) -> &'static str {
-    match mode {
-        "auto" => "sp",
-        "sp" => "lp2",
-        "lp2" => "lp4",
-        _ => "auto",
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::thread;
 
-use super::msg::Msg;
+use crate::app::Msg;
 
 /// Completes `text` on a thread of its own and answers with [`Msg::PathCompleted`].
 pub fn spawn_completion(text: String, tx: Sender<Msg>) {

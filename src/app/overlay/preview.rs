@@ -4,7 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use super::cursor::ListCursor;
+use crate::app::cursor::ListCursor;
 use library::{DuplicateChoice, ImportPlan, TrackField};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +95,7 @@ impl ImportPreview {
         }
     }
 
-    fn album_of(&self, row: PreviewRow) -> usize {
+    fn album_of(row: PreviewRow) -> usize {
         match row {
             PreviewRow::Album(a) | PreviewRow::Track(a, _) => a,
         }
@@ -107,7 +107,7 @@ impl ImportPreview {
 
     /// The text a field has now.
     pub fn value(&self, field: PreviewField, row: PreviewRow) -> String {
-        let a = self.album_of(row);
+        let a = Self::album_of(row);
         let Some(album) = self.plan.albums.get(a) else {
             return String::new();
         };
@@ -150,7 +150,7 @@ impl ImportPreview {
             return;
         };
         let text = edit.input.lines().join(" ").trim().to_string();
-        let a = self.album_of(edit.row);
+        let a = Self::album_of(edit.row);
         let number = |label: &str| -> Result<Option<u32>, String> {
             if text.is_empty() {
                 return Ok(None);
@@ -164,9 +164,9 @@ impl ImportPreview {
                 return Ok(());
             };
             match edit.field {
-                PreviewField::Album => album.fields.album = text.clone(),
-                PreviewField::AlbumArtist => album.fields.album_artist = text.clone(),
-                PreviewField::Genre => album.fields.genre = text.clone(),
+                PreviewField::Album => album.fields.album.clone_from(&text),
+                PreviewField::AlbumArtist => album.fields.album_artist.clone_from(&text),
+                PreviewField::Genre => album.fields.genre.clone_from(&text),
                 PreviewField::Year => album.fields.year = number("Year")?.map(|y| y as i32),
                 PreviewField::Disc => album.fields.disc = number("Disc")?,
                 PreviewField::Number | PreviewField::Title | PreviewField::Artist => {
@@ -179,8 +179,8 @@ impl ImportPreview {
                     };
                     match edit.field {
                         PreviewField::Number => track.track_number = n?,
-                        PreviewField::Title => track.title = text.clone(),
-                        _ => track.artist = text.clone(),
+                        PreviewField::Title => track.title.clone_from(&text),
+                        _ => track.artist.clone_from(&text),
                     }
                 }
             }
@@ -209,7 +209,7 @@ impl ImportPreview {
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let row = self.current();
-        let album = row.map(|r| self.album_of(r));
+        let album = row.map(Self::album_of);
         self.error = None;
         match key.code {
             KeyCode::Esc => return PreviewOutcome::Cancel,

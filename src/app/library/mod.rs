@@ -1,13 +1,15 @@
 //! State of the Library pane: the tree with its expanded nodes, the flat sortable list, and the
 //! filter. All operations are pure and cheap enough to run inside `update`.
 
+pub mod update;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use ratatui_textarea::TextArea;
 
-use super::catalog::{Catalog, TreeRow};
-use super::cursor::ListCursor;
+use crate::app::catalog::{Catalog, TreeRow};
+use crate::app::cursor::ListCursor;
 use crate::config::{LibraryView, SortKey};
 use library::{Query, Track};
 
@@ -105,6 +107,19 @@ impl LibraryState {
         }
         self.refilter();
         self.clamp(page);
+    }
+
+    /// Whether the filter line is drawn (while typing, with a filter set, or with an error).
+    pub fn filter_shown(&self) -> bool {
+        self.filter.editing || self.filter.is_active() || self.filter.error.is_some()
+    }
+
+    /// Rows of tracks shown in a pane whose inside is `inner` rows: the filter line and the
+    /// flat list's column header take one each.
+    pub fn page(&self, inner: usize) -> usize {
+        let chrome =
+            usize::from(self.filter_shown()) + usize::from(self.listing() != Listing::Tree);
+        inner.saturating_sub(chrome).max(1)
     }
 
     pub fn listing(&self) -> Listing {

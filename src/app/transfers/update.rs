@@ -1,18 +1,17 @@
 //! `update` for the transfer queue: `t` in the Library queues the selection; in the
 //! Transfers pane the keys start, pause, cancel, retry, reorder, remove and retitle items.
 
-use super::device_update::open_rename;
-use super::model::{Level, Model, Pane, RenameTarget};
-use super::msg::Effect;
-use super::transfers_state::{SendProgress, next_mode};
+use crate::app::Effect;
+use crate::app::overlay::rename::open_rename;
+use crate::app::transfers::SendProgress;
+use crate::app::{Level, Model, Pane, RenameTarget};
 use crate::config::Action;
 use crate::transfer::plan::TrackTags;
 use crate::transfer::{TitleTemplate, TransferEvent, TransferRequest};
-use crate::ui::layout;
 use library::{Track, TransferSource, TransferState};
 
 fn page(model: &Model) -> usize {
-    layout::list_rows(model.size, Pane::Transfers, super::Listing::Flat, false)
+    model.page(Pane::Transfers)
 }
 
 fn request(r: TransferRequest) -> Effect {
@@ -98,7 +97,7 @@ pub fn queue_tracks(model: &mut Model, tracks: &[Track]) -> Vec<Effect> {
     if tracks.is_empty() {
         return Vec::new();
     }
-    let mode = model.transfers.default_mode.clone();
+    let mode = model.transfers.default_mode;
     let template = model.transfers.title_template.clone();
     let mut effects: Vec<Effect> = tracks
         .iter()
@@ -113,7 +112,7 @@ pub fn queue_tracks(model: &mut Model, tracks: &[Track]) -> Vec<Effect> {
             request(TransferRequest::Enqueue {
                 source: TransferSource::Track(t.id),
                 title: TitleTemplate::expand(&template, &tags),
-                mode: mode.clone(),
+                mode,
             })
         })
         .collect();
@@ -187,18 +186,19 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
             }
             None => Vec::new(),
         },
-        Action::CycleSort => match item {
-            Some(i) => vec![request(TransferRequest::SetMode {
-                id: i.id,
-                mode: next_mode(&i.mode).into(),
-            })],
-            None => {
-                t.default_mode = next_mode(&t.default_mode).into();
-                let mode = t.default_mode.to_uppercase();
+        Action::CycleSort => {
+            if let Some(i) = item {
+                vec![request(TransferRequest::SetMode {
+                    id: i.id,
+                    mode: i.mode.next(),
+                })]
+            } else {
+                t.default_mode = t.default_mode.next();
+                let mode = t.default_mode.label();
                 model.set_status(Level::Info, format!("New items are queued in {mode}"));
                 Vec::new()
             }
-        },
+        }
         Action::Rename => match item {
             Some(i) => {
                 open_rename(

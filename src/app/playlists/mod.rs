@@ -1,10 +1,12 @@
 //! The Playlists pane: playlists as folders that open to show their tracks.
 
+pub mod update;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::catalog::Catalog;
-use super::cursor::ListCursor;
+use crate::app::catalog::Catalog;
+use crate::app::cursor::ListCursor;
 use library::{PlaylistSummary, Track};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,9 +96,9 @@ impl PlaylistsState {
     }
 
     pub fn collapse(&mut self, page: usize) {
-        let index = match self.selected() {
-            Some(PlaylistRow::Playlist(i) | PlaylistRow::Entry(i, _)) => i,
-            None => return,
+        let Some(PlaylistRow::Playlist(index) | PlaylistRow::Entry(index, _)) = self.selected()
+        else {
+            return;
         };
         if let Some(p) = self.items.get(index) {
             self.expanded.remove(&p.id);

@@ -2,8 +2,8 @@
 //! [`crate::transfer::prepare::choose_format`], fed with what the library knows of the source)
 //! and what the queue needs of the disc.
 
-use crate::transfer::prepare::{self, ModeRequest, SourceFacts};
-use library::{QueuedTransfer, Track};
+use crate::transfer::prepare::{self, SourceFacts};
+use library::{AtracMode, AudioCodec, QueuedTransfer, Track, TransferMode};
 use netmd::send::WireFormat;
 use netmd::{DiscInfo, Mode};
 
@@ -19,28 +19,27 @@ pub enum Planned {
 }
 
 impl Planned {
-    pub fn label(self, requested: &str) -> String {
+    pub fn label(self, requested: TransferMode) -> String {
         match self {
             Planned::Goes {
                 mode: Mode::SP,
                 channels: 1,
             } => "SP mono".into(),
             Planned::Goes { mode, .. } => mode.label().into(),
-            Planned::CannotGo => format!("{}!", requested.to_uppercase()),
+            Planned::CannotGo => format!("{}!", requested.label()),
         }
     }
 }
 
 /// The mode `item` will be sent in; `track` is its library entry when there is one.
 pub fn planned(item: &QueuedTransfer, track: Option<&Track>, native_mono: bool) -> Planned {
-    let request = ModeRequest::parse(&item.mode).unwrap_or(ModeRequest::Auto);
     let channels = track.and_then(|t| t.channels).unwrap_or(2);
     let atrac3 = track
-        .filter(|t| t.codec == "atrac3" && channels == 2)
-        .and_then(|t| match t.mode.as_str() {
-            "LP2" => Some(WireFormat::LP2),
-            "LP4" => Some(WireFormat::LP4),
-            "105 kbps" => Some(WireFormat::LP105),
+        .filter(|t| t.codec == AudioCodec::Atrac3 && channels == 2)
+        .and_then(|t| match t.mode {
+            AtracMode::Lp2 => Some(WireFormat::LP2),
+            AtracMode::Lp4 => Some(WireFormat::LP4),
+            AtracMode::Lp105 => Some(WireFormat::LP105),
             _ => None,
         });
     let facts = SourceFacts {
@@ -49,7 +48,7 @@ pub fn planned(item: &QueuedTransfer, track: Option<&Track>, native_mono: bool) 
         atrac3,
         codec_label: String::new(),
     };
-    match prepare::choose_format(&item.path, request, &facts, native_mono, channels == 1) {
+    match prepare::choose_format(&item.path, item.mode, &facts, native_mono, channels == 1) {
         Ok(f) => Planned::Goes {
             mode: f.mode,
             channels: f.channels,
@@ -87,13 +86,10 @@ pub fn fit(items: &[(Planned, u64, &str)], disc: &DiscInfo, default: Planned) ->
         .iter()
         .map(|(m, c, ms)| (ms / m.space_factor(*c)).div_ceil(1000) * 1000)
         .sum();
-    let first = goes
-        .first()
-        .map(|(m, c, _)| Planned::Goes {
-            mode: *m,
-            channels: *c,
-        })
-        .unwrap_or(default);
+    let first = goes.first().map_or(default, |(m, c, _)| Planned::Goes {
+        mode: *m,
+        channels: *c,
+    });
     let single = goes.iter().all(|(m, c, _)| {
         first
             == Planned::Goes {
@@ -136,14 +132,14 @@ mod tests {
     use super::*;
     use library::TransferState;
 
-    fn item(mode: &str) -> QueuedTransfer {
+    fn item(mode: TransferMode) -> QueuedTransfer {
         QueuedTransfer {
             id: 1,
             position: 1,
             track_id: Some(1),
             path: "/m/a.flac".into(),
             title: "A".into(),
-            mode: mode.into(),
+            mode,
             state: TransferState::Queued,
             error: None,
             bytes_done: 0,
@@ -151,10 +147,10 @@ mod tests {
         }
     }
 
-    fn track(codec: &str, mode: &str, channels: u8) -> Track {
+    fn track(codec: AudioCodec, mode: AtracMode, channels: u8) -> Track {
         Track {
-            codec: codec.into(),
-            mode: mode.into(),
+            codec,
+            mode,
             channels: Some(channels),
             duration_ms: 60_000,
             ..Track::default()
@@ -163,29 +159,26 @@ mod tests {
 
     #[test]
     fn items_go_in_the_mode_the_sender_will_choose() {
-        let flac = track("flac", "", 2);
-        let lp4 = track("atrac3", "LP4", 2);
-        let mono = track("mp3", "", 1);
+        let flac = track(AudioCodec::Flac, AtracMode::NotAtrac, 2);
+        let lp4 = track(AudioCodec::Atrac3, AtracMode::Lp4, 2);
+        let lp105 = track(AudioCodec::Atrac3, AtracMode::Lp105, 2);
+        let mono = track(AudioCodec::Mp3, AtracMode::NotAtrac, 1);
+        let (auto, sp, lp2) = (TransferMode::Auto, TransferMode::Sp, TransferMode::Lp2);
         let goes = |mode, channels| Planned::Goes { mode, channels };
+        assert_eq!(planned(&item(auto), Some(&flac), false), goes(Mode::SP, 2));
+        assert_eq!(planned(&item(auto), Some(&lp4), false), goes(Mode::LP4, 2));
+        assert_eq!(planned(&item(lp2), Some(&lp4), false), Planned::CannotGo);
+        assert_eq!(planned(&item(lp2), Some(&flac), false), Planned::CannotGo);
+        assert_eq!(planned(&item(sp), Some(&lp4), false), goes(Mode::SP, 2));
+        assert_eq!(planned(&item(auto), Some(&mono), true), goes(Mode::SP, 1));
+        assert_eq!(planned(&item(auto), Some(&mono), false), goes(Mode::SP, 2));
+        assert_eq!(planned(&item(auto), None, false), goes(Mode::SP, 2));
         assert_eq!(
-            planned(&item("auto"), Some(&flac), false),
-            goes(Mode::SP, 2)
+            planned(&item(auto), Some(&lp105), false),
+            goes(Mode::LP2, 2)
         );
-        assert_eq!(
-            planned(&item("auto"), Some(&lp4), false),
-            goes(Mode::LP4, 2)
-        );
-        assert_eq!(planned(&item("lp2"), Some(&lp4), false), Planned::CannotGo);
-        assert_eq!(planned(&item("lp2"), Some(&flac), false), Planned::CannotGo);
-        assert_eq!(planned(&item("sp"), Some(&lp4), false), goes(Mode::SP, 2));
-        assert_eq!(planned(&item("auto"), Some(&mono), true), goes(Mode::SP, 1));
-        assert_eq!(
-            planned(&item("auto"), Some(&mono), false),
-            goes(Mode::SP, 2)
-        );
-        assert_eq!(planned(&item("auto"), None, false), goes(Mode::SP, 2));
-        assert_eq!(Planned::CannotGo.label("lp2"), "LP2!");
-        assert_eq!(goes(Mode::SP, 1).label("auto"), "SP mono");
+        assert_eq!(Planned::CannotGo.label(lp2), "LP2!");
+        assert_eq!(goes(Mode::SP, 1).label(auto), "SP mono");
     }
 
     #[test]

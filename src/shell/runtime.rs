@@ -6,18 +6,19 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 
-use super::library_worker::{self, LibraryRequest};
-use super::model::{Level, Model};
-use super::msg::{Effect, Msg};
-use super::path_completion;
-use super::playback::PlayerRequest;
-use super::terminal::{self, TerminalGuard};
-use super::update::update;
+use crate::app::DeviceRequest;
+use crate::app::{Effect, Msg};
+use crate::app::{Level, Model};
+use crate::app::{LibraryRequest, PlayerRequest, update};
 use crate::config::{KeyMap, Settings};
-use crate::device_worker::{DeviceHandle, DeviceRequest};
-use crate::transfer::{BatchOptions, DeviceLink, TitleTemplate, TransferRequest, Transferer};
+use crate::shell::device_worker::DeviceHandle;
+use crate::shell::library_worker;
+use crate::shell::path_completion;
+use crate::shell::terminal::{self, TerminalGuard};
+use crate::shell::transfer_worker::{DeviceLink, Transferer};
+use crate::theme::Theme;
+use crate::transfer::{BatchOptions, TitleTemplate, TransferRequest};
 use crate::ui;
-use crate::ui::theme::Theme;
 use media::player::{AudioOutput, GainMode, Player, PlayerEvent, Track};
 use netmd::DeviceSelector;
 
@@ -51,12 +52,13 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
         model.set_status(Level::Warning, format!("{first}{suffix}"));
     }
     let mut guard = TerminalGuard::enter().context("could not set up the terminal")?;
-    let redirect = super::stderr::StderrToLog::redirect(&opts.log_file);
+    let redirect = crate::shell::stderr::StderrToLog::redirect(&opts.log_file);
     let size = guard
         .terminal()
         .and_then(|t| t.size())
         .context("could not read the terminal size")?;
-    model.size = (size.width, size.height);
+    model.viewport = ui::layout::viewport(size.width, size.height);
+    model.home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
     terminal::spawn_input(tx.clone());
     if let Err(e) = terminal::spawn_signals(tx.clone()) {
         tracing::warn!("signals will not restore the terminal: {e}");
@@ -77,7 +79,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     // A virtual deck is heard through a player of its own, like a recorder's headphones.
     let speaker = player
         .is_some()
-        .then(|| crate::deck_speaker::DeckSpeaker::factory(opts.audio));
+        .then(|| crate::shell::deck_speaker::DeckSpeaker::factory(opts.audio));
     let device = DeviceHandle::spawn_with(
         opts.device.clone(),
         opts.usb_trace.clone(),
@@ -136,19 +138,10 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
                     Effect::CompletePath(text) => {
                         path_completion::spawn_completion(text, tx.clone());
                     }
-                    Effect::LoadLibrary => send_library(&library, &mut model, LibraryRequest::Load),
-                    Effect::Import { roots } => {
-                        send_library(&library, &mut model, LibraryRequest::Import { roots });
-                    }
-                    Effect::PlanImport { roots } => {
-                        send_library(&library, &mut model, LibraryRequest::PlanImport { roots });
-                    }
-                    Effect::ApplyPlan { plan, write_tags } => {
-                        let request = LibraryRequest::ApplyPlan { plan, write_tags };
-                        send_library(&library, &mut model, request);
-                    }
-                    Effect::Library(op) => {
-                        send_library(&library, &mut model, LibraryRequest::Op(op));
+                    Effect::Library(request) => {
+                        if library.send(request).is_err() {
+                            model.set_status(Level::Error, "the library worker has stopped");
+                        }
                     }
                 }
             }
@@ -166,12 +159,6 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     drop(redirect);
     drop(guard);
     Ok(())
-}
-
-fn send_library(library: &Sender<LibraryRequest>, model: &mut Model, request: LibraryRequest) {
-    if library.send(request).is_err() {
-        model.set_status(Level::Error, "the library worker has stopped");
-    }
 }
 
 /// Opens the sound output; without one the app still runs and says why there is no sound.

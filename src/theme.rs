@@ -19,17 +19,14 @@ pub const MONO_THEME: &str = "mono";
 
 /// Bundled theme files: (file name, contents).
 const BUNDLED: &[(&str, &str)] = &[
-    ("dark.toml", include_str!("../../themes/dark.toml")),
-    ("light.toml", include_str!("../../themes/light.toml")),
-    (
-        "sonicstage.toml",
-        include_str!("../../themes/sonicstage.toml"),
-    ),
+    ("dark.toml", include_str!("../themes/dark.toml")),
+    ("light.toml", include_str!("../themes/light.toml")),
+    ("sonicstage.toml", include_str!("../themes/sonicstage.toml")),
     (
         "high-contrast.toml",
-        include_str!("../../themes/high-contrast.toml"),
+        include_str!("../themes/high-contrast.toml"),
     ),
-    ("mono.toml", include_str!("../../themes/mono.toml")),
+    ("mono.toml", include_str!("../themes/mono.toml")),
 ];
 
 /// Declares [`Theme`] and the name ↔ field mapping the loader needs from one list, so a new
@@ -113,6 +110,7 @@ theme_styles! {
 
 impl Theme {
     /// The theme with all colours removed, keeping modifiers, for `NO_COLOR`.
+    #[must_use]
     pub fn without_colours(mut self) -> Theme {
         for key in Self::STYLE_KEYS {
             if let Some(style) = self.style_mut(key) {
@@ -535,7 +533,7 @@ fn parse_theme(path: &Path, text: &str) -> Result<RawTheme, ThemeError> {
     for (key, value) in &table {
         match (key.as_str(), value) {
             ("name", toml::Value::String(s)) if !s.trim().is_empty() => {
-                name = Some(s.trim().to_owned())
+                name = Some(s.trim().to_owned());
             }
             ("name", _) => return Err(wrong_type("name", "a non-empty string")),
             ("inherits", toml::Value::String(s)) => inherits = Some(s.trim().to_owned()),
@@ -587,10 +585,10 @@ fn parse_style(path: &Path, key: &str, spec: &toml::Value) -> Result<Style, Them
                 let attr_key = format!("{key}.{attr}");
                 match (attr.as_str(), value) {
                     ("fg", toml::Value::String(s)) => {
-                        style = style.fg(parse_colour(path, &attr_key, s)?)
+                        style = style.fg(parse_colour(path, &attr_key, s)?);
                     }
                     ("bg", toml::Value::String(s)) => {
-                        style = style.bg(parse_colour(path, &attr_key, s)?)
+                        style = style.bg(parse_colour(path, &attr_key, s)?);
                     }
                     ("fg" | "bg", _) => {
                         return Err(ThemeError::WrongType {
@@ -673,8 +671,8 @@ fn parse_colour(path: &Path, key: &str, value: &str) -> Result<Color, ThemeError
         key: key.to_owned(),
         value: value.to_owned(),
     };
-    let v = value.trim();
-    if let Some(hex) = v.strip_prefix('#') {
+    let text = value.trim();
+    if let Some(hex) = text.strip_prefix('#') {
         if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(unknown());
         }
@@ -682,10 +680,13 @@ fn parse_colour(path: &Path, key: &str, value: &str) -> Result<Color, ThemeError
         let [_, r, g, b] = n.to_be_bytes();
         return Ok(Color::Rgb(r, g, b));
     }
-    if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()) {
-        return v.parse::<u8>().map(Color::Indexed).map_err(|_| unknown());
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+        return text
+            .parse::<u8>()
+            .map(Color::Indexed)
+            .map_err(|_| unknown());
     }
-    let normalised = v.to_ascii_lowercase().replace(['-', ' '], "_");
+    let normalised = text.to_ascii_lowercase().replace(['-', ' '], "_");
     NAMED_COLOURS
         .iter()
         .find(|(n, _)| *n == normalised)

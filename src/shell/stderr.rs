@@ -1,6 +1,10 @@
 //! While the full-screen UI runs, anything written to standard error — by ALSA, by a library
 //! we do not control — would be drawn over the screen. It goes to the log file instead, and
 //! standard error is put back on exit and before a panic message is printed.
+//!
+//! The workspace's one `unsafe` exception: moving descriptor 2 needs `dup`/`dup2`, which std
+//! does not offer. Each call is on descriptors this module owns.
+#![allow(unsafe_code)]
 
 use std::fs::OpenOptions;
 use std::os::fd::AsRawFd;

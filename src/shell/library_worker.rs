@@ -11,32 +11,10 @@ use std::time::{Duration, Instant};
 
 use library::{ImportOptions, Library, LibraryError, PlaylistError};
 
-use super::catalog::Catalog;
-use super::msg::{LibraryData, LibraryOp, Msg, OpOutcome};
+use crate::app::{Catalog, LibraryData, LibraryMsg, LibraryOp, LibraryRequest, Msg, OpOutcome};
 
 /// Progress messages are limited to this rate so a fast import does not flood the loop.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
-
-/// What the library worker is asked to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LibraryRequest {
-    /// Read the whole library again (coalesced with any other reload).
-    Load,
-    Import {
-        roots: Vec<PathBuf>,
-    },
-    /// Read what importing `roots` would do, for the preview.
-    PlanImport {
-        roots: Vec<PathBuf>,
-    },
-    ApplyPlan {
-        plan: Box<library::ImportPlan>,
-        write_tags: bool,
-    },
-    /// A change; the worker answers with its outcome, then with the reloaded library.
-    Op(LibraryOp),
-    Shutdown,
-}
 
 /// Starts the worker for the library at `path`; each answer goes to `emit`.
 pub fn spawn(path: PathBuf, emit: impl Fn(Msg) + Send + Sync + 'static) -> Sender<LibraryRequest> {
@@ -75,7 +53,7 @@ pub fn serve(path: &Path, requests: &Receiver<LibraryRequest>, emit: &(dyn Fn(Ms
             pending.extend(requests.try_iter());
         }
         if reload {
-            emit(Msg::LibraryLoaded(worker.load()));
+            emit(Msg::Library(LibraryMsg::Loaded(worker.load())));
         }
         if shutdown {
             return;
@@ -116,7 +94,7 @@ impl Worker {
                         tracing::warn!("import: {failure}");
                     }
                 }
-                emit(Msg::ImportFinished(result));
+                emit(Msg::Library(LibraryMsg::ImportFinished(result)));
                 // The core asks for the reload when it hears the import finished.
                 false
             }
@@ -125,7 +103,7 @@ impl Worker {
                 let result = self
                     .library()
                     .and_then(|lib| library::plan_import(lib, &roots, &progress));
-                emit(Msg::ImportPlanned(result));
+                emit(Msg::Library(LibraryMsg::ImportPlanned(result)));
                 false
             }
             LibraryRequest::ApplyPlan { plan, write_tags } => {
@@ -138,7 +116,7 @@ impl Worker {
                         tracing::warn!("import: {f}");
                     }
                 }
-                emit(Msg::PlanApplied(result));
+                emit(Msg::Library(LibraryMsg::PlanApplied(result)));
                 false
             }
             LibraryRequest::Op(op) => {
@@ -146,7 +124,7 @@ impl Worker {
                     .library()
                     .map_err(PlaylistError::from)
                     .and_then(|lib| library_op(lib, op));
-                emit(Msg::LibraryOpDone(result));
+                emit(Msg::Library(LibraryMsg::OpDone(result)));
                 true
             }
             LibraryRequest::Load | LibraryRequest::Shutdown => false,
@@ -256,11 +234,11 @@ fn throttled_progress(emit: &(dyn Fn(Msg) + Sync)) -> impl Fn(library::ImportPro
     let emit = Mutex::new(emit);
     library::ImportProgress::throttled(PROGRESS_INTERVAL, move |p| {
         if let Ok(emit) = emit.lock() {
-            emit(Msg::ImportProgress {
+            emit(Msg::Library(LibraryMsg::ImportProgress {
                 done: p.done,
                 total: p.total,
                 path: p.path.display().to_string(),
-            });
+            }));
         }
     })
 }
@@ -322,18 +300,21 @@ mod tests {
         let said = serve_all(&path, requests);
         let done = said
             .iter()
-            .filter(|m| matches!(m, Msg::LibraryOpDone(Ok(_))))
+            .filter(|m| matches!(m, Msg::Library(LibraryMsg::OpDone(Ok(_)))))
             .count();
         let loads: Vec<&LibraryData> = said
             .iter()
             .filter_map(|m| match m {
-                Msg::LibraryLoaded(Ok(data)) => Some(data),
+                Msg::Library(LibraryMsg::Loaded(Ok(data))) => Some(data),
                 _ => None,
             })
             .collect();
         assert_eq!(done, 20, "{said:?}");
         assert_eq!(loads.len(), 1, "one reload for the whole burst");
-        assert!(matches!(said.last(), Some(Msg::LibraryLoaded(Ok(_)))));
+        assert!(matches!(
+            said.last(),
+            Some(Msg::Library(LibraryMsg::Loaded(Ok(_))))
+        ));
         let names: Vec<String> = loads[0].playlist_tracks[0]
             .iter()
             .map(|t| t.path.file_name().unwrap().to_string_lossy().into_owned())
@@ -354,7 +335,13 @@ mod tests {
                 LibraryRequest::Op(LibraryOp::CreatePlaylist("x".into())),
             ],
         );
-        assert!(matches!(said[0], Msg::LibraryOpDone(Err(_))), "{said:?}");
-        assert!(matches!(said[1], Msg::LibraryLoaded(Err(_))), "{said:?}");
+        assert!(
+            matches!(said[0], Msg::Library(LibraryMsg::OpDone(Err(_)))),
+            "{said:?}"
+        );
+        assert!(
+            matches!(said[1], Msg::Library(LibraryMsg::Loaded(Err(_)))),
+            "{said:?}"
+        );
     }
 }

@@ -1,7 +1,12 @@
 //! The Device pane's view of the recorder: the disc as rows (disc title, groups as folders,
 //! tracks), the selection, and what the recorder is doing.
 
-use super::cursor::ListCursor;
+mod msg;
+pub mod update;
+
+pub use msg::{DeviceEvent, DeviceRequest, ExclusiveJob};
+
+use crate::app::cursor::ListCursor;
 use netmd::{DiscInfo, PlayerStatus};
 
 #[derive(Debug, Clone, PartialEq, Default)]

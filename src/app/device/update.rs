@@ -1,19 +1,16 @@
 //! `update` for the Device pane: the recorder's events, and the keys that edit the disc or
 //! control the recorder's own playback while the pane has the focus.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui_textarea::TextArea;
-
-use super::device_state::DeviceRow;
-use super::model::{ConfirmDialog, Level, Model, Overlay, Pane, RenameDialog, RenameTarget};
-use super::msg::Effect;
+use crate::app::Effect;
+use crate::app::device::DeviceRow;
+use crate::app::overlay::rename::open_rename;
+use crate::app::{ConfirmDialog, Level, Model, Overlay, Pane, RenameTarget};
+use crate::app::{DeviceEvent, DeviceRequest};
 use crate::config::{Action, Group};
-use crate::device_worker::{DeviceEvent, DeviceRequest};
-use crate::ui::layout;
 use netmd::PlayerState;
 
 fn page(model: &Model) -> usize {
-    layout::list_rows(model.size, Pane::Device, super::Listing::Flat, false)
+    model.page(Pane::Device)
 }
 
 pub fn on_event(model: &mut Model, event: DeviceEvent) -> Vec<Effect> {
@@ -30,11 +27,12 @@ pub fn on_event(model: &mut Model, event: DeviceEvent) -> Vec<Effect> {
             model.device.set_disc(disc, page);
         }
         DeviceEvent::Disconnected(reason) => {
-            let was_connected = matches!(model.device.status, super::DeviceStatus::Connected(_));
+            let was_connected =
+                matches!(model.device.status, crate::app::DeviceStatus::Connected(_));
             // Keep a more specific reason (a permission error) over "no recorder found".
             let keep = matches!(
                 &model.device.status,
-                super::DeviceStatus::NotConnected(Some(_))
+                crate::app::DeviceStatus::NotConnected(Some(_))
             ) && !was_connected;
             if !keep {
                 model.device.disconnect(Some(reason.clone()));
@@ -57,7 +55,7 @@ pub fn on_event(model: &mut Model, event: DeviceEvent) -> Vec<Effect> {
         DeviceEvent::Error(text) => {
             model.device.busy = None;
             // A failure to open the recorder (e.g. no permission) is why it is not connected.
-            if matches!(model.device.status, super::DeviceStatus::Searching) {
+            if matches!(model.device.status, crate::app::DeviceStatus::Searching) {
                 model.device.disconnect(Some(text.clone()));
             }
             model.set_status(Level::Error, text);
@@ -76,7 +74,9 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
     let dev = &model.device;
     let Some(disc) = dev.disc() else {
         let reason = match &dev.status {
-            super::DeviceStatus::NotConnected(Some(r)) => format!("No recorder connected: {r}"),
+            crate::app::DeviceStatus::NotConnected(Some(r)) => {
+                format!("No recorder connected: {r}")
+            }
             _ => "No recorder connected".to_string(),
         };
         model.set_status(Level::Warning, reason);
@@ -260,69 +260,4 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
         _ => Vec::new(),
     };
     Some(out)
-}
-
-pub fn open_rename(model: &mut Model, target: RenameTarget, heading: String, current: String) {
-    let mut input = TextArea::new(vec![current]);
-    input.move_cursor(ratatui_textarea::CursorMove::End);
-    model.overlay = Overlay::Rename(Box::new(RenameDialog {
-        target,
-        heading,
-        input,
-    }));
-}
-
-pub fn on_rename_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    let Overlay::Rename(dialog) = &mut model.overlay else {
-        return Vec::new();
-    };
-    match key.code {
-        KeyCode::Esc => model.overlay = Overlay::None,
-        KeyCode::Enter => {
-            let text = dialog.input.lines().join(" ").trim().to_string();
-            if text.is_empty()
-                && !matches!(dialog.target, RenameTarget::Track(_) | RenameTarget::Disc)
-            {
-                return Vec::new();
-            }
-            let effect = dialog.target.effect(text);
-            if matches!(effect, Effect::Device(_)) {
-                model.device.anchor = None;
-                model.device.busy = Some("Writing".into());
-            }
-            if let RenameTarget::AddToPlaylist(_) = dialog.target {
-                model.playlists.last_used = Some(dialog.input.lines().join(" ").trim().to_string());
-                model.library.marked.clear();
-                model.library.anchor = None;
-            }
-            model.overlay = Overlay::None;
-            return vec![effect];
-        }
-        _ => {
-            dialog.input.input(key);
-        }
-    }
-    Vec::new()
-}
-
-pub fn on_confirm_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    let Overlay::Confirm(_) = &model.overlay else {
-        return Vec::new();
-    };
-    match key.code {
-        KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
-            let Overlay::Confirm(dialog) = std::mem::take(&mut model.overlay) else {
-                return Vec::new();
-            };
-            if matches!(dialog.effect, Effect::Device(_)) {
-                model.device.anchor = None;
-            }
-            vec![dialog.effect]
-        }
-        KeyCode::Char('n' | 'N') | KeyCode::Esc => {
-            model.overlay = Overlay::None;
-            Vec::new()
-        }
-        _ => Vec::new(),
-    }
 }

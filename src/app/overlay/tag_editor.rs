@@ -1,6 +1,8 @@
 //! The tag editor dialog (`e`): the fields of one or many tracks; a field whose value differs
 //! across the selection shows "(various)" and is left alone unless edited.
 
+use crate::app::{Effect, Level, LibraryOp, LibraryRequest, Model, Overlay};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::path::PathBuf;
 
 use ratatui_textarea::TextArea;
@@ -153,4 +155,46 @@ fn parse_number(
             range.end()
         )),
     }
+}
+
+/// The tag editor: Tab / Shift-Tab / ↑ / ↓ move between fields, Enter saves, Esc cancels.
+pub fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    let Overlay::Tags(editor) = &mut model.overlay else {
+        return Vec::new();
+    };
+    let n = editor.fields.len();
+    match key.code {
+        KeyCode::Esc => model.overlay = Overlay::None,
+        KeyCode::Tab | KeyCode::Down => editor.focus = (editor.focus + 1) % n,
+        KeyCode::BackTab | KeyCode::Up => editor.focus = (editor.focus + n - 1) % n,
+        KeyCode::Enter => match editor.edit() {
+            Ok(edit) if edit.is_empty() => model.overlay = Overlay::None,
+            Ok(edit) => {
+                let paths = editor.paths.clone();
+                let count = paths.len();
+                model.overlay = Overlay::None;
+                model.library.marked.clear();
+                model.library.anchor = None;
+                let s = if count == 1 { "" } else { "s" };
+                model.set_status(Level::Info, format!("Writing the tags of {count} file{s}…"));
+                return vec![Effect::Library(LibraryRequest::Op(LibraryOp::WriteTags {
+                    paths,
+                    edit,
+                }))];
+            }
+            Err(message) => editor.error = Some(message),
+        },
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            if let Some(f) = editor.fields.get_mut(editor.focus) {
+                f.input = ratatui_textarea::TextArea::default();
+            }
+        }
+        _ => {
+            if let Some(f) = editor.fields.get_mut(editor.focus) {
+                f.input.input(key);
+                editor.error = None;
+            }
+        }
+    }
+    Vec::new()
 }

@@ -4,14 +4,14 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use netmd::trace::TraceRecorder;
+use crate::app::{DeviceEvent, DeviceRequest};
+use netmd::TraceRecorder;
 use netmd::{
-    AnyRecorder, DeviceError, DeviceSelector, DiscInfo, Faults, OpenOptions, PlayerStatus,
-    Recorder, SpeakerFactory, Transport, usb,
+    AnyRecorder, DeviceError, DeviceSelector, Faults, OpenOptions, PlayerStatus, Recorder,
+    SpeakerFactory, Transport, usb,
 };
 
 /// Environment variable with faults for virtual decks opened by selector: how tests and users
@@ -30,116 +30,6 @@ pub fn faults_from_env() -> Result<Option<Faults>, DeviceError> {
 
 /// How often to look for a recorder, and to check the connected one.
 const POLL_INTERVAL: Duration = Duration::from_millis(1500);
-
-/// What the UI asks of the recorder. Tracks and groups are numbered from 1.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeviceRequest {
-    /// Read the disc again.
-    Refresh,
-    RenameTrack {
-        track: u32,
-        title: String,
-    },
-    RenameDisc {
-        title: String,
-    },
-    CreateGroup {
-        first: u32,
-        last: u32,
-        name: String,
-    },
-    RenameGroup {
-        group: usize,
-        name: String,
-    },
-    DeleteGroup {
-        group: usize,
-    },
-    AddToGroup {
-        group: usize,
-        track: u32,
-    },
-    RemoveFromGroup {
-        track: u32,
-    },
-    MoveTrack {
-        from: u32,
-        to: u32,
-    },
-    DeleteTracks(Vec<u32>),
-    EraseDisc,
-    Play,
-    Pause,
-    Stop,
-    Next,
-    Previous,
-    Goto(u32),
-    Seek {
-        track: u32,
-        position_ms: u64,
-    },
-    Eject,
-    /// Run a job that needs the recorder to itself (a send from the transfer queue) on this
-    /// worker's thread, so that only one thing talks to the USB device; the disc is read again
-    /// afterwards. Without a recorder the job is dropped unrun.
-    Exclusive(ExclusiveJob),
-    /// End the worker (dropping every sender does too).
-    Shutdown,
-}
-
-type JobFn = Box<dyn FnOnce(&mut AnyRecorder) + Send>;
-
-/// A one-shot job for [`DeviceRequest::Exclusive`]; clones share it and it runs at most once.
-#[derive(Clone)]
-pub struct ExclusiveJob(Arc<Mutex<Option<JobFn>>>);
-
-impl ExclusiveJob {
-    pub fn new(job: impl FnOnce(&mut AnyRecorder) + Send + 'static) -> Self {
-        Self(Arc::new(Mutex::new(Some(Box::new(job)))))
-    }
-
-    fn take(&self) -> Option<JobFn> {
-        self.0.lock().ok().and_then(|mut j| j.take())
-    }
-}
-
-impl std::fmt::Debug for ExclusiveJob {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ExclusiveJob")
-    }
-}
-
-impl PartialEq for ExclusiveJob {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl Eq for ExclusiveJob {}
-
-/// What the worker reports. Text in it is sanitised for display.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeviceEvent {
-    /// A recorder was found and its disc read (`disc_present` may be false).
-    Connected(DiscInfo),
-    /// The recorder went away; the reason is for the status line.
-    Disconnected(String),
-    /// The disc was changed (by us, or inserted, or ejected).
-    DiscChanged(DiscInfo),
-    /// Reading the disc: tracks done of total.
-    Progress {
-        operation: String,
-        done: u32,
-        total: u32,
-    },
-    /// The recorder's player changed state or position.
-    Player(PlayerStatus),
-    /// A request finished; the text says what was done.
-    Done(String),
-    /// Something was kept only approximately (e.g. characters a title cannot hold).
-    Warning(String),
-    Error(String),
-}
 
 /// Spawns device workers.
 pub struct DeviceHandle;
@@ -216,7 +106,7 @@ impl Worker {
             match requests.recv_timeout(POLL_INTERVAL) {
                 Ok(DeviceRequest::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
                 Ok(DeviceRequest::Refresh) if self.recorder.is_none() => {}
-                Ok(request) => self.execute(request),
+                Ok(request) => self.execute(&request),
                 Err(RecvTimeoutError::Timeout) => self.check(),
             }
         }
@@ -272,7 +162,7 @@ impl Worker {
                         self.recorder = Some(recorder);
                         (self.emit)(DeviceEvent::Connected(info));
                     }
-                    Err(e) => self.open_failed(e),
+                    Err(e) => self.open_failed(&e),
                 }
             }
             Ok(None) => {
@@ -283,12 +173,12 @@ impl Worker {
                     self.last_open_error = Some(ABSENT.into());
                 }
             }
-            Err(e) => self.open_failed(e),
+            Err(e) => self.open_failed(&e),
         }
     }
 
     /// Reports a failure to connect once, not every poll.
-    fn open_failed(&mut self, e: DeviceError) {
+    fn open_failed(&mut self, e: &DeviceError) {
         let message = e.to_string();
         if self.last_open_error.as_deref() != Some(message.as_str()) {
             (self.emit)(DeviceEvent::Error(message.clone()));
@@ -351,12 +241,12 @@ impl Worker {
         }
     }
 
-    fn execute(&mut self, request: DeviceRequest) {
+    fn execute(&mut self, request: &DeviceRequest) {
         let Some(recorder) = self.recorder.as_mut() else {
             (self.emit)(DeviceEvent::Error("no recorder is connected".into()));
             return;
         };
-        let (result, edits) = run_request(recorder, &request);
+        let (result, edits) = run_request(recorder, request);
         match result {
             Ok((done, warnings)) => {
                 for w in warnings {
@@ -364,7 +254,9 @@ impl Worker {
                 }
                 if edits {
                     self.reread();
-                } else if let Some(Ok(status)) = self.recorder.as_mut().map(|r| r.player_status()) {
+                } else if let Some(Ok(status)) =
+                    self.recorder.as_mut().map(netmd::Recorder::player_status)
+                {
                     self.player = Some(status);
                     (self.emit)(DeviceEvent::Player(status));
                 }
