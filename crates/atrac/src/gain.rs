@@ -13,7 +13,7 @@ pub(crate) struct GainInfo {
 pub(crate) struct GainTables {
     /// Level codes are exponents relative to this one: gain 2^(offset − level).
     id2exp_offset: i32,
-    /// Locations count in steps of 2^loc_scale samples; a ramp lasts one step.
+    /// Locations count in steps of `2^loc_scale` samples; a ramp lasts one step.
     loc_scale: u32,
     /// 2^(offset − level)
     level: [f32; 16],

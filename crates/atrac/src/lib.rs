@@ -150,7 +150,7 @@ fn mode_label(l: &Layout, kbps: u64) -> String {
         Codec::Atrac1 => "SP".into(),
         Codec::Pcm { .. } => "PCM".into(),
         Codec::Other(name) => name.to_uppercase(),
-        _ => format!("{kbps} kbps"),
+        Codec::Atrac3 => format!("{kbps} kbps"),
     }
 }
 

@@ -177,6 +177,10 @@ impl Windows {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::float_cmp,
+    reason = "exact results are the point: these steps are bit-exact"
+)]
 mod tests {
     use super::*;
     use crate::atrac3plus::unit::UnitType;

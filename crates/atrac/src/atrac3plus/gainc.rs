@@ -300,29 +300,29 @@ fn locations(
             }
             for sb in 1..gains.len() {
                 let (before, rest) = gains.split_at_mut(sb);
-                let (prev, g) = (&before[sb - 1], &mut rest[0]);
+                let (below, g) = (&before[sb - 1], &mut rest[0]);
                 if g.num_points == 0 {
                     continue;
                 }
                 // The first: a delta to the previous subband's first, modulo 32.
-                let pred = if prev.num_points > 0 {
-                    prev.location[0]
+                let pred = if below.num_points > 0 {
+                    below.location[0]
                 } else {
                     0
                 };
                 let first = (usize::from(pred) + usize::from(books.gain[6].decode(r))) & 0x1F;
                 set_location(g, 0, first);
                 for i in 1..g.num_points {
-                    let more_than_prev = i >= prev.num_points;
+                    let more_than_below = i >= below.num_points;
                     // The codebook depends on the direction and on whether there is a
                     // prediction.
                     let rising = usize::from(g.level[i] > g.level[i - 1]);
-                    let vlc = &books.gain[rising * 2 + usize::from(more_than_prev) + 6];
+                    let vlc = &books.gain[rising * 2 + usize::from(more_than_below) + 6];
                     let delta = usize::from(vlc.decode(r));
-                    let v = if more_than_prev {
+                    let v = if more_than_below {
                         usize::from(g.location[i - 1]) + delta
                     } else {
-                        (usize::from(prev.location[i]) + delta) & 0x1F
+                        (usize::from(below.location[i]) + delta) & 0x1F
                     };
                     set_location(g, i, v);
                 }

@@ -255,7 +255,7 @@ pub(super) mod test_bits {
         /// Appends the low `n` bits of `value`.
         pub fn put(&mut self, n: u32, value: u32) -> &mut Self {
             for k in (0..n).rev() {
-                if self.bits % 8 == 0 {
+                if self.bits.is_multiple_of(8) {
                     self.bytes.push(0);
                 }
                 let bit = ((value >> k) & 1) as u8;
@@ -284,17 +284,17 @@ mod tests {
         let mut w = BitWriter::new();
         w.put(1, 0).put(2, u32::from(stereo));
         w.put(5, 0).put(1, 0);
-        for _ in 0..1 + usize::from(stereo) {
+        for _ in 0..=usize::from(stereo) {
             // Word lengths: fixed 3 bits, one unit, 0.
             w.put(2, 0).put(3, 0);
         }
         if stereo {
             w.put(2, 0); // no channel swapping or negation
         }
-        for _ in 0..1 + usize::from(stereo) {
+        for _ in 0..=usize::from(stereo) {
             w.put(1, 0); // window shapes: all clear
         }
-        for _ in 0..1 + usize::from(stereo) {
+        for _ in 0..=usize::from(stereo) {
             w.put(1, 0); // no gain control
         }
         w.put(1, 0).put(1, 0); // no tones, no noise

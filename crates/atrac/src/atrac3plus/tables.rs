@@ -1,8 +1,8 @@
 //! ATRAC3plus constants: facts of the format, transcribed from FFmpeg's
-//! libavcodec/atrac3plus_data.h (codebooks, shapes, weights, spectrum table descriptions) and
-//! libavcodec/atrac3plusdsp.c (spectrum positions, scale factors, mantissa steps, power
+//! `libavcodec/atrac3plus_data.h` (codebooks, shapes, weights, spectrum table descriptions)
+//! and `libavcodec/atrac3plusdsp.c` (spectrum positions, scale factors, mantissa steps, power
 //! compensation noise and levels, inverse PQF coefficients). Each table keeps the name it has
-//! there, in the comment above it. Generated mechanically; do not edit by hand.
+//! there, in the comment above it. Transcribed by a script: the numbers are unchanged.
 
 // Kept digit for digit as published rather than rounded to what f32 can hold.
 #![allow(clippy::excessive_precision, clippy::unreadable_literal)]
@@ -352,8 +352,8 @@ pub(super) const CT_RESTRICTED_TO_FULL: [[[u8; 4]; 7]; 2] = [
 ];
 
 /// Spectrum codebooks, [table type × 8 + code table] × 7 + word length − 1; a negative first
-/// entry reuses that codebook (FFmpeg stores them as int8_t and reads them back as uint8_t: one
-/// count is 172) (`atrac3p_spectra_cbs`).
+/// entry reuses that codebook (FFmpeg stores them as `int8_t` and reads them back as `uint8_t`:
+/// one count is 172) (`atrac3p_spectra_cbs`).
 pub(super) const SPECTRA_CBS: [[i16; 12]; 112] = [
     [1, 0, 0, 1, 7, 0, 19, 5, 13, 21, 6, 8],
     [0, 1, 0, 4, 11, 0, 1, 29, 6, 20, 7, 2],

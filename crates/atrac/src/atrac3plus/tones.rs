@@ -38,7 +38,7 @@ pub(super) struct WavesData {
 struct WaveParam {
     /// Cycles per 2048 samples.
     freq_index: u32,
-    /// Amplitude: 2^((amp_sf − 3) / 4).
+    /// Amplitude: `2^((amp_sf − 3) / 4)`.
     amp_sf: usize,
     /// Phase in 32ths of a cycle.
     phase_index: u32,
@@ -154,19 +154,18 @@ fn envelopes(
         if !bands[sb] {
             continue;
         }
-        d.pend_env = match copy {
-            Some(m) => m[sb].pend_env,
-            None => {
-                let has_start = r.bit();
-                let start_pos = if has_start { r.read(5) as i32 } else { -1 };
-                let has_stop = r.bit();
-                let stop_pos = if has_stop { r.read(5) as i32 } else { 32 };
-                Envelope {
-                    has_start,
-                    has_stop,
-                    start_pos,
-                    stop_pos,
-                }
+        d.pend_env = if let Some(m) = copy {
+            m[sb].pend_env
+        } else {
+            let has_start = r.bit();
+            let start_pos = if has_start { r.read(5) as i32 } else { -1 };
+            let has_stop = r.bit();
+            let stop_pos = if has_stop { r.read(5) as i32 } else { 32 };
+            Envelope {
+                has_start,
+                has_stop,
+                start_pos,
+                stop_pos,
             }
         };
     }
@@ -501,6 +500,7 @@ pub(super) fn generate(unit: &mut UnitParams, ch: usize, sb: usize, out: &mut [f
 }
 
 #[cfg(test)]
+#[expect(clippy::float_cmp, reason = "negation is exact")]
 mod tests {
     use super::*;
 

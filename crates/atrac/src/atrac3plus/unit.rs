@@ -246,13 +246,9 @@ impl UnitParams {
                     let shape = &WL_SHAPES[start][r.read(4) as usize];
                     unpack_vq_shape(start as i32, shape, wl, n);
                     let add = |r: &mut BitReader<'_>, v: &mut i32| {
-                        *v = (*v + i32::from(vlc.decode(r))) & 7
+                        *v = (*v + i32::from(vlc.decode(r))) & 7;
                     };
-                    if !pairs {
-                        for v in &mut wl[..n] {
-                            add(r, v);
-                        }
-                    } else {
+                    if pairs {
                         // Pairs of deltas, each pair skipped by a 0 flag; then an odd last one.
                         for pair in wl[..n & !1].chunks_exact_mut(2) {
                             if !r.bit() {
@@ -262,6 +258,10 @@ impl UnitParams {
                         }
                         if n & 1 == 1 {
                             add(r, &mut wl[n - 1]);
+                        }
+                    } else {
+                        for v in &mut wl[..n] {
+                            add(r, v);
                         }
                     }
                 }
@@ -443,6 +443,14 @@ impl UnitParams {
         books: &Codebooks,
         ch: usize,
     ) -> Parse<()> {
+        /// How the indexes are coded: direct with so many bits, VLC, VLC delta to the
+        /// previous index (the first plain VLC), or VLC delta to the first channel's.
+        enum Coding<'a> {
+            Direct(u32),
+            Vlc(&'a Vlc),
+            Delta(&'a Vlc, &'a Vlc),
+            ToMaster(&'a Vlc),
+        }
         let full = self.use_full_table;
         let mask = if full { 7 } else { 3 };
         let used = self.used_quant_units;
@@ -450,15 +458,9 @@ impl UnitParams {
         let ref_tab = self.channels[0].qu_tab_idx;
         let chan = &mut self.channels[ch];
         chan.table_type = usize::from(r.bit());
-        enum Coding<'a> {
-            Direct(u32),
-            Vlc(&'a Vlc),
-            Delta(&'a Vlc, &'a Vlc),
-            ToMaster(&'a Vlc),
-        }
         let coding = match r.read(2) {
             0 => Coding::Direct(u32::from(full) + 2),
-            1 => Coding::Vlc(&books.ct[if full { 1 } else { 0 }]),
+            1 => Coding::Vlc(&books.ct[usize::from(full)]),
             2 if full => Coding::Delta(&books.ct[1], &books.ct[2]),
             2 => Coding::Delta(&books.ct[0], &books.ct[0]),
             _ if ch != 0 => Coding::ToMaster(&books.ct[if full { 3 } else { 0 }]),
