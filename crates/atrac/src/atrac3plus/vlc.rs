@@ -93,14 +93,14 @@ impl Codebooks {
     }
 
     fn build() -> Self {
-        // Word-length and code-table codebooks take their symbols alternately.
+        // Word-length and code-table codebooks take their symbols alternately (`from_fn`
+        // builds in index order).
         let mut xlat = &WL_CT_XLATS[..];
-        let mut wl = Vec::new();
-        let mut ct = Vec::new();
-        for (w, c) in WL_CBS.iter().zip(&CT_CBS) {
-            wl.push(Vlc::canonical(w, &mut xlat));
-            ct.push(Vlc::canonical(c, &mut xlat));
-        }
+        let [(wl0, ct0), (wl1, ct1), (wl2, ct2), (wl3, ct3)]: [(Vlc, Vlc); 4] =
+            std::array::from_fn(|i| {
+                let wl = Vlc::canonical(&WL_CBS[i], &mut xlat);
+                (wl, Vlc::canonical(&CT_CBS[i], &mut xlat))
+            });
         let mut xlat = &SF_XLATS[..];
         let sf = SF_CBS.map(|cb| Vlc::canonical(&cb, &mut xlat));
         let mut xlat = &SPECTRA_XLATS[..];
@@ -119,13 +119,9 @@ impl Codebooks {
         let gain = GAIN_CBS.map(|cb| Vlc::canonical(&cb, &mut xlat));
         let mut xlat = &TONE_XLATS[..];
         let tone = TONE_CBS.map(|cb| Vlc::canonical(&cb, &mut xlat));
-        let four = |v: Vec<Vlc>| -> [Vlc; 4] {
-            v.try_into()
-                .unwrap_or_else(|_| unreachable!("four codebooks"))
-        };
         Self {
-            wl: four(wl),
-            ct: four(ct),
+            wl: [wl0, wl1, wl2, wl3],
+            ct: [ct0, ct1, ct2, ct3],
             sf,
             spectrum,
             spectrum_index,
