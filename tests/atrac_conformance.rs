@@ -187,33 +187,44 @@ fn atrac3plus_seeking_lands_on_a_frame_and_matches_the_reference_after_preroll()
     }
 }
 
+/// Writes `bytes` to `name` in `dir` and decodes the file to its end.
+fn decode_written(dir: &Path, name: &str, bytes: &[u8]) -> Vec<i16> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let mut dec = atrac::open(&path).unwrap();
+    let mut out = Vec::new();
+    while dec.next_block(&mut out).unwrap() {}
+    out
+}
+
+/// `bytes` with `range` overwritten by garbage.
+fn damaged(bytes: &[u8], range: std::ops::Range<usize>) -> Vec<u8> {
+    let mut bad = bytes.to_vec();
+    for (i, b) in bad[range].iter_mut().enumerate() {
+        *b = (i * 37 % 251) as u8;
+    }
+    bad
+}
+
+fn within_one(a: &[i16], b: &[i16]) -> bool {
+    a.iter()
+        .zip(b)
+        .all(|(&a, &b)| (i32::from(a) - i32::from(b)).abs() <= 1)
+}
+
 #[test]
 fn truncated_and_corrupt_files_do_not_panic() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = std::fs::read(atrac_file("music4s_lp2.oma")).unwrap();
     // Cut in the middle of a frame: the partial frame is dropped.
-    let cut = dir.path().join("cut.oma");
-    std::fs::write(&cut, &bytes[..96 + 384 * 10 + 100]).unwrap();
-    let mut dec = atrac::open(&cut).unwrap();
-    let mut out = Vec::new();
-    while dec.next_block(&mut out).unwrap() {}
+    let out = decode_written(dir.path(), "cut.oma", &bytes[..96 + 384 * 10 + 100]);
     assert_eq!(out.len(), 10 * 1024 * 2);
     // Garbage in the middle: silence for broken frames, same length.
-    let mut bad = bytes.clone();
-    for (i, b) in bad[96 + 384 * 5..96 + 384 * 9].iter_mut().enumerate() {
-        *b = (i * 37 % 251) as u8;
-    }
-    let corrupt = dir.path().join("corrupt.oma");
-    std::fs::write(&corrupt, &bad).unwrap();
-    let mut dec = atrac::open(&corrupt).unwrap();
-    let mut out = Vec::new();
-    while dec.next_block(&mut out).unwrap() {}
+    let bad = damaged(&bytes, 96 + 384 * 5..96 + 384 * 9);
+    let out = decode_written(dir.path(), "corrupt.oma", &bad);
     assert_eq!(out.len(), reference("music4s_lp2.oma").len());
     // Only the header: no frames, no samples.
-    let empty = dir.path().join("empty.oma");
-    std::fs::write(&empty, &bytes[..96]).unwrap();
-    let mut dec = atrac::open(&empty).unwrap();
-    assert!(!dec.next_block(&mut out).unwrap());
+    assert!(decode_written(dir.path(), "empty.oma", &bytes[..96]).is_empty());
 }
 
 #[test]
@@ -222,36 +233,15 @@ fn truncated_and_corrupt_atrac3plus_files_end_cleanly() {
     let bytes = std::fs::read(atrac_file("music4s_at3p.oma")).unwrap();
     let want = reference("music4s_at3p.oma");
     // Cut in the middle of a frame: the partial frame is dropped, the rest matches.
-    let cut = dir.path().join("cut.oma");
-    std::fs::write(&cut, &bytes[..96 + 2048 * 10 + 700]).unwrap();
-    let mut dec = atrac::open(&cut).unwrap();
-    let mut out = Vec::new();
-    while dec.next_block(&mut out).unwrap() {}
+    let out = decode_written(dir.path(), "cut.oma", &bytes[..96 + 2048 * 10 + 700]);
     assert_eq!(out.len(), 10 * 2048 * 2);
-    assert!(
-        out.iter()
-            .zip(&want)
-            .all(|(&a, &b)| (i32::from(a) - i32::from(b)).abs() <= 1)
-    );
-    // Garbage frames: silence for each, same length, no panic.
-    let mut bad = bytes.clone();
-    for (i, b) in bad[96 + 2048 * 20..96 + 2048 * 30].iter_mut().enumerate() {
-        *b = (i * 37 % 251) as u8;
-    }
-    let corrupt = dir.path().join("corrupt.oma");
-    std::fs::write(&corrupt, &bad).unwrap();
-    let mut dec = atrac::open(&corrupt).unwrap();
-    let mut out = Vec::new();
-    while dec.next_block(&mut out).unwrap() {}
+    assert!(within_one(&out, &want));
+    // Garbage frames: silence for each, same length, no panic; before the damage the output
+    // is the reference's.
+    let bad = damaged(&bytes, 96 + 2048 * 20..96 + 2048 * 30);
+    let out = decode_written(dir.path(), "corrupt.oma", &bad);
     assert_eq!(out.len(), want.len());
-    // Before the damage the output is the reference's.
-    let clean = 20 * 2048 * 2;
-    assert!(
-        out[..clean]
-            .iter()
-            .zip(&want)
-            .all(|(&a, &b)| (i32::from(a) - i32::from(b)).abs() <= 1)
-    );
+    assert!(within_one(&out[..20 * 2048 * 2], &want));
 }
 
 fn ministage(dir: &Path, args: &[&str]) -> Output {

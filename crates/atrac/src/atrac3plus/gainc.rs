@@ -364,38 +364,52 @@ mod tests {
     use super::super::unit::UnitType;
     use super::*;
 
-    #[test]
-    fn fixed_length_gain_points() {
-        // One channel, gain data present, 1 coded subband, no replication; counts: mode 0,
-        // 3 bits (2); levels: mode 0, 4 bits each (3, 9); locations: mode 0 (4, then 5
-        // bits again since 4 < 15: 20).
+    /// Gain data of one channel: present, one coded subband (replicated up to
+    /// `replicate` subbands when given), counts, levels and locations all fixed-length.
+    fn one_subband(replicate: Option<u32>, levels: &[u32], locations: &[u32]) -> BitWriter {
         let mut w = BitWriter::new();
-        w.put(1, 1).put(4, 0).put(1, 0);
-        w.put(2, 0).put(3, 2);
-        w.put(2, 0).put(4, 3).put(4, 9);
-        w.put(2, 0).put(5, 4).put(5, 20);
+        w.put(1, 1).put(4, 0);
+        match replicate {
+            Some(n) => w.put(1, 1).put(4, n - 1),
+            None => w.put(1, 0),
+        };
+        w.put(2, 0).put(3, levels.len() as u32);
+        w.put(2, 0);
+        for &l in levels {
+            w.put(4, l);
+        }
+        w.put(2, 0);
+        for &l in locations {
+            w.put(5, l);
+        }
+        w
+    }
+
+    fn decode_mono(w: &BitWriter) -> (Parse<()>, UnitParams, usize) {
         let mut r = BitReader::new(&w.bytes);
         let mut u = UnitParams::new(UnitType::Mono);
-        decode(&mut r, &mut u, Codebooks::get()).unwrap();
+        let result = decode(&mut r, &mut u, Codebooks::get());
+        (result, u, r.position())
+    }
+
+    #[test]
+    fn fixed_length_gain_points() {
+        // Two points: levels 3 and 9, locations 4 and (5 bits again since 4 < 15) 20.
+        let w = one_subband(None, &[3, 9], &[4, 20]);
+        let (result, u, read) = decode_mono(&w);
+        result.unwrap();
         let g = &u.channels[0].gain[0][0];
         assert_eq!(g.num_points, 2);
         assert_eq!(&g.level[..2], &[3, 9]);
         assert_eq!(&g.location[..2], &[4, 20]);
         assert_eq!(u.channels[0].num_gain_subbands, 1);
-        assert_eq!(r.position(), w.len());
+        assert_eq!(read, w.len());
     }
 
     #[test]
     fn high_subbands_repeat_the_last_coded_one() {
-        // 1 coded subband replicated up to 3; one point: level 5, location 7.
-        let mut w = BitWriter::new();
-        w.put(1, 1).put(4, 0).put(1, 1).put(4, 2);
-        w.put(2, 0).put(3, 1);
-        w.put(2, 0).put(4, 5);
-        w.put(2, 0).put(5, 7);
-        let mut r = BitReader::new(&w.bytes);
-        let mut u = UnitParams::new(UnitType::Mono);
-        decode(&mut r, &mut u, Codebooks::get()).unwrap();
+        let (result, u, _) = decode_mono(&one_subband(Some(3), &[5], &[7]));
+        result.unwrap();
         let gains = &u.channels[0].gain[0];
         assert_eq!(gains[2], gains[0]);
         assert_eq!(gains[3].num_points, 0);
@@ -403,14 +417,8 @@ mod tests {
 
     #[test]
     fn locations_must_increase() {
-        let mut w = BitWriter::new();
-        w.put(1, 1).put(4, 0).put(1, 0);
-        w.put(2, 0).put(3, 2);
-        w.put(2, 0).put(4, 3).put(4, 9);
-        w.put(2, 0).put(5, 9).put(5, 9);
-        let mut r = BitReader::new(&w.bytes);
-        let mut u = UnitParams::new(UnitType::Mono);
-        assert!(decode(&mut r, &mut u, Codebooks::get()).is_err());
+        let (result, _, _) = decode_mono(&one_subband(None, &[3, 9], &[9, 9]));
+        assert!(result.is_err());
     }
 
     #[test]

@@ -117,11 +117,9 @@ pub(super) fn decode(r: &mut BitReader<'_>, unit: &mut UnitParams, books: &Codeb
         num_waves(r, books, w, dst, master, bands)?;
         frequencies(r, books, w, dst, master, bands);
         amplitudes(r, books, w, dst, master, bands);
-        for (sb, d) in dst.iter().enumerate().take(bands.len()) {
-            if bands[sb] {
-                for p in &mut w.waves[d.start_index..d.start_index + d.num_wavs] {
-                    p.phase_index = r.read(5);
-                }
+        for (_, d) in with_waves(dst, bands) {
+            for p in &mut w.waves[d.start_index..d.start_index + d.num_wavs] {
+                p.phase_index = r.read(5);
             }
         }
     }
@@ -141,6 +139,17 @@ pub(super) fn decode(r: &mut BitReader<'_>, unit: &mut UnitParams, books: &Codeb
 }
 
 type Bands<'a> = &'a [bool];
+
+/// The subbands of `dst` that carry waves: flagged in `bands`, with at least one wave.
+fn with_waves<'a>(
+    dst: &'a [WavesData; SUBBANDS],
+    bands: Bands<'a>,
+) -> impl Iterator<Item = (usize, &'a WavesData)> + 'a {
+    dst.iter()
+        .enumerate()
+        .take(bands.len())
+        .filter(move |&(sb, d)| bands[sb] && d.num_wavs > 0)
+}
 
 fn envelopes(
     r: &mut BitReader<'_>,
@@ -219,10 +228,7 @@ fn frequencies(
 ) {
     // The second channel may code its frequencies as deltas to the first's (1 bit).
     let delta_to = master.filter(|_| r.bit());
-    for (sb, d) in dst.iter().enumerate().take(bands.len()) {
-        if !bands[sb] || d.num_wavs == 0 {
-            continue;
-        }
+    for (sb, d) in with_waves(dst, bands) {
         let (start, n) = (d.start_index, d.num_wavs);
         if let Some(m) = delta_to {
             let (m_start, m_n) = (m[sb].start_index, m[sb].num_wavs);
@@ -273,10 +279,7 @@ fn amplitudes(
     // nearest in frequency, else the same index, else none).
     let mut ref_waves = [0i32; MAX_WAVES];
     if let Some(m) = master {
-        for (sb, d) in dst.iter().enumerate().take(bands.len()) {
-            if !bands[sb] || d.num_wavs == 0 {
-                continue;
-            }
+        for (sb, d) in with_waves(dst, bands) {
             let (m_start, m_n) = (m[sb].start_index, m[sb].num_wavs);
             for j in 0..d.num_wavs {
                 let freq = w.waves[d.start_index + j].freq_index as i32;
@@ -302,10 +305,7 @@ fn amplitudes(
     let amp_of = |w: &WaveSynth, k: i32, default: usize| {
         usize::try_from(k).map_or(default, |k| w.waves[k].amp_sf)
     };
-    for (sb, d) in dst.iter().enumerate().take(bands.len()) {
-        if !bands[sb] || d.num_wavs == 0 {
-            continue;
-        }
+    for (_, d) in with_waves(dst, bands) {
         let range = d.start_index..d.start_index + d.num_wavs;
         match mode {
             0 => {
