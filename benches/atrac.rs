@@ -1,4 +1,4 @@
-//! Decoding speed of the in-crate ATRAC decoders: a 4-second fixture (from
+//! Decoding speed of the in-crate ATRAC decoders: a fixture of a few seconds (from
 //! tests/fixtures/atrac) decoded start to end, file reading included. Criterion reports
 //! samples per second; divide by 44,100 for "× real time" (printed once at the start too).
 
@@ -38,6 +38,8 @@ fn decoders(c: &mut Criterion) {
         ("105k", "music4s_105.at3"),
         ("mono", "test_mono_long.at3"),
         ("SP", "music4s_sp.aea"),
+        ("A3+ 352", "music4s_at3p.oma"),
+        ("A3+ 64", "sample.at3"),
     ] {
         let path = fixture(name);
         let mut out = Vec::with_capacity(4096);

@@ -49,8 +49,8 @@ fn imports_every_sony_fixture_with_codec_duration_and_tags() {
         );
     }
     assert!(report.failed.is_empty(), "{:?}", report.failed);
-    // 18 Sony files and the two PCM sources.
-    assert_eq!(report.added, 20, "{report}");
+    // 20 Sony files and the two PCM sources.
+    assert_eq!(report.added, 22, "{report}");
 
     let tagged = by_file(&tracks, "music4s_lp2_tagged.oma");
     assert_eq!(tagged.title, "Tokyo 東京 (Live)");
@@ -69,8 +69,10 @@ fn imports_every_sony_fixture_with_codec_duration_and_tags() {
         ("music4s_105.at3", "atrac3", 2, 105),
         ("test_mono.at3", "atrac3", 1, 52),
         ("music4s_sp.aea", "atrac1", 2, 292),
-        ("music4s_at3p.oma", "atrac3plus", 2, 353),
-        ("sample.at3", "atrac3plus", 2, 65),
+        ("music4s_at3p.oma", "atrac3plus", 2, 352),
+        ("sample.at3", "atrac3plus", 2, 64),
+        ("music2s_at3p_128.oma", "atrac3plus", 2, 128),
+        ("voice2s_at3p_mono.at3", "atrac3plus", 1, 64),
     ] {
         let t = by_file(&tracks, file);
         // The names the library has always stored.
@@ -94,6 +96,9 @@ fn modes_are_listed_and_protected_files_are_marked_not_decoded() {
         ("music4s_105.at3", AtracMode::Lp105),
         ("test_mono.at3", AtracMode::Mono),
         ("music4s_sp.aea", AtracMode::Sp),
+        ("music4s_at3p.oma", AtracMode::Atrac3Plus(352)),
+        ("sample.at3", AtracMode::Atrac3Plus(64)),
+        ("voice2s_at3p_mono.at3", AtracMode::Atrac3Plus(64)),
         ("music4s.wav", AtracMode::NotAtrac),
     ] {
         assert_eq!(by_file(&tracks, file).mode, mode, "{file}");

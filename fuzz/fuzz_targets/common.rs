@@ -2,8 +2,6 @@
 
 use std::io::Cursor;
 
-
-
 pub fn probe_and_decode(bytes: Vec<u8>) {
     let len = bytes.len() as u64;
     let _ = atrac::probe_reader(&mut Cursor::new(&bytes), len);

@@ -92,6 +92,11 @@ impl<'a> BitReader<'a> {
         self.read(1) != 0
     }
 
+    /// Bits not read yet (negative once a read went beyond the data).
+    pub fn bits_left(&self) -> isize {
+        self.len_bits as isize - self.pos as isize
+    }
+
     /// True once a read went beyond the data.
     pub fn overrun(&self) -> bool {
         self.pos > self.len_bits

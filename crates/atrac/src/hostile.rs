@@ -40,7 +40,13 @@ fn seeds() -> Vec<Vec<u8>> {
     aea[..4].copy_from_slice(&[0, 8, 0, 0]);
     aea[264] = 2;
     aea.extend((0..424 * 3).map(|i| (i * 31 % 256) as u8));
-    vec![lp2, lp4, mono, aea]
+    // ATRAC3plus, stereo, 376-byte frames, each starting with a valid start bit and unit id.
+    let mut at3p = oma::tests::ea3_header(0xFFFF, 1, 0x00_282E);
+    at3p.extend((0..376 * 3).map(|i| match i % 376 {
+        0 => 0x27,
+        _ => (i * 53 % 256) as u8,
+    }));
+    vec![lp2, lp4, mono, aea, at3p]
 }
 
 proptest! {
@@ -48,7 +54,7 @@ proptest! {
 
     #[test]
     fn mutated_files_never_panic(
-        seed in 0usize..4,
+        seed in 0usize..5,
         edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..16),
         cut in any::<prop::sample::Index>(),
         truncate in any::<bool>(),

@@ -1,15 +1,17 @@
 //! Sony formats: OpenMG/OMA, RIFF ATRAC and AEA containers, and the in-crate ATRAC decoders.
 //!
 //! [`probe`] reads what the library needs (codec, mode, duration, tags, DRM); [`open`] gives a
-//! [`Decoder`] producing interleaved 16-bit samples. ATRAC3 and ATRAC1 are decoded here, with
-//! output within ±1 LSB of FFmpeg 8; ATRAC3plus is recognised but not decoded yet; OpenMG
-//! DRM is detected and never decrypted.
+//! [`Decoder`] producing interleaved 16-bit samples. ATRAC3, ATRAC1 and ATRAC3plus (mono and
+//! stereo) are decoded here, with output within ±1 LSB of FFmpeg 8; OpenMG DRM is detected and
+//! never decrypted.
 
 mod aea;
 mod atrac1;
 mod atrac3;
+mod atrac3plus;
 mod bits;
 mod error;
+mod gain;
 #[cfg(test)]
 mod hostile;
 mod id3;
@@ -58,7 +60,8 @@ pub trait Decoder: Send {
 pub struct SonyFileInfo {
     pub container: Container,
     pub codec: Codec,
-    /// `LP2`, `LP4`, `105 kbps`, `SP`, `mono`, or the bit rate for other modes.
+    /// `LP2`, `LP4`, `105 kbps`, `SP`, `mono`, `A3+ 256` (ATRAC3plus and its bit rate), or
+    /// the bit rate for other modes.
     pub mode: String,
     pub sample_rate: u32,
     pub channels: u16,
@@ -98,6 +101,7 @@ impl SonyFileInfo {
                 u64::from(l.sample_rate) * u64::from(l.channels) * u64::from(bits) / 1000
             }
             Codec::Other(_) => 0,
+            Codec::Atrac3Plus => u64::from(atrac3plus_nominal_kbps(&l)),
             c => {
                 (u64::from(l.frame_bytes) * 8 * u64::from(l.sample_rate) / c.frame_samples() + 500)
                     / 1000
@@ -122,8 +126,23 @@ impl SonyFileInfo {
     }
 }
 
+/// The bit rates SonicStage, the PSP and Hi-MD offer for ATRAC3plus (Hi-LP is 64, Hi-SP 256).
+const ATRAC3PLUS_RATES: [u32; 10] = [32, 48, 64, 96, 128, 160, 192, 256, 320, 352];
+
+/// The bit rate an ATRAC3plus stream is sold as: its exact rate (a 2048-byte frame of 2048
+/// samples at 44.1 kHz is 352.8 kbps) snapped to the nearest of Sony's rates within 3 %.
+fn atrac3plus_nominal_kbps(l: &Layout) -> u32 {
+    let exact = f64::from(l.frame_bytes) * 8.0 * f64::from(l.sample_rate) / 2048.0 / 1000.0;
+    ATRAC3PLUS_RATES
+        .iter()
+        .copied()
+        .find(|&n| (exact - f64::from(n)).abs() <= f64::from(n) * 0.03)
+        .unwrap_or(exact.round() as u32)
+}
+
 fn mode_label(l: &Layout, kbps: u64) -> String {
     match l.codec {
+        Codec::Atrac3Plus => format!("A3+ {kbps}"),
         Codec::Atrac3 if l.channels == 1 => "mono".into(),
         Codec::Atrac3 if l.frame_bytes == 384 => "LP2".into(),
         Codec::Atrac3 if l.frame_bytes == 304 => "105 kbps".into(),
@@ -131,7 +150,7 @@ fn mode_label(l: &Layout, kbps: u64) -> String {
         Codec::Atrac1 => "SP".into(),
         Codec::Pcm { .. } => "PCM".into(),
         Codec::Other(name) => name.to_uppercase(),
-        _ => format!("{kbps} kbps"),
+        Codec::Atrac3 => format!("{kbps} kbps"),
     }
 }
 
@@ -186,9 +205,10 @@ pub fn probe_reader<R: Read + Seek>(r: &mut R, len: u64) -> Result<SonyFileInfo,
     parse_layout(r, len).map(SonyFileInfo::from_layout)
 }
 
-/// Opens a file for decoding: ATRAC3 and ATRAC1 in any of the Sony containers, and plain PCM
-/// WAV. A protected file is [`CodecError::Protected`]; ATRAC3plus and the other codecs an
-/// OpenMG file may hold are [`CodecError::Unsupported`].
+/// Opens a file for decoding: ATRAC3, ATRAC1 and ATRAC3plus in any of the Sony containers,
+/// and plain PCM WAV. A protected file is [`CodecError::Protected`]; the other codecs an
+/// OpenMG file may hold (MP3, WMA, LPCM, ATRAC Advanced Lossless) and ATRAC3plus with more than
+/// two channels are [`CodecError::Unsupported`].
 pub fn open(path: &Path) -> Result<Box<dyn Decoder>, CodecError> {
     let file = File::open(path)?;
     let len = file.metadata()?.len();
@@ -205,11 +225,10 @@ where
         return Err(CodecError::Protected);
     }
     match layout.codec {
-        Codec::Atrac3 | Codec::Atrac1 => Ok(Box::new(stream::FrameStream::new(reader, &layout)?)),
+        Codec::Atrac3 | Codec::Atrac1 | Codec::Atrac3Plus => {
+            Ok(Box::new(stream::FrameStream::new(reader, &layout)?))
+        }
         Codec::Pcm { .. } => Ok(Box::new(stream::PcmStream::new(reader, &layout)?)),
-        Codec::Atrac3Plus => Err(CodecError::Unsupported(
-            "ATRAC3plus is not supported yet".into(),
-        )),
         Codec::Other(name) => Err(CodecError::Unsupported(format!(
             "not supported yet: {name} in an OpenMG file"
         ))),
@@ -253,6 +272,27 @@ mod tests {
         let info = probe_reader(&mut Cursor::new(bytes), len).unwrap();
         assert_eq!(info.mode, "mono");
         assert_eq!(info.channels, 1);
+    }
+
+    #[test]
+    fn atrac3plus_modes_carry_sonys_bit_rates() {
+        for (frame_bytes, label) in [
+            (2048, "A3+ 352"),
+            (1488, "A3+ 256"),
+            (744, "A3+ 128"),
+            (376, "A3+ 64"),
+            (280, "A3+ 48"),
+            (1000, "A3+ 172"),
+        ] {
+            let params = (2 << 10) | (0x2000 + frame_bytes / 8 - 1);
+            let mut bytes = oma::tests::ea3_header(0xFFFF, 1, params);
+            bytes.extend(vec![0u8; frame_bytes as usize * 3]);
+            let len = bytes.len() as u64;
+            let info = probe_reader(&mut Cursor::new(bytes), len).unwrap();
+            assert_eq!(info.frame_bytes, frame_bytes);
+            assert_eq!(info.mode, label);
+            assert_eq!(info.total_samples, 3 * 2048);
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::io::{ErrorKind, Read, Seek, SeekFrom};
 use super::Decoder;
 use super::atrac1::Atrac1;
 use super::atrac3::Atrac3;
+use super::atrac3plus::Atrac3Plus;
 use super::error::CodecError;
 use super::layout::{Codec, Layout};
 
@@ -16,6 +17,7 @@ const PREROLL_FRAMES: u64 = 2;
 pub(crate) enum Engine {
     Atrac3(Box<Atrac3>),
     Atrac1(Box<Atrac1>),
+    Atrac3Plus(Box<Atrac3Plus>),
 }
 
 impl Engine {
@@ -23,6 +25,7 @@ impl Engine {
         match self {
             Self::Atrac3(d) => d.decode_frame(frame, out),
             Self::Atrac1(d) => d.decode_frame(frame, out),
+            Self::Atrac3Plus(d) => d.decode_frame(frame, out),
         }
     }
 
@@ -30,11 +33,12 @@ impl Engine {
         match self {
             Self::Atrac3(d) => d.reset(),
             Self::Atrac1(d) => d.reset(),
+            Self::Atrac3Plus(d) => d.reset(),
         }
     }
 }
 
-/// ATRAC1 or ATRAC3 frames from a reader (buffered by the caller).
+/// ATRAC1, ATRAC3 or ATRAC3plus frames from a reader (buffered by the caller).
 pub(crate) struct FrameStream<R> {
     file: R,
     engine: Engine,
@@ -57,6 +61,10 @@ impl<R: Read + Seek> FrameStream<R> {
                 layout.joint_stereo,
             )?)),
             Codec::Atrac1 => Engine::Atrac1(Box::new(Atrac1::new(layout.channels)?)),
+            Codec::Atrac3Plus => Engine::Atrac3Plus(Box::new(Atrac3Plus::new(
+                layout.channels,
+                layout.frame_bytes as usize,
+            )?)),
             _ => {
                 return Err(CodecError::Unsupported(format!(
                     "not supported yet: {}",

@@ -130,9 +130,11 @@ pub enum AtracMode {
     Lp4,
     /// ATRAC3 mono.
     Mono,
-    /// Any other ATRAC3 frame size, and ATRAC3plus: the bit rate in kbps (never 105, which is
-    /// [`AtracMode::Lp105`]).
+    /// Any other ATRAC3 frame size (and ATRAC3plus as versions before its decoder labelled
+    /// it): the bit rate in kbps (never 105, which is [`AtracMode::Lp105`]).
     Kbps(u32),
+    /// ATRAC3plus and the bit rate Sony sells it as, in kbps (`A3+ 256`).
+    Atrac3Plus(u32),
     /// A label this version does not know, kept as found.
     Other(String),
 }
@@ -148,15 +150,20 @@ impl AtracMode {
         Self::Mono,
     ];
 
-    /// The mode a label stands for (`LP2`, `105 kbps`, `mono`, `352 kbps`); any label loads,
-    /// and `Display` gives it back unchanged.
+    /// The mode a label stands for (`LP2`, `105 kbps`, `mono`, `352 kbps`, `A3+ 256`); any
+    /// label loads, and `Display` gives it back unchanged.
     pub fn from_label(label: &str) -> AtracMode {
         if let Some(mode) = Self::NAMED.into_iter().find(|m| m.to_string() == label) {
             return mode;
         }
+        // A number written the way `Display` writes it.
+        let number = |n: &str| n.parse::<u32>().ok().filter(|k| k.to_string() == n);
+        if let Some(kbps) = label.strip_prefix("A3+ ").and_then(number) {
+            return Self::Atrac3Plus(kbps);
+        }
         label
             .strip_suffix(" kbps")
-            .and_then(|n| n.parse::<u32>().ok().filter(|k| k.to_string() == n))
+            .and_then(number)
             .map_or_else(|| Self::Other(label.to_owned()), Self::Kbps)
     }
 
@@ -177,7 +184,7 @@ impl AtracMode {
 }
 
 /// The label the panes show and the library stores: `LP2`, `LP4`, `105 kbps`, `SP`, `mono`,
-/// `352 kbps`; empty for [`AtracMode::NotAtrac`].
+/// `352 kbps`, `A3+ 256`; empty for [`AtracMode::NotAtrac`].
 impl fmt::Display for AtracMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -188,6 +195,7 @@ impl fmt::Display for AtracMode {
             Self::Lp4 => f.write_str("LP4"),
             Self::Mono => f.write_str("mono"),
             Self::Kbps(kbps) => write!(f, "{kbps} kbps"),
+            Self::Atrac3Plus(kbps) => write!(f, "A3+ {kbps}"),
             Self::Other(label) => f.write_str(label),
         }
     }
@@ -295,6 +303,7 @@ mod tests {
             (AtracMode::Lp4, "LP4"),
             (AtracMode::Mono, "mono"),
             (AtracMode::Kbps(352), "352 kbps"),
+            (AtracMode::Atrac3Plus(256), "A3+ 256"),
             (AtracMode::Other("PCM".into()), "PCM"),
         ];
         let modes: Vec<AtracMode> = all.iter().map(|(m, _)| m.clone()).collect();
@@ -307,7 +316,16 @@ mod tests {
 
     #[test]
     fn an_unknown_mode_label_loads_and_is_kept() {
-        for label in ["hq", "0105 kbps", "+5 kbps", "kbps", "lp2"] {
+        for label in [
+            "hq",
+            "0105 kbps",
+            "+5 kbps",
+            "kbps",
+            "lp2",
+            "A3+ 064",
+            "A3+",
+            "a3+ 64",
+        ] {
             let mode = AtracMode::from_label(label);
             assert_eq!(mode, AtracMode::Other(label.into()), "{label}");
             assert_eq!(mode.to_string(), label);

@@ -1,16 +1,15 @@
 //! The ATRAC3 decoder (LP2, 105 kbps, LP4 joint stereo, mono): per channel one sound unit of
 //! gain control, tonal components and spectrum; four 256-line IMDCTs; three QMF stages.
 
-mod gain;
 mod huffman;
 mod stereo;
 mod tables;
 
-use self::gain::{GainInfo, GainTables};
 use self::huffman::{HuffmanTables, signed_value};
 use self::tables::{CLC_LENGTH, INV_MAX_QUANT, MANTISSA_CLC, MANTISSA_VLC, SUBBAND_TAB};
 use super::bits::BitReader;
 use super::error::CodecError;
+use super::gain::{GainInfo, GainTables};
 use super::mdct::Imdct;
 use super::qmf::{QmfSynthesis, scale_factors};
 
@@ -94,7 +93,7 @@ impl Tables {
     fn new() -> Self {
         Self {
             huffman: HuffmanTables::new(),
-            gain: GainTables::new(),
+            gain: GainTables::atrac3(),
             scale: scale_factors(),
             window: imdct_window(),
         }

@@ -1,39 +1,54 @@
-//! Gain control: the encoder attenuated transients in each QMF band; the decoder undoes it
-//! while overlapping the IMDCT halves.
+//! Gain control, shared by ATRAC3 and ATRAC3plus: the encoder attenuated transients in each
+//! band; the decoder undoes it while overlapping the IMDCT halves.
 
 /// Gain points of one band in one frame.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub(crate) struct GainInfo {
     pub num_points: usize,
     pub level: [u8; 8],
-    /// In steps of `1 << LOC_SCALE` samples, strictly increasing.
+    /// In steps of `1 << loc_scale` samples, strictly increasing.
     pub location: [u8; 8],
 }
 
-/// Level codes are exponents relative to this one (gain 2^(4 − level)).
-const ID2EXP_OFFSET: i32 = 4;
-const LOC_SCALE: u32 = 3;
-const LOC_SIZE: usize = 1 << LOC_SCALE;
-
 pub(crate) struct GainTables {
-    /// 2^(4 − level)
+    /// Level codes are exponents relative to this one: gain 2^(offset − level).
+    id2exp_offset: i32,
+    /// Locations count in steps of `2^loc_scale` samples; a ramp lasts one step.
+    loc_scale: u32,
+    /// 2^(offset − level)
     level: [f32; 16],
-    /// 2^(−Δ/8) for Δ = −15 … 15, the per-sample step between two levels.
+    /// 2^(−Δ/step) for Δ = −15 … 15, the per-sample step between two levels.
     step: [f32; 31],
 }
 
 impl GainTables {
-    pub fn new() -> Self {
+    /// ATRAC3: offset 4, locations in steps of 8 samples.
+    pub fn atrac3() -> Self {
+        Self::new(4, 3)
+    }
+
+    /// ATRAC3plus: offset 6, locations in steps of 4 samples.
+    pub fn atrac3plus() -> Self {
+        Self::new(6, 2)
+    }
+
+    fn new(id2exp_offset: i32, loc_scale: u32) -> Self {
         let mut level = [0f32; 16];
         for (i, v) in level.iter_mut().enumerate() {
-            *v = 2f32.powi(ID2EXP_OFFSET - i as i32);
+            *v = 2f32.powi(id2exp_offset - i as i32);
         }
+        let loc_size = (1u32 << loc_scale) as f32;
         let mut step = [0f32; 31];
         for (i, v) in step.iter_mut().enumerate() {
             let delta = i as f32 - 15.0;
-            *v = 2f32.powf(-delta / LOC_SIZE as f32);
+            *v = 2f32.powf(-delta / loc_size);
         }
-        Self { level, step }
+        Self {
+            id2exp_offset,
+            loc_scale,
+            level,
+            step,
+        }
     }
 
     /// Overlaps the first half of `imdct` with `prev`, undoing the gains of the frame that
@@ -60,14 +75,15 @@ impl GainTables {
                 *o = x * scale + p;
             }
         } else {
+            let loc_size = 1usize << self.loc_scale;
             let mut pos = 0;
             for i in 0..now.num_points.min(8) {
-                let end = (usize::from(now.location[i]) << LOC_SCALE).min(n);
+                let end = (usize::from(now.location[i]) << self.loc_scale).min(n);
                 let mut lev = self.level[usize::from(now.level[i] & 15)];
                 let next_level = if i + 1 < now.num_points {
                     i32::from(now.level[i + 1])
                 } else {
-                    ID2EXP_OFFSET
+                    self.id2exp_offset
                 };
                 let idx = (next_level - i32::from(now.level[i]) + 15).clamp(0, 30) as usize;
                 let inc = self.step[idx];
@@ -75,7 +91,7 @@ impl GainTables {
                     out[pos] = (first[pos] * scale + prev[pos]) * lev;
                     pos += 1;
                 }
-                let ramp_end = (end + LOC_SIZE).min(n);
+                let ramp_end = (end + loc_size).min(n);
                 while pos < ramp_end {
                     out[pos] = (first[pos] * scale + prev[pos]) * lev;
                     lev *= inc;
@@ -101,7 +117,7 @@ mod tests {
 
     #[test]
     fn without_gain_points_it_is_a_plain_overlap_add() {
-        let g = GainTables::new();
+        let g = GainTables::atrac3();
         let imdct: Vec<f32> = (0..512).map(|i| i as f32).collect();
         let mut prev = vec![1f32; 256];
         let mut out = vec![0f32; 256];
@@ -113,7 +129,7 @@ mod tests {
 
     #[test]
     fn a_gain_point_scales_before_it_and_ramps_over_eight_samples() {
-        let g = GainTables::new();
+        let g = GainTables::atrac3();
         let imdct = vec![0f32; 512];
         let mut prev = vec![1f32; 256];
         let mut out = vec![0f32; 256];
@@ -136,7 +152,7 @@ mod tests {
 
     #[test]
     fn the_next_frames_first_level_scales_the_new_half() {
-        let g = GainTables::new();
+        let g = GainTables::atrac3();
         let imdct = vec![1f32; 512];
         let mut prev = vec![0f32; 256];
         let mut out = vec![0f32; 256];
