@@ -15,7 +15,7 @@ use super::tag_write::TagValues;
 use super::tags::TrackMeta;
 use super::walk::{FoundFile, walk};
 use super::{ImportFailure, ImportProgress, Library, LibraryError, store};
-use crate::text::fold;
+use crate::text::{fold, natural_key};
 
 /// Two tracks of the same album and title are the same song when their lengths differ by no
 /// more than this (different encodes of one CD differ by a few hundred milliseconds).
@@ -356,24 +356,23 @@ pub fn plan_import(
             key: file.key.clone(),
         });
     }
+    // Numbered tracks by number, the rest by file name in natural order (`track2` before
+    // `track10`), so that "number in order" numbers them as a person would.
     for album in &mut groups {
-        album.tracks.sort_by(|a, b| {
-            (a.track_number.is_none(), a.track_number, &a.path).cmp(&(
-                b.track_number.is_none(),
-                b.track_number,
-                &b.path,
-            ))
+        album.tracks.sort_by_cached_key(|t| {
+            (
+                t.track_number.is_none(),
+                t.track_number,
+                natural_key(&t.path.to_string_lossy()),
+            )
         });
     }
-    groups.sort_by(|a, b| {
-        let k = |x: &ProposedAlbum| {
-            (
-                fold(&x.fields.album_artist),
-                fold(&x.fields.album),
-                x.fields.disc,
-            )
-        };
-        k(a).cmp(&k(b))
+    groups.sort_by_cached_key(|x| {
+        (
+            natural_key(&x.fields.album_artist),
+            natural_key(&x.fields.album),
+            x.fields.disc,
+        )
     });
     plan.albums = groups;
     plan.detect_duplicates(lib)?;
