@@ -1,7 +1,10 @@
 //! Track details guessed from a file name, for files that have no title tag.
 //!
-//! Understood shapes: `07 - Title`, `07. Title`, `07_Title`, `07 Title`, `1-07 Title` (disc 1,
-//! track 7), `Artist - Title` and `07 - Artist - Title`.
+//! File names: `07 - Title`, `07. Title`, `07_Title`, `07 Title`, `07` alone, `1-07 Title` and
+//! `CD2-07 Title` / `Disc 2 - 07 Title` (disc 2, track 7), `track07` / `Track 7 - Title`,
+//! `A3 Title` (a vinyl side: side A is disc 1, B disc 2, …, so A1, A2, B1 sort as on the
+//! record), `Artist - Title` and `07 - Artist - Title`. Track numbers have one to three digits:
+//! four (`1984 - Title`, `2001 A Space Odyssey`) are a year or a catalogue number, not a track.
 
 use crate::text::clean;
 
@@ -22,6 +25,8 @@ pub(crate) fn parse_stem(stem: &str) -> NameParts {
     }
 
     let (disc, track, rest) = match split_numbers(&name) {
+        // A number alone (`07`, `track07`, `CD2-07`) is read, and the name stays the title.
+        Some((disc, track, "")) => (disc, Some(track), name.as_str()),
         Some((disc, track, rest)) => (disc, Some(track), rest),
         None => (None, None, name.as_str()),
     };
@@ -41,25 +46,83 @@ pub(crate) fn parse_stem(stem: &str) -> NameParts {
     }
 }
 
-/// Recognises a leading `07` or `1-07` followed by a separator and some text; returns
-/// (disc, track, text after the separator).
+/// Recognises the leading numbers of a name; returns (disc, track, the text after them). The
+/// text is empty when the numbers are the whole name.
 fn split_numbers(name: &str) -> Option<(Option<u32>, u32, &str)> {
-    let (first, rest) = leading_number(name)?;
-    let (disc, track, rest) = match rest.strip_prefix('-').and_then(leading_number) {
-        // `1-07 Title`, but `1-Title` is track 1.
-        Some((second, after)) if starts_with_separator(after) => (Some(first), second, after),
-        _ => (None, first, rest),
-    };
-    if !starts_with_separator(rest) {
-        return None;
+    if let Some((disc, rest)) = disc_prefix(name)
+        && let Some((track, text)) = rest
+            .strip_prefix(is_separator)
+            .map(|r| r.trim_start_matches(is_separator))
+            .and_then(leading_number)
+            .and_then(|(track, after)| Some((track, tail(after)?)))
+    {
+        return Some((Some(disc), track, text));
     }
-    let text = rest.trim_start_matches([' ', '.', '-', '_']);
-    // `07.` or `07 -` alone: the number is the whole name, not a track prefix.
-    (!text.is_empty()).then_some((disc, track, text))
+    if let Some(rest) = strip_word(name, "track")
+        && let Some((track, after)) = leading_number(rest)
+    {
+        return Some((None, track, tail(after)?));
+    }
+    if let Some(found) = vinyl_side(name) {
+        return Some(found);
+    }
+    let (first, rest) = leading_number(name)?;
+    // `1-07 Title`, but `1-Title` is track 1.
+    if let Some((second, after)) = rest.strip_prefix('-').and_then(leading_number)
+        && (after.is_empty() || after.starts_with(is_separator))
+    {
+        return Some((Some(first), second, tail(after)?));
+    }
+    Some((None, first, tail(rest)?))
 }
 
-fn starts_with_separator(text: &str) -> bool {
-    text.starts_with([' ', '.', '-', '_'])
+/// What follows a number: nothing (the number is the whole name), or separators and text; a
+/// letter right after the digits (`07Title`) means the digits are part of a word.
+fn tail(after: &str) -> Option<&str> {
+    if after.is_empty() {
+        return Some("");
+    }
+    after
+        .starts_with(is_separator)
+        .then(|| after.trim_start_matches(is_separator))
+}
+
+fn is_separator(c: char) -> bool {
+    matches!(c, ' ' | '.' | '-' | '_')
+}
+
+/// `CD2`, `cd 2`, `Disc-2`, `disk2`: the disc number and what follows it.
+fn disc_prefix(name: &str) -> Option<(u32, &str)> {
+    let rest = ["cd", "disc", "disk"]
+        .iter()
+        .find_map(|word| strip_word(name, word))?;
+    leading_number(rest)
+}
+
+/// `name` without a leading `word` (any case) and one optional space, `_` or `-`, when digits
+/// follow (`Tracking 7` is not the word `track`).
+fn strip_word<'a>(name: &'a str, word: &str) -> Option<&'a str> {
+    let head = name.get(..word.len())?;
+    if !head.eq_ignore_ascii_case(word) {
+        return None;
+    }
+    let rest = &name[word.len()..];
+    let rest = rest.strip_prefix([' ', '_', '-']).unwrap_or(rest);
+    rest.starts_with(|c: char| c.is_ascii_digit())
+        .then_some(rest)
+}
+
+/// `A3 Title`: a capital A to H and a one- or two-digit track; the side is the disc (A is 1).
+/// Lower case (`a1`) and other letters (`U2 - One`) are not sides.
+fn vinyl_side(name: &str) -> Option<(Option<u32>, u32, &str)> {
+    let side = name.chars().next().filter(|c| ('A'..='H').contains(c))?;
+    let (track, after) =
+        leading_number(&name[1..]).filter(|(n, rest)| *n > 0 && name.len() - rest.len() <= 3)?;
+    Some((
+        Some(u32::from(side) - u32::from('A') + 1),
+        track,
+        tail(after)?,
+    ))
 }
 
 /// Up to three ASCII digits at the start; longer numbers (years, catalogue numbers) are not track
@@ -157,14 +220,137 @@ mod tests {
     }
 
     #[test]
+    fn track_word_and_bare_numbers() {
+        // No other text: the name stays the title, the number is read.
+        assert_eq!(parse_stem("track07"), parts(None, Some(7), None, "track07"));
+        assert_eq!(parse_stem("Track 7"), parts(None, Some(7), None, "Track 7"));
+        assert_eq!(
+            parse_stem("TRACK_12"),
+            parts(None, Some(12), None, "TRACK 12")
+        );
+        assert_eq!(parse_stem("Track-3"), parts(None, Some(3), None, "Track-3"));
+        assert_eq!(
+            parse_stem("Track 07 - Title"),
+            parts(None, Some(7), None, "Title")
+        );
+        assert_eq!(
+            parse_stem("track07. Title"),
+            parts(None, Some(7), None, "Title")
+        );
+        assert_eq!(parse_stem("07"), parts(None, Some(7), None, "07"));
+        assert_eq!(parse_stem("7"), parts(None, Some(7), None, "7"));
+        assert_eq!(parse_stem("112"), parts(None, Some(112), None, "112"));
+    }
+
+    #[test]
+    fn disc_prefixes() {
+        assert_eq!(
+            parse_stem("CD2-07 Title"),
+            parts(Some(2), Some(7), None, "Title")
+        );
+        assert_eq!(
+            parse_stem("cd1 03 - Title"),
+            parts(Some(1), Some(3), None, "Title")
+        );
+        assert_eq!(
+            parse_stem("Disc 2 - 05 - Title"),
+            parts(Some(2), Some(5), None, "Title")
+        );
+        assert_eq!(
+            parse_stem("disk3_11_Other_Title"),
+            parts(Some(3), Some(11), None, "Other Title")
+        );
+        assert_eq!(
+            parse_stem("CD2-07"),
+            parts(Some(2), Some(7), None, "CD2-07")
+        );
+        // A disc alone is not a track: `CD2 Bonus` is a title.
+        assert_eq!(
+            parse_stem("CD2 Bonus"),
+            parts(None, None, None, "CD2 Bonus")
+        );
+    }
+
+    #[test]
+    fn vinyl_sides_are_discs() {
+        // Side A is disc 1, side B disc 2, …: A1, A2, B1 sort as on the record.
+        assert_eq!(
+            parse_stem("A3 Title"),
+            parts(Some(1), Some(3), None, "Title")
+        );
+        assert_eq!(
+            parse_stem("B1 - Title"),
+            parts(Some(2), Some(1), None, "Title")
+        );
+        assert_eq!(
+            parse_stem("D12. Title"),
+            parts(Some(4), Some(12), None, "Title")
+        );
+        assert_eq!(
+            parse_stem("A2 - Some Band - Song"),
+            parts(Some(1), Some(2), Some("Some Band"), "Song")
+        );
+        assert_eq!(parse_stem("B2"), parts(Some(2), Some(2), None, "B2"));
+    }
+
+    #[test]
+    fn letters_and_numbers_that_are_not_sides() {
+        // Only capital A to H followed by one or two digits are sides.
+        assert_eq!(parse_stem("U2 - One"), parts(None, None, Some("U2"), "One"));
+        assert_eq!(parse_stem("a1 Title"), parts(None, None, None, "a1 Title"));
+        assert_eq!(
+            parse_stem("A123 Title"),
+            parts(None, None, None, "A123 Title")
+        );
+        assert_eq!(parse_stem("B52s"), parts(None, None, None, "B52s"));
+        assert_eq!(parse_stem("A0 Title"), parts(None, None, None, "A0 Title"));
+        assert_eq!(
+            parse_stem("Tracking 7"),
+            parts(None, None, None, "Tracking 7")
+        );
+        assert_eq!(
+            parse_stem("Discovery 2"),
+            parts(None, None, None, "Discovery 2")
+        );
+    }
+
+    #[test]
+    fn years_are_not_track_numbers() {
+        // Four digits are a year or a catalogue number, never a track: `1984 - Title` keeps the
+        // usual `Artist - Title` reading (numeric band names exist), and a name that starts with
+        // a year stays whole.
+        assert_eq!(
+            parse_stem("1984 - Title"),
+            parts(None, None, Some("1984"), "Title")
+        );
+        assert_eq!(
+            parse_stem("2001 A Space Odyssey"),
+            parts(None, None, None, "2001 A Space Odyssey")
+        );
+        assert_eq!(parse_stem("1984"), parts(None, None, None, "1984"));
+        assert_eq!(
+            parse_stem("track2001"),
+            parts(None, None, None, "track2001")
+        );
+        assert_eq!(
+            parse_stem("CD2-2001 Title"),
+            parts(None, None, None, "CD2-2001 Title")
+        );
+        assert_eq!(
+            parse_stem("99999999999999999999 Title"),
+            parts(None, None, None, "99999999999999999999 Title")
+        );
+    }
+
+    #[test]
     fn names_that_are_not_numbered() {
         assert_eq!(parse_stem("Intro"), parts(None, None, None, "Intro"));
         assert_eq!(
             parse_stem("1979 Song"),
             parts(None, None, None, "1979 Song")
         );
-        assert_eq!(parse_stem("07"), parts(None, None, None, "07"));
         assert_eq!(parse_stem("07Title"), parts(None, None, None, "07Title"));
+        assert_eq!(parse_stem("0"), parts(None, None, None, "0"));
         assert_eq!(parse_stem("- Title"), parts(None, None, None, "- Title"));
         assert_eq!(parse_stem("00 Hidden"), parts(None, None, None, "Hidden"));
     }
