@@ -1,10 +1,16 @@
-//! Track details guessed from a file name, for files that have no title tag.
+//! Track details guessed from a file's name and folders, for files without tags.
 //!
 //! File names: `07 - Title`, `07. Title`, `07_Title`, `07 Title`, `07` alone, `1-07 Title` and
 //! `CD2-07 Title` / `Disc 2 - 07 Title` (disc 2, track 7), `track07` / `Track 7 - Title`,
 //! `A3 Title` (a vinyl side: side A is disc 1, B disc 2, …, so A1, A2, B1 sort as on the
 //! record), `Artist - Title` and `07 - Artist - Title`. Track numbers have one to three digits:
 //! four (`1984 - Title`, `2001 A Space Odyssey`) are a year or a catalogue number, not a track.
+//!
+//! Folders ([`folder_parts`]): the album is the file's folder (`Album/CD2/` is disc 2 of
+//! `Album`), and where the layout is `Artist/Album/` below the imported folder, the artist is the
+//! album folder's parent.
+
+use std::path::{Component, Path};
 
 use crate::text::clean;
 
@@ -134,6 +140,68 @@ fn leading_number(text: &str) -> Option<(u32, &str)> {
     }
     let (number, rest) = text.split_at(digits);
     Some((number.parse().ok()?, rest))
+}
+
+/// What a file's folders say about it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct FolderParts {
+    /// The name of the file's folder, or of the folder above a disc folder (`CD2`).
+    pub album: String,
+    /// The name of the album folder's parent, when that is below `root`: the imported folder
+    /// itself is not an artist (`Downloads/Some Game OST/` has none).
+    pub artist: Option<String>,
+    /// From a disc folder: `Album/CD2/` or `Album/Disc 2/`.
+    pub disc: Option<u32>,
+}
+
+/// The album, artist and disc that the folders of `path` suggest, `root` being the imported
+/// folder (or file) it was found under. Only folders from `root` down are used: the album folder
+/// may be `root` itself, the artist folder must be below it. Names are cleaned like tag text.
+pub(crate) fn folder_parts(path: &Path, root: &Path) -> FolderParts {
+    let folder = path.parent().unwrap_or(Path::new(""));
+    // The folders' names from the top down, and how many of them are not below `root`.
+    let (mut names, above): (Vec<String>, usize) = match folder.strip_prefix(root) {
+        Ok(below) => {
+            let top = root.file_name();
+            let names = top
+                .into_iter()
+                .chain(below.components().filter_map(|c| match c {
+                    Component::Normal(name) => Some(name),
+                    _ => None,
+                }))
+                .map(|name| clean(&name.to_string_lossy()))
+                .collect();
+            (names, usize::from(top.is_some()))
+        }
+        // An imported file: its own folder is all there is to go by.
+        Err(_) => (
+            folder
+                .file_name()
+                .map(|name| clean(&name.to_string_lossy()))
+                .into_iter()
+                .collect(),
+            1,
+        ),
+    };
+    let mut disc = None;
+    if names.len() > 1
+        && let Some(last) = names.last()
+        && let Some((n, "")) = disc_prefix(last)
+    {
+        disc = Some(n).filter(|&n| n > 0);
+        names.pop();
+    }
+    let album = names.pop().unwrap_or_default();
+    let artist = if names.len() > above {
+        names.pop()
+    } else {
+        None
+    };
+    FolderParts {
+        album,
+        artist,
+        disc,
+    }
 }
 
 #[cfg(test)]
@@ -365,5 +433,83 @@ mod tests {
             parse_stem("Bjo\u{308}rk - Joga").artist.as_deref(),
             Some("Björk")
         );
+    }
+
+    fn folders(path: &str, root: &str) -> (String, Option<String>, Option<u32>) {
+        let parts = folder_parts(Path::new(path), Path::new(root));
+        (parts.album, parts.artist, parts.disc)
+    }
+
+    fn folder(
+        album: &str,
+        artist: Option<&str>,
+        disc: Option<u32>,
+    ) -> (String, Option<String>, Option<u32>) {
+        (album.to_string(), artist.map(str::to_string), disc)
+    }
+
+    #[test]
+    fn album_and_artist_from_folders_below_the_root() {
+        assert_eq!(
+            folders("/m/Music/Kenji Ito/Forest/track1.ogg", "/m/Music"),
+            folder("Forest", Some("Kenji Ito"), None)
+        );
+        // Deeper trees: the last two folders.
+        assert_eq!(
+            folders("/m/Music/Game/Kenji Ito/Forest/track1.ogg", "/m/Music"),
+            folder("Forest", Some("Kenji Ito"), None)
+        );
+        // The imported folder itself is not an artist…
+        assert_eq!(
+            folders("/m/Downloads/Some OST/01.mp3", "/m/Downloads"),
+            folder("Some OST", None, None)
+        );
+        // …but may be the album.
+        assert_eq!(
+            folders("/m/Downloads/Some OST/01.mp3", "/m/Downloads/Some OST"),
+            folder("Some OST", None, None)
+        );
+        assert_eq!(
+            folders("/m/Music/Bjo\u{308}rk/Post/x.flac", "/m/Music"),
+            folder("Post", Some("Björk"), None)
+        );
+    }
+
+    #[test]
+    fn disc_folders_are_discs_of_the_album_above() {
+        assert_eq!(
+            folders("/m/Music/Artist/Double/CD2/01.flac", "/m/Music"),
+            folder("Double", Some("Artist"), Some(2))
+        );
+        assert_eq!(
+            folders("/m/Music/Double/Disc 1/01.flac", "/m/Music"),
+            folder("Double", None, Some(1))
+        );
+        // A disc folder that is the imported folder has no album above it within the import.
+        assert_eq!(
+            folders("/m/Music/Double/CD1/01.flac", "/m/Music/Double/CD1"),
+            folder("CD1", None, None)
+        );
+        assert_eq!(
+            folders("/m/Music/Artist/CD1 Bonus/01.flac", "/m/Music"),
+            folder("CD1 Bonus", Some("Artist"), None)
+        );
+    }
+
+    #[test]
+    fn imported_files_and_the_filesystem_root() {
+        // A single imported file is its own root: only its folder counts.
+        assert_eq!(
+            folders(
+                "/m/Music/Artist/Album/01.flac",
+                "/m/Music/Artist/Album/01.flac"
+            ),
+            folder("Album", None, None)
+        );
+        assert_eq!(
+            folders("/Artist/Album/01.flac", "/"),
+            folder("Album", Some("Artist"), None)
+        );
+        assert_eq!(folders("/01.flac", "/"), folder("", None, None));
     }
 }
