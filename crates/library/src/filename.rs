@@ -287,99 +287,84 @@ mod tests {
         );
     }
 
+    /// Each row: a stem and the (disc, track, artist, title) it must give.
+    type Row<'a> = (&'a str, Option<u32>, Option<u32>, Option<&'a str>, &'a str);
+
+    fn check(rows: &[Row<'_>]) {
+        for &(stem, disc, track, artist, title) in rows {
+            assert_eq!(
+                parse_stem(stem),
+                parts(disc, track, artist, title),
+                "{stem:?}"
+            );
+        }
+    }
+
     #[test]
     fn track_word_and_bare_numbers() {
         // No other text: the name stays the title, the number is read.
-        assert_eq!(parse_stem("track07"), parts(None, Some(7), None, "track07"));
-        assert_eq!(parse_stem("Track 7"), parts(None, Some(7), None, "Track 7"));
-        assert_eq!(
-            parse_stem("TRACK_12"),
-            parts(None, Some(12), None, "TRACK 12")
-        );
-        assert_eq!(parse_stem("Track-3"), parts(None, Some(3), None, "Track-3"));
-        assert_eq!(
-            parse_stem("Track 07 - Title"),
-            parts(None, Some(7), None, "Title")
-        );
-        assert_eq!(
-            parse_stem("track07. Title"),
-            parts(None, Some(7), None, "Title")
-        );
-        assert_eq!(parse_stem("07"), parts(None, Some(7), None, "07"));
-        assert_eq!(parse_stem("7"), parts(None, Some(7), None, "7"));
-        assert_eq!(parse_stem("112"), parts(None, Some(112), None, "112"));
+        check(&[
+            ("track07", None, Some(7), None, "track07"),
+            ("Track 7", None, Some(7), None, "Track 7"),
+            ("TRACK_12", None, Some(12), None, "TRACK 12"),
+            ("Track-3", None, Some(3), None, "Track-3"),
+            ("Track 07 - Title", None, Some(7), None, "Title"),
+            ("track07. Title", None, Some(7), None, "Title"),
+            ("07", None, Some(7), None, "07"),
+            ("7", None, Some(7), None, "7"),
+            ("112", None, Some(112), None, "112"),
+        ]);
     }
 
     #[test]
     fn disc_prefixes() {
-        assert_eq!(
-            parse_stem("CD2-07 Title"),
-            parts(Some(2), Some(7), None, "Title")
-        );
-        assert_eq!(
-            parse_stem("cd1 03 - Title"),
-            parts(Some(1), Some(3), None, "Title")
-        );
-        assert_eq!(
-            parse_stem("Disc 2 - 05 - Title"),
-            parts(Some(2), Some(5), None, "Title")
-        );
-        assert_eq!(
-            parse_stem("disk3_11_Other_Title"),
-            parts(Some(3), Some(11), None, "Other Title")
-        );
-        assert_eq!(
-            parse_stem("CD2-07"),
-            parts(Some(2), Some(7), None, "CD2-07")
-        );
-        // A disc alone is not a track: `CD2 Bonus` is a title.
-        assert_eq!(
-            parse_stem("CD2 Bonus"),
-            parts(None, None, None, "CD2 Bonus")
-        );
+        check(&[
+            ("CD2-07 Title", Some(2), Some(7), None, "Title"),
+            ("cd1 03 - Title", Some(1), Some(3), None, "Title"),
+            ("Disc 2 - 05 - Title", Some(2), Some(5), None, "Title"),
+            (
+                "disk3_11_Other_Title",
+                Some(3),
+                Some(11),
+                None,
+                "Other Title",
+            ),
+            ("CD2-07", Some(2), Some(7), None, "CD2-07"),
+            // A disc alone is not a track: `CD2 Bonus` is a title.
+            ("CD2 Bonus", None, None, None, "CD2 Bonus"),
+        ]);
     }
 
     #[test]
     fn vinyl_sides_are_discs() {
         // Side A is disc 1, side B disc 2, …: A1, A2, B1 sort as on the record.
-        assert_eq!(
-            parse_stem("A3 Title"),
-            parts(Some(1), Some(3), None, "Title")
-        );
-        assert_eq!(
-            parse_stem("B1 - Title"),
-            parts(Some(2), Some(1), None, "Title")
-        );
-        assert_eq!(
-            parse_stem("D12. Title"),
-            parts(Some(4), Some(12), None, "Title")
-        );
-        assert_eq!(
-            parse_stem("A2 - Some Band - Song"),
-            parts(Some(1), Some(2), Some("Some Band"), "Song")
-        );
-        assert_eq!(parse_stem("B2"), parts(Some(2), Some(2), None, "B2"));
+        check(&[
+            ("A3 Title", Some(1), Some(3), None, "Title"),
+            ("B1 - Title", Some(2), Some(1), None, "Title"),
+            ("D12. Title", Some(4), Some(12), None, "Title"),
+            (
+                "A2 - Some Band - Song",
+                Some(1),
+                Some(2),
+                Some("Some Band"),
+                "Song",
+            ),
+            ("B2", Some(2), Some(2), None, "B2"),
+        ]);
     }
 
     #[test]
     fn letters_and_numbers_that_are_not_sides() {
         // Only capital A to H followed by one or two digits are sides.
-        assert_eq!(parse_stem("U2 - One"), parts(None, None, Some("U2"), "One"));
-        assert_eq!(parse_stem("a1 Title"), parts(None, None, None, "a1 Title"));
-        assert_eq!(
-            parse_stem("A123 Title"),
-            parts(None, None, None, "A123 Title")
-        );
-        assert_eq!(parse_stem("B52s"), parts(None, None, None, "B52s"));
-        assert_eq!(parse_stem("A0 Title"), parts(None, None, None, "A0 Title"));
-        assert_eq!(
-            parse_stem("Tracking 7"),
-            parts(None, None, None, "Tracking 7")
-        );
-        assert_eq!(
-            parse_stem("Discovery 2"),
-            parts(None, None, None, "Discovery 2")
-        );
+        check(&[
+            ("U2 - One", None, None, Some("U2"), "One"),
+            ("a1 Title", None, None, None, "a1 Title"),
+            ("A123 Title", None, None, None, "A123 Title"),
+            ("B52s", None, None, None, "B52s"),
+            ("A0 Title", None, None, None, "A0 Title"),
+            ("Tracking 7", None, None, None, "Tracking 7"),
+            ("Discovery 2", None, None, None, "Discovery 2"),
+        ]);
     }
 
     #[test]
@@ -387,27 +372,26 @@ mod tests {
         // Four digits are a year or a catalogue number, never a track: `1984 - Title` keeps the
         // usual `Artist - Title` reading (numeric band names exist), and a name that starts with
         // a year stays whole.
-        assert_eq!(
-            parse_stem("1984 - Title"),
-            parts(None, None, Some("1984"), "Title")
-        );
-        assert_eq!(
-            parse_stem("2001 A Space Odyssey"),
-            parts(None, None, None, "2001 A Space Odyssey")
-        );
-        assert_eq!(parse_stem("1984"), parts(None, None, None, "1984"));
-        assert_eq!(
-            parse_stem("track2001"),
-            parts(None, None, None, "track2001")
-        );
-        assert_eq!(
-            parse_stem("CD2-2001 Title"),
-            parts(None, None, None, "CD2-2001 Title")
-        );
-        assert_eq!(
-            parse_stem("99999999999999999999 Title"),
-            parts(None, None, None, "99999999999999999999 Title")
-        );
+        check(&[
+            ("1984 - Title", None, None, Some("1984"), "Title"),
+            (
+                "2001 A Space Odyssey",
+                None,
+                None,
+                None,
+                "2001 A Space Odyssey",
+            ),
+            ("1984", None, None, None, "1984"),
+            ("track2001", None, None, None, "track2001"),
+            ("CD2-2001 Title", None, None, None, "CD2-2001 Title"),
+            (
+                "99999999999999999999 Title",
+                None,
+                None,
+                None,
+                "99999999999999999999 Title",
+            ),
+        ]);
     }
 
     #[test]
@@ -435,81 +419,86 @@ mod tests {
         );
     }
 
-    fn folders(path: &str, root: &str) -> (String, Option<String>, Option<u32>) {
-        let parts = folder_parts(Path::new(path), Path::new(root));
-        (parts.album, parts.artist, parts.disc)
-    }
-
-    fn folder(
-        album: &str,
-        artist: Option<&str>,
-        disc: Option<u32>,
-    ) -> (String, Option<String>, Option<u32>) {
-        (album.to_string(), artist.map(str::to_string), disc)
+    /// Each row: a file, the imported root, and the (album, artist, disc) its folders give.
+    fn check_folders(rows: &[(&str, &str, &str, Option<&str>, Option<u32>)]) {
+        for &(path, root, album, artist, disc) in rows {
+            let found = folder_parts(Path::new(path), Path::new(root));
+            assert_eq!(
+                (found.album.as_str(), found.artist.as_deref(), found.disc),
+                (album, artist, disc),
+                "{path} under {root}"
+            );
+        }
     }
 
     #[test]
     fn album_and_artist_from_folders_below_the_root() {
-        assert_eq!(
-            folders("/m/Music/Kenji Ito/Forest/track1.ogg", "/m/Music"),
-            folder("Forest", Some("Kenji Ito"), None)
-        );
-        // Deeper trees: the last two folders.
-        assert_eq!(
-            folders("/m/Music/Game/Kenji Ito/Forest/track1.ogg", "/m/Music"),
-            folder("Forest", Some("Kenji Ito"), None)
-        );
-        // The imported folder itself is not an artist…
-        assert_eq!(
-            folders("/m/Downloads/Some OST/01.mp3", "/m/Downloads"),
-            folder("Some OST", None, None)
-        );
-        // …but may be the album.
-        assert_eq!(
-            folders("/m/Downloads/Some OST/01.mp3", "/m/Downloads/Some OST"),
-            folder("Some OST", None, None)
-        );
-        assert_eq!(
-            folders("/m/Music/Bjo\u{308}rk/Post/x.flac", "/m/Music"),
-            folder("Post", Some("Björk"), None)
-        );
+        check_folders(&[
+            ("/m/Ito/Forest/t.ogg", "/m", "Forest", Some("Ito"), None),
+            // Deeper trees: the last two folders.
+            (
+                "/m/Games/Ito/Forest/t.ogg",
+                "/m",
+                "Forest",
+                Some("Ito"),
+                None,
+            ),
+            // The imported folder itself is not an artist…
+            ("/dl/Some OST/01.mp3", "/dl", "Some OST", None, None),
+            // …but may be the album.
+            (
+                "/dl/Some OST/01.mp3",
+                "/dl/Some OST",
+                "Some OST",
+                None,
+                None,
+            ),
+            (
+                "/m/Bjo\u{308}rk/Post/x.flac",
+                "/m",
+                "Post",
+                Some("Björk"),
+                None,
+            ),
+        ]);
     }
 
     #[test]
     fn disc_folders_are_discs_of_the_album_above() {
-        assert_eq!(
-            folders("/m/Music/Artist/Double/CD2/01.flac", "/m/Music"),
-            folder("Double", Some("Artist"), Some(2))
-        );
-        assert_eq!(
-            folders("/m/Music/Double/Disc 1/01.flac", "/m/Music"),
-            folder("Double", None, Some(1))
-        );
-        // A disc folder that is the imported folder has no album above it within the import.
-        assert_eq!(
-            folders("/m/Music/Double/CD1/01.flac", "/m/Music/Double/CD1"),
-            folder("CD1", None, None)
-        );
-        assert_eq!(
-            folders("/m/Music/Artist/CD1 Bonus/01.flac", "/m/Music"),
-            folder("CD1 Bonus", Some("Artist"), None)
-        );
+        check_folders(&[
+            (
+                "/m/Ito/Double/CD2/01.flac",
+                "/m",
+                "Double",
+                Some("Ito"),
+                Some(2),
+            ),
+            ("/m/Double/Disc 1/01.flac", "/m", "Double", None, Some(1)),
+            // A disc folder that is the imported folder has no album above it within the import.
+            ("/m/Double/CD1/01.flac", "/m/Double/CD1", "CD1", None, None),
+            (
+                "/m/Ito/CD1 Bonus/01.flac",
+                "/m",
+                "CD1 Bonus",
+                Some("Ito"),
+                None,
+            ),
+        ]);
     }
 
     #[test]
     fn imported_files_and_the_filesystem_root() {
-        // A single imported file is its own root: only its folder counts.
-        assert_eq!(
-            folders(
-                "/m/Music/Artist/Album/01.flac",
-                "/m/Music/Artist/Album/01.flac"
+        check_folders(&[
+            // A single imported file is its own root: only its folder counts.
+            (
+                "/m/Ito/Forest/01.flac",
+                "/m/Ito/Forest/01.flac",
+                "Forest",
+                None,
+                None,
             ),
-            folder("Album", None, None)
-        );
-        assert_eq!(
-            folders("/Artist/Album/01.flac", "/"),
-            folder("Album", Some("Artist"), None)
-        );
-        assert_eq!(folders("/01.flac", "/"), folder("", None, None));
+            ("/Ito/Forest/01.flac", "/", "Forest", Some("Ito"), None),
+            ("/01.flac", "/", "", None, None),
+        ]);
     }
 }

@@ -446,7 +446,11 @@ fn untagged_files_are_filed_by_folder_as_the_preview_proposes() {
     };
     let outcome = lib.update_tags(&[path], &edit, &|_| {}).unwrap();
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
-    assert!(outcome.not_in_library.is_empty(), "{:?}", outcome.not_in_library);
+    assert!(
+        outcome.not_in_library.is_empty(),
+        "{:?}",
+        outcome.not_in_library
+    );
     let tracks = lib.all_tracks().unwrap();
     let edited = by_title(&tracks, "track2");
     assert_eq!(edited.genre, "Game");
