@@ -309,8 +309,11 @@ fn make_untagged_tree(root: &Path) -> PathBuf {
     album.join("track3.ogg")
 }
 
-/// (album, album artist, artist, disc, track) of every track, sorted.
-fn shape(tracks: &[Value]) -> Vec<(String, String, String, Option<u64>, Option<u64>)> {
+/// Where a track is filed: album, album artist, artist, disc, track.
+type Filed = (String, String, String, Option<u64>, Option<u64>);
+
+/// Where every track is filed, sorted.
+fn shape(tracks: &[Value]) -> Vec<Filed> {
     let text = |t: &Value, k: &str| t[k].as_str().unwrap().to_string();
     let mut rows: Vec<_> = tracks
         .iter()

@@ -420,7 +420,9 @@ mod tests {
     }
 
     /// Each row: a file, the imported root, and the (album, artist, disc) its folders give.
-    fn check_folders(rows: &[(&str, &str, &str, Option<&str>, Option<u32>)]) {
+    type FolderRow<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, Option<u32>);
+
+    fn check_folders(rows: &[FolderRow<'_>]) {
         for &(path, root, album, artist, disc) in rows {
             let found = folder_parts(Path::new(path), Path::new(root));
             assert_eq!(
