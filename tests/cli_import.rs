@@ -280,6 +280,138 @@ fn import_options_set_fields_on_everything_imported() {
     assert_eq!(find(&tracks, "朝の光")["artist"], "青い鳥楽団");
 }
 
+/// Untagged files only, as a game-soundtrack download comes: an `Artist/Album/` folder of
+/// `trackN.ogg`, a disc-per-folder album, and a loose folder of MP3s and FLACs right under the
+/// root. Returns one of the Ogg files.
+fn make_untagged_tree(root: &Path) -> PathBuf {
+    let album = root.join("Kenji Ito").join("Forest Suite");
+    fs::create_dir_all(&album).unwrap();
+    for n in 1..=11 {
+        demo::write_silent_vorbis(&album.join(format!("track{n}.ogg")), 0.2, 44_100, 1).unwrap();
+    }
+    for disc in 1..=2 {
+        let folder = root
+            .join("Kenji Ito")
+            .join("Double")
+            .join(format!("CD{disc}"));
+        fs::create_dir_all(&folder).unwrap();
+        demo::write_flac(&folder.join("01.flac"), &demo::melody(disc, 0.2, 44_100, 1)).unwrap();
+    }
+    let loose = root.join("Loose Rips");
+    fs::create_dir_all(&loose).unwrap();
+    demo::write_silent_mp3(&loose.join("Track 2.mp3"), 0.2, 44_100, 1).unwrap();
+    demo::write_silent_mp3(&loose.join("Track 1.mp3"), 0.2, 44_100, 1).unwrap();
+    demo::write_flac(
+        &loose.join("CD2-07 Bonus.flac"),
+        &demo::melody(9, 0.2, 44_100, 1),
+    )
+    .unwrap();
+    album.join("track3.ogg")
+}
+
+/// Where a track is filed: album, album artist, artist, disc, track.
+type Filed = (String, String, String, Option<u64>, Option<u64>);
+
+/// Where every track is filed, sorted.
+fn shape(tracks: &[Value]) -> Vec<Filed> {
+    let text = |t: &Value, k: &str| t[k].as_str().unwrap().to_string();
+    let mut rows: Vec<_> = tracks
+        .iter()
+        .map(|t| {
+            (
+                text(t, "album"),
+                text(t, "album_artist"),
+                text(t, "artist"),
+                t["disc_number"].as_u64(),
+                t["track_number"].as_u64(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn untagged_folders_become_albums_named_after_them() {
+    let env = Env::new();
+    let ogg = make_untagged_tree(&env.music());
+    let out = env.import(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("16 added"), "{}", stdout(&out));
+
+    let tracks = env.list(None);
+    let row = |album: &str, artist: &str, disc: Option<u64>, n: u64| {
+        (
+            album.to_string(),
+            artist.to_string(),
+            artist.to_string(),
+            disc,
+            Some(n),
+        )
+    };
+    let mut expected = vec![
+        row("Double", "Kenji Ito", Some(1), 1),
+        row("Double", "Kenji Ito", Some(2), 1),
+        // Right under the imported folder: its parent is not an artist.
+        row("Loose Rips", "", None, 1),
+        row("Loose Rips", "", None, 2),
+        row("Loose Rips", "", Some(2), 7),
+    ];
+    expected.extend((1..=11).map(|n| row("Forest Suite", "Kenji Ito", None, n)));
+    expected.sort();
+    assert_eq!(shape(&tracks), expected);
+    assert_eq!(find(&tracks, "Bonus")["disc_number"], 2);
+    assert_eq!(find(&tracks, "track10")["track_number"], 10);
+    // Listed in natural order: track2 before track10.
+    let forest: Vec<&str> = tracks
+        .iter()
+        .filter(|t| t["album"] == "Forest Suite")
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(forest[..3], ["track1", "track2", "track3"]);
+    assert_eq!(forest[10], "track11");
+
+    // Re-importing adds, moves and duplicates nothing, also when a file changed.
+    let again = env.import(&[]);
+    assert!(
+        stdout(&again).contains("0 added, 0 updated, 16 skipped"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(env.list(None), tracks);
+    let later = SystemTime::now() + Duration::from_secs(5);
+    fs::File::options()
+        .write(true)
+        .open(&ogg)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let out = env.import(&[]);
+    assert!(
+        stdout(&out).contains("0 added, 1 updated, 15 skipped"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(env.list(None), tracks);
+}
+
+#[test]
+fn album_and_artist_options_win_over_folder_names() {
+    // The option's field is set everywhere; the other still comes from the folders.
+    for (option, field, value, other, from_folder) in [
+        ("--artist", "artist", "Someone", "album", "Forest Suite"),
+        ("--album", "album", "Everything", "artist", "Kenji Ito"),
+    ] {
+        let env = Env::new();
+        make_untagged_tree(&env.music());
+        let out = env.import(&[option, value]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let tracks = env.list(None);
+        assert!(tracks.iter().all(|t| t[field] == value), "{tracks:#?}");
+        assert_eq!(find(&tracks, "track3")[other], from_folder);
+    }
+}
+
 #[test]
 fn bad_query_and_bad_config_are_reported_not_panicked() {
     let env = Env::new();

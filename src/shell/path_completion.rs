@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::thread;
 
+use library::text::natural_key;
+
 use crate::app::Msg;
 
 /// Completes `text` on a thread of its own and answers with [`Msg::PathCompleted`].
@@ -47,7 +49,7 @@ pub fn complete_path(text: &str) -> String {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with(&prefix) && !n.starts_with('.'))
         .collect();
-    names.sort();
+    names.sort_by_cached_key(|n| natural_key(n));
     let Some(first) = names.first() else {
         return text.to_string();
     };

@@ -228,18 +228,12 @@ impl Library {
     }
 
     /// Every track, including those whose file is missing, in browsing order: album artist,
-    /// album, disc, track number, title (case-insensitively).
+    /// album, disc, track number, title (names in natural order,
+    /// [`natural_key`](crate::text::natural_key)).
     pub fn all_tracks(&self) -> Result<Vec<Track>, LibraryError> {
-        self.read_tracks().map_err(|e| self.db_err(e))
-    }
-
-    fn read_tracks(&self) -> rusqlite::Result<Vec<Track>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{TRACK_SELECT} ORDER BY eff_aa COLLATE NOCASE, coalesce(al.title, '') COLLATE NOCASE,
-                      t.disc_number, t.track_number, t.title COLLATE NOCASE, t.path"
-        ))?;
-        let rows = stmt.query_map([], track_from_row)?;
-        rows.collect()
+        let mut tracks = self.all_tracks_unordered()?;
+        Track::sort_for_browsing(&mut tracks);
+        Ok(tracks)
     }
 
     /// Every track in storage order, for callers that sort for themselves (the UI builds its
@@ -270,9 +264,12 @@ impl Library {
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
-    /// All playlists by name, with their length and total duration.
+    /// All playlists by name (in natural order, [`natural_key`](crate::text::natural_key)),
+    /// with their length and total duration.
     pub fn playlists(&self) -> Result<Vec<PlaylistSummary>, LibraryError> {
-        self.read_playlists().map_err(|e| self.db_err(e))
+        let mut playlists = self.read_playlists().map_err(|e| self.db_err(e))?;
+        playlists.sort_by_cached_key(|p| (crate::text::natural_key(&p.name), p.id));
+        Ok(playlists)
     }
 
     fn read_playlists(&self) -> rusqlite::Result<Vec<PlaylistSummary>> {

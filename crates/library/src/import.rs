@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rayon::prelude::*;
 use rusqlite::TransactionBehavior;
 
-use super::filename::parse_stem;
+use super::filename::{folder_parts, parse_stem};
 use super::playable::read_playable;
 use super::report::{ImportFailure, ImportOptions, ImportProgress, ImportReport};
 use super::tags::TrackMeta;
@@ -76,8 +76,9 @@ pub fn import(
     let results: Vec<Result<TrackMeta, String>> = to_read
         .par_iter()
         .map(|(file, _)| {
+            let root = walked.root_of(&file.key).unwrap_or(&file.path);
             let result = read_playable(&file.path).map(|mut meta| {
-                fill_from_file_name(&mut meta, &file.path);
+                fill_from_path(&mut meta, &file.path, root);
                 overrides.apply(&mut meta);
                 meta
             });
@@ -151,6 +152,29 @@ fn write_all(
         tx.commit()
     })();
     result.map_err(|e| lib.db_err(e))
+}
+
+/// Fills what the tags leave out from the file's name and folders, as both the import and its
+/// preview do: [`fill_from_file_name`], then, for a file without an album tag, the album from its
+/// folder (and a missing disc from a `CD2` folder) and, where the layout is `Artist/Album/` below
+/// `root` (the imported folder), a missing artist from the album folder's parent. Import options
+/// (`--album`, `--artist`) are applied afterwards, so they win.
+pub(crate) fn fill_from_path(meta: &mut TrackMeta, path: &Path, root: &Path) {
+    fill_from_file_name(meta, path);
+    if !meta.album.is_empty() {
+        return;
+    }
+    let folders = folder_parts(path, root);
+    meta.album = folders.album;
+    if meta.disc_number.is_none() {
+        meta.disc_number = folders.disc;
+    }
+    if meta.artist.is_empty()
+        && meta.album_artist.is_empty()
+        && let Some(artist) = folders.artist
+    {
+        meta.artist = artist;
+    }
 }
 
 /// Files without a title tag get their title (and missing track, disc and artist) from the name.

@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use super::filename::parse_stem;
-use super::import::fill_from_file_name;
+use super::import::fill_from_path;
 use super::playable::read_playable;
 use super::tag_write::TagValues;
 use super::tags::TrackMeta;
 use super::walk::{FoundFile, walk};
 use super::{ImportFailure, ImportProgress, Library, LibraryError, store};
-use crate::text::fold;
+use crate::text::{fold, natural_key};
 
 /// Two tracks of the same album and title are the same song when their lengths differ by no
 /// more than this (different encodes of one CD differ by a few hundred milliseconds).
@@ -288,11 +288,14 @@ pub fn plan_import(
             }
         };
         let original = TagValues::from_meta(&meta);
+        // An untagged folder is proposed as an album named after the folder (and the folder
+        // above as its artist), as the import without preview files it.
         let mut filled = meta.clone();
-        fill_from_file_name(&mut filled, &file.path);
-        // Files without an album are grouped by folder alone: their artists, often guessed
+        let root = walked.root_of(&file.key).unwrap_or(&file.path);
+        fill_from_path(&mut filled, &file.path, root);
+        // Files without an album tag are grouped by folder alone: their artists, often guessed
         // from file names, would split one folder into many one-track albums.
-        let key = if filled.album.is_empty() {
+        let key = if meta.album.is_empty() {
             let folder = file
                 .path
                 .parent()
@@ -307,20 +310,9 @@ pub fn plan_import(
                 PathBuf::new(),
             )
         };
-        // An untagged folder is proposed as an album named after the folder, as the user
-        // would most likely name it; the preview lets them change it.
-        let album_title = if filled.album.is_empty() {
-            file.path
-                .parent()
-                .and_then(Path::file_name)
-                .map(|n| crate::text::clean(&n.to_string_lossy()))
-                .unwrap_or_default()
-        } else {
-            filled.album.clone()
-        };
         let slot = *index.entry(key).or_insert_with(|| {
             let fields = AlbumFields {
-                album: album_title,
+                album: filled.album.clone(),
                 album_artist: filled.album_artist.clone(),
                 year: filled.year,
                 genre: filled.genre.clone(),
@@ -356,24 +348,23 @@ pub fn plan_import(
             key: file.key.clone(),
         });
     }
+    // Numbered tracks by number, the rest by file name in natural order (`track2` before
+    // `track10`), so that "number in order" numbers them as a person would.
     for album in &mut groups {
-        album.tracks.sort_by(|a, b| {
-            (a.track_number.is_none(), a.track_number, &a.path).cmp(&(
-                b.track_number.is_none(),
-                b.track_number,
-                &b.path,
-            ))
+        album.tracks.sort_by_cached_key(|t| {
+            (
+                t.track_number.is_none(),
+                t.track_number,
+                natural_key(&t.path.to_string_lossy()),
+            )
         });
     }
-    groups.sort_by(|a, b| {
-        let k = |x: &ProposedAlbum| {
-            (
-                fold(&x.fields.album_artist),
-                fold(&x.fields.album),
-                x.fields.disc,
-            )
-        };
-        k(a).cmp(&k(b))
+    groups.sort_by_cached_key(|x| {
+        (
+            natural_key(&x.fields.album_artist),
+            natural_key(&x.fields.album),
+            x.fields.disc,
+        )
     });
     plan.albums = groups;
     plan.detect_duplicates(lib)?;

@@ -102,6 +102,7 @@ impl Library {
                             Ok(found) => {
                                 let mut meta = written.meta;
                                 fill_from_file_name(&mut meta, path);
+                                self.keep_folder_fields(&found.key, edit, &mut meta)?;
                                 rows.push((found, meta));
                             }
                             Err(source) => outcome.failed.push(TagWriteError::Io {
@@ -145,6 +146,45 @@ impl Library {
             tx.commit()
         })();
         result.map_err(|e| self.db_err(e))
+    }
+
+    /// A file without an album tag was filed by the import under its folder's name, with the
+    /// folder's artist and disc ([`fill_from_path`](super::import::fill_from_path)): an edit
+    /// that leaves those fields alone keeps them, so the track stays where it was.
+    fn keep_folder_fields(
+        &self,
+        key: &str,
+        edit: &TagEdit,
+        meta: &mut TrackMeta,
+    ) -> Result<(), LibraryError> {
+        if !meta.album.is_empty() || edit.album.is_some() {
+            return Ok(());
+        }
+        let stored: Option<(String, String, Option<i64>)> = self
+            .conn
+            .query_row(
+                "SELECT coalesce(al.title, ''), t.artist, t.disc_number
+                 FROM tracks t LEFT JOIN albums al ON al.id = t.album_id WHERE t.path = ?1",
+                [key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| self.db_err(e))?;
+        let Some((album, artist, disc)) = stored else {
+            return Ok(());
+        };
+        meta.album = album;
+        if meta.artist.is_empty()
+            && meta.album_artist.is_empty()
+            && edit.artist.is_none()
+            && edit.album_artist.is_none()
+        {
+            meta.artist = artist;
+        }
+        if meta.disc_number.is_none() && edit.disc.is_none() {
+            meta.disc_number = disc.and_then(|d| u32::try_from(d).ok());
+        }
+        Ok(())
     }
 
     /// The path under which the library stores `path`, if it knows the file: the path as given

@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::text::natural_key;
 use crate::{AtracMode, AudioCodec, TransferMode};
 
 /// One track as the library knows it. Text fields are already cleaned ([`crate::text::clean`]).
@@ -31,6 +32,24 @@ pub struct Track {
     pub mode: AtracMode,
     /// OpenMG-encrypted ("protected (OpenMG DRM)"): listed, never played or converted.
     pub protected: bool,
+}
+
+impl Track {
+    /// Sorts `tracks` in browsing order: album artist, album, disc, track number (numbered
+    /// tracks first), title, names in natural order ([`natural_key`]); the path breaks ties.
+    pub(crate) fn sort_for_browsing(tracks: &mut [Track]) {
+        tracks.sort_by_cached_key(|t| {
+            (
+                natural_key(&t.album_artist),
+                natural_key(&t.album),
+                t.disc_number,
+                t.track_number.is_none(),
+                t.track_number,
+                natural_key(&t.title),
+                t.path.clone(),
+            )
+        });
+    }
 }
 
 /// A playlist as listed in the Playlists pane.

@@ -40,6 +40,16 @@ pub(crate) struct Walk {
 }
 
 impl Walk {
+    /// The outermost walked root that holds the found file `path` (its key): the imported
+    /// folder (or file) it was found under.
+    pub fn root_of(&self, path: &str) -> Option<&Path> {
+        self.roots
+            .iter()
+            .filter(|root| is_under(path, root))
+            .min_by_key(|root| root.len())
+            .map(Path::new)
+    }
+
     /// True when a stored track at `path` should have been found by this walk, so that not
     /// finding it means its file is gone.
     pub fn covers(&self, path: &str) -> bool {

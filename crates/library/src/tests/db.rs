@@ -392,3 +392,32 @@ fn codecs_and_modes_written_by_older_versions_load() {
     let q = Query::parse("codec:tta").unwrap();
     assert_eq!(lib.query(&q).unwrap().len(), 1);
 }
+
+#[test]
+fn all_tracks_lists_names_in_natural_order() {
+    let lib = Library::open_in_memory().unwrap();
+    for (path, title, artist, album) in [
+        ("/m/a.flac", "Part 10", "Band", "Vol 10"),
+        ("/m/b.flac", "part 2", "Band", "Vol 10"),
+        ("/m/c.flac", "Part 1", "Band", "vol 2"),
+        ("/m/d.flac", "x", "Band 10", "A"),
+        ("/m/e.flac", "y", "band 9", "A"),
+    ] {
+        insert_track(&lib, path, title, artist, "", album, None, None, false);
+    }
+    let tracks = lib.all_tracks().unwrap();
+    let rows: Vec<(&str, &str, &str)> = tracks
+        .iter()
+        .map(|t| (t.album_artist.as_str(), t.album.as_str(), t.title.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Band", "vol 2", "Part 1"),
+            ("Band", "Vol 10", "part 2"),
+            ("Band", "Vol 10", "Part 10"),
+            ("band 9", "A", "y"),
+            ("Band 10", "A", "x"),
+        ]
+    );
+}

@@ -4,8 +4,8 @@ use std::time::{Duration, SystemTime};
 
 use super::fixtures::{SAMPLE_RATE, Tags, tag_file, tagged_wav, wav_bytes, write_wav};
 use crate::{
-    AudioCodec, ImportOptions, ImportProgress, ImportReport, Library, Overrides, Query, Track,
-    import,
+    AudioCodec, ImportOptions, ImportProgress, ImportReport, Library, Overrides, Query, TagEdit,
+    Track, import,
 };
 
 fn run(lib: &mut Library, root: &Path) -> ImportReport {
@@ -121,7 +121,9 @@ fn first_import_reads_tags_properties_and_file_names() {
 
     let untagged = by_title(&tracks, "Untagged Song");
     assert_eq!(untagged.track_number, Some(7));
-    assert_eq!(untagged.album, "");
+    // No album tag: filed under its folder's name; the folder above is the imported one, so
+    // no artist.
+    assert_eq!(untagged.album, "Loose");
     assert_eq!(untagged.artist, "");
 
     // One album for the three Post tracks (Guest's track is filed under its album artist).
@@ -397,4 +399,64 @@ fn decomposed_file_names_are_stored_exactly_and_still_open() {
     assert!(std::fs::metadata(&tracks[0].path).is_ok());
     // Unchanged on re-import: the stored path matches the walked one byte for byte.
     assert_eq!(run(&mut lib, dir.path()).unchanged, 1);
+}
+
+#[test]
+fn untagged_files_are_filed_by_folder_as_the_preview_proposes() {
+    let dir = tempfile::tempdir().unwrap();
+    let album = dir.path().join("Artist/Album");
+    std::fs::create_dir_all(&album).unwrap();
+    // FLAC, untagged: tags can be written into it later.
+    for n in 1..=2 {
+        let pcm = testkit::melody(n, 0.2, SAMPLE_RATE, 1);
+        testkit::write_flac(&album.join(format!("track{n}.flac")), &pcm).unwrap();
+    }
+    write_wav(&dir.path().join("Loose"), "Song.wav");
+    let mut lib = Library::open_in_memory().unwrap();
+    let plan = crate::plan_import(&lib, &[dir.path().to_path_buf()], &|_| {}).unwrap();
+    run(&mut lib, dir.path());
+    let tracks = lib.all_tracks().unwrap();
+    let filed = |title: &str| {
+        let t = by_title(&tracks, title);
+        (t.album.clone(), t.artist.clone(), t.track_number)
+    };
+    assert_eq!(filed("track1"), ("Album".into(), "Artist".into(), Some(1)));
+    assert_eq!(filed("track2"), ("Album".into(), "Artist".into(), Some(2)));
+    // Right under the imported folder: no artist.
+    assert_eq!(filed("Song"), ("Loose".into(), String::new(), None));
+    // The preview proposes the same.
+    for proposed in &plan.albums {
+        for t in &proposed.tracks {
+            assert_eq!(
+                filed(&t.title),
+                (
+                    proposed.fields.album.clone(),
+                    t.artist.clone(),
+                    t.track_number
+                )
+            );
+        }
+    }
+
+    // A tag edit that leaves album and artist alone keeps the track in its folder's album.
+    let path = by_title(&tracks, "track2").path.clone();
+    let edit = TagEdit {
+        genre: Some("Game".into()),
+        ..TagEdit::default()
+    };
+    let outcome = lib.update_tags(&[path], &edit, &|_| {}).unwrap();
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+    assert!(
+        outcome.not_in_library.is_empty(),
+        "{:?}",
+        outcome.not_in_library
+    );
+    let tracks = lib.all_tracks().unwrap();
+    let edited = by_title(&tracks, "track2");
+    assert_eq!(edited.genre, "Game");
+    assert_eq!(
+        (edited.album.as_str(), edited.artist.as_str()),
+        ("Album", "Artist")
+    );
+    assert_eq!(count(&lib, "albums"), 2);
 }

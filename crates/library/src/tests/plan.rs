@@ -231,3 +231,26 @@ fn applying_writes_edited_and_derived_fields_into_files() {
     let v = read_tag_values(&dir.path().join("03 - Derived.flac")).unwrap();
     assert_eq!((v.title.as_str(), v.album.as_str(), v.year), ("", "", None));
 }
+
+#[test]
+fn preview_lists_names_in_natural_order() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["Part 10.wav", "Part 2.wav", "part 1.wav", "Part 11.wav"] {
+        write_wav(&dir.path().join("Vol 10"), name);
+    }
+    write_wav(&dir.path().join("Vol 9"), "Part 1.wav");
+    let lib = Library::open_in_memory().unwrap();
+    let plan = plan(&lib, dir.path());
+    let albums: Vec<&str> = plan
+        .albums
+        .iter()
+        .map(|a| a.fields.album.as_str())
+        .collect();
+    assert_eq!(albums, ["Vol 9", "Vol 10"]);
+    let titles: Vec<&str> = plan.albums[1]
+        .tracks
+        .iter()
+        .map(|t| t.title.as_str())
+        .collect();
+    assert_eq!(titles, ["part 1", "Part 2", "Part 10", "Part 11"]);
+}

@@ -152,3 +152,18 @@ fn unresolved_entries_are_reported_and_unknown_files_imported() {
     );
     assert_eq!(titles(&lib, imported.id), ["known", "New"]);
 }
+
+#[test]
+fn playlists_are_listed_in_natural_order() {
+    let mut lib = Library::open_in_memory().unwrap();
+    for name in ["Mix 10", "mix 2", "Émile 3", "Mix 1", "emile 20"] {
+        lib.create_playlist(name).unwrap();
+    }
+    let names: Vec<String> = lib
+        .playlists()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names, ["Émile 3", "emile 20", "Mix 1", "mix 2", "Mix 10"]);
+}
