@@ -13,6 +13,9 @@ use library::{ImportOptions, Library, LibraryError, PlaylistError};
 
 use crate::app::{Catalog, LibraryData, LibraryMsg, LibraryOp, LibraryRequest, Msg, OpOutcome};
 
+/// How often an idle worker checks whether another process changed the library.
+const WATCH_INTERVAL: Duration = Duration::from_secs(2);
+
 /// Progress messages are limited to this rate so a fast import does not flood the loop.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -33,8 +36,20 @@ pub fn serve(path: &Path, requests: &Receiver<LibraryRequest>, emit: &(dyn Fn(Ms
     let mut worker = Worker {
         path: path.to_path_buf(),
         conn: None,
+        generation: None,
     };
-    while let Ok(first) = requests.recv() {
+    loop {
+        let first = match requests.recv_timeout(WATCH_INTERVAL) {
+            Ok(first) => first,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                // Another process (an import, `ministage tag`) changed the library: show it.
+                if worker.changed_elsewhere() {
+                    emit(Msg::Library(LibraryMsg::Loaded(worker.load())));
+                }
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        };
         let mut pending = vec![first];
         let mut reload = false;
         let mut shutdown = false;
@@ -65,6 +80,8 @@ struct Worker {
     path: PathBuf,
     /// Opened on first use and kept; a failed open is tried again at the next request.
     conn: Option<Library>,
+    /// The library's generation when it was last loaded; `None` before the first load.
+    generation: Option<i64>,
 }
 
 impl Worker {
@@ -77,7 +94,24 @@ impl Worker {
     }
 
     fn load(&mut self) -> Result<LibraryData, LibraryError> {
-        load_from(self.library()?)
+        let lib = self.library()?;
+        // Read before the data, so a change made meanwhile shows as a new generation.
+        let generation = lib.generation().ok();
+        let data = load_from(lib)?;
+        self.generation = generation;
+        Ok(data)
+    }
+
+    /// Whether the library changed since it was last loaded (never before the first load, and
+    /// never when the generation cannot be read, as in a read-only library of an old schema).
+    fn changed_elsewhere(&mut self) -> bool {
+        let Some(seen) = self.generation else {
+            return false;
+        };
+        self.conn
+            .as_ref()
+            .and_then(|lib| lib.generation().ok())
+            .is_some_and(|now| now != seen)
     }
 
     /// Carries out one request and reports it; true when the library should be reloaded.
@@ -321,6 +355,41 @@ mod tests {
             .collect();
         let want: Vec<String> = model.iter().map(|n| format!("{n:02}.wav")).collect();
         assert_eq!(names, want);
+    }
+
+    #[test]
+    fn a_change_made_by_another_process_is_loaded_without_being_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = library_with_playlist(dir.path(), 2);
+        let (tx, rx) = mpsc::channel();
+        let (said_tx, said) = mpsc::channel();
+        let worker_path = path.clone();
+        let worker = thread::spawn(move || {
+            serve(&worker_path, &rx, &move |m| {
+                let _ = said_tx.send(m);
+            });
+        });
+        let playlists = |m: Msg| match m {
+            Msg::Library(LibraryMsg::Loaded(Ok(data))) => Some(data.playlists.len()),
+            _ => None,
+        };
+        tx.send(LibraryRequest::Load).unwrap();
+        let first = said.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(playlists(first), Some(1));
+        // Another connection, as `ministage playlist create` in another terminal would.
+        Library::open(&path)
+            .unwrap()
+            .create_playlist("elsewhere")
+            .unwrap();
+        let next = said.recv_timeout(WATCH_INTERVAL * 4).unwrap();
+        assert_eq!(playlists(next), Some(2));
+        // Nothing changed since: no reload.
+        assert!(
+            said.recv_timeout(WATCH_INTERVAL + Duration::from_millis(500))
+                .is_err()
+        );
+        drop(tx);
+        worker.join().unwrap();
     }
 
     #[test]

@@ -247,6 +247,17 @@ impl Library {
         read().map_err(|e| self.db_err(e))
     }
 
+    /// A number that changes whenever any connection, in any process, changes a track, a
+    /// playlist or a playlist entry (not the transfer queue): a reader that remembers it can
+    /// tell cheaply whether its copy of the library is stale.
+    pub fn generation(&self) -> Result<i64, LibraryError> {
+        self.conn
+            .query_row("SELECT n FROM library_generation WHERE id = 1", [], |row| {
+                row.get(0)
+            })
+            .map_err(|e| self.db_err(e))
+    }
+
     /// The tracks matching `query`, in the order of [`Library::all_tracks`]; tracks whose file is
     /// missing are left out.
     pub fn query(&self, query: &Query) -> Result<Vec<Track>, LibraryError> {

@@ -91,6 +91,30 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE tracks ADD COLUMN mode TEXT NOT NULL DEFAULT '';
     ALTER TABLE tracks ADD COLUMN protected INTEGER NOT NULL DEFAULT 0;
     ",
+    // 4: a generation counter bumped by every change to tracks and playlists (not to the
+    // transfer queue), so a running jukebox notices what another process changed.
+    r"
+    CREATE TABLE library_generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+    INSERT INTO library_generation (id, n) VALUES (1, 0);
+    CREATE TRIGGER tracks_added AFTER INSERT ON tracks
+        BEGIN UPDATE library_generation SET n = n + 1; END;
+    CREATE TRIGGER tracks_changed AFTER UPDATE ON tracks
+        BEGIN UPDATE library_generation SET n = n + 1; END;
+    CREATE TRIGGER tracks_removed AFTER DELETE ON tracks
+        BEGIN UPDATE library_generation SET n = n + 1; END;
+    CREATE TRIGGER playlists_added AFTER INSERT ON playlists
+        BEGIN UPDATE library_generation SET n = n + 1; END;
+    CREATE TRIGGER playlists_changed AFTER UPDATE ON playlists
+        BEGIN UPDATE library_generation SET n = n + 1; END;
+    CREATE TRIGGER playlists_removed AFTER DELETE ON playlists
+        BEGIN UPDATE library_generation SET n = n + 1; END;
+    CREATE TRIGGER playlist_entries_added AFTER INSERT ON playlist_entries
+        BEGIN UPDATE library_generation SET n = n + 1; END;
+    CREATE TRIGGER playlist_entries_changed AFTER UPDATE ON playlist_entries
+        BEGIN UPDATE library_generation SET n = n + 1; END;
+    CREATE TRIGGER playlist_entries_removed AFTER DELETE ON playlist_entries
+        BEGIN UPDATE library_generation SET n = n + 1; END;
+    ",
 ];
 
 /// `PRAGMA application_id` of every ministage library (`MnSt` in ASCII): a file without it is

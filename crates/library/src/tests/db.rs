@@ -94,6 +94,7 @@ fn fresh_database_gets_the_latest_schema() {
         [
             "albums",
             "artists",
+            "library_generation",
             "playlist_entries",
             "playlists",
             "tracks",
@@ -420,4 +421,30 @@ fn all_tracks_lists_names_in_natural_order() {
             ("Band 10", "A", "x"),
         ]
     );
+}
+
+#[test]
+fn the_generation_moves_with_tracks_and_playlists_not_with_the_transfer_queue() {
+    let lib = Library::open_in_memory().unwrap();
+    let start = lib.generation().unwrap();
+    let id = lib
+        .enqueue_transfer(
+            &crate::TransferSource::Path("/m/a.flac".into()),
+            "A",
+            crate::TransferMode::Auto,
+        )
+        .unwrap();
+    assert!(id > 0);
+    assert_eq!(
+        lib.generation().unwrap(),
+        start,
+        "the queue is not the library"
+    );
+    let mut lib = lib;
+    lib.create_playlist("Mix").unwrap();
+    let after_playlist = lib.generation().unwrap();
+    assert!(after_playlist > start);
+    lib.delete_playlist(lib.playlist_by_name("Mix").unwrap().unwrap().id)
+        .unwrap();
+    assert!(lib.generation().unwrap() > after_playlist);
 }
