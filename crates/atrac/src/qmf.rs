@@ -1,4 +1,5 @@
-//! The two-band QMF synthesis filter and the scale-factor table shared by ATRAC1 and ATRAC3.
+//! The two-band QMF synthesis filter, its analysis counterpart (for the ATRAC3 encoder) and the
+//! scale-factor table shared by ATRAC1 and ATRAC3.
 
 /// The first half of the symmetric 48-tap prototype filter (Sony's published coefficients).
 // Kept digit for digit as published rather than rounded to what f32 can hold.
@@ -153,6 +154,81 @@ impl QmfSynthesis {
     }
 }
 
+/// One analysis stage, the decoder's [`QmfSynthesis`] run backwards: `2n` samples in, a low
+/// and a high band of `n` samples each out. Together the two stages reconstruct their input
+/// delayed by 46 samples (at the analysis input's rate), with the prototype's ripple of a few
+/// parts in 10⁵ as the only error (the filter pair is near-, not perfectly, reconstructing).
+#[derive(Clone)]
+pub(crate) struct QmfAnalysis {
+    /// The prototype's even and odd taps, undoubled: synthesis doubles them, so the pair has
+    /// unit gain.
+    even_taps: [f32; TAPS],
+    odd_taps: [f32; TAPS],
+    /// The last 23 even- and odd-indexed input samples of the previous call.
+    evens: [f32; HISTORY],
+    odds: [f32; HISTORY],
+}
+
+impl QmfAnalysis {
+    pub fn new() -> Self {
+        let mut even_taps = [0f32; TAPS];
+        let mut odd_taps = [0f32; TAPS];
+        for t in 0..TAPS {
+            let tap = |i: usize| QMF_48TAP_HALF[if i < 24 { i } else { 47 - i }];
+            even_taps[t] = tap(2 * t);
+            odd_taps[t] = tap(2 * t + 1);
+        }
+        Self {
+            even_taps,
+            odd_taps,
+            evens: [0.0; HISTORY],
+            odds: [0.0; HISTORY],
+        }
+    }
+
+    /// `input` holds `2n ≤ 1024` samples; `lo` and `hi` receive `n` each.
+    pub fn run(&mut self, input: &[f32], lo: &mut [f32], hi: &mut [f32]) {
+        let n = (input.len() / 2).min(lo.len()).min(hi.len()).min(MAX_BAND);
+        let mut evens = [0f32; HISTORY + MAX_BAND];
+        let mut odds = [0f32; HISTORY + MAX_BAND];
+        evens[..HISTORY].copy_from_slice(&self.evens);
+        odds[..HISTORY].copy_from_slice(&self.odds);
+        for (i, pair) in input[..2 * n].chunks_exact(2).enumerate() {
+            evens[HISTORY + i] = pair[0];
+            odds[HISTORY + i] = pair[1];
+        }
+        // The polyphase form of the causal filter pair: with the symmetric prototype h,
+        // a[m] = Σ h[2t]·x[2m + 1 − 2t] = Σ_u h[2u + 1]·odd[m + u] and
+        // b[m] = Σ h[2t + 1]·x[2m − 2t] = Σ_u h[2u]·even[m + u] (history first);
+        // low = a + b, high = a − b.
+        let chunks = n / LANES;
+        for c in 0..chunks {
+            let base = c * LANES;
+            let (a, b) = convolve_pair(
+                &odds[base..base + LANES + HISTORY],
+                &evens[base..base + LANES + HISTORY],
+                &self.odd_taps,
+                &self.even_taps,
+            );
+            for k in 0..LANES {
+                lo[base + k] = a[k] + b[k];
+                hi[base + k] = a[k] - b[k];
+            }
+        }
+        for m in chunks * LANES..n {
+            let (mut a, mut b) = (0f32, 0f32);
+            for t in 0..TAPS {
+                a += odds[m + t] * self.odd_taps[t];
+                b += evens[m + t] * self.even_taps[t];
+            }
+            lo[m] = a + b;
+            hi[m] = a - b;
+        }
+        self.evens.copy_from_slice(&evens[n..n + HISTORY]);
+        self.odds.copy_from_slice(&odds[n..n + HISTORY]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +294,32 @@ mod tests {
         assert_eq!(t[15], 1.0);
         assert!((t[18] - 2.0).abs() < 1e-6);
         assert!((t[0] - 2f32.powi(-5)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn analysis_then_synthesis_reconstructs_with_a_delay_of_46() {
+        let mut ana = QmfAnalysis::new();
+        let mut syn = QmfSynthesis::new();
+        let mut s = 7u32;
+        let input: Vec<f32> = (0..4096)
+            .map(|_| {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (s >> 8) as f32 / (1 << 24) as f32 - 0.5
+            })
+            .collect();
+        let mut output = Vec::new();
+        for block in input.chunks(512) {
+            let (mut lo, mut hi) = ([0f32; 256], [0f32; 256]);
+            ana.run(block, &mut lo, &mut hi);
+            let mut out = [0f32; 512];
+            syn.run(&lo, &hi, &mut out);
+            output.extend_from_slice(&out);
+        }
+        let err: f64 = (0..4000)
+            .map(|i| f64::from(output[i + 46] - input[i]).powi(2))
+            .sum::<f64>()
+            / 4000.0;
+        // White noise of RMS 0.29: the residue is the prototype's ripple, about −76 dB.
+        assert!(err.sqrt() < 1e-4, "rms error {}", err.sqrt());
     }
 }
