@@ -9,6 +9,7 @@ mod aea;
 mod atrac1;
 mod atrac3;
 mod bits;
+mod encoder;
 mod error;
 #[cfg(test)]
 mod hostile;

@@ -1,10 +1,10 @@
 //! The ATRAC3 decoder (LP2, 105 kbps, LP4 joint stereo, mono): per channel one sound unit of
 //! gain control, tonal components and spectrum; four 256-line IMDCTs; three QMF stages.
 
-mod gain;
+pub(crate) mod gain;
 mod huffman;
 mod stereo;
-mod tables;
+pub(crate) mod tables;
 
 use self::gain::{GainInfo, GainTables};
 use self::huffman::{HuffmanTables, signed_value};
@@ -103,7 +103,7 @@ impl Tables {
 
 /// The 512-point synthesis window: the encoder's sine window normalised so that overlapped
 /// halves add up to one.
-fn imdct_window() -> [f32; 512] {
+pub(crate) fn imdct_window() -> [f32; 512] {
     let mut w = [0f32; 512];
     for i in 0..128 {
         let j = 255 - i;

@@ -1,0 +1,3 @@
+//! The ATRAC3 encoder.
+
+mod analysis;
