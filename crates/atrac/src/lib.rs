@@ -1,7 +1,8 @@
 //! Sony formats: OpenMG/OMA, RIFF ATRAC and AEA containers, and the in-crate ATRAC decoders.
 //!
 //! [`probe`] reads what the library needs (codec, mode, duration, tags, DRM); [`open`] gives a
-//! [`Decoder`] producing interleaved 16-bit samples. ATRAC3 and ATRAC1 are decoded here, with
+//! [`Decoder`] producing interleaved 16-bit samples; [`Atrac3Encoder`] and [`Atrac3Writer`]
+//! make ATRAC3 files (LP2, 105 kbps, LP4). ATRAC3 and ATRAC1 are decoded here, with
 //! output within ±1 LSB of FFmpeg 8; ATRAC3plus is recognised but not decoded yet; OpenMG
 //! DRM is detected and never decrypted.
 
@@ -22,6 +23,7 @@ mod raw;
 mod riff;
 mod stream;
 mod tag_writer;
+mod writer;
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -33,6 +35,7 @@ pub use id3::SonyTags;
 pub use layout::{Codec, Container};
 pub use raw::{RawAudio, open_raw};
 pub use tag_writer::{TagUpdate, write_oma_tags};
+pub use writer::{Atrac3Container, Atrac3Writer};
 
 use layout::Layout;
 

@@ -8,7 +8,7 @@
 //! spends what is left on the upgrades with the best NMR gain per bit until nothing fits:
 //! the budget is used as fully as the subband granularity allows and never exceeded.
 
-use super::quant::{BFUS, Coding, QuantTables, SELECTORS, SELECTOR_BITS, SF_BITS, bfu_range};
+use super::quant::{BFUS, Coding, QuantTables, SELECTOR_BITS, SELECTORS, SF_BITS, bfu_range};
 use crate::atrac3::tables::SUBBAND_TAB;
 
 /// One subband's options.
@@ -60,7 +60,12 @@ fn band_of(i: usize) -> usize {
 }
 
 /// Measures every option of every subband of `spectrum`, weighting errors by `1/mask`.
-pub(crate) fn measure(q: &QuantTables, spectrum: &[f32], masks: &[f32; BFUS], out: &mut [BfuOptions; BFUS]) {
+pub(crate) fn measure(
+    q: &QuantTables,
+    spectrum: &[f32],
+    masks: &[f32; BFUS],
+    out: &mut [BfuOptions; BFUS],
+) {
     let mut mantissas = [0i8; 128];
     for (i, o) in out.iter_mut().enumerate() {
         let x = &spectrum[bfu_range(i)];
@@ -150,7 +155,11 @@ fn recount(plan: &UnitPlan, a: &mut Allocation) {
 
 /// Allocates `plans` jointly; `fits` says whether units of the given bit sizes fit the frame.
 /// Every plan must fit with all selectors 0.
-pub(crate) fn allocate(plans: &[UnitPlan], fits: &dyn Fn(&[u32]) -> bool, out: &mut Vec<Allocation>) {
+pub(crate) fn allocate(
+    plans: &[UnitPlan],
+    fits: &dyn Fn(&[u32]) -> bool,
+    out: &mut Vec<Allocation>,
+) {
     out.clear();
     let sizes = |a: &[Allocation]| -> Vec<u32> { a.iter().map(|x| x.bits).collect() };
     let eval = |lambda: f32, out: &mut Vec<Allocation>| {
@@ -222,7 +231,11 @@ fn fill(plans: &[UnitPlan], fits: &dyn Fn(&[u32]) -> bool, allocs: &mut [Allocat
                         continue;
                     }
                     let extra = i64::from(o.bits[m][sel]) - i64::from(o.bits[m][cur]) + reach;
-                    let score = if extra <= 0 { f32::INFINITY } else { gain / extra as f32 };
+                    let score = if extra <= 0 {
+                        f32::INFINITY
+                    } else {
+                        gain / extra as f32
+                    };
                     if best.is_some_and(|b| b.0 >= score) {
                         continue;
                     }
@@ -292,7 +305,11 @@ mod tests {
     fn silence_costs_only_the_overhead() {
         let plan = plan_for(&[0.0; FRAME]);
         let mut out = Vec::new();
-        allocate(std::slice::from_ref(&plan), &|b: &[u32]| b[0] <= 1536, &mut out);
+        allocate(
+            std::slice::from_ref(&plan),
+            &|b: &[u32]| b[0] <= 1536,
+            &mut out,
+        );
         assert_eq!(out[0].selectors, [0; BFUS]);
         assert_eq!(out[0].coded, 1);
         assert_eq!(out[0].bits, 19 + SELECTOR_BITS);
@@ -306,6 +323,11 @@ mod tests {
         let fits = |b: &[u32]| b[0].div_ceil(8) + b[1].div_ceil(8) <= 192;
         allocate(&[loud, quiet], &fits, &mut out);
         assert!(out[0].bits.div_ceil(8) + out[1].bits.div_ceil(8) <= 192);
-        assert!(out[0].bits > 2 * out[1].bits, "{} vs {}", out[0].bits, out[1].bits);
+        assert!(
+            out[0].bits > 2 * out[1].bits,
+            "{} vs {}",
+            out[0].bits,
+            out[1].bits
+        );
     }
 }

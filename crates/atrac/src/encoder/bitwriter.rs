@@ -69,7 +69,9 @@ mod tests {
     #[test]
     fn round_trips_through_the_reader() {
         let mut buf = [0u8; 128];
-        let fields: Vec<(u32, i32)> = (0..60u32).map(|i| ((i * 7 % 13) + 1, (i as i32 * 2_654_435) % 4096 - 2048)).collect();
+        let fields: Vec<(u32, i32)> = (0..60u32)
+            .map(|i| ((i * 7 % 13) + 1, (i as i32 * 2_654_435) % 4096 - 2048))
+            .collect();
         let mut w = BitWriter::new(&mut buf);
         for &(n, v) in &fields {
             w.write_signed(n, v);

@@ -99,7 +99,9 @@ impl FromStr for Atrac3Mode {
         Self::ALL
             .into_iter()
             .find(|m| m.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| CodecError::Unsupported(format!("unknown ATRAC3 mode {s:?} (lp2, lp105 or lp4)")))
+            .ok_or_else(|| {
+                CodecError::Unsupported(format!("unknown ATRAC3 mode {s:?} (lp2, lp105 or lp4)"))
+            })
     }
 }
 
@@ -305,7 +307,13 @@ impl Core {
     fn transform_unit(transform: &mut Transform, unit: &mut UnitState, bands: &[f32; FRAME]) {
         for b in 0..4 {
             let r = b * BAND..(b + 1) * BAND;
-            transform.run(b, &unit.prev[r.clone()], &bands[r.clone()], 1.0, &mut unit.spectrum[r]);
+            transform.run(
+                b,
+                &unit.prev[r.clone()],
+                &bands[r.clone()],
+                1.0,
+                &mut unit.spectrum[r],
+            );
         }
         unit.prev = *bands;
     }
@@ -332,7 +340,9 @@ impl Core {
             let bands = self.channels[u].bands;
             Self::transform_unit(&mut self.transform, &mut self.units[u], &bands);
             let unit = &mut self.units[u];
-            self.channels[u].psy.thresholds(&self.psy, &unit.spectrum, &mut unit.masks);
+            self.channels[u]
+                .psy
+                .thresholds(&self.psy, &unit.spectrum, &mut unit.masks);
             self.plan(u, false);
         }
         let budget = (half * 8) as u32;
@@ -344,7 +354,15 @@ impl Core {
             alloc::allocate(&self.plans[u..=u], &fits, &mut one);
             let unit = &self.units[u];
             let mut w = BitWriter::new(&mut frame[u * half..(u + 1) * half]);
-            unit::write_unit(&mut w, &self.quant, None, &unit.gain, &unit.spectrum, &unit.sfs, &one[0]);
+            unit::write_unit(
+                &mut w,
+                &self.quant,
+                None,
+                &unit.gain,
+                &unit.spectrum,
+                &unit.sfs,
+                &one[0],
+            );
             debug_assert!(!w.overflowed() && w.position() == one[0].bits as usize);
             allocs.extend(one);
         }
@@ -357,10 +375,20 @@ impl Core {
         // The left and right spectra for the masking model and the matrix choice.
         let mut spectra = [[0f32; FRAME]; 2];
         let mut masks = [[0f32; BFUS]; 2];
-        for (ch, (spec, mask)) in self.channels.iter_mut().zip(spectra.iter_mut().zip(masks.iter_mut())) {
+        for (ch, (spec, mask)) in self
+            .channels
+            .iter_mut()
+            .zip(spectra.iter_mut().zip(masks.iter_mut()))
+        {
             for b in 0..4 {
                 let r = b * BAND..(b + 1) * BAND;
-                self.transform.run(b, &ch.prev[r.clone()], &ch.bands[r.clone()], 1.0, &mut spec[r]);
+                self.transform.run(
+                    b,
+                    &ch.prev[r.clone()],
+                    &ch.bands[r.clone()],
+                    1.0,
+                    &mut spec[r],
+                );
             }
             ch.psy.thresholds(&self.psy, spec, mask);
         }
@@ -400,7 +428,15 @@ impl Core {
         {
             let unit = &self.units[0];
             let mut w = BitWriter::new(&mut frame[..first_len]);
-            unit::write_unit(&mut w, &self.quant, None, &unit.gain, &unit.spectrum, &unit.sfs, &allocs[0]);
+            unit::write_unit(
+                &mut w,
+                &self.quant,
+                None,
+                &unit.gain,
+                &unit.spectrum,
+                &unit.sfs,
+                &allocs[0],
+            );
             debug_assert!(!w.overflowed());
         }
         // The second unit runs backwards from the end of the frame.
@@ -408,10 +444,22 @@ impl Core {
         {
             let unit = &self.units[1];
             let mut w = BitWriter::new(&mut self.scratch[..second_len]);
-            unit::write_unit(&mut w, &self.quant, Some(&side), &unit.gain, &unit.spectrum, &unit.sfs, &allocs[1]);
+            unit::write_unit(
+                &mut w,
+                &self.quant,
+                Some(&side),
+                &unit.gain,
+                &unit.spectrum,
+                &unit.sfs,
+                &allocs[1],
+            );
             debug_assert!(!w.overflowed());
         }
-        for (dst, &b) in frame[first_len..].iter_mut().rev().zip(&self.scratch[..second_len]) {
+        for (dst, &b) in frame[first_len..]
+            .iter_mut()
+            .rev()
+            .zip(&self.scratch[..second_len])
+        {
             *dst = b;
         }
         self.matrix = matrix;

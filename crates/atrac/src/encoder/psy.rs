@@ -79,7 +79,10 @@ impl PsyTables {
         let mut spread_norm = Vec::with_capacity(parts.len());
         for &z in &bark_of {
             // Maskers from SPREAD_ABOVE below the maskee to SPREAD_BELOW above it.
-            let first = bark_of.iter().position(|&m| z - m <= SPREAD_ABOVE).unwrap_or(0);
+            let first = bark_of
+                .iter()
+                .position(|&m| z - m <= SPREAD_ABOVE)
+                .unwrap_or(0);
             let weights: Vec<f32> = bark_of[first..]
                 .iter()
                 .take_while(|&&m| m - z <= SPREAD_BELOW)
@@ -175,7 +178,8 @@ impl PsyState {
             } else {
                 0.0
             };
-            let smr_db = alpha * (TONE_MASKS_NOISE_DB + 0.25 * t.bark[p]) + (1.0 - alpha) * NOISE_MASKS_TONE_DB;
+            let smr_db = alpha * (TONE_MASKS_NOISE_DB + 0.25 * t.bark[p])
+                + (1.0 - alpha) * NOISE_MASKS_TONE_DB;
             let mut masking = spread_energy / t.spread_norm[p] * 10f32.powf(-smr_db / 10.0);
             if self.started {
                 let prev = self.prev_masking[p];

@@ -51,7 +51,8 @@ impl QuantTables {
             let max = MAX_MANTISSA[sel];
             for v in -max..=max {
                 let symbol = if v > 0 { 2 * v - 1 } else { -2 * v } as usize;
-                table[(v + 31) as usize] = (HUFF_CODES[sel - 1][symbol], HUFF_BITS[sel - 1][symbol]);
+                table[(v + 31) as usize] =
+                    (HUFF_CODES[sel - 1][symbol], HUFF_BITS[sel - 1][symbol]);
             }
         }
         let mut pair_symbol = [0u8; 9];
@@ -103,19 +104,29 @@ impl QuantTables {
         if sel == 1 {
             let mut vlc = 0;
             for pair in mantissas.chunks_exact(2) {
-                let symbol = self.pair_symbol[(3 * (i32::from(pair[0]) + 1) + i32::from(pair[1]) + 1) as usize];
+                let symbol = self.pair_symbol
+                    [(3 * (i32::from(pair[0]) + 1) + i32::from(pair[1]) + 1) as usize];
                 vlc += u32::from(HUFF_BITS[0][usize::from(symbol)]);
             }
             (vlc, CLC_LENGTH[1] * (mantissas.len() / 2) as u32)
         } else {
             let table = &self.vlc[sel];
-            let vlc = mantissas.iter().map(|&m| u32::from(table[(i32::from(m) + 31) as usize].1)).sum();
+            let vlc = mantissas
+                .iter()
+                .map(|&m| u32::from(table[(i32::from(m) + 31) as usize].1))
+                .sum();
             (vlc, CLC_LENGTH[sel] * mantissas.len() as u32)
         }
     }
 
     /// Writes `mantissas` under selector `sel` in `coding`.
-    pub fn write_mantissas(&self, w: &mut super::bitwriter::BitWriter<'_>, mantissas: &[i8], sel: usize, coding: Coding) {
+    pub fn write_mantissas(
+        &self,
+        w: &mut super::bitwriter::BitWriter<'_>,
+        mantissas: &[i8],
+        sel: usize,
+        coding: Coding,
+    ) {
         match (sel, coding) {
             (1, Coding::Clc) => {
                 // Two bits per value: 0, 1, −2, −1.
@@ -126,8 +137,14 @@ impl QuantTables {
             }
             (1, Coding::Vlc) => {
                 for pair in mantissas.chunks_exact(2) {
-                    let symbol = usize::from(self.pair_symbol[(3 * (i32::from(pair[0]) + 1) + i32::from(pair[1]) + 1) as usize]);
-                    w.write(u32::from(HUFF_BITS[0][symbol]), u32::from(HUFF_CODES[0][symbol]));
+                    let symbol = usize::from(
+                        self.pair_symbol
+                            [(3 * (i32::from(pair[0]) + 1) + i32::from(pair[1]) + 1) as usize],
+                    );
+                    w.write(
+                        u32::from(HUFF_BITS[0][symbol]),
+                        u32::from(HUFF_CODES[0][symbol]),
+                    );
                 }
             }
             (_, Coding::Clc) => {
@@ -153,7 +170,9 @@ mod tests {
     #[test]
     fn scale_factors_cover_the_peak_tightly() {
         let t = QuantTables::new();
-        for peak in [1e-6f32, 0.03, 1.0, 1.26, 1.2599211, 1000.0, 30000.0, 65536.0] {
+        for peak in [
+            1e-6f32, 0.03, 1.0, 1.26, 1.2599211, 1000.0, 30000.0, 65536.0,
+        ] {
             let sf = t.scale_factor_for(peak);
             assert!(t.scale[usize::from(sf)] >= peak || sf == 63, "{peak}");
             assert!(sf == 0 || t.scale[usize::from(sf) - 1] < peak, "{peak}");
@@ -169,7 +188,10 @@ mod tests {
         for sel in 2..SELECTORS {
             let max = MAX_MANTISSA[sel];
             for v in -max..=max {
-                assert!(t.vlc[sel][(v + 31) as usize].1 > 0, "selector {sel} value {v}");
+                assert!(
+                    t.vlc[sel][(v + 31) as usize].1 > 0,
+                    "selector {sel} value {v}"
+                );
             }
         }
     }

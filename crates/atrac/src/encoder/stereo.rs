@@ -20,7 +20,10 @@ const SWITCH_MARGIN_BITS: f32 = 8.0;
 /// unit's are (2 − left, −right) — see `stereo::reverse_matrixing`.
 fn coeffs(sel: u8) -> (f64, f64) {
     let s = usize::from(sel & 3);
-    (f64::from(MATRIX_COEFFS[2 * s]), f64::from(MATRIX_COEFFS[2 * s + 1]))
+    (
+        f64::from(MATRIX_COEFFS[2 * s]),
+        f64::from(MATRIX_COEFFS[2 * s + 1]),
+    )
 }
 
 /// How strongly noise in each unit reaches each output channel (squared gains), by selector:
@@ -86,7 +89,8 @@ pub(crate) fn choose_matrix(spectra: &[[f32; 1024]; 2], masks: &[[f32; BFUS]; 2]
                 }
                 m
             };
-            pe[band][k] += 0.5 * n * ((1.0 + mid / mask(0)).log2() + (1.0 + second / mask(1)).log2());
+            pe[band][k] +=
+                0.5 * n * ((1.0 + mid / mask(0)).log2() + (1.0 + second / mask(1)).log2());
         }
     }
     let mut out = [3u8; 4];
@@ -105,7 +109,14 @@ pub(crate) fn choose_matrix(spectra: &[[f32; 1024]; 2], masks: &[[f32; BFUS]; 2]
 
 /// Matrixes one band's block: `left`, `right` in, the two units' signals out, with the
 /// decoder's interpolation from `prev` over the first 8 samples when the selector changes.
-pub(crate) fn matrix_block(left: &[f32], right: &[f32], prev: u8, sel: u8, c1: &mut [f32], c2: &mut [f32]) {
+pub(crate) fn matrix_block(
+    left: &[f32],
+    right: &[f32],
+    prev: u8,
+    sel: u8,
+    c1: &mut [f32],
+    c2: &mut [f32],
+) {
     let (l_new, r_new) = coeffs(sel);
     let (l_old, r_old) = coeffs(prev);
     for n in 0..left.len().min(BAND) {

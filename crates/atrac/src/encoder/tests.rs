@@ -55,10 +55,17 @@ fn snr(input: &[i16], decoded: &[i16]) -> f64 {
 #[test]
 fn every_frame_decodes_and_the_round_trip_keeps_the_signal() {
     let input = stereo_music(44_100 * 2);
-    for (mode, floor) in [(Atrac3Mode::Lp2, 20.0), (Atrac3Mode::Lp105, 17.0), (Atrac3Mode::Lp4, 11.0)] {
+    for (mode, floor) in [
+        (Atrac3Mode::Lp2, 20.0),
+        (Atrac3Mode::Lp105, 17.0),
+        (Atrac3Mode::Lp4, 11.0),
+    ] {
         let frames = encode(mode, 2, &input);
         let decoded = decode(mode, &frames);
-        assert!(decoded.len() >= input.len() + 2 * CODEC_DELAY, "{mode}: the tail is cut");
+        assert!(
+            decoded.len() >= input.len() + 2 * CODEC_DELAY,
+            "{mode}: the tail is cut"
+        );
         let s = snr(&input, &decoded);
         eprintln!("{mode}: SNR {s:.1} dB");
         assert!(s > floor, "{mode}: SNR {s:.1} dB");
@@ -81,7 +88,9 @@ fn the_delay_is_constant_and_documented() {
         input[2 * pos] = 20_000;
         input[2 * pos + 1] = 20_000;
         let decoded = decode(Atrac3Mode::Lp2, &encode(Atrac3Mode::Lp2, 2, &input));
-        let peak = (0..decoded.len() / 2).max_by_key(|&i| decoded[2 * i].unsigned_abs()).unwrap();
+        let peak = (0..decoded.len() / 2)
+            .max_by_key(|&i| decoded[2 * i].unsigned_abs())
+            .unwrap();
         assert_eq!(peak, pos + CODEC_DELAY, "click at {pos}");
     }
 }
@@ -89,7 +98,9 @@ fn the_delay_is_constant_and_documented() {
 #[test]
 fn extreme_input_stays_within_the_frame() {
     let n = 44_100;
-    let square: Vec<i16> = (0..2 * n).map(|i| if (i / 2 / 50) % 2 == 0 { 32767 } else { -32768 }).collect();
+    let square: Vec<i16> = (0..2 * n)
+        .map(|i| if (i / 2 / 50) % 2 == 0 { 32767 } else { -32768 })
+        .collect();
     let dc = vec![32767i16; 2 * n];
     let clipped: Vec<i16> = (0..2 * n)
         .map(|i| ((i as f64 * 0.03).sin() * 90_000.0).clamp(-32768.0, 32767.0) as i16)
@@ -99,7 +110,12 @@ fn extreme_input_stays_within_the_frame() {
         *s = if i % 4 < 2 { 32767 } else { -32768 };
     }
     for mode in Atrac3Mode::ALL {
-        for (name, input) in [("square", &square), ("dc", &dc), ("clipped", &clipped), ("nyquist", &alternating)] {
+        for (name, input) in [
+            ("square", &square),
+            ("dc", &dc),
+            ("clipped", &clipped),
+            ("nyquist", &alternating),
+        ] {
             let frames = encode(mode, 2, input);
             let decoded = decode(mode, &frames);
             assert!(!decoded.is_empty(), "{mode} {name}");
@@ -109,11 +125,20 @@ fn extreme_input_stays_within_the_frame() {
 
 #[test]
 fn mono_input_is_coded_as_two_equal_channels() {
-    let mono: Vec<i16> = music(20_000, 9).iter().map(|&x| (x * 32768.0) as i16).collect();
+    let mono: Vec<i16> = music(20_000, 9)
+        .iter()
+        .map(|&x| (x * 32768.0) as i16)
+        .collect();
     for mode in Atrac3Mode::ALL {
         let decoded = decode(mode, &encode(mode, 1, &mono));
-        let diff = decoded.chunks_exact(2).map(|p| (i32::from(p[0]) - i32::from(p[1])).abs()).max();
-        assert!(diff.unwrap_or(0) <= 2, "{mode}: channels differ by {diff:?}");
+        let diff = decoded
+            .chunks_exact(2)
+            .map(|p| (i32::from(p[0]) - i32::from(p[1])).abs())
+            .max();
+        assert!(
+            diff.unwrap_or(0) <= 2,
+            "{mode}: channels differ by {diff:?}"
+        );
     }
 }
 

@@ -27,7 +27,10 @@ pub(crate) fn overhead_bits(gain: &[GainInfo; 4], second_js: bool) -> [u32; 4] {
     let mut out = [0u32; 4];
     for (last_band, o) in out.iter_mut().enumerate() {
         let coded = last_band.max(gain_top);
-        let gain_bits: u32 = gain[..=coded].iter().map(|g| 3 + 9 * g.num_points as u32).sum();
+        let gain_bits: u32 = gain[..=coded]
+            .iter()
+            .map(|g| 3 + 9 * g.num_points as u32)
+            .sum();
         // Bands coded (2), gain control, no tonal components (5), subband count (5), coding
         // mode (1).
         *o = head + 2 + gain_bits + 5 + 5 + 1;
