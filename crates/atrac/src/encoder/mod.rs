@@ -353,6 +353,24 @@ impl Core {
             let mut one = Vec::with_capacity(1);
             alloc::allocate(&self.plans[u..=u], &fits, &mut one);
             let unit = &self.units[u];
+            if u == 0 && std::env::var_os("ATRAC3_DEBUG").is_some() {
+                let a = &one[0];
+                eprintln!("bits {} coded {} coding {:?}", a.bits, a.coded, a.coding);
+                for i in 0..BFUS {
+                    let r = quant::bfu_range(i);
+                    let e: f32 = unit.spectrum[r.clone()].iter().map(|x| x * x).sum();
+                    let o = &self.plans[u].bfus[i];
+                    eprintln!(
+                        "  bfu {i:2} lines {:4} E {:9.1} dB mask {:9.1} dB sel {} nmr {:8.3} sf {}",
+                        r.start,
+                        10.0 * e.max(1e-9).log10(),
+                        10.0 * unit.masks[i].log10(),
+                        a.selectors[i],
+                        10.0 * o.nmr[a.selectors[i] as usize].max(1e-9).log10(),
+                        o.sf
+                    );
+                }
+            }
             let mut w = BitWriter::new(&mut frame[u * half..(u + 1) * half]);
             unit::write_unit(
                 &mut w,

@@ -15,8 +15,7 @@ const PARTITION_BARK: f32 = 0.5;
 const SPREAD_BELOW: f32 = 3.0;
 const SPREAD_ABOVE: f32 = 8.0;
 /// Signal-to-mask ratios (dB) of a tonal masker and of a noise-like one.
-const TONE_MASKS_NOISE_DB: f32 = 18.0;
-const NOISE_MASKS_TONE_DB: f32 = 6.0;
+
 /// The level (dB SPL) a full-scale sine is taken to play at.
 const FULL_SCALE_SPL: f32 = 96.0;
 /// Energy of the MDCT lines of a full-scale sine (analysis scale: about 32768² per sine).
@@ -27,6 +26,22 @@ const POST_MASKING: f32 = 0.16;
 /// Pre-echo control: a frame may mask at most this many times the previous frame's
 /// threshold.
 const PRE_ECHO_LIMIT: f32 = 8.0;
+
+/// Temporary tuning knobs (ATRAC3_TUNE=name=value,...).
+pub(crate) fn tune(name: &str, default: f32) -> f32 {
+    static T: std::sync::OnceLock<Vec<(String, f32)>> = std::sync::OnceLock::new();
+    let t = T.get_or_init(|| {
+        std::env::var("ATRAC3_TUNE")
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
+            .collect()
+    });
+    t.iter()
+        .find(|(k, _)| k == name)
+        .map_or(default, |(_, v)| *v)
+}
 
 /// Critical-band rate (Bark) of a frequency (Zwicker & Terhardt).
 pub(crate) fn bark(hz: f32) -> f32 {
@@ -101,7 +116,7 @@ impl PsyTables {
             .collect();
         let mut quiet = [0f32; FRAME];
         for (k, q) in quiet.iter_mut().enumerate() {
-            let db = hearing_threshold_db(line_hz(k)) - FULL_SCALE_SPL;
+            let db = hearing_threshold_db(line_hz(k)) - tune("fs", FULL_SCALE_SPL);
             *q = FULL_SCALE_ENERGY * 10f32.powf(db / 10.0);
         }
         Self {
@@ -178,12 +193,14 @@ impl PsyState {
             } else {
                 0.0
             };
-            let smr_db = alpha * (TONE_MASKS_NOISE_DB + 0.25 * t.bark[p])
-                + (1.0 - alpha) * NOISE_MASKS_TONE_DB;
+            let smr_db = alpha * (tune("tmn", 18.0) + tune("tmnz", 0.25) * t.bark[p])
+                + (1.0 - alpha) * tune("nmt", 6.0);
             let mut masking = spread_energy / t.spread_norm[p] * 10f32.powf(-smr_db / 10.0);
             if self.started {
                 let prev = self.prev_masking[p];
-                masking = masking.min(prev * PRE_ECHO_LIMIT).max(prev * POST_MASKING);
+                masking = masking
+                    .min(prev * tune("pre", PRE_ECHO_LIMIT))
+                    .max(prev * tune("post", POST_MASKING));
             }
             self.prev_masking[p] = masking;
             let (a, b) = t.parts[p];
@@ -193,8 +210,19 @@ impl PsyState {
             }
         }
         self.started = true;
+        // Quantisation noise spreads evenly over a subband: the line that masks least
+        // decides.
+        let gamma = tune("gamma", 1.0);
+        let beta = tune("beta", 0.0);
         for (i, o) in out.iter_mut().enumerate() {
-            *o = line_threshold[bfu_range(i)].iter().sum::<f32>().max(1e-9);
+            let r = bfu_range(i);
+            let n = r.len() as f32;
+            let min = line_threshold[r.clone()]
+                .iter()
+                .fold(f32::INFINITY, |m, &x| m.min(x));
+            let t = (n * min).max(1e-9);
+            let e: f32 = spectrum[r].iter().map(|x| x * x).sum();
+            *o = t.powf(gamma) * e.max(t).powf(beta);
         }
     }
 }
