@@ -5,6 +5,7 @@
 //! - [`analysis`]: the three-stage QMF tree into four bands and the 512 → 256 MDCT per band,
 //!   mirroring the decoder's synthesis;
 //! - [`stereo`] (LP4): the matrix per band and frame, and the byte split between the units;
+//! - [`gain`]: gain control, transient detection and gain points against pre-echo;
 //! - [`psy`]: the psychoacoustic model, a masking threshold per subband;
 //! - [`alloc`] and [`quant`]: scale factors, word lengths and coding mode for the smallest
 //!   noise-to-mask ratio in the frame's bits;
@@ -17,6 +18,7 @@
 mod alloc;
 mod analysis;
 mod bitwriter;
+mod gain;
 mod psy;
 mod quant;
 mod stereo;
@@ -28,6 +30,7 @@ use std::str::FromStr;
 use self::alloc::{Allocation, BfuOptions, UnitPlan};
 use self::analysis::{BAND, BandSplitter, FRAME, Transform};
 use self::bitwriter::BitWriter;
+use self::gain::GainDetector;
 use self::psy::{PsyState, PsyTables};
 use self::quant::{BFUS, QuantTables};
 use self::unit::JointSide;
@@ -116,8 +119,9 @@ struct ChannelState {
 
 /// Per sound unit: what the MDCT needs from the previous frame.
 struct UnitState {
-    /// The unit's band signal of the previous frame (after matrixing).
+    /// The unit's band signal of the previous frame (after matrixing and gain control).
     prev: [f32; FRAME],
+    detector: GainDetector,
     spectrum: [f32; FRAME],
     gain: [GainInfo; 4],
     masks: [f32; BFUS],
@@ -173,7 +177,7 @@ impl Atrac3Encoder {
                 "the ATRAC3 encoder takes 1 or 2 channels, not {channels}"
             )));
         }
-        let psy = PsyTables::new();
+        let psy = PsyTables::new(psy::PsyParams::for_mode(mode));
         let channel = || ChannelState {
             splitter: BandSplitter::new(),
             bands: [0.0; FRAME],
@@ -182,6 +186,7 @@ impl Atrac3Encoder {
         };
         let unit = || UnitState {
             prev: [0.0; FRAME],
+            detector: GainDetector::new(),
             spectrum: [0.0; FRAME],
             gain: [GainInfo::default(); 4],
             masks: [1.0; BFUS],
@@ -303,19 +308,31 @@ impl Core {
         }
     }
 
-    /// The MDCT of a unit over its previous and current band signals.
+    /// Gain control and the MDCT of a unit over its previous and current band signals.
     fn transform_unit(transform: &mut Transform, unit: &mut UnitState, bands: &[f32; FRAME]) {
+        let mut curve = [0f32; BAND];
         for b in 0..4 {
             let r = b * BAND..(b + 1) * BAND;
+            let mut info = unit.detector.detect(b, &bands[r.clone()]);
+            if psy::tune("gc", 1.0) == 0.0 {
+                info = GainInfo::default();
+            }
+            gain::curve(&info, &mut curve);
+            let mut cur = [0f32; BAND];
+            for ((c, &x), &g) in cur.iter_mut().zip(&bands[r.clone()]).zip(&curve) {
+                *c = x / g;
+            }
+            let prev_scale = 1.0 / gain::first_level_gain(&info);
             transform.run(
                 b,
                 &unit.prev[r.clone()],
-                &bands[r.clone()],
-                1.0,
-                &mut unit.spectrum[r],
+                &cur,
+                prev_scale,
+                &mut unit.spectrum[r.clone()],
             );
+            unit.prev[r].copy_from_slice(&cur);
+            unit.gain[b] = info;
         }
-        unit.prev = *bands;
     }
 
     /// Measures a unit's options into a plan.
@@ -355,7 +372,16 @@ impl Core {
             let unit = &self.units[u];
             if u == 0 && std::env::var_os("ATRAC3_DEBUG").is_some() {
                 let a = &one[0];
-                eprintln!("bits {} coded {} coding {:?}", a.bits, a.coded, a.coding);
+                eprintln!(
+                    "bits {} coded {} coding {:?} gain {:?}",
+                    a.bits,
+                    a.coded,
+                    a.coding,
+                    unit.gain
+                        .iter()
+                        .map(|g| (g.num_points, g.level[0], g.location[0]))
+                        .collect::<Vec<_>>()
+                );
                 for i in 0..BFUS {
                     let r = quant::bfu_range(i);
                     let e: f32 = unit.spectrum[r.clone()].iter().map(|x| x * x).sum();

@@ -16,8 +16,6 @@ const SPREAD_BELOW: f32 = 3.0;
 const SPREAD_ABOVE: f32 = 8.0;
 /// Signal-to-mask ratios (dB) of a tonal masker and of a noise-like one.
 
-/// The level (dB SPL) a full-scale sine is taken to play at.
-const FULL_SCALE_SPL: f32 = 96.0;
 /// Energy of the MDCT lines of a full-scale sine (analysis scale: about 32768² per sine).
 const FULL_SCALE_ENERGY: f32 = 32768.0 * 32768.0;
 /// Post-masking: the previous frame's threshold decays by this factor per frame (−8 dB in
@@ -26,6 +24,37 @@ const POST_MASKING: f32 = 0.16;
 /// Pre-echo control: a frame may mask at most this many times the previous frame's
 /// threshold.
 const PRE_ECHO_LIMIT: f32 = 8.0;
+
+/// How the model's thresholds become the allocation's weights, per mode. The noise of a
+/// subband is weighted by `1 / (mask^γ · max(energy, mask)^β)`: γ = 1, β = 0 is the plain
+/// noise-to-mask ratio; β > 0 also protects each subband's own level, so quiet subbands keep
+/// their share (which ViSQOL's spectro-temporal comparison rewards — tuned on clips).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PsyParams {
+    /// The level (dB SPL) a full-scale sine is taken to play at: where the threshold in
+    /// quiet lies.
+    pub full_scale_spl: f32,
+    /// γ: exponent of the masking threshold.
+    pub mask_exponent: f32,
+    /// β: exponent of the subband's energy.
+    pub energy_exponent: f32,
+}
+
+impl PsyParams {
+    /// The parameters of a mode: the fewer the bits, the more the masking model decides.
+    pub fn for_mode(mode: super::Atrac3Mode) -> Self {
+        let (full_scale_spl, mask_exponent, energy_exponent) = match mode {
+            super::Atrac3Mode::Lp2 => (160.0, 0.1, 0.9),
+            super::Atrac3Mode::Lp105 => (150.0, 0.2, 0.8),
+            super::Atrac3Mode::Lp4 => (140.0, 0.3, 0.7),
+        };
+        Self {
+            full_scale_spl: tune("fs", full_scale_spl),
+            mask_exponent: tune("gamma", mask_exponent),
+            energy_exponent: tune("beta", energy_exponent),
+        }
+    }
+}
 
 /// Temporary tuning knobs (ATRAC3_TUNE=name=value,...).
 pub(crate) fn tune(name: &str, default: f32) -> f32 {
@@ -52,7 +81,7 @@ pub(crate) fn bark(hz: f32) -> f32 {
 pub(crate) fn hearing_threshold_db(hz: f32) -> f32 {
     let f = hz.max(20.0) / 1000.0;
     let db = 3.64 * f.powf(-0.8) - 6.5 * (-0.6 * (f - 3.3) * (f - 3.3)).exp() + 1e-3 * f.powi(4);
-    db.min(FULL_SCALE_SPL + 10.0)
+    db.min(120.0)
 }
 
 /// Centre frequency of MDCT line `k` (lines in frequency order, 1024 per 22.05 kHz).
@@ -74,10 +103,11 @@ pub(crate) struct PsyTables {
     bark: Vec<f32>,
     /// The absolute threshold as a noise energy per line.
     quiet: [f32; FRAME],
+    params: PsyParams,
 }
 
 impl PsyTables {
-    pub fn new() -> Self {
+    pub fn new(params: PsyParams) -> Self {
         let mut parts = Vec::new();
         let mut start = 0;
         for k in 1..=FRAME {
@@ -116,7 +146,7 @@ impl PsyTables {
             .collect();
         let mut quiet = [0f32; FRAME];
         for (k, q) in quiet.iter_mut().enumerate() {
-            let db = hearing_threshold_db(line_hz(k)) - tune("fs", FULL_SCALE_SPL);
+            let db = hearing_threshold_db(line_hz(k)) - params.full_scale_spl;
             *q = FULL_SCALE_ENERGY * 10f32.powf(db / 10.0);
         }
         Self {
@@ -126,6 +156,7 @@ impl PsyTables {
             tonal_window,
             bark: bark_of,
             quiet,
+            params,
         }
     }
 
@@ -212,8 +243,7 @@ impl PsyState {
         self.started = true;
         // Quantisation noise spreads evenly over a subband: the line that masks least
         // decides.
-        let gamma = tune("gamma", 1.0);
-        let beta = tune("beta", 0.0);
+        let (gamma, beta) = (t.params.mask_exponent, t.params.energy_exponent);
         for (i, o) in out.iter_mut().enumerate() {
             let r = bfu_range(i);
             let n = r.len() as f32;
@@ -231,6 +261,13 @@ impl PsyState {
 mod tests {
     use super::*;
 
+    /// The plain model: noise-to-mask ratios, a full-scale sine at 96 dB SPL.
+    const PARAMS: PsyParams = PsyParams {
+        full_scale_spl: 96.0,
+        mask_exponent: 1.0,
+        energy_exponent: 0.0,
+    };
+
     #[test]
     fn bark_scale_and_hearing_threshold_landmarks() {
         assert!((bark(1000.0) - 8.5).abs() < 0.2);
@@ -243,7 +280,7 @@ mod tests {
 
     #[test]
     fn a_tone_masks_less_than_noise_of_the_same_energy() {
-        let t = PsyTables::new();
+        let t = PsyTables::new(PARAMS);
         let mut tone = [0f32; FRAME];
         tone[100] = 30_000.0;
         let mut noise = [0f32; FRAME];
@@ -261,7 +298,7 @@ mod tests {
 
     #[test]
     fn silence_leaves_the_threshold_of_hearing() {
-        let t = PsyTables::new();
+        let t = PsyTables::new(PARAMS);
         let mut out = [0f32; BFUS];
         PsyState::new(&t).thresholds(&t, &[0.0; FRAME], &mut out);
         // Lowest in the 2–5 kHz region, far higher at the top.
