@@ -45,8 +45,8 @@ impl PsyParams {
     pub fn for_mode(mode: super::Atrac3Mode) -> Self {
         let (full_scale_spl, mask_exponent, energy_exponent) = match mode {
             super::Atrac3Mode::Lp2 => (160.0, 0.1, 0.9),
-            super::Atrac3Mode::Lp105 => (150.0, 0.2, 0.8),
-            super::Atrac3Mode::Lp4 => (140.0, 0.3, 0.7),
+            super::Atrac3Mode::Lp105 => (160.0, 0.2, 0.8),
+            super::Atrac3Mode::Lp4 => (160.0, 0.3, 0.7),
         };
         Self {
             full_scale_spl: tune("fs", full_scale_spl),
