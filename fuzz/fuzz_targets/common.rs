@@ -6,8 +6,8 @@ use atrac;
 
 pub fn probe_and_decode(bytes: Vec<u8>) {
     let len = bytes.len() as u64;
-    let _ = codec::probe_reader(&mut Cursor::new(&bytes), len);
-    let Ok(mut decoder) = codec::open_reader(Cursor::new(bytes), len) else {
+    let _ = atrac::probe_reader(&mut Cursor::new(&bytes), len);
+    let Ok(mut decoder) = atrac::open_reader(Cursor::new(bytes), len) else {
         return;
     };
     let total = decoder.total_frames().unwrap_or(0);

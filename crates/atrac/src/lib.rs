@@ -29,7 +29,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-pub use encoder::{Atrac3Encoder, Atrac3Mode, CODEC_DELAY, SAMPLES_PER_FRAME};
+pub use encoder::{Atrac3Encoder, Atrac3Mode, CODEC_DELAY, SAMPLES_PER_FRAME, check_frames};
 pub use error::CodecError;
 pub use id3::SonyTags;
 pub use layout::{Codec, Container};

@@ -292,6 +292,24 @@ impl Atrac3Encoder {
     }
 }
 
+/// Decodes every frame of `frames` (whole `mode` frames, back to back) with the crate's
+/// decoder and reports the first one it rejects; returns the number of frames. A check for
+/// encoder output before it is stored or sent.
+pub fn check_frames(mode: Atrac3Mode, frames: &[u8]) -> Result<usize, CodecError> {
+    let bytes = mode.frame_bytes();
+    if frames.len() % bytes != 0 {
+        return Err(CodecError::frame("ATRAC3", "a partial frame"));
+    }
+    let mut dec = crate::atrac3::Atrac3::new(2, bytes, mode.joint_stereo())?;
+    let mut pcm = Vec::with_capacity(2 * FRAME);
+    for (i, frame) in frames.chunks_exact(bytes).enumerate() {
+        pcm.clear();
+        dec.decode_frame(frame, &mut pcm)
+            .map_err(|e| CodecError::frame("ATRAC3", format!("frame {i}: {e}")))?;
+    }
+    Ok(frames.len() / bytes)
+}
+
 impl Core {
     /// Encodes one frame of both channels into `frame` (`mode.frame_bytes()` long).
     fn encode_frame(&mut self, pcm: [&[f32; FRAME]; 2], frame: &mut [u8]) {
