@@ -20,8 +20,8 @@ const UNITY: u8 = 4;
 const ATTACK_RATIO: f32 = 16.0;
 /// Quieter than this (energy per sample, full scale 1) nothing is worth protecting.
 const FLOOR: f32 = 1e-9;
-/// The largest amplification used (2^6): more only costs scale-factor range.
-const MAX_BOOST_LEVELS: u8 = 6;
+/// The largest amplification used (2^8): more only costs scale-factor range.
+const MAX_BOOST_LEVELS: u8 = 8;
 
 /// Per band: the segment energies of the previous block.
 #[derive(Clone)]
@@ -46,14 +46,18 @@ impl GainDetector {
         let mut info = GainInfo::default();
         for (p, &e) in seg.iter().enumerate() {
             if p > 0 && e > FLOOR && e > ATTACK_RATIO * before.max(FLOOR) {
+                // The band filters ring ahead of the attack: the ramp goes just before the
+                // segment where the attack reaches an eighth of its peak.
+                let peak = seg[p..].iter().fold(0f32, |m, &x| m.max(x));
+                let onset = (p..SEGMENTS).find(|&q| seg[q] * 8.0 >= peak).unwrap_or(p);
                 // Amplitude ratio in powers of two, kept below the attack itself.
-                let boost = ((e / before.max(FLOOR)).log2() * 0.5)
+                let boost = ((peak / before.max(FLOOR)).log2() * 0.5)
                     .floor()
                     .clamp(1.0, f32::from(MAX_BOOST_LEVELS));
                 info.num_points = 1;
                 info.level[0] = UNITY + boost as u8;
-                // The ramp (8 samples from location · 8) ends where the attack's segment starts.
-                info.location[0] = (p - 1) as u8;
+                // The ramp (8 samples from location · 8) ends where that segment starts.
+                info.location[0] = (onset - 1) as u8;
                 break;
             }
             before = before.max(e);

@@ -7,6 +7,7 @@
 //! - [`stereo`] (LP4): the matrix per band and frame, and the byte split between the units;
 //! - [`gain`]: gain control, transient detection and gain points against pre-echo;
 //! - [`psy`]: the psychoacoustic model, a masking threshold per subband;
+//! - [`tonal`]: strong peaks coded apart, when the frame comes out better with them;
 //! - [`alloc`] and [`quant`]: scale factors, word lengths and coding mode for the smallest
 //!   noise-to-mask ratio in the frame's bits;
 //! - [`unit`] and [`bitwriter`]: the sound units as the decoder reads them.
@@ -22,6 +23,7 @@ mod gain;
 mod psy;
 mod quant;
 mod stereo;
+mod tonal;
 mod unit;
 
 use std::fmt;
@@ -33,6 +35,7 @@ use self::bitwriter::BitWriter;
 use self::gain::GainDetector;
 use self::psy::{PsyState, PsyTables};
 use self::quant::{BFUS, QuantTables};
+use self::tonal::Tonal;
 use self::unit::JointSide;
 use crate::atrac3::gain::GainInfo;
 use crate::error::CodecError;
@@ -124,8 +127,30 @@ struct UnitState {
     detector: GainDetector,
     spectrum: [f32; FRAME],
     gain: [GainInfo; 4],
+    /// The masking threshold of each subband, and the weight of its noise.
     masks: [f32; BFUS],
+    weights: [f32; BFUS],
     sfs: [u8; BFUS],
+    tonal: Tonal,
+    /// The previous block had gain points.
+    attack_before: bool,
+}
+
+impl UnitState {
+    /// The allocation's weights from the masks, the spectrum and the gain control.
+    fn weigh(&mut self, psy: &PsyTables) {
+        // This frame's window holds an attack when this block or the previous one has one.
+        let attack = self.gain.iter().any(|g| g.num_points > 0);
+        let transient = attack || self.attack_before;
+        self.attack_before = attack;
+        psy::weights(
+            psy,
+            &self.masks,
+            &self.spectrum,
+            transient,
+            &mut self.weights,
+        );
+    }
 }
 
 /// Everything the frame encoder keeps, boxed once.
@@ -138,8 +163,9 @@ struct Core {
     units: [UnitState; 2],
     /// LP4: the matrix of the previous frame.
     matrix: [u8; 4],
-    plans: Vec<UnitPlan>,
     allocs: Vec<Allocation>,
+    /// Lines and table selector of tonal components.
+    tonal_shape: (usize, usize),
     /// LP4: the second unit before it is reversed into the frame's end.
     scratch: Vec<u8>,
 }
@@ -190,7 +216,10 @@ impl Atrac3Encoder {
             spectrum: [0.0; FRAME],
             gain: [GainInfo::default(); 4],
             masks: [1.0; BFUS],
+            weights: [1.0; BFUS],
+            attack_before: false,
             sfs: [0; BFUS],
+            tonal: Tonal::none(),
         };
         let core = Box::new(Core {
             mode,
@@ -199,8 +228,8 @@ impl Atrac3Encoder {
             channels: [channel(), channel()],
             units: [unit(), unit()],
             matrix: stereo::INITIAL_MATRIX,
-            plans: Vec::with_capacity(2),
             allocs: Vec::with_capacity(2),
+            tonal_shape: if mode.joint_stereo() { (4, 5) } else { (4, 6) },
             scratch: vec![0; mode.frame_bytes()],
             psy,
         });
@@ -353,24 +382,85 @@ impl Core {
         }
     }
 
-    /// Measures a unit's options into a plan.
-    fn plan(&mut self, u: usize, second_js: bool) {
-        let unit = &mut self.units[u];
+    /// Measures the options of a unit's spectrum into a plan; `sfs` receives the scale
+    /// factors.
+    #[allow(clippy::too_many_arguments)]
+    fn plan(
+        quant: &QuantTables,
+        spectrum: &[f32],
+        masks: &[f32; BFUS],
+        gain: &[GainInfo; 4],
+        tonal: &Tonal,
+        second_js: bool,
+        sfs: &mut [u8; BFUS],
+    ) -> UnitPlan {
         let mut bfus = [BfuOptions::default(); BFUS];
-        alloc::measure(&self.quant, &unit.spectrum, &unit.masks, &mut bfus);
-        for (sf, o) in unit.sfs.iter_mut().zip(&bfus) {
+        alloc::measure(quant, spectrum, masks, &mut bfus);
+        for (sf, o) in sfs.iter_mut().zip(&bfus) {
             *sf = o.sf;
         }
-        self.plans.push(UnitPlan {
+        UnitPlan {
             bfus,
-            overhead: unit::overhead_bits(&unit.gain, second_js),
-        });
+            overhead: unit::overhead_bits(quant, gain, tonal, second_js),
+        }
+    }
+
+    /// The plan of unit `u` as it is, and, when it has tonal peaks, the plan of its residual
+    /// with the peaks coded apart.
+    fn unit_variants(&mut self, u: usize, second_js: bool) -> (UnitPlan, Option<TonalVariant>) {
+        let (values, quant) = self.tonal_shape;
+        let unit = &mut self.units[u];
+        unit.tonal.components.clear();
+        let plain = Self::plan(
+            &self.quant,
+            &unit.spectrum,
+            &unit.weights,
+            &unit.gain,
+            &unit.tonal,
+            second_js,
+            &mut unit.sfs,
+        );
+        let mut residual = unit.spectrum;
+        let mut tonal = Tonal::none();
+        if psy::tune("tonal", 1.0) == 0.0
+            || !tonal::extract(&self.quant, &mut residual, values, quant, &mut tonal)
+        {
+            return (plain, None);
+        }
+        let mut sfs = [0u8; BFUS];
+        let plan = Self::plan(
+            &self.quant,
+            &residual,
+            &unit.weights,
+            &unit.gain,
+            &tonal,
+            second_js,
+            &mut sfs,
+        );
+        (
+            plain,
+            Some(TonalVariant {
+                plan,
+                sfs,
+                tonal,
+                residual,
+            }),
+        )
+    }
+
+    /// Makes unit `u` code its tonal variant.
+    fn adopt(&mut self, u: usize, v: TonalVariant) {
+        let unit = &mut self.units[u];
+        unit.spectrum = v.residual;
+        unit.sfs = v.sfs;
+        unit.tonal = v.tonal;
     }
 
     /// LP2 and 105 kbps: two independent units of half a frame each.
     fn encode_independent(&mut self, frame: &mut [u8]) {
         let half = frame.len() / 2;
-        self.plans.clear();
+        let budget = (half * 8) as u32;
+        let fits = |b: &[u32]| b.iter().all(|&x| x <= budget);
         for u in 0..2 {
             let bands = self.channels[u].bands;
             Self::transform_unit(&mut self.transform, &mut self.units[u], &bands);
@@ -378,58 +468,23 @@ impl Core {
             self.channels[u]
                 .psy
                 .thresholds(&self.psy, &unit.spectrum, &mut unit.masks);
-            self.plan(u, false);
-        }
-        let budget = (half * 8) as u32;
-        let fits = |b: &[u32]| b.iter().all(|&x| x <= budget);
-        // Each unit has its own half: allocate them one at a time.
-        let mut allocs = std::mem::take(&mut self.allocs);
-        for u in 0..2 {
-            let mut one = Vec::with_capacity(1);
-            alloc::allocate(&self.plans[u..=u], &fits, &mut one);
-            let unit = &self.units[u];
-            if u == 0 && std::env::var_os("ATRAC3_DEBUG").is_some() {
-                let a = &one[0];
-                eprintln!(
-                    "bits {} coded {} coding {:?} gain {:?}",
-                    a.bits,
-                    a.coded,
-                    a.coding,
-                    unit.gain
-                        .iter()
-                        .map(|g| (g.num_points, g.level[0], g.location[0]))
-                        .collect::<Vec<_>>()
-                );
-                for i in 0..BFUS {
-                    let r = quant::bfu_range(i);
-                    let e: f32 = unit.spectrum[r.clone()].iter().map(|x| x * x).sum();
-                    let o = &self.plans[u].bfus[i];
-                    eprintln!(
-                        "  bfu {i:2} lines {:4} E {:9.1} dB mask {:9.1} dB sel {} nmr {:8.3} sf {}",
-                        r.start,
-                        10.0 * e.max(1e-9).log10(),
-                        10.0 * unit.masks[i].log10(),
-                        a.selectors[i],
-                        10.0 * o.nmr[a.selectors[i] as usize].max(1e-9).log10(),
-                        o.sf
-                    );
+            unit.weigh(&self.psy);
+            let (plain, variant) = self.unit_variants(u, false);
+            let mut best = Vec::with_capacity(1);
+            alloc::allocate(std::slice::from_ref(&plain), &fits, &mut best);
+            if let Some(v) = variant {
+                let mut with = Vec::with_capacity(1);
+                alloc::allocate(std::slice::from_ref(&v.plan), &fits, &mut with);
+                if with[0].nmr < best[0].nmr {
+                    best = with;
+                    self.adopt(u, v);
                 }
             }
+            let unit = &self.units[u];
             let mut w = BitWriter::new(&mut frame[u * half..(u + 1) * half]);
-            unit::write_unit(
-                &mut w,
-                &self.quant,
-                None,
-                &unit.gain,
-                &unit.spectrum,
-                &unit.sfs,
-                &one[0],
-            );
-            debug_assert!(!w.overflowed() && w.position() == one[0].bits as usize);
-            allocs.extend(one);
+            unit::write_unit(&mut w, &self.quant, None, unit, &best[0]);
+            debug_assert!(!w.overflowed() && w.position() == best[0].bits as usize);
         }
-        allocs.clear();
-        self.allocs = allocs;
     }
 
     /// LP4: a matrix per band, then two units sharing the frame.
@@ -472,49 +527,53 @@ impl Core {
         }
         let mut unit_masks = [[0f32; BFUS]; 2];
         stereo::unit_masks(&masks, &matrix, &mut unit_masks);
-        self.plans.clear();
+        let mut plain = Vec::with_capacity(2);
+        let mut variants = Vec::with_capacity(2);
         for u in 0..2 {
             Self::transform_unit(&mut self.transform, &mut self.units[u], &unit_bands[u]);
             self.units[u].masks = unit_masks[u];
-            self.plan(u, u == 1);
+            self.units[u].weigh(&self.psy);
+            let (p, v) = self.unit_variants(u, u == 1);
+            plain.push(p);
+            variants.push(v);
         }
         let frame_bytes = frame.len() as u32;
         let fits = |b: &[u32]| b[0].div_ceil(8) + b[1].div_ceil(8) <= frame_bytes;
         let mut allocs = std::mem::take(&mut self.allocs);
-        alloc::allocate(&self.plans, &fits, &mut allocs);
+        alloc::allocate(&plain, &fits, &mut allocs);
+        if variants.iter().any(Option::is_some) {
+            let with_plans: Vec<UnitPlan> = variants
+                .iter()
+                .zip(&plain)
+                .map(|(v, p)| v.as_ref().map_or_else(|| p.clone(), |v| v.plan.clone()))
+                .collect();
+            let mut with = Vec::with_capacity(2);
+            alloc::allocate(&with_plans, &fits, &mut with);
+            let total = |a: &[Allocation]| a.iter().map(|x| x.nmr).sum::<f32>();
+            if total(&with) < total(&allocs) {
+                allocs = with;
+                for (u, v) in variants.into_iter().enumerate() {
+                    if let Some(v) = v {
+                        self.adopt(u, v);
+                    }
+                }
+            }
+        }
         let side = JointSide {
             weighting: (0, 7),
             matrix,
         };
         let first_len = allocs[0].bits.div_ceil(8) as usize;
         {
-            let unit = &self.units[0];
             let mut w = BitWriter::new(&mut frame[..first_len]);
-            unit::write_unit(
-                &mut w,
-                &self.quant,
-                None,
-                &unit.gain,
-                &unit.spectrum,
-                &unit.sfs,
-                &allocs[0],
-            );
+            unit::write_unit(&mut w, &self.quant, None, &self.units[0], &allocs[0]);
             debug_assert!(!w.overflowed());
         }
         // The second unit runs backwards from the end of the frame.
         let second_len = frame.len() - first_len;
         {
-            let unit = &self.units[1];
             let mut w = BitWriter::new(&mut self.scratch[..second_len]);
-            unit::write_unit(
-                &mut w,
-                &self.quant,
-                Some(&side),
-                &unit.gain,
-                &unit.spectrum,
-                &unit.sfs,
-                &allocs[1],
-            );
+            unit::write_unit(&mut w, &self.quant, Some(&side), &self.units[1], &allocs[1]);
             debug_assert!(!w.overflowed());
         }
         for (dst, &b) in frame[first_len..]
@@ -527,6 +586,14 @@ impl Core {
         self.matrix = matrix;
         self.allocs = allocs;
     }
+}
+
+/// A unit with its tonal peaks coded apart.
+struct TonalVariant {
+    plan: UnitPlan,
+    sfs: [u8; BFUS],
+    tonal: Tonal,
+    residual: [f32; FRAME],
 }
 
 #[cfg(test)]

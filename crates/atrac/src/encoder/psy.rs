@@ -172,6 +172,28 @@ fn spreading_db(dz: f32) -> f32 {
     15.81 + 7.5 * x - 17.5 * (1.0 + x * x).sqrt()
 }
 
+/// The noise weights of the allocation (it divides each subband's squared error by these):
+/// `mask^γ · max(energy, mask)^β` for the subbands of `spectrum` — or the masks alone in a
+/// frame with an attack (`transient`), where the masking model has to keep the pre-echo down.
+pub(crate) fn weights(
+    t: &PsyTables,
+    masks: &[f32; BFUS],
+    spectrum: &[f32],
+    transient: bool,
+    out: &mut [f32; BFUS],
+) {
+    if transient {
+        *out = *masks;
+        return;
+    }
+    let (gamma, beta) = (t.params.mask_exponent, t.params.energy_exponent);
+    for (i, o) in out.iter_mut().enumerate() {
+        let e: f32 = spectrum[bfu_range(i)].iter().map(|x| x * x).sum();
+        let m = masks[i];
+        *o = m.powf(gamma) * e.max(m).powf(beta);
+    }
+}
+
 /// The per-channel state of the model: the previous frame's thresholds.
 #[derive(Clone)]
 pub(crate) struct PsyState {
@@ -243,16 +265,22 @@ impl PsyState {
         self.started = true;
         // Quantisation noise spreads evenly over a subband: the line that masks least
         // decides.
-        let (gamma, beta) = (t.params.mask_exponent, t.params.energy_exponent);
+        // The frame's loudest line energy (per subband average): far below it nothing counts.
+        let mut energies = [0f32; BFUS];
+        let mut loudest = 0f32;
+        for (i, e) in energies.iter_mut().enumerate() {
+            let r = bfu_range(i);
+            *e = spectrum[r.clone()].iter().map(|x| x * x).sum();
+            loudest = loudest.max(*e / r.len() as f32);
+        }
+        let floor = loudest * 10f32.powf(-tune("rel", 200.0) / 10.0);
         for (i, o) in out.iter_mut().enumerate() {
             let r = bfu_range(i);
             let n = r.len() as f32;
-            let min = line_threshold[r.clone()]
+            let min = line_threshold[r]
                 .iter()
                 .fold(f32::INFINITY, |m, &x| m.min(x));
-            let t = (n * min).max(1e-9);
-            let e: f32 = spectrum[r].iter().map(|x| x * x).sum();
-            *o = t.powf(gamma) * e.max(t).powf(beta);
+            *o = (n * min).max(n * floor).max(1e-9);
         }
     }
 }

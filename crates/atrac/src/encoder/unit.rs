@@ -1,9 +1,11 @@
 //! Writing a sound unit: the layout the decoder's `decode_unit` reads, field by field, and
 //! its size in bits (which the allocation needs before anything is written).
 
+use super::UnitState;
 use super::alloc::Allocation;
 use super::bitwriter::BitWriter;
-use super::quant::{BFUS, QuantTables, SELECTOR_BITS, SF_BITS, bfu_range};
+use super::quant::{QuantTables, SELECTOR_BITS, SF_BITS, bfu_range};
+use super::tonal::Tonal;
 use crate::atrac3::gain::GainInfo;
 
 /// The id of a sound unit, and of the second unit of a joint-stereo frame.
@@ -19,35 +21,44 @@ pub(crate) struct JointSide {
     pub matrix: [u8; 4],
 }
 
+/// The last QMF band the unit codes gain control (and tonal components) for, when its last
+/// coded subband lies in band `last_band`.
+fn bands_coded(last_band: usize, gain: &[GainInfo; 4], tonal: &Tonal) -> usize {
+    let gain_top = (0..4).rev().find(|&b| gain[b].num_points > 0).unwrap_or(0);
+    last_band.max(gain_top).max(tonal.top_band().unwrap_or(0))
+}
+
 /// Bits of a unit outside its spectrum's selectors, scale factors and mantissas, when its
 /// last coded subband lies in QMF band `b` (index of the array).
-pub(crate) fn overhead_bits(gain: &[GainInfo; 4], second_js: bool) -> [u32; 4] {
+pub(crate) fn overhead_bits(
+    q: &QuantTables,
+    gain: &[GainInfo; 4],
+    tonal: &Tonal,
+    second_js: bool,
+) -> [u32; 4] {
     let head = if second_js { 4 + 8 + 2 } else { 6 };
-    let gain_top = (0..4).rev().find(|&b| gain[b].num_points > 0).unwrap_or(0);
     let mut out = [0u32; 4];
     for (last_band, o) in out.iter_mut().enumerate() {
-        let coded = last_band.max(gain_top);
+        let coded = bands_coded(last_band, gain, tonal);
         let gain_bits: u32 = gain[..=coded]
             .iter()
             .map(|g| 3 + 9 * g.num_points as u32)
             .sum();
-        // Bands coded (2), gain control, no tonal components (5), subband count (5), coding
-        // mode (1).
-        *o = head + 2 + gain_bits + 5 + 5 + 1;
+        // Bands coded (2), gain control, tonal components, subband count (5), coding mode (1).
+        *o = head + 2 + gain_bits + tonal.bits(q, coded) + 5 + 1;
     }
     out
 }
 
-/// Writes one unit; `sfs` and `alloc` from the allocation, `spectrum` the unit's lines.
+/// Writes one unit with the allocation `alloc` (from the unit's own plan).
 pub(crate) fn write_unit(
     w: &mut BitWriter<'_>,
     q: &QuantTables,
     side: Option<&JointSide>,
-    gain: &[GainInfo; 4],
-    spectrum: &[f32],
-    sfs: &[u8; BFUS],
+    unit: &UnitState,
     alloc: &Allocation,
 ) {
+    let (gain, spectrum, sfs, tonal) = (&unit.gain, &unit.spectrum, &unit.sfs, &unit.tonal);
     match side {
         Some(s) => {
             w.write(1, u32::from(s.weighting.0));
@@ -60,8 +71,7 @@ pub(crate) fn write_unit(
         None => w.write(6, UNIT_ID),
     }
     let last_band = usize::from(crate::atrac3::tables::SUBBAND_TAB[alloc.coded - 1]) / 256;
-    let gain_top = (0..4).rev().find(|&b| gain[b].num_points > 0).unwrap_or(0);
-    let bands_coded = last_band.max(gain_top);
+    let bands_coded = bands_coded(last_band, gain, tonal);
     w.write(2, bands_coded as u32);
     for g in &gain[..=bands_coded] {
         w.write(3, g.num_points as u32);
@@ -70,8 +80,7 @@ pub(crate) fn write_unit(
             w.write(5, u32::from(g.location[p]));
         }
     }
-    // Tonal components: none.
-    w.write(5, 0);
+    tonal.write(w, q, bands_coded);
     w.write(5, alloc.coded as u32 - 1);
     w.write(1, u32::from(alloc.coding == super::quant::Coding::Clc));
     for &s in &alloc.selectors[..alloc.coded] {
