@@ -10,8 +10,9 @@ FFmpeg 8 (PyAV) and aligned to the input (delay and polarity, by cross-correlati
 - Castanets: clicks of damped 2–6 kHz noise (3 ms attack, 15 ms decay) every 0.35 s over
   silence at −60 dBFS noise, LP2 and LP4. Pre-echo = energy of the decoded signal in the 20 ms
   before each click over the click's energy (dB; lower is better; the input's own is printed).
-- Tone: a 1 kHz sine at −6 dBFS for 10 s, LP4 (and LP2). SNR (dB) and warble: the standard
-  deviation of the tone's level over 10 ms windows (dB; the input's is ~0).
+- Tones: a 1 kHz sine at −6 dBFS for 10 s, and a 12 kHz one over white noise at −50 dBFS, LP4
+  (and LP2). SNR (dB) and warble: the standard deviation of the tone's level over 10 ms
+  windows (dB; the input's is ~0).
 Needs `pip install numpy scipy av`.
 """
 import argparse, os, shlex, subprocess, sys, tempfile, wave
@@ -78,9 +79,12 @@ def pre_echo(x, y, onsets):
     return float(np.mean(ratios))
 
 
-def tone(seconds=10.0):
+def tone(hz=1000, seconds=10.0, noise_db=None):
     n = int(seconds * RATE)
-    return 0.5 * np.sin(2 * np.pi * 1000 * np.arange(n) / RATE)
+    x = 0.5 * np.sin(2 * np.pi * hz * np.arange(n) / RATE)
+    if noise_db is not None:
+        x += np.random.default_rng(3).standard_normal(n) * 10 ** (noise_db / 20)
+    return x
 
 
 def tone_figures(x, y):
@@ -112,14 +116,14 @@ def main():
             y = align(x, decode(out))
             print(f"castanets\t{mode}\t{name}\tpre-echo={pre_echo(x, y, onsets):.1f} dB")
 
-    x = tone()
-    src = f"{work}/tone.wav"; write(src, x)
-    for mode in ("lp4", "lp2"):
-        for name, cmd in encoders:
-            out = f"{work}/tone.{mode}.{name}.oma"
-            subprocess.run(cmd(src, out, mode), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            snr, warble = tone_figures(x, align(x, decode(out)))
-            print(f"tone 1 kHz\t{mode}\t{name}\tSNR={snr:.1f} dB\twarble={warble:.2f} dB")
+    for label, x in [("tone 1 kHz", tone()), ("tone 12 kHz + noise at -50 dBFS", tone(12000, noise_db=-50))]:
+        src = f"{work}/tone.wav"; write(src, x)
+        for mode in ("lp4", "lp2"):
+            for name, cmd in encoders:
+                out = f"{work}/tone.{mode}.{name}.oma"
+                subprocess.run(cmd(src, out, mode), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                snr, warble = tone_figures(x, align(x, decode(out)))
+                print(f"{label}\t{mode}\t{name}\tSNR={snr:.1f} dB\twarble={warble:.2f} dB")
 
 
 main()

@@ -90,7 +90,7 @@ impl<W: Write + Seek> Atrac3Writer<W> {
 
     /// Appends whole frames.
     pub fn write_frames(&mut self, frames: &[u8]) -> Result<(), CodecError> {
-        if frames.len() % self.mode.frame_bytes() != 0 {
+        if !frames.len().is_multiple_of(self.mode.frame_bytes()) {
             return Err(CodecError::frame(
                 "ATRAC3",
                 "a partial frame cannot be written",

@@ -137,12 +137,18 @@ struct UnitState {
 }
 
 impl UnitState {
-    /// The allocation's weights from the masks, the spectrum and the gain control.
-    fn weigh(&mut self, psy: &PsyTables) {
-        // This frame's window holds an attack when this block or the previous one has one.
+    /// True when this frame's window holds an attack: this block or the previous one has gain
+    /// points.
+    fn transient(&mut self) -> bool {
         let attack = self.gain.iter().any(|g| g.num_points > 0);
         let transient = attack || self.attack_before;
         self.attack_before = attack;
+        transient
+    }
+
+    /// The allocation's weights from the masks, the spectrum and the gain control.
+    fn weigh(&mut self, psy: &PsyTables) {
+        let transient = self.transient();
         psy::weights(
             psy,
             &self.masks,
@@ -229,7 +235,11 @@ impl Atrac3Encoder {
             units: [unit(), unit()],
             matrix: stereo::INITIAL_MATRIX,
             allocs: Vec::with_capacity(2),
-            tonal_shape: if mode.joint_stereo() { (4, 5) } else { (4, 6) },
+            tonal_shape: if mode.joint_stereo() {
+                (4, tune_usize("tq4", 6))
+            } else {
+                (4, tune_usize("tq2", 7))
+            },
             scratch: vec![0; mode.frame_bytes()],
             psy,
         });
@@ -321,12 +331,16 @@ impl Atrac3Encoder {
     }
 }
 
+fn tune_usize(name: &str, d: usize) -> usize {
+    psy::tune(name, d as f32) as usize
+}
+
 /// Decodes every frame of `frames` (whole `mode` frames, back to back) with the crate's
 /// decoder and reports the first one it rejects; returns the number of frames. A check for
 /// encoder output before it is stored or sent.
 pub fn check_frames(mode: Atrac3Mode, frames: &[u8]) -> Result<usize, CodecError> {
     let bytes = mode.frame_bytes();
-    if frames.len() % bytes != 0 {
+    if !frames.len().is_multiple_of(bytes) {
         return Err(CodecError::frame("ATRAC3", "a partial frame"));
     }
     let mut dec = crate::atrac3::Atrac3::new(2, bytes, mode.joint_stereo())?;
@@ -513,26 +527,44 @@ impl Core {
         let mut unit_bands = [[0f32; FRAME]; 2];
         {
             let [c1, c2] = &mut unit_bands;
-            for b in 0..4 {
+            for (b, (&prev, &sel)) in self.matrix.iter().zip(&matrix).enumerate() {
                 let r = b * BAND..(b + 1) * BAND;
                 stereo::matrix_block(
                     &self.channels[0].bands[r.clone()],
                     &self.channels[1].bands[r.clone()],
-                    self.matrix[b],
-                    matrix[b],
+                    prev,
+                    sel,
                     &mut c1[r.clone()],
                     &mut c2[r],
                 );
             }
         }
+        let mut transient = false;
+        for (unit, bands) in self.units.iter_mut().zip(&unit_bands) {
+            Self::transform_unit(&mut self.transform, unit, bands);
+            transient |= unit.transient();
+        }
+        // The noise of either unit ends up in the left and right channels: both the masks and
+        // the weights of the units come from the channels'.
+        let mut channel_weights = [[0f32; BFUS]; 2];
+        for ch in 0..2 {
+            psy::weights(
+                &self.psy,
+                &masks[ch],
+                &spectra[ch],
+                transient,
+                &mut channel_weights[ch],
+            );
+        }
         let mut unit_masks = [[0f32; BFUS]; 2];
         stereo::unit_masks(&masks, &matrix, &mut unit_masks);
+        let mut unit_weights = [[0f32; BFUS]; 2];
+        stereo::unit_masks(&channel_weights, &matrix, &mut unit_weights);
         let mut plain = Vec::with_capacity(2);
         let mut variants = Vec::with_capacity(2);
         for u in 0..2 {
-            Self::transform_unit(&mut self.transform, &mut self.units[u], &unit_bands[u]);
             self.units[u].masks = unit_masks[u];
-            self.units[u].weigh(&self.psy);
+            self.units[u].weights = unit_weights[u];
             let (p, v) = self.unit_variants(u, u == 1);
             plain.push(p);
             variants.push(v);

@@ -14,8 +14,6 @@ const PARTITION_BARK: f32 = 0.5;
 /// The spreading function is evaluated this far below and above a masker, in Bark.
 const SPREAD_BELOW: f32 = 3.0;
 const SPREAD_ABOVE: f32 = 8.0;
-/// Signal-to-mask ratios (dB) of a tonal masker and of a noise-like one.
-
 /// Energy of the MDCT lines of a full-scale sine (analysis scale: about 32768² per sine).
 const FULL_SCALE_ENERGY: f32 = 32768.0 * 32768.0;
 /// Post-masking: the previous frame's threshold decays by this factor per frame (−8 dB in
@@ -182,11 +180,11 @@ pub(crate) fn weights(
     transient: bool,
     out: &mut [f32; BFUS],
 ) {
-    if transient {
-        *out = *masks;
-        return;
-    }
-    let (gamma, beta) = (t.params.mask_exponent, t.params.energy_exponent);
+    let (gamma, beta) = if transient {
+        (tune("tg", 1.0), 1.0 - tune("tg", 1.0))
+    } else {
+        (t.params.mask_exponent, t.params.energy_exponent)
+    };
     for (i, o) in out.iter_mut().enumerate() {
         let e: f32 = spectrum[bfu_range(i)].iter().map(|x| x * x).sum();
         let m = masks[i];

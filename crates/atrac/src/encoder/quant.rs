@@ -69,7 +69,7 @@ impl QuantTables {
     /// The smallest scale factor at least `peak` (63 for anything larger).
     pub fn scale_factor_for(&self, peak: f32) -> u8 {
         // 2^((sf − 15)/3) ≥ peak ⇔ sf ≥ 15 + 3·log₂(peak); the table check absorbs rounding.
-        if !(peak > 0.0) {
+        if peak.is_nan() || peak <= 0.0 {
             return 0;
         }
         let guess = (15.0 + 3.0 * peak.log2()).ceil().clamp(0.0, 63.0) as usize;
@@ -185,8 +185,7 @@ mod tests {
     #[test]
     fn every_value_has_a_code() {
         let t = QuantTables::new();
-        for sel in 2..SELECTORS {
-            let max = MAX_MANTISSA[sel];
+        for (sel, &max) in MAX_MANTISSA.iter().enumerate().skip(2) {
             for v in -max..=max {
                 assert!(
                     t.vlc[sel][(v + 31) as usize].1 > 0,

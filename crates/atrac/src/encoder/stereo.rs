@@ -39,20 +39,30 @@ fn noise_gains(sel: u8) -> [[f32; 2]; 2] {
     }
 }
 
+/// The mask of a unit whose noise reaches the channels with squared gains `gains`, from the
+/// channels' masks `m`: the channel that tolerates least decides.
+fn unit_mask(gains: [f32; 2], m: [f32; 2]) -> f32 {
+    let mut out = f32::INFINITY;
+    for (g, m) in gains.into_iter().zip(m) {
+        if g > 0.0 {
+            out = out.min(m / g);
+        }
+    }
+    out
+}
+
 /// The masks of the two units' subbands from the left and right channels' masks.
 pub(crate) fn unit_masks(masks: &[[f32; BFUS]; 2], matrix: &[u8; 4], out: &mut [[f32; BFUS]; 2]) {
-    for i in 0..BFUS {
-        let band = bfu_range(i).start / BAND;
-        let gains = noise_gains(matrix[band]);
-        for (u, g) in gains.iter().enumerate() {
-            let mut m = f32::INFINITY;
-            for ch in 0..2 {
-                if g[ch] > 0.0 {
-                    m = m.min(masks[ch][i] / g[ch]);
-                }
-            }
-            out[u][i] = m;
-        }
+    let [first, second] = out;
+    for (i, ((&ml, &mr), (a, b))) in masks[0]
+        .iter()
+        .zip(&masks[1])
+        .zip(first.iter_mut().zip(second.iter_mut()))
+        .enumerate()
+    {
+        let [g1, g2] = noise_gains(matrix[bfu_range(i).start / BAND]);
+        *a = unit_mask(g1, [ml, mr]);
+        *b = unit_mask(g2, [ml, mr]);
     }
 }
 
@@ -60,7 +70,7 @@ pub(crate) fn unit_masks(masks: &[[f32; BFUS]; 2], matrix: &[u8; 4], out: &mut [
 /// entropy (≈ bits) the two units would need.
 pub(crate) fn choose_matrix(spectra: &[[f32; 1024]; 2], masks: &[[f32; BFUS]; 2]) -> [u8; 4] {
     let mut pe = [[0f32; 3]; 4];
-    for i in 0..BFUS {
+    for (i, (&ml, &mr)) in masks[0].iter().zip(&masks[1]).enumerate() {
         let r = bfu_range(i);
         let band = r.start / BAND;
         let n = r.len() as f32;
@@ -78,19 +88,9 @@ pub(crate) fn choose_matrix(spectra: &[[f32; 1024]; 2], masks: &[[f32; BFUS]; 2]
                 1 => er * 0.25,
                 _ => side,
             };
-            let gains = noise_gains(sel);
-            let mask = |u: usize| {
-                let g = gains[u];
-                let mut m = f32::INFINITY;
-                for ch in 0..2 {
-                    if g[ch] > 0.0 {
-                        m = m.min(masks[ch][i] / g[ch]);
-                    }
-                }
-                m
-            };
-            pe[band][k] +=
-                0.5 * n * ((1.0 + mid / mask(0)).log2() + (1.0 + second / mask(1)).log2());
+            let [g1, g2] = noise_gains(sel);
+            let (m1, m2) = (unit_mask(g1, [ml, mr]), unit_mask(g2, [ml, mr]));
+            pe[band][k] += 0.5 * n * ((1.0 + mid / m1).log2() + (1.0 + second / m2).log2());
         }
     }
     let mut out = [3u8; 4];
@@ -178,8 +178,8 @@ mod tests {
     #[test]
     fn a_hard_panned_band_puts_the_silent_side_in_the_second_unit() {
         let mut spectra = [[0f32; 1024]; 2];
-        for k in 0..1024 {
-            spectra[0][k] = ((k * 7919) % 200) as f32 - 100.0;
+        for (k, v) in spectra[0].iter_mut().enumerate() {
+            *v = ((k * 7919) % 200) as f32 - 100.0;
         }
         let masks = [[1.0; BFUS]; 2];
         // Right silent: selector 1 makes the second unit −R/2 = 0.
