@@ -243,6 +243,11 @@ impl Fft {
 mod tests {
     use super::*;
 
+    /// The transform's kernel: sample `i`, coefficient `k`, size `n`.
+    fn basis(n: usize, i: usize, k: usize) -> f64 {
+        (2.0 * PI / n as f64 * (i as f64 + 0.5 + n as f64 / 4.0) * (k as f64 + 0.5)).cos()
+    }
+
     /// The textbook formula, in double precision.
     fn direct(input: &[f32], n: usize, scale: f64) -> Vec<f64> {
         (0..n)
@@ -250,13 +255,7 @@ mod tests {
                 let sum: f64 = input
                     .iter()
                     .enumerate()
-                    .map(|(k, &x)| {
-                        f64::from(x)
-                            * (2.0 * PI / n as f64
-                                * (i as f64 + 0.5 + n as f64 / 4.0)
-                                * (k as f64 + 0.5))
-                                .cos()
-                    })
+                    .map(|(k, &x)| f64::from(x) * basis(n, i, k))
                     .sum();
                 sum * scale
             })
@@ -308,13 +307,7 @@ mod tests {
                 let sum: f64 = input
                     .iter()
                     .enumerate()
-                    .map(|(i, &x)| {
-                        f64::from(x)
-                            * (2.0 * PI / n as f64
-                                * (i as f64 + 0.5 + n as f64 / 4.0)
-                                * (k as f64 + 0.5))
-                                .cos()
-                    })
+                    .map(|(i, &x)| f64::from(x) * basis(n, i, k))
                     .sum();
                 sum * scale
             })

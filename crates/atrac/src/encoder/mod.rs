@@ -235,11 +235,7 @@ impl Atrac3Encoder {
             units: [unit(), unit()],
             matrix: stereo::INITIAL_MATRIX,
             allocs: Vec::with_capacity(2),
-            tonal_shape: if mode.joint_stereo() {
-                (4, tune_usize("tq4", 6))
-            } else {
-                (4, tune_usize("tq2", 7))
-            },
+            tonal_shape: if mode.joint_stereo() { (4, 6) } else { (4, 7) },
             scratch: vec![0; mode.frame_bytes()],
             psy,
         });
@@ -331,10 +327,6 @@ impl Atrac3Encoder {
     }
 }
 
-fn tune_usize(name: &str, d: usize) -> usize {
-    psy::tune(name, d as f32) as usize
-}
-
 /// Decodes every frame of `frames` (whole `mode` frames, back to back) with the crate's
 /// decoder and reports the first one it rejects; returns the number of frames. A check for
 /// encoder output before it is stored or sent.
@@ -374,10 +366,7 @@ impl Core {
         let mut curve = [0f32; BAND];
         for b in 0..4 {
             let r = b * BAND..(b + 1) * BAND;
-            let mut info = unit.detector.detect(b, &bands[r.clone()]);
-            if psy::tune("gc", 1.0) == 0.0 {
-                info = GainInfo::default();
-            }
+            let info = unit.detector.detect(b, &bands[r.clone()]);
             gain::curve(&info, &mut curve);
             let mut cur = [0f32; BAND];
             for ((c, &x), &g) in cur.iter_mut().zip(&bands[r.clone()]).zip(&curve) {
@@ -436,9 +425,7 @@ impl Core {
         );
         let mut residual = unit.spectrum;
         let mut tonal = Tonal::none();
-        if psy::tune("tonal", 1.0) == 0.0
-            || !tonal::extract(&self.quant, &mut residual, values, quant, &mut tonal)
-        {
+        if !tonal::extract(&self.quant, &mut residual, values, quant, &mut tonal) {
             return (plain, None);
         }
         let mut sfs = [0u8; BFUS];

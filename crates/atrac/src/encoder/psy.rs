@@ -4,7 +4,9 @@
 //! bands; how much noise a masker hides depends on its tonality (a pure tone masks far less
 //! than noise does); the threshold never falls below the absolute threshold of hearing, and
 //! a loud previous frame keeps masking for a while (temporal post-masking), while a quiet one
-//! caps what an attack may hide (the MDCT window reaches back into it: pre-echo).
+//! caps what an attack may hide (the MDCT window reaches back into it: pre-echo); nothing 90 dB
+//! below the frame's loudest line needs coding. [`weights`] turns the thresholds into the
+//! allocation's noise weights, per mode.
 
 use super::analysis::FRAME;
 use super::quant::{BFUS, bfu_range};
@@ -14,6 +16,14 @@ const PARTITION_BARK: f32 = 0.5;
 /// The spreading function is evaluated this far below and above a masker, in Bark.
 const SPREAD_BELOW: f32 = 3.0;
 const SPREAD_ABOVE: f32 = 8.0;
+/// Signal-to-mask ratios (dB): a tonal masker hides noise this far below it (plus a little
+/// more per Bark), a noise-like one hides a tone this far below.
+const TONE_MASKS_NOISE_DB: f32 = 18.0;
+const TONE_MASKS_NOISE_PER_BARK: f32 = 0.25;
+const NOISE_MASKS_TONE_DB: f32 = 6.0;
+/// Line energies this far (dB) below the frame's loudest are masked whatever the model says:
+/// the dynamic range a listener follows within one frame.
+const LOUDNESS_FLOOR_DB: f32 = 90.0;
 /// Energy of the MDCT lines of a full-scale sine (analysis scale: about 32768² per sine).
 const FULL_SCALE_ENERGY: f32 = 32768.0 * 32768.0;
 /// Post-masking: the previous frame's threshold decays by this factor per frame (−8 dB in
@@ -47,27 +57,11 @@ impl PsyParams {
             super::Atrac3Mode::Lp4 => (160.0, 0.3, 0.7),
         };
         Self {
-            full_scale_spl: tune("fs", full_scale_spl),
-            mask_exponent: tune("gamma", mask_exponent),
-            energy_exponent: tune("beta", energy_exponent),
+            full_scale_spl,
+            mask_exponent,
+            energy_exponent,
         }
     }
-}
-
-/// Temporary tuning knobs (ATRAC3_TUNE=name=value,...).
-pub(crate) fn tune(name: &str, default: f32) -> f32 {
-    static T: std::sync::OnceLock<Vec<(String, f32)>> = std::sync::OnceLock::new();
-    let t = T.get_or_init(|| {
-        std::env::var("ATRAC3_TUNE")
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(|kv| kv.split_once('='))
-            .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
-            .collect()
-    });
-    t.iter()
-        .find(|(k, _)| k == name)
-        .map_or(default, |(_, v)| *v)
 }
 
 /// Critical-band rate (Bark) of a frequency (Zwicker & Terhardt).
@@ -181,7 +175,7 @@ pub(crate) fn weights(
     out: &mut [f32; BFUS],
 ) {
     let (gamma, beta) = if transient {
-        (tune("tg", 1.0), 1.0 - tune("tg", 1.0))
+        (1.0, 0.0)
     } else {
         (t.params.mask_exponent, t.params.energy_exponent)
     };
@@ -244,14 +238,12 @@ impl PsyState {
             } else {
                 0.0
             };
-            let smr_db = alpha * (tune("tmn", 18.0) + tune("tmnz", 0.25) * t.bark[p])
-                + (1.0 - alpha) * tune("nmt", 6.0);
+            let smr_db = alpha * (TONE_MASKS_NOISE_DB + TONE_MASKS_NOISE_PER_BARK * t.bark[p])
+                + (1.0 - alpha) * NOISE_MASKS_TONE_DB;
             let mut masking = spread_energy / t.spread_norm[p] * 10f32.powf(-smr_db / 10.0);
             if self.started {
                 let prev = self.prev_masking[p];
-                masking = masking
-                    .min(prev * tune("pre", PRE_ECHO_LIMIT))
-                    .max(prev * tune("post", POST_MASKING));
+                masking = masking.min(prev * PRE_ECHO_LIMIT).max(prev * POST_MASKING);
             }
             self.prev_masking[p] = masking;
             let (a, b) = t.parts[p];
@@ -271,7 +263,7 @@ impl PsyState {
             *e = spectrum[r.clone()].iter().map(|x| x * x).sum();
             loudest = loudest.max(*e / r.len() as f32);
         }
-        let floor = loudest * 10f32.powf(-tune("rel", 200.0) / 10.0);
+        let floor = loudest * 10f32.powf(-LOUDNESS_FLOOR_DB / 10.0);
         for (i, o) in out.iter_mut().enumerate() {
             let r = bfu_range(i);
             let n = r.len() as f32;
