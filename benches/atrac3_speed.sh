@@ -63,7 +63,8 @@ echo "piece: $piece ($seconds s)"
 best() {
     local best_t="" t
     for _ in $(seq $runs); do
-        t=$( { /usr/bin/time -f "%e" taskset -c 0 "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+        /usr/bin/time -f "%e" -o "$work/time" taskset -c 0 "$@" >/dev/null 2>&1
+        t=$(tail -1 "$work/time")
         if [ -z "$best_t" ] || [ "$(echo "$t < $best_t" | bc -l)" = 1 ]; then best_t=$t; fi
     done
     echo "$best_t"
@@ -84,7 +85,8 @@ if [ "$rss_minutes" -gt 0 ]; then
     repeat_wav "$piece" "$work/long.wav" $((rss_minutes * 60))
     rm -f "$work/out.oma" "$work/theirs.oma"
     for mode in lp2 lp4; do
-        rss=$( { /usr/bin/time -f "%M %e" "$ministage" convert "$work/long.wav" "$work/long.oma" --mode "$mode" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+        /usr/bin/time -f "%M %e" -o "$work/time" "$ministage" convert "$work/long.wav" "$work/long.oma" --mode "$mode" >/dev/null 2>&1
+        rss=$(tail -1 "$work/time")
         echo "$mode  ${rss_minutes}-minute file: peak RSS ${rss%% *} KiB, ${rss##* } s"
     done
 fi

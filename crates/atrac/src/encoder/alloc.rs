@@ -66,32 +66,53 @@ pub(crate) fn measure(
     masks: &[f32; BFUS],
     out: &mut [BfuOptions; BFUS],
 ) {
-    let mut mantissas = [0i8; 128];
     for (i, o) in out.iter_mut().enumerate() {
-        let x = &spectrum[bfu_range(i)];
-        let weight = 1.0 / masks[i];
-        let (mut energy, mut peak) = (0f32, 0f32);
-        for &v in x {
-            energy += v * v;
-            peak = peak.max(v.abs());
-        }
-        *o = BfuOptions::default();
-        o.nmr = [energy * weight; SELECTORS];
-        if peak == 0.0 {
-            // Nothing to code: selector 0 is exact.
-            o.bits = [[u16::MAX; SELECTORS]; 2];
-            o.bits[0][0] = 0;
-            o.bits[1][0] = 0;
-            continue;
-        }
-        o.sf = q.scale_factor_for(peak);
-        for sel in 1..SELECTORS {
-            let (err, vlc, clc) = q.quantise(x, o.sf, sel, &mut mantissas[..x.len()]);
-            o.nmr[sel] = err * weight;
-            o.bits[0][sel] = (SF_BITS + vlc) as u16;
-            o.bits[1][sel] = (SF_BITS + clc) as u16;
+        *o = measure_bfu(q, &spectrum[bfu_range(i)], 1.0 / masks[i]);
+    }
+}
+
+/// Measures again the subbands of `spectrum` that overlap `lines` (the rest of `out` stays).
+pub(crate) fn remeasure(
+    q: &QuantTables,
+    spectrum: &[f32],
+    masks: &[f32; BFUS],
+    lines: std::ops::Range<usize>,
+    out: &mut [BfuOptions; BFUS],
+) {
+    for (i, o) in out.iter_mut().enumerate() {
+        let r = bfu_range(i);
+        if r.start < lines.end && lines.start < r.end {
+            *o = measure_bfu(q, &spectrum[r], 1.0 / masks[i]);
         }
     }
+}
+
+/// Every option of one subband's lines `x`, errors weighted by `weight`.
+fn measure_bfu(q: &QuantTables, x: &[f32], weight: f32) -> BfuOptions {
+    let (mut energy, mut peak) = (0f32, 0f32);
+    for &v in x {
+        energy += v * v;
+        peak = peak.max(v.abs());
+    }
+    let mut o = BfuOptions {
+        nmr: [energy * weight; SELECTORS],
+        ..BfuOptions::default()
+    };
+    if peak == 0.0 {
+        // Nothing to code: selector 0 is exact.
+        o.bits = [[u16::MAX; SELECTORS]; 2];
+        o.bits[0][0] = 0;
+        o.bits[1][0] = 0;
+        return o;
+    }
+    o.sf = q.scale_factor_for(peak);
+    for sel in 1..SELECTORS {
+        let (err, vlc, clc) = q.cost(x, o.sf, sel);
+        o.nmr[sel] = err * weight;
+        o.bits[0][sel] = (SF_BITS + vlc) as u16;
+        o.bits[1][sel] = (SF_BITS + clc) as u16;
+    }
+    o
 }
 
 /// The best choice of one unit at price `lambda` in one coding mode.
@@ -155,33 +176,61 @@ fn recount(plan: &UnitPlan, a: &mut Allocation) {
 
 /// Allocates `plans` jointly; `fits` says whether units of the given bit sizes fit the frame.
 /// Every plan must fit with all selectors 0.
+/// `hint` is log₂ of the price found for the previous frame (music changes slowly: the search
+/// starts there); it receives this frame's.
 pub(crate) fn allocate(
     plans: &[UnitPlan],
     fits: &dyn Fn(&[u32]) -> bool,
+    hint: &mut f32,
     out: &mut Vec<Allocation>,
 ) {
     out.clear();
     let sizes = |a: &[Allocation]| -> Vec<u32> { a.iter().map(|x| x.bits).collect() };
-    let eval = |lambda: f32, out: &mut Vec<Allocation>| {
-        out.clear();
-        out.extend(plans.iter().map(|p| choose_unit(p, lambda)));
+    let mut trial = Vec::with_capacity(plans.len());
+    let mut eval = |log_lambda: f32, trial: &mut Vec<Allocation>| -> bool {
+        trial.clear();
+        trial.extend(plans.iter().map(|p| choose_unit(p, log_lambda.exp2())));
+        fits(&sizes(trial))
     };
-    // The largest spend first: with every option at price 0 the frame may already fit.
-    eval(0.0, out);
-    if !fits(&sizes(out)) {
-        // Bisection on log λ: bits fall as the price rises.
-        let (mut lo, mut hi) = (-30f32, 30f32);
+    // The largest spend first: with every option free the frame may already fit.
+    if !eval(f32::NEG_INFINITY, out) {
+        // Bits fall as the price rises: bracket the price from the hint in steps of ×4,
+        // then bisect on log λ to within 10 %.
+        const RANGE: f32 = 60.0;
         let mut best: Option<Vec<Allocation>> = None;
-        let mut trial = Vec::with_capacity(plans.len());
-        for _ in 0..28 {
-            let mid = 0.5 * (lo + hi);
-            eval(mid.exp2(), &mut trial);
-            if fits(&sizes(&trial)) {
-                hi = mid;
+        let start = hint.clamp(-RANGE, RANGE);
+        let (mut lo, mut hi);
+        if eval(start, &mut trial) {
+            hi = start;
+            best = Some(trial.clone());
+            lo = start - 2.0;
+            while lo > -RANGE && eval(lo, &mut trial) {
+                hi = lo;
                 best = Some(trial.clone());
-            } else {
-                lo = mid;
+                lo -= 2.0;
             }
+        } else {
+            lo = start;
+            hi = start + 2.0;
+            while hi <= RANGE && !eval(hi, &mut trial) {
+                lo = hi;
+                hi += 2.0;
+            }
+            if hi <= RANGE {
+                best = Some(trial.clone());
+            }
+        }
+        if best.is_some() {
+            while hi - lo > 0.14 {
+                let mid = 0.5 * (lo + hi);
+                if eval(mid, &mut trial) {
+                    hi = mid;
+                    best = Some(trial.clone());
+                } else {
+                    lo = mid;
+                }
+            }
+            *hint = hi;
         }
         match best {
             Some(b) => *out = b,
@@ -288,7 +337,7 @@ mod tests {
             let plan = plan_for(&noise(seed, 20_000.0));
             let fits = |b: &[u32]| b[0] <= budget;
             let mut out = Vec::new();
-            allocate(std::slice::from_ref(&plan), &fits, &mut out);
+            allocate(std::slice::from_ref(&plan), &fits, &mut 0.0, &mut out);
             let a = out[0];
             assert!(a.bits <= budget, "{} > {budget}", a.bits);
             let mut check = a;
@@ -308,6 +357,7 @@ mod tests {
         allocate(
             std::slice::from_ref(&plan),
             &|b: &[u32]| b[0] <= 1536,
+            &mut 0.0,
             &mut out,
         );
         assert_eq!(out[0].selectors, [0; BFUS]);
@@ -321,7 +371,7 @@ mod tests {
         let quiet = plan_for(&noise(8, 200.0));
         let mut out = Vec::new();
         let fits = |b: &[u32]| b[0].div_ceil(8) + b[1].div_ceil(8) <= 192;
-        allocate(&[loud, quiet], &fits, &mut out);
+        allocate(&[loud, quiet], &fits, &mut 0.0, &mut out);
         assert!(out[0].bits.div_ceil(8) + out[1].bits.div_ceil(8) <= 192);
         assert!(
             out[0].bits > 2 * out[1].bits,

@@ -170,6 +170,8 @@ struct Core {
     /// LP4: the matrix of the previous frame.
     matrix: [u8; 4],
     allocs: Vec<Allocation>,
+    /// log₂ of the last bit prices the allocation found (per unit; LP4 uses the first).
+    price_hints: [f32; 2],
     /// Lines and table selector of tonal components.
     tonal_shape: (usize, usize),
     /// LP4: the second unit before it is reversed into the frame's end.
@@ -235,6 +237,7 @@ impl Atrac3Encoder {
             units: [unit(), unit()],
             matrix: stereo::INITIAL_MATRIX,
             allocs: Vec::with_capacity(2),
+            price_hints: [0.0; 2],
             tonal_shape: if mode.joint_stereo() { (4, 6) } else { (4, 7) },
             scratch: vec![0; mode.frame_bytes()],
             psy,
@@ -428,16 +431,26 @@ impl Core {
         if !tonal::extract(&self.quant, &mut residual, values, quant, &mut tonal) {
             return (plain, None);
         }
+        // Only the subbands under the components change.
+        let mut bfus = plain.bfus;
+        for c in &tonal.components {
+            let start = usize::from(c.pos);
+            alloc::remeasure(
+                &self.quant,
+                &residual,
+                &unit.weights,
+                start..start + values,
+                &mut bfus,
+            );
+        }
         let mut sfs = [0u8; BFUS];
-        let plan = Self::plan(
-            &self.quant,
-            &residual,
-            &unit.weights,
-            &unit.gain,
-            &tonal,
-            second_js,
-            &mut sfs,
-        );
+        for (sf, o) in sfs.iter_mut().zip(&bfus) {
+            *sf = o.sf;
+        }
+        let plan = UnitPlan {
+            bfus,
+            overhead: unit::overhead_bits(&self.quant, &unit.gain, &tonal, second_js),
+        };
         (
             plain,
             Some(TonalVariant {
@@ -472,12 +485,19 @@ impl Core {
             unit.weigh(&self.psy);
             let (plain, variant) = self.unit_variants(u, false);
             let mut best = Vec::with_capacity(1);
-            alloc::allocate(std::slice::from_ref(&plain), &fits, &mut best);
+            let mut hint = self.price_hints[u];
+            alloc::allocate(
+                std::slice::from_ref(&plain),
+                &fits,
+                &mut self.price_hints[u],
+                &mut best,
+            );
             if let Some(v) = variant {
                 let mut with = Vec::with_capacity(1);
-                alloc::allocate(std::slice::from_ref(&v.plan), &fits, &mut with);
+                alloc::allocate(std::slice::from_ref(&v.plan), &fits, &mut hint, &mut with);
                 if with[0].nmr < best[0].nmr {
                     best = with;
+                    self.price_hints[u] = hint;
                     self.adopt(u, v);
                 }
             }
@@ -559,7 +579,8 @@ impl Core {
         let frame_bytes = frame.len() as u32;
         let fits = |b: &[u32]| b[0].div_ceil(8) + b[1].div_ceil(8) <= frame_bytes;
         let mut allocs = std::mem::take(&mut self.allocs);
-        alloc::allocate(&plain, &fits, &mut allocs);
+        let mut hint = self.price_hints[0];
+        alloc::allocate(&plain, &fits, &mut self.price_hints[0], &mut allocs);
         if variants.iter().any(Option::is_some) {
             let with_plans: Vec<UnitPlan> = variants
                 .iter()
@@ -567,10 +588,11 @@ impl Core {
                 .map(|(v, p)| v.as_ref().map_or_else(|| p.clone(), |v| v.plan.clone()))
                 .collect();
             let mut with = Vec::with_capacity(2);
-            alloc::allocate(&with_plans, &fits, &mut with);
+            alloc::allocate(&with_plans, &fits, &mut hint, &mut with);
             let total = |a: &[Allocation]| a.iter().map(|x| x.nmr).sum::<f32>();
             if total(&with) < total(&allocs) {
                 allocs = with;
+                self.price_hints[0] = hint;
                 for (u, v) in variants.into_iter().enumerate() {
                     if let Some(v) = v {
                         self.adopt(u, v);

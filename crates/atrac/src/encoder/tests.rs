@@ -310,3 +310,24 @@ fn joint_stereo_follows_the_panning_and_splits_the_frame() {
     enc.push(&mono);
     assert_eq!(enc.core.matrix, [3; 4]);
 }
+
+#[test]
+fn tracks_join_without_a_gap_when_the_state_carries_on() {
+    let a = stereo_music(30_000);
+    let b: Vec<i16> = stereo_music(20_000).iter().map(|&s| s / 2).collect();
+    // One encoder for both tracks, no flush in between: the same stream as one long track.
+    let mut enc = Atrac3Encoder::new(Atrac3Mode::Lp2, 2).unwrap();
+    enc.push(&a);
+    let b_starts = enc.samples_pushed();
+    enc.push(&b);
+    enc.flush();
+    let mut joined = Vec::new();
+    enc.take_frames(&mut joined);
+    let whole: Vec<i16> = a.iter().chain(&b).copied().collect();
+    assert_eq!(joined, encode(Atrac3Mode::Lp2, 2, &whole));
+    // Track b's first sample comes out at its position plus the codec delay.
+    assert_eq!(b_starts, 30_000);
+    let decoded = decode(Atrac3Mode::Lp2, &joined);
+    let at = 2 * (b_starts as usize + CODEC_DELAY);
+    assert!((i32::from(decoded[at]) - i32::from(b[0])).abs() < 2000);
+}
