@@ -196,7 +196,7 @@ fn several_inputs_convert_into_a_folder() {
     assert_eq!(channels, 2);
     let frames = pcm.len() / 2;
     assert!(
-        frames >= 44_100 + atrac::CODEC_DELAY && frames < 44_100 + atrac::CODEC_DELAY + 2048,
+        (44_100 + atrac::CODEC_DELAY..44_100 + atrac::CODEC_DELAY + 2048).contains(&frames),
         "{frames}"
     );
     let lr = pcm

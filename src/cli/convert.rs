@@ -226,8 +226,10 @@ fn encode_atrac3(
     progress: &Progress,
 ) -> anyhow::Result<u64> {
     // Refuses unreadable and protected inputs before anything is created.
-    let facts = prepare::inspect(input).map_err(|e| anyhow::anyhow!("cannot convert {e}"))?;
-    progress.add_total(facts.duration_ms * u64::from(SP_RATE) / 1000);
+    let probe = open(input)?;
+    let rate = u64::from(probe.sample_rate().max(1));
+    progress.add_total(probe.total_frames().unwrap_or(0) * u64::from(SP_RATE) / rate);
+    drop(probe);
     let tags = match container {
         Atrac3Container::Oma => source_tags(input),
         Atrac3Container::At3 => TagUpdate::default(),
@@ -541,8 +543,7 @@ mod tests {
         }
         std::fs::write(&input, &wav).unwrap();
         let output = dir.path().join("out.wav");
-        let args = args(&input, &output);
-        assert_eq!(run(&args).unwrap(), 0);
+        assert_eq!(run(&args(&input, &output)).unwrap(), 0);
         assert_eq!(std::fs::read(&output).unwrap(), wav);
 
         let junk = dir.path().join("x.flac");

@@ -187,7 +187,7 @@ pub(crate) fn allocate(
     out.clear();
     let sizes = |a: &[Allocation]| -> Vec<u32> { a.iter().map(|x| x.bits).collect() };
     let mut trial = Vec::with_capacity(plans.len());
-    let mut eval = |log_lambda: f32, trial: &mut Vec<Allocation>| -> bool {
+    let eval = |log_lambda: f32, trial: &mut Vec<Allocation>| -> bool {
         trial.clear();
         trial.extend(plans.iter().map(|p| choose_unit(p, log_lambda.exp2())));
         fits(&sizes(trial))
