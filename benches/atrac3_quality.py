@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """ViSQOL v3 (audio mode) of ministage's ATRAC3 encoder beside atracdenc's, on the same clips.
 
-Usage: benches/atrac3_quality.py --ours CMD --atracdenc PATH [--modes lp2,lp4] CLIP.wav...
+Usage: benches/atrac3_quality.py (--ministage PATH | --ours CMD) --atracdenc PATH
+       [--modes lp2,lp4] CLIP.wav...
 
-CMD encodes one file: it is run as `CMD IN.wav OUT.oma MODE` (e.g. `target/release/examples/
-atrac3_encode`, or a wrapper around `ministage convert IN OUT --mode MODE`). Every encode is
+ministage encodes with `PATH convert IN.wav OUT.oma --mode MODE`; or CMD is run as
+`CMD IN.wav OUT.oma MODE` (e.g. `target/release/examples/atrac3_encode`). Every encode is
 decoded by FFmpeg 8 (PyAV; /work/shared/tools/decode_av.py) and scored against the clip by
 /work/shared/tools/visqol_score.py, which aligns delay and polarity first. Needs
 `pip install visqol-python scipy numpy av`. Prints one line per clip and mode, then the means.
@@ -27,7 +28,8 @@ def score(ref, decoded):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ours", required=True)
+    ap.add_argument("--ours", help="CMD run as `CMD IN.wav OUT.oma MODE`")
+    ap.add_argument("--ministage", help="a ministage binary: `ministage convert IN.wav OUT.oma --mode MODE`")
     ap.add_argument("--atracdenc")
     ap.add_argument("--modes", default="lp2,lp4")
     ap.add_argument("clips", nargs="+")
@@ -39,7 +41,10 @@ def main():
         for mode in a.modes.split(","):
             decoded, labels = [], []
             ours = f"{work}/{name}.{mode}.ours.oma"
-            run([*shlex.split(a.ours), clip, ours, mode])
+            if a.ministage:
+                run([a.ministage, "convert", clip, ours, "--mode", mode])
+            else:
+                run([*shlex.split(a.ours), clip, ours, mode])
             labels.append("ours")
             decoded.append(ours)
             if a.atracdenc:

@@ -2,9 +2,9 @@
 """Pre-echo on a castanet-like transient and LP4 on a sustained pure tone: ministage's ATRAC3
 encoder beside atracdenc.
 
-Usage: benches/atrac3_signals.py --ours CMD [--atracdenc PATH]
+Usage: benches/atrac3_signals.py (--ministage PATH | --ours CMD) [--atracdenc PATH]
 
-CMD is run as `CMD IN.wav OUT.oma MODE` (see atrac3_quality.py). Every encode is decoded by
+See atrac3_quality.py for the two ways of naming our encoder. Every encode is decoded by
 FFmpeg 8 (PyAV) and aligned to the input (delay and polarity, by cross-correlation).
 
 - Castanets: clicks of damped 2–6 kHz noise (3 ms attack, 15 ms decay) every 0.35 s over
@@ -98,11 +98,15 @@ def tone_figures(x, y):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ours", required=True)
+    ap.add_argument("--ours", help="CMD run as `CMD IN.wav OUT.oma MODE`")
+    ap.add_argument("--ministage", help="a ministage binary: `ministage convert IN.wav OUT.oma --mode MODE`")
     ap.add_argument("--atracdenc")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="atrac3-signals-")
-    encoders = [("ours", lambda i, o, m: [*shlex.split(a.ours), i, o, m])]
+    if a.ministage:
+        encoders = [("ours", lambda i, o, m: [a.ministage, "convert", i, o, "--mode", m])]
+    else:
+        encoders = [("ours", lambda i, o, m: [*shlex.split(a.ours), i, o, m])]
     if a.atracdenc:
         encoders.append(("atracdenc", lambda i, o, m: [a.atracdenc, "-e", ATRACDENC_MODE[m], "-i", i, "-o", o]))
 
