@@ -84,7 +84,7 @@ pub enum Command {
     /// Manage the NetMD recorder's disc (tracks numbered from 1, as on the recorder).
     #[command(subcommand)]
     Device(super::device::DeviceCommand),
-    /// Decode a file to a 16-bit PCM WAV
+    /// Convert files to ATRAC3 (.oma/.at3: LP2, LP105, LP4) or decode them to a 16-bit WAV
     Convert(super::convert::ConvertArgs),
     /// Write tags into files and update the library to match.
     Tag(super::tag::TagArgs),

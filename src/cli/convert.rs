@@ -1,43 +1,408 @@
-//! `ministage convert INPUT OUTPUT.wav`: decodes any file ministage can play (ATRAC through
-//! the in-crate decoders, the common formats through symphonia) to a 16-bit PCM WAV at its
-//! native rate and channel count, streaming (memory stays constant whatever the length).
+//! `ministage convert INPUT OUTPUT`: any file ministage can play (ATRAC through the in-crate
+//! decoders, the common formats through symphonia) to
+//! - ATRAC3 (`.oma` OpenMG with the source's tags, or `.at3` RIFF WAVE), in LP2, 105 kbps or
+//!   LP4, resampled to 44.1 kHz stereo by the transfer's decode stage;
+//! - a 16-bit PCM WAV (`.wav`) at the source's own rate and channel count.
+//!
+//! Streaming: memory stays constant whatever the length. The output is written to a temporary
+//! file beside it and renamed at the end, so a failed or interrupted conversion leaves nothing
+//! half-written. With `-o DIR`, any number of inputs convert in parallel on all cores.
 
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::collections::HashSet;
+use std::io::{BufWriter, IsTerminal, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use clap::Args;
+use clap::{Args, ValueEnum};
+use rayon::prelude::*;
 
-use atrac::{CodecError, Decoder};
+use crate::transfer::TransferError;
+use crate::transfer::prepare::{self, SP_RATE};
+use atrac::{
+    Atrac3Container, Atrac3Encoder, Atrac3Mode, Atrac3Writer, CodecError, Decoder, TagUpdate,
+};
 use media::player;
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// The file to decode: anything ministage plays (ATRAC3/ATRAC1 in OMA, AT3 or AEA, MP3,
-    /// FLAC, Ogg Vorbis, WAV, AAC/ALAC).
-    #[arg(value_name = "INPUT")]
-    pub input: PathBuf,
-    /// The WAV file to write (16-bit PCM; replaced if it exists).
-    #[arg(value_name = "OUTPUT")]
-    pub output: PathBuf,
+    /// INPUT OUTPUT, or with --output-dir the inputs: anything ministage plays (ATRAC3/ATRAC1
+    /// in OMA, AT3 or AEA, MP3, FLAC, Ogg Vorbis, WAV, AAC/ALAC). The output's extension
+    /// picks what is written: .oma or .at3 (ATRAC3), .wav (16-bit PCM).
+    #[arg(value_name = "FILE", required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
+    /// Convert every FILE into this folder, in parallel, named after the input.
+    #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// The ATRAC3 mode of .oma/.at3 outputs: lp2 (132 kbps), lp105 (105 kbps) or lp4
+    /// (66 kbps, joint stereo). Default lp2.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// With --output-dir: the format of the outputs (default oma).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
 }
 
-/// Exit 0 on success; failures are errors (exit 2) with the reason.
-pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
-    let input = &args.input;
-    if same_file(input, &args.output) {
-        bail!("{}: the output would overwrite the input", input.display());
+/// `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Lp2,
+    Lp105,
+    Lp4,
+}
+
+impl From<ModeArg> for Atrac3Mode {
+    fn from(m: ModeArg) -> Self {
+        match m {
+            ModeArg::Lp2 => Atrac3Mode::Lp2,
+            ModeArg::Lp105 => Atrac3Mode::Lp105,
+            ModeArg::Lp4 => Atrac3Mode::Lp4,
+        }
     }
-    let mut decoder = open(input)?;
-    let frames = convert(decoder.as_mut(), &args.output)
-        .with_context(|| format!("could not convert {}", input.display()))?;
-    tracing::info!(
-        input = %input.display(),
-        output = %args.output.display(),
-        frames,
-        "convert: done"
-    );
-    Ok(0)
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Oma,
+    At3,
+    Wav,
+}
+
+impl FormatArg {
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Oma => "oma",
+            Self::At3 => "at3",
+            Self::Wav => "wav",
+        }
+    }
+}
+
+/// What one output gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Wav,
+    Atrac3(Atrac3Container, Atrac3Mode),
+}
+
+/// One conversion.
+#[derive(Debug)]
+struct Job {
+    input: PathBuf,
+    output: PathBuf,
+    target: Target,
+}
+
+/// Exit 0 on success; failures are errors (exit 2) naming the file and the reason.
+pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
+    let jobs = plan(args)?;
+    let progress = Progress::new(jobs.len());
+    if let [job] = jobs.as_slice() {
+        let result = convert_one(job, &progress);
+        progress.clear();
+        return result.map(|()| 0);
+    }
+    let failures: Vec<anyhow::Error> = jobs
+        .par_iter()
+        .filter_map(|job| convert_one(job, &progress).err())
+        .collect();
+    progress.clear();
+    if failures.is_empty() {
+        return Ok(0);
+    }
+    for e in &failures {
+        eprintln!("ministage: {e:#}");
+        tracing::warn!("convert: {e:#}");
+    }
+    bail!(
+        "{} of {} files could not be converted",
+        failures.len(),
+        jobs.len()
+    )
+}
+
+/// The conversions `args` ask for, checked before anything is written.
+fn plan(args: &ConvertArgs) -> anyhow::Result<Vec<Job>> {
+    let mode = args.mode.map(Atrac3Mode::from);
+    let target_for = |output: &Path| -> anyhow::Result<Target> {
+        let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext.eq_ignore_ascii_case("wav") {
+            if mode.is_some() {
+                bail!(
+                    "{}: --mode applies to .oma and .at3 outputs, not WAV",
+                    output.display()
+                );
+            }
+            return Ok(Target::Wav);
+        }
+        match Atrac3Container::for_extension(ext) {
+            Some(c) => Ok(Target::Atrac3(c, mode.unwrap_or(Atrac3Mode::Lp2))),
+            None => bail!(
+                "{}: the output must end in .oma, .at3 (ATRAC3) or .wav (PCM)",
+                output.display()
+            ),
+        }
+    };
+    let jobs = match &args.output_dir {
+        None => {
+            if args.format.is_some() {
+                bail!("--format goes with --output-dir; otherwise the output's extension decides");
+            }
+            let [input, output] = args.files.as_slice() else {
+                bail!("convert takes INPUT OUTPUT, or any number of inputs with --output-dir DIR");
+            };
+            vec![Job {
+                input: input.clone(),
+                output: output.clone(),
+                target: target_for(output)?,
+            }]
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+            let ext = args.format.unwrap_or(FormatArg::Oma).extension();
+            let mut seen = HashSet::new();
+            let mut jobs = Vec::with_capacity(args.files.len());
+            for input in &args.files {
+                let stem = input
+                    .file_stem()
+                    .with_context(|| format!("{}: not a file name", input.display()))?;
+                let output = dir.join(stem).with_extension(ext);
+                if !seen.insert(output.clone()) {
+                    bail!(
+                        "{}: two inputs would both be converted to {}",
+                        input.display(),
+                        output.display()
+                    );
+                }
+                let target = target_for(&output)?;
+                jobs.push(Job {
+                    input: input.clone(),
+                    output,
+                    target,
+                });
+            }
+            jobs
+        }
+    };
+    for job in &jobs {
+        if same_file(&job.input, &job.output) {
+            bail!(
+                "{}: the output would overwrite the input",
+                job.input.display()
+            );
+        }
+    }
+    Ok(jobs)
+}
+
+fn convert_one(job: &Job, progress: &Progress) -> anyhow::Result<()> {
+    let input = &job.input;
+    match job.target {
+        Target::Wav => {
+            let mut decoder = open(input)?;
+            let frames = convert(decoder.as_mut(), &job.output)
+                .with_context(|| format!("could not convert {}", input.display()))?;
+            tracing::info!(input = %input.display(), output = %job.output.display(), frames, "convert: done");
+        }
+        Target::Atrac3(container, mode) => {
+            let frames = encode_atrac3(input, &job.output, container, mode, progress)?;
+            tracing::info!(input = %input.display(), output = %job.output.display(), %mode, frames, "convert: encoded");
+        }
+    }
+    progress.file_done();
+    Ok(())
+}
+
+/// Encodes `input` to ATRAC3 in `output` through a temporary file; returns the frames written.
+fn encode_atrac3(
+    input: &Path,
+    output: &Path,
+    container: Atrac3Container,
+    mode: Atrac3Mode,
+    progress: &Progress,
+) -> anyhow::Result<u64> {
+    // Refuses unreadable and protected inputs before anything is created.
+    let probe = open(input)?;
+    let rate = u64::from(probe.sample_rate().max(1));
+    progress.add_total(probe.total_frames().unwrap_or(0) * u64::from(SP_RATE) / rate);
+    drop(probe);
+    let tags = match container {
+        Atrac3Container::Oma => source_tags(input),
+        Atrac3Container::At3 => TagUpdate::default(),
+    };
+    let temp = temp_beside(output, container_extension(container))?;
+    let mut writer = Atrac3Writer::new(
+        BufWriter::with_capacity(256 * 1024, temp.as_file()),
+        container,
+        mode,
+        &tags,
+    )
+    .with_context(|| format!("cannot write {}", output.display()))?;
+    let mut encoder = Atrac3Encoder::new(mode, 2)?;
+    let mut samples = Vec::new();
+    let mut frames = Vec::new();
+    let write_err = |e: CodecError| TransferError::Source {
+        path: output.to_path_buf(),
+        detail: format!("cannot write: {e}"),
+    };
+    let mut feed = |pcm: &[u8], writer: &mut Atrac3Writer<_>| -> Result<(), TransferError> {
+        samples.clear();
+        samples.extend(
+            pcm.chunks_exact(2)
+                .map(|b| i16::from_be_bytes([b[0], b[1]])),
+        );
+        encoder.push(&samples);
+        progress.advance(samples.len() as u64 / 2);
+        frames.clear();
+        encoder.take_frames(&mut frames);
+        writer.write_frames(&frames).map_err(write_err)
+    };
+    let mut pcm = Vec::with_capacity(1 << 19);
+    prepare::sp_decode(input, 2, &|| false, &mut pcm, false, &mut |out, keep| {
+        // Whole stereo sample frames only, short of what the resampler may still cut.
+        let take = out.len().saturating_sub(keep) & !3;
+        if take >= 1 << 16 {
+            feed(&out[..take], &mut writer)?;
+            out.drain(..take);
+        }
+        Ok(())
+    })
+    .map_err(|e| anyhow::anyhow!("cannot convert {e}"))?;
+    let rest = pcm.len() & !3;
+    feed(&pcm[..rest], &mut writer).map_err(|e| anyhow::anyhow!("{e}"))?;
+    encoder.flush();
+    frames.clear();
+    encoder.take_frames(&mut frames);
+    writer
+        .write_frames(&frames)
+        .and_then(|()| writer.finish(encoder.samples_pushed()).map(drop))
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    temp.as_file().sync_all().ok();
+    temp.persist(output)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    Ok(encoder.frames_encoded() as u64)
+}
+
+fn container_extension(c: Atrac3Container) -> &'static str {
+    match c {
+        Atrac3Container::Oma => ".oma",
+        Atrac3Container::At3 => ".at3",
+    }
+}
+
+/// The source's tags for the OMA tag (what the library would read; nothing when unreadable).
+fn source_tags(input: &Path) -> TagUpdate {
+    match library::read_tag_values(input) {
+        Ok(v) => {
+            let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
+            TagUpdate {
+                title: text(&v.title),
+                artist: text(&v.artist),
+                album: text(&v.album),
+                album_artist: text(&v.album_artist),
+                genre: text(&v.genre),
+                track: v.track.filter(|&n| n > 0),
+                year: v.year.filter(|&y| y > 0),
+            }
+        }
+        Err(e) => {
+            tracing::warn!("convert: no tags from {}: {e}", input.display());
+            TagUpdate::default()
+        }
+    }
+}
+
+/// A temporary file in `output`'s folder, deleted unless persisted.
+fn temp_beside(output: &Path, suffix: &str) -> anyhow::Result<tempfile::NamedTempFile> {
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".ministage-convert-").suffix(suffix);
+    // A converted file is an ordinary file, not a private temporary one.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    builder
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a file in {}", dir.display()))
+}
+
+/// Progress on a terminal: one line, rewritten at most ten times a second.
+struct Progress {
+    enabled: bool,
+    files: usize,
+    files_done: AtomicUsize,
+    total: AtomicU64,
+    done: AtomicU64,
+    last: Mutex<Instant>,
+}
+
+impl Progress {
+    fn new(files: usize) -> Self {
+        Self {
+            enabled: std::io::stderr().is_terminal(),
+            files,
+            files_done: AtomicUsize::new(0),
+            total: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+            last: Mutex::new(Instant::now()),
+        }
+    }
+
+    fn add_total(&self, samples: u64) {
+        self.total.fetch_add(samples, Ordering::Relaxed);
+    }
+
+    fn advance(&self, samples: u64) {
+        self.done.fetch_add(samples, Ordering::Relaxed);
+        self.show(false);
+    }
+
+    fn file_done(&self) {
+        self.files_done.fetch_add(1, Ordering::Relaxed);
+        self.show(true);
+    }
+
+    fn show(&self, force: bool) {
+        if !self.enabled {
+            return;
+        }
+        let Ok(mut last) = self.last.try_lock() else {
+            return;
+        };
+        if !force && last.elapsed() < Duration::from_millis(100) {
+            return;
+        }
+        *last = Instant::now();
+        let total = self.total.load(Ordering::Relaxed).max(1);
+        let percent = (self.done.load(Ordering::Relaxed) * 100 / total).min(100);
+        let mut err = std::io::stderr().lock();
+        if self.files > 1 {
+            let done = self.files_done.load(Ordering::Relaxed);
+            let _ = write!(
+                err,
+                "\r\x1b[2KConverting: {done}/{} files, {percent}%",
+                self.files
+            );
+        } else {
+            let _ = write!(err, "\r\x1b[2KConverting: {percent}%");
+        }
+        let _ = err.flush();
+    }
+
+    fn clear(&self) {
+        if self.enabled {
+            eprint!("\r\x1b[2K");
+        }
+    }
 }
 
 /// Opens `input` the way the player does: Sony formats through the in-crate decoders, the
@@ -62,15 +427,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// Decodes everything into `output` through a temporary file renamed at the end, so a failed
 /// conversion never leaves a half-written WAV behind. Returns the sample frames written.
 fn convert(decoder: &mut dyn Decoder, output: &Path) -> anyhow::Result<u64> {
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let temp = tempfile::Builder::new()
-        .prefix(".ministage-convert-")
-        .suffix(".wav")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    let temp = temp_beside(output, ".wav")?;
     let mut writer = WavWriter::new(
         BufWriter::with_capacity(256 * 1024, temp.as_file()),
         decoder.sample_rate(),
@@ -155,6 +512,15 @@ mod tests {
 
     use super::*;
 
+    fn args(input: &Path, output: &Path) -> ConvertArgs {
+        ConvertArgs {
+            files: vec![input.to_path_buf(), output.to_path_buf()],
+            output_dir: None,
+            mode: None,
+            format: None,
+        }
+    }
+
     #[test]
     fn writes_a_canonical_header_and_patches_sizes() {
         let mut w = WavWriter::new(Cursor::new(Vec::new()), 44100, 2).unwrap();
@@ -177,28 +543,16 @@ mod tests {
         }
         std::fs::write(&input, &wav).unwrap();
         let output = dir.path().join("out.wav");
-        let args = ConvertArgs {
-            input: input.clone(),
-            output: output.clone(),
-        };
-        assert_eq!(run(&args).unwrap(), 0);
+        assert_eq!(run(&args(&input, &output)).unwrap(), 0);
         assert_eq!(std::fs::read(&output).unwrap(), wav);
 
         let junk = dir.path().join("x.flac");
         std::fs::write(&junk, b"fLaC\0\0\0\x22 not really").unwrap();
-        let err = run(&ConvertArgs {
-            input: junk,
-            output: dir.path().join("y.wav"),
-        })
-        .unwrap_err();
+        let err = run(&args(&junk, &dir.path().join("y.wav"))).unwrap_err();
         assert!(format!("{err:#}").contains("x.flac"), "{err:#}");
         assert!(!dir.path().join("y.wav").exists());
 
-        let err = run(&ConvertArgs {
-            input: input.clone(),
-            output: input,
-        })
-        .unwrap_err();
+        let err = run(&args(&input, &input)).unwrap_err();
         assert!(format!("{err:#}").contains("overwrite"), "{err:#}");
     }
 
@@ -209,11 +563,7 @@ mod tests {
         let pcm = crate::demo::melody(7, 0.5, 22050, 2);
         crate::demo::write_flac(&input, &pcm).unwrap();
         let output = dir.path().join("tune.wav");
-        run(&ConvertArgs {
-            input,
-            output: output.clone(),
-        })
-        .unwrap();
+        run(&args(&input, &output)).unwrap();
         let wav = std::fs::read(&output).unwrap();
         assert_eq!(u32::from_le_bytes(wav[24..28].try_into().unwrap()), 22050);
         let samples: Vec<i16> = wav[44..]
@@ -234,11 +584,15 @@ mod tests {
         h[33..36].copy_from_slice(&[0x00, 0x20, 0x30]);
         h.extend(vec![0u8; 384]);
         std::fs::write(&input, h).unwrap();
-        let err = run(&ConvertArgs {
-            input,
-            output: dir.path().join("out.wav"),
-        })
-        .unwrap_err();
+        let err = run(&args(&input, &dir.path().join("out.wav"))).unwrap_err();
+        assert!(format!("{err:#}").contains("drm.oma"), "{err:#}");
+        let err = run(&args(&input, &dir.path().join("out.oma"))).unwrap_err();
+        assert!(format!("{err:#}").contains("drm.oma"), "{err:#}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "nothing written"
+        );
         assert!(
             format!("{err:#}").contains("protected by OpenMG DRM"),
             "{err:#}"

@@ -204,11 +204,12 @@ pub fn sp_spilled(
 
 /// Where decoded PCM goes: called after each block with what was produced and not yet taken;
 /// it may take from the front, short of the last `keep` bytes.
-type PcmSink<'a> = dyn FnMut(&mut Vec<u8>, usize) -> Result<(), TransferError> + 'a;
+pub(crate) type PcmSink<'a> = dyn FnMut(&mut Vec<u8>, usize) -> Result<(), TransferError> + 'a;
 
 /// The SP decode loop: appends the PCM to `out`, handing it to `sink` block by block.
-/// `reserve` sizes `out` for the whole track (when it is all kept in memory).
-fn sp_decode(
+/// `reserve` sizes `out` for the whole track (when it is all kept in memory). `convert` uses
+/// it too, as the decode and resampling stage of the ATRAC3 encoder.
+pub(crate) fn sp_decode(
     path: &Path,
     channels: u8,
     cancelled: &dyn Fn() -> bool,

@@ -1,4 +1,5 @@
-//! The two-band QMF synthesis filter and the scale-factor table shared by ATRAC1 and ATRAC3.
+//! The two-band QMF synthesis filter, its analysis counterpart (for the ATRAC3 encoder) and the
+//! scale-factor table shared by ATRAC1 and ATRAC3.
 
 /// The first half of the symmetric 48-tap prototype filter (Sony's published coefficients).
 // Kept digit for digit as published rather than rounded to what f32 can hold.
@@ -157,6 +158,139 @@ impl QmfSynthesis {
     }
 }
 
+/// Taps of the analysis equaliser (below).
+const EQ_TAPS: usize = 2 * HISTORY + 1;
+/// Samples of history the equaliser keeps per branch.
+const EQ_HISTORY: usize = EQ_TAPS - 1;
+
+/// One analysis stage, the decoder's [`QmfSynthesis`] run backwards: `2n` samples in, a low
+/// and a high band of `n` samples each out, reconstructed by the synthesis stage with a delay
+/// of 92 samples (at the analysis input's rate).
+///
+/// The 48-tap pair alone is only near-perfectly reconstructing: analysis and synthesis
+/// together pass `T(z) = z⁻¹·P(z²)`, `P = 4·E₀·E₁` (the prototype's polyphase halves), whose
+/// magnitude ripples by ±4·10⁻⁴ — 13 LSB at full scale. Filtering both polyphase branches by
+/// `R = 2·z⁻²³ − P` (aliasing still cancels: both bands get the same filter) turns the
+/// response into `1 − (1 − |P|)²`, flat to 2·10⁻⁷, for 23 more samples of delay per branch.
+#[derive(Clone)]
+pub(crate) struct QmfAnalysis {
+    /// The prototype's even and odd taps, undoubled: synthesis doubles them, so the pair has
+    /// unit gain.
+    even_taps: [f32; TAPS],
+    odd_taps: [f32; TAPS],
+    /// `R`, symmetric.
+    eq_taps: [f32; EQ_TAPS],
+    /// The last 23 even- and odd-indexed input samples of the previous call.
+    evens: [f32; HISTORY],
+    odds: [f32; HISTORY],
+    /// The last 46 outputs of each polyphase branch, before the equaliser.
+    branch_a: [f32; EQ_HISTORY],
+    branch_b: [f32; EQ_HISTORY],
+}
+
+impl QmfAnalysis {
+    pub fn new() -> Self {
+        let tap = |i: usize| f64::from(QMF_48TAP_HALF[if i < 24 { i } else { 47 - i }]);
+        let mut even_taps = [0f32; TAPS];
+        let mut odd_taps = [0f32; TAPS];
+        for t in 0..TAPS {
+            even_taps[t] = tap(2 * t) as f32;
+            odd_taps[t] = tap(2 * t + 1) as f32;
+        }
+        // P = 4 · (even taps ∗ odd taps), then R = 2δ₂₃ − P.
+        let mut p = [0f64; EQ_TAPS];
+        for i in 0..TAPS {
+            for j in 0..TAPS {
+                p[i + j] += 4.0 * tap(2 * i) * tap(2 * j + 1);
+            }
+        }
+        let mut eq_taps = [0f32; EQ_TAPS];
+        for (e, &v) in eq_taps.iter_mut().zip(&p) {
+            *e = -v as f32;
+        }
+        eq_taps[HISTORY] = (2.0 - p[HISTORY]) as f32;
+        Self {
+            even_taps,
+            odd_taps,
+            eq_taps,
+            evens: [0.0; HISTORY],
+            odds: [0.0; HISTORY],
+            branch_a: [0.0; EQ_HISTORY],
+            branch_b: [0.0; EQ_HISTORY],
+        }
+    }
+
+    /// `input` holds `2n ≤ 1024` samples; `lo` and `hi` receive `n` each.
+    pub fn run(&mut self, input: &[f32], lo: &mut [f32], hi: &mut [f32]) {
+        let n = (input.len() / 2).min(lo.len()).min(hi.len()).min(MAX_BAND);
+        let mut evens = [0f32; HISTORY + MAX_BAND];
+        let mut odds = [0f32; HISTORY + MAX_BAND];
+        evens[..HISTORY].copy_from_slice(&self.evens);
+        odds[..HISTORY].copy_from_slice(&self.odds);
+        for (i, pair) in input[..2 * n].chunks_exact(2).enumerate() {
+            evens[HISTORY + i] = pair[0];
+            odds[HISTORY + i] = pair[1];
+        }
+        // The polyphase form of the causal filter pair: with the symmetric prototype h,
+        // a[m] = Σ h[2t]·x[2m + 1 − 2t] = Σ_u h[2u + 1]·odd[m + u] and
+        // b[m] = Σ h[2t + 1]·x[2m − 2t] = Σ_u h[2u]·even[m + u] (history first).
+        let mut a = [0f32; EQ_HISTORY + MAX_BAND];
+        let mut b = [0f32; EQ_HISTORY + MAX_BAND];
+        a[..EQ_HISTORY].copy_from_slice(&self.branch_a);
+        b[..EQ_HISTORY].copy_from_slice(&self.branch_b);
+        filter_pair(
+            (&odds[..n + HISTORY], &self.odd_taps),
+            (&evens[..n + HISTORY], &self.even_taps),
+            &mut a[EQ_HISTORY..EQ_HISTORY + n],
+            &mut b[EQ_HISTORY..EQ_HISTORY + n],
+        );
+        // The equaliser on both branches; then low = a + b, high = a − b.
+        let mut ea = [0f32; MAX_BAND];
+        let mut eb = [0f32; MAX_BAND];
+        filter_pair(
+            (&a[..n + EQ_HISTORY], &self.eq_taps),
+            (&b[..n + EQ_HISTORY], &self.eq_taps),
+            &mut ea[..n],
+            &mut eb[..n],
+        );
+        for m in 0..n {
+            lo[m] = ea[m] + eb[m];
+            hi[m] = ea[m] - eb[m];
+        }
+        self.evens.copy_from_slice(&evens[n..n + HISTORY]);
+        self.odds.copy_from_slice(&odds[n..n + HISTORY]);
+        self.branch_a.copy_from_slice(&a[n..n + EQ_HISTORY]);
+        self.branch_b.copy_from_slice(&b[n..n + EQ_HISTORY]);
+    }
+}
+
+/// `out_x[m] = Σ_t taps_x[t]·x[m + t]` (and the same for y) for every `m < out_x.len()`;
+/// `x` and `y` hold `taps − 1` more samples than the outputs.
+fn filter_pair(
+    (x, x_taps): (&[f32], &[f32]),
+    (y, y_taps): (&[f32], &[f32]),
+    out_x: &mut [f32],
+    out_y: &mut [f32],
+) {
+    let n = out_x.len().min(out_y.len());
+    let chunks = n / LANES;
+    for c in 0..chunks {
+        let base = c * LANES;
+        let (ax, ay) = convolve_pair(
+            &x[base..base + LANES + x_taps.len() - 1],
+            &y[base..base + LANES + y_taps.len() - 1],
+            x_taps,
+            y_taps,
+        );
+        out_x[base..base + LANES].copy_from_slice(&ax);
+        out_y[base..base + LANES].copy_from_slice(&ay);
+    }
+    for m in chunks * LANES..n {
+        out_x[m] = x_taps.iter().zip(&x[m..]).map(|(&t, &v)| t * v).sum();
+        out_y[m] = y_taps.iter().zip(&y[m..]).map(|(&t, &v)| t * v).sum();
+    }
+}
+
 #[cfg(test)]
 #[expect(
     clippy::float_cmp,
@@ -226,5 +360,31 @@ mod tests {
         assert_eq!(t[15], 1.0);
         assert!((t[18] - 2.0).abs() < 1e-6);
         assert!((t[0] - 2f32.powi(-5)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn analysis_then_synthesis_reconstructs_with_a_delay_of_92() {
+        let mut ana = QmfAnalysis::new();
+        let mut syn = QmfSynthesis::new();
+        let mut s = 7u32;
+        let input: Vec<f32> = (0..4096)
+            .map(|_| {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (s >> 8) as f32 / (1 << 24) as f32 - 0.5
+            })
+            .collect();
+        let mut output = Vec::new();
+        for block in input.chunks(512) {
+            let (mut lo, mut hi) = ([0f32; 256], [0f32; 256]);
+            ana.run(block, &mut lo, &mut hi);
+            let mut out = [0f32; 512];
+            syn.run(&lo, &hi, &mut out);
+            output.extend_from_slice(&out);
+        }
+        let worst = (0..4000)
+            .map(|i| (output[i + 92] - input[i]).abs())
+            .fold(0f32, f32::max);
+        // Half-scale white noise comes back within a fraction of one 16-bit step.
+        assert!(worst * 32768.0 < 0.5, "largest error {worst}");
     }
 }

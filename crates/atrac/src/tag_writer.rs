@@ -29,7 +29,7 @@ pub struct TagUpdate {
 }
 
 /// One frame as stored: ID, flags and body.
-struct Frame {
+pub(crate) struct Frame {
     id: [u8; 4],
     flags: [u8; 2],
     body: Vec<u8>,
@@ -160,7 +160,7 @@ fn txxx_description(body: &[u8]) -> Option<String> {
     Some(decode_text(encoding, rest))
 }
 
-fn apply(frames: &mut Vec<Frame>, u: &TagUpdate) {
+pub(crate) fn apply(frames: &mut Vec<Frame>, u: &TagUpdate) {
     let mut set = |id: &[u8; 4], value: Option<String>| {
         let Some(value) = value else { return };
         let first = frames.iter().position(|f| &f.id == id);
@@ -225,7 +225,7 @@ fn apply(frames: &mut Vec<Frame>, u: &TagUpdate) {
     );
 }
 
-fn serialize(frames: &[Frame]) -> Result<Vec<u8>, CodecError> {
+pub(crate) fn serialize(frames: &[Frame]) -> Result<Vec<u8>, CodecError> {
     let mut body = Vec::new();
     for f in frames {
         let size = u32::try_from(f.body.len())

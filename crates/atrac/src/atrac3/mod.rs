@@ -3,7 +3,7 @@
 
 mod huffman;
 mod stereo;
-mod tables;
+pub(crate) mod tables;
 
 use self::huffman::{HuffmanTables, signed_value};
 use self::tables::{CLC_LENGTH, INV_MAX_QUANT, MANTISSA_CLC, MANTISSA_VLC, SUBBAND_TAB};
@@ -102,7 +102,7 @@ impl Tables {
 
 /// The 512-point synthesis window: the encoder's sine window normalised so that overlapped
 /// halves add up to one.
-fn imdct_window() -> [f32; 512] {
+pub(crate) fn imdct_window() -> [f32; 512] {
     let mut w = [0f32; 512];
     for i in 0..128 {
         let j = 255 - i;

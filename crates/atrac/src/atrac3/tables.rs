@@ -1,7 +1,7 @@
 //! ATRAC3 constants (facts of the format, as published in FFmpeg's atrac3data.h).
 
 /// Canonical Huffman codes and lengths of the seven spectral tables, by symbol index.
-pub(super) const HUFF_CODES: [&[u8]; 7] = [
+pub(crate) const HUFF_CODES: [&[u8]; 7] = [
     &[0x0, 0x4, 0x5, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F],
     &[0x0, 0x4, 0x5, 0x6, 0x7],
     &[0x0, 0x4, 0x5, 0xC, 0xD, 0xE, 0xF],
@@ -23,7 +23,7 @@ pub(super) const HUFF_CODES: [&[u8]; 7] = [
     ],
 ];
 
-pub(super) const HUFF_BITS: [&[u8]; 7] = [
+pub(crate) const HUFF_BITS: [&[u8]; 7] = [
     &[1, 3, 3, 4, 4, 5, 5, 5, 5],
     &[1, 3, 3, 3, 3],
     &[1, 3, 3, 4, 4, 4, 4],
@@ -40,13 +40,13 @@ pub(super) const HUFF_BITS: [&[u8]; 7] = [
 ];
 
 /// Bits per value (per pair for selector 1) in fixed-length coding, by table selector.
-pub(super) const CLC_LENGTH: [u32; 8] = [0, 4, 3, 3, 4, 4, 5, 6];
+pub(crate) const CLC_LENGTH: [u32; 8] = [0, 4, 3, 3, 4, 4, 5, 6];
 
 /// Selector 1 codes two values at once: 2 bits each in fixed-length coding…
-pub(super) const MANTISSA_CLC: [i8; 4] = [0, 1, -2, -1];
+pub(crate) const MANTISSA_CLC: [i8; 4] = [0, 1, -2, -1];
 
 /// …and one of nine pairs in Huffman coding.
-pub(super) const MANTISSA_VLC: [[i8; 2]; 9] = [
+pub(crate) const MANTISSA_VLC: [[i8; 2]; 9] = [
     [0, 0],
     [0, 1],
     [0, -1],
@@ -59,7 +59,7 @@ pub(super) const MANTISSA_VLC: [[i8; 2]; 9] = [
 ];
 
 /// 1 / (largest quantised magnitude + ½) per selector.
-pub(super) const INV_MAX_QUANT: [f32; 8] = [
+pub(crate) const INV_MAX_QUANT: [f32; 8] = [
     0.0,
     1.0 / 1.5,
     1.0 / 2.5,
@@ -71,10 +71,10 @@ pub(super) const INV_MAX_QUANT: [f32; 8] = [
 ];
 
 /// First spectral line of each of the 32 subbands, and the end.
-pub(super) const SUBBAND_TAB: [u16; 33] = [
+pub(crate) const SUBBAND_TAB: [u16; 33] = [
     0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256, 288, 320,
     352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024,
 ];
 
 /// Joint-stereo matrix coefficients (left, right) by 2-bit selector.
-pub(super) const MATRIX_COEFFS: [f32; 8] = [0.0, 2.0, 2.0, 2.0, 0.0, 0.0, 1.0, 1.0];
+pub(crate) const MATRIX_COEFFS: [f32; 8] = [0.0, 2.0, 2.0, 2.0, 0.0, 0.0, 1.0, 1.0];
