@@ -201,7 +201,8 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn move_cursor(model: &mut Model, delta: isize) {
+/// Moves the focused pane's cursor by `delta` rows (a page is the pane's visible rows).
+pub(crate) fn move_cursor(model: &mut Model, delta: isize) {
     let page = model.page(model.focus);
     match model.focus {
         Pane::Library => {

@@ -1,5 +1,6 @@
-//! `update` for the library's own editing: marks and ranges, playlists, the tag editor and
-//! undo. Changes that touch files or the database leave as [`LibraryOp`] effects.
+//! `update` for the Library pane: marks and ranges, adding to playlists, opening the tag
+//! editor, undo, playing with Enter, and the filter field. Changes that touch files or the
+//! database leave as [`LibraryOp`] effects.
 
 use crate::app::overlay::import;
 use ratatui_textarea::TextArea;
@@ -171,10 +172,10 @@ pub fn on_filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             }
         }
         // Results can be browsed without leaving the field.
-        KeyCode::Up => move_by(model, -1),
-        KeyCode::Down => move_by(model, 1),
-        KeyCode::PageUp => move_by(model, -(page as isize)),
-        KeyCode::PageDown => move_by(model, page as isize),
+        KeyCode::Up => crate::app::update::move_cursor(model, -1),
+        KeyCode::Down => crate::app::update::move_cursor(model, 1),
+        KeyCode::PageUp => crate::app::update::move_cursor(model, -(page as isize)),
+        KeyCode::PageDown => crate::app::update::move_cursor(model, page as isize),
         _ if import::is_clear_line(&key) => {
             model.library.filter.input = TextArea::default();
             model.library.update_filter_text(page);
@@ -188,10 +189,4 @@ pub fn on_filter_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         }
     }
     Vec::new()
-}
-
-fn move_by(model: &mut Model, delta: isize) {
-    let page = model.page(Pane::Library);
-    let len = model.library.len();
-    model.library.cursor_mut().move_by(delta, len, page);
 }

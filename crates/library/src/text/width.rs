@@ -6,7 +6,12 @@ use unicode_width::UnicodeWidthChar;
 /// a half-width kana voiced mark (ﾞ, ﾟ) one, and an emoji sequence as its first emoji (see
 /// [`for_display`]).
 pub fn width(text: &str) -> usize {
-    for_display(text).chars().map(cell_width).sum()
+    folded_width(&for_display(text))
+}
+
+/// The width of text already passed through [`for_display`].
+fn folded_width(text: &str) -> usize {
+    text.chars().map(cell_width).sum()
 }
 
 /// One character's cells. `unicode-width` calls the half-width voiced sound marks zero-width
@@ -50,13 +55,13 @@ fn is_skin_tone(c: char) -> bool {
 
 /// The longest prefix that fits in `max` cells, with `…` when something was cut.
 pub fn truncate_to_width(text: &str, max: usize) -> String {
-    if width(text) <= max {
-        return for_display(text).into_owned();
+    let text = for_display(text);
+    if folded_width(&text) <= max {
+        return text.into_owned();
     }
     if max == 0 {
         return String::new();
     }
-    let text = for_display(text);
     let mut out = String::new();
     let mut used = 0;
     for c in text.chars() {
