@@ -10,7 +10,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use atrac::{Atrac3Encoder, Atrac3Mode, CODEC_DELAY, RawAudio};
+use atrac::{
+    Atrac3Container, Atrac3Encoder, Atrac3Mode, Atrac3Writer, CODEC_DELAY, RawAudio, TagUpdate,
+};
 use common::fixtures::{fixture, source_pcm};
 use lofty::config::WriteOptions;
 use lofty::tag::{ItemKey, Tag, TagExt, TagType};
@@ -57,6 +59,20 @@ fn stored(dir: &Path, disc: &VirtualDisc, track: usize) -> (PathBuf, Vec<u8>) {
     let path = dir.join(&audio.file);
     let bytes = std::fs::read(&path).unwrap();
     (path, bytes)
+}
+
+/// The deck's stored frames in an `.at3` file, as FFmpeg reads them.
+fn write_at3(path: &Path, frames: &[u8], mode: Mode) {
+    let mode = if mode == Mode::LP4 {
+        Atrac3Mode::Lp4
+    } else {
+        Atrac3Mode::Lp2
+    };
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = Atrac3Writer::new(file, Atrac3Container::At3, mode, &TagUpdate::default()).unwrap();
+    w.write_frames(frames).unwrap();
+    let samples = (frames.len() / mode.frame_bytes() * 1024) as u64;
+    w.finish(samples).unwrap();
 }
 
 fn decode_raw(path: &Path, format: RawAudio) -> Vec<i16> {
@@ -117,6 +133,9 @@ fn flac_and_mp3_go_in_lp2_and_lp4_and_decode_to_the_source() {
     .unwrap();
     all_done(&outcomes);
     let disc = load_disc(dir.path());
+    // Titles from the files' names (neither has a title tag).
+    let titles: Vec<&str> = disc.tracks.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles, ["music", "music", "quiet", "quiet"]);
     let source = source_pcm("music4s");
     // About 1 dB under what the encoder reaches through `convert` (tests/atrac3_encoder.rs).
     for (track, mode, frame_bytes, floor) in [(0, Mode::LP2, 384, 11.5), (1, Mode::LP4, 192, 6.0)] {
@@ -127,6 +146,10 @@ fn flac_and_mp3_go_in_lp2_and_lp4_and_decode_to_the_source() {
         let s = snr(&source.samples, &decoded, CODEC_DELAY);
         println!("music4s {mode}: SNR {s:.2} dB");
         assert!(s >= floor, "{mode}: {s:.2} dB < {floor}");
+        // FFmpeg decodes the same frames, in a standard container, as our decoder does.
+        let at3 = dir.path().join(format!("track{track}.at3"));
+        write_at3(&at3, &bytes, mode);
+        common::ffmpeg::check(&at3, &decoded, source.samples.len(), &format!("{mode}"));
         // Every source sample comes out, and at most a frame of silence more.
         let source_frames = source.samples.len() / 2;
         let stored_frames = decoded.len() / 2;

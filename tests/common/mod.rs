@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 #![allow(dead_code)]
 
+pub mod ffmpeg;
 pub mod fixtures;
 
 use std::path::PathBuf;
