@@ -8,6 +8,7 @@
 
 pub mod faults;
 pub mod model;
+pub mod pipe;
 pub mod responder;
 pub mod secure;
 pub mod speaker;

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs netmd-js against ministage's virtual deck (interop.mjs). Installs netmd-js from the npm
+# registry, as pinned by package-lock.json, into an ignored folder (target/netmd-js-bridge, or
+# $NETMD_JS_DIR), builds ministage unless $MINISTAGE names a binary, and runs the script.
+# Needs Node.js 18 or later and npm; not part of scripts/test.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+target=$(realpath -m "${CARGO_TARGET_DIR:-$repo/target}")
+work=$(realpath -m "${NETMD_JS_DIR:-$target/netmd-js-bridge}")
+
+for tool in node npm; do
+    command -v "$tool" >/dev/null || { echo "run.sh needs $tool (Node.js 18 or later)" >&2; exit 1; }
+done
+mkdir -p "$work"
+cp "$here/package.json" "$here/package-lock.json" "$work/"
+# --ignore-scripts: netmd-js's USB back end (a native module) is not used here.
+(cd "$work" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+
+if [[ -z ${MINISTAGE:-} ]]; then
+    (cd "$repo" && cargo build --quiet --bin ministage)
+    MINISTAGE=$target/debug/ministage
+fi
+MINISTAGE=$MINISTAGE NETMD_JS_DIR=$work node "$here/interop.mjs"
