@@ -12,6 +12,10 @@ work=$(realpath -m "${NETMD_JS_DIR:-$target/netmd-js-bridge}")
 for tool in node npm; do
     command -v "$tool" >/dev/null || { echo "run.sh needs $tool (Node.js 18 or later)" >&2; exit 1; }
 done
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)'; then
+    echo "run.sh needs Node.js 18 or later (this is $(node --version))" >&2
+    exit 1
+fi
 mkdir -p "$work"
 cp "$here/package.json" "$here/package-lock.json" "$work/"
 # --ignore-scripts: netmd-js's USB back end (a native module) is not used here.
