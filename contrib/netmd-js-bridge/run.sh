@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs netmd-js against ministage's virtual deck (interop.mjs). Installs netmd-js from the npm
 # registry, as pinned by package-lock.json, into an ignored folder (target/netmd-js-bridge, or
-# $NETMD_JS_DIR), builds ministage unless $MINISTAGE names a binary, and runs the script.
+# $NETMD_JS_DIR), builds ministage unless $MINISTAGE names a binary, and runs the script twice:
+# on a well-behaved deck and on a slow one.
 # Needs Node.js 18 or later and npm; not part of scripts/test.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,4 +26,9 @@ if [[ -z ${MINISTAGE:-} ]]; then
     (cd "$repo" && cargo build --quiet --bin ministage)
     MINISTAGE=$target/debug/ministage
 fi
-MINISTAGE=$MINISTAGE NETMD_JS_DIR=$work node "$here/interop.mjs"
+export MINISTAGE NETMD_JS_DIR=$work
+node "$here/interop.mjs"
+# Again with a deck that answers "not ready" to a poll and sends an interim reply before each
+# final one, as slow recorders do: netmd-js must wait for the answers as ministage does.
+echo "with MINISTAGE_VIRTUAL_FAULTS=busy-polls=1,interim=1:"
+MINISTAGE_VIRTUAL_FAULTS=busy-polls=1,interim=1 node "$here/interop.mjs"
