@@ -198,8 +198,8 @@ impl PipeTransport {
 }
 
 fn setup_json(s: ControlSetup) -> Value {
-    let kind = ["standard", "class", "vendor", "reserved"][usize::from((s.request_type >> 5) & 3)];
-    json!({"requestType": kind, "recipient": "interface", "request": s.request, "value": s.value, "index": s.index})
+    json!({"requestType": s.kind(), "recipient": s.recipient(), "request": s.request,
+           "value": s.value, "index": s.index})
 }
 
 /// What a transfer gives back.

@@ -44,7 +44,7 @@ impl ControlSetup {
     }
 
     /// The setup WebUSB describes by names (`requestType: "vendor"`, `recipient: "interface"`);
-    /// `None` for a name that is not one of [`REQUEST_KINDS`] or [`RECIPIENTS`].
+    /// `None` for a name that is not one of those the traces use (`REQUEST_KINDS`, `RECIPIENTS`).
     pub fn from_names(
         device_to_host: bool,
         kind: &str,
@@ -63,21 +63,33 @@ impl ControlSetup {
         })
     }
 
+    /// The request type's name, as WebUSB and the traces write it (`vendor`).
+    pub fn kind(&self) -> &'static str {
+        REQUEST_KINDS[usize::from((self.request_type >> 5) & 0x3)]
+    }
+
+    /// The recipient's name, as WebUSB and the traces write it (`interface`).
+    pub fn recipient(&self) -> &'static str {
+        RECIPIENTS[usize::from((self.request_type & 0x1f).min(3))]
+    }
+
     /// The setup as the trace files write it, e.g. `vendor/interface req=0x80 val=0 idx=0`.
     pub fn describe(&self) -> String {
-        let kind = REQUEST_KINDS[usize::from((self.request_type >> 5) & 0x3)];
-        let recipient = RECIPIENTS[usize::from((self.request_type & 0x1f).min(3))];
         format!(
-            "{kind}/{recipient} req={:#x} val={} idx={}",
-            self.request, self.value, self.index
+            "{}/{} req={:#x} val={} idx={}",
+            self.kind(),
+            self.recipient(),
+            self.request,
+            self.value,
+            self.index
         )
     }
 }
 
 /// bmRequestType bits 5–6, by the names the traces and WebUSB use.
-pub const REQUEST_KINDS: [&str; 4] = ["standard", "class", "vendor", "reserved"];
+const REQUEST_KINDS: [&str; 4] = ["standard", "class", "vendor", "reserved"];
 /// bmRequestType bits 0–4 (3 and above are all "other").
-pub const RECIPIENTS: [&str; 4] = ["device", "interface", "endpoint", "other"];
+const RECIPIENTS: [&str; 4] = ["device", "interface", "endpoint", "other"];
 
 /// Why a transfer failed. Each kind needs a different reaction above: a disconnect ends the
 /// session, a timeout may be retried, a permission error needs the user.
