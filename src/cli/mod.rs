@@ -77,9 +77,13 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
             out!("{}", crate::config::default_toml())?;
             Ok(0)
         }
-        Some(Command::Device(cmd)) => {
-            device::run(cmd, &cli.device, cli.usb_trace.as_deref(), env.audio)
-        }
+        Some(Command::Device(cmd)) => device::run(
+            cmd,
+            &cli.device,
+            cli.usb_trace.as_deref(),
+            env.audio,
+            &env.settings.transfer,
+        ),
         Some(Command::Convert(args)) => convert::run(args),
         Some(Command::Tag(args)) => tag::run(&env, args),
         Some(Command::Playlist(cmd)) => playlist::run(&env, cmd),
