@@ -19,6 +19,7 @@ mod error;
 mod framing;
 pub mod groups;
 pub mod ids;
+pub mod receive;
 mod recorder;
 pub mod send;
 pub mod titles;

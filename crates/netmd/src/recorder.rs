@@ -428,7 +428,7 @@ impl<T: Transport> Recorder<T> {
         cmd::parse_track_title(&reply).map_err(|d| malformed(&c, d))
     }
 
-    fn track_info(&mut self, track: u32) -> Result<(Mode, u8, u64, bool), DeviceError> {
+    pub(crate) fn track_info(&mut self, track: u32) -> Result<(Mode, u8, u64, bool), DeviceError> {
         let t = wire_track(track);
         let c = cmd::track_encoding(t);
         let reply = self.read(Descriptor::DiscContents, &c)?;
