@@ -10,7 +10,8 @@ use serde::Serialize;
 use media::player::AudioOutput;
 use netmd::format_ms;
 use netmd::{
-    AnyRecorder, DeviceError, DeviceSelector, DiscInfo, EditRequest, Mode, VirtualDeck, VirtualDisc,
+    AnyRecorder, DeckModel, DeviceError, DeviceSelector, DiscInfo, EditRequest, Mode, VirtualDeck,
+    VirtualDisc,
 };
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +88,10 @@ pub enum DeviceCommand {
         /// mono sources are then sent as mono and take half the space.
         #[arg(long)]
         native_mono: bool,
+        /// The recorder to act as: generic, or rh1 (an MZ-RH1, which sends tracks back with
+        /// `device receive`). Kept in the disc file.
+        #[arg(long, default_value = "generic", value_parser = parse_model)]
+        model: DeckModel,
     },
 }
 
@@ -109,6 +114,10 @@ fn parse_minutes(s: &str) -> Result<u32, String> {
         Ok(m @ (60 | 74 | 80)) => Ok(m),
         _ => Err(format!("{s} is not a disc length: use 60, 74 or 80")),
     }
+}
+
+fn parse_model(s: &str) -> Result<DeckModel, String> {
+    DeckModel::parse(s).ok_or_else(|| format!("{s} is not a deck model: use generic or rh1"))
 }
 
 fn parse_mode(s: &str) -> Result<crate::transfer::TransferMode, String> {
@@ -137,6 +146,7 @@ pub fn run(
         minutes,
         write_protected,
         native_mono,
+        model,
     } = cmd
     {
         let mut disc = if *demo {
@@ -145,10 +155,16 @@ pub fn run(
             VirtualDisc::blank(*minutes, *write_protected)
         };
         disc.native_mono = *native_mono;
+        disc.model = *model;
         VirtualDeck::create(path, &disc)?;
         outln!(
-            "created a {}{minutes}-minute virtual disc at {} (use --device virtual:{})",
+            "created a {}{minutes}-minute virtual disc{} at {} (use --device virtual:{})",
             if *demo { "demo " } else { "blank " },
+            if *model == DeckModel::Rh1 {
+                " in an MZ-RH1"
+            } else {
+                ""
+            },
             path.display(),
             path.display()
         )?;
