@@ -31,6 +31,7 @@ fn track(artist: &str, album: &str, n: u32, title: &str, year: i32) -> Track {
         missing: false,
         mode: ::library::AtracMode::NotAtrac,
         protected: false,
+        grouping: String::new(),
     }
 }
 

@@ -37,6 +37,7 @@ pub fn track(artist: &str, album: &str, n: u32, title: &str, year: i32, secs: u6
         missing: false,
         mode: AtracMode::NotAtrac,
         protected: false,
+        grouping: String::new(),
     }
 }
 

@@ -115,6 +115,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER playlist_entries_removed AFTER DELETE ON playlist_entries
         BEGIN UPDATE library_generation SET n = n + 1; END;
     ",
+    // 5: the grouping (a work or a MiniDisc group's name), from the file's grouping tag or, for
+    // formats without one (AEA, AT3), kept here only.
+    r"
+    ALTER TABLE tracks ADD COLUMN grouping TEXT NOT NULL DEFAULT '';
+    ",
 ];
 
 /// `PRAGMA application_id` of every ministage library (`MnSt` in ASCII): a file without it is

@@ -23,6 +23,7 @@ fn track(title: &str, artist: &str, album: &str, album_artist: &str) -> Track {
         missing: false,
         mode: AtracMode::NotAtrac,
         protected: false,
+        grouping: String::new(),
     }
 }
 
