@@ -22,6 +22,7 @@ pub mod ids;
 pub mod receive;
 mod recorder;
 pub mod send;
+pub mod title_sheet;
 pub mod titles;
 mod trace;
 mod transport;

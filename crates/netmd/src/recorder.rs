@@ -11,6 +11,7 @@ use super::edit::{Edit, Step};
 use super::error::DeviceError;
 use super::framing::{Framing, NetMdError, Timing};
 use super::groups::{self, Layout};
+use super::title_sheet::{self, TitleSheet};
 use super::titles::{self, Title};
 use super::transport::{DeviceIdentity, Transport};
 
@@ -128,7 +129,7 @@ pub fn cells_for(
 }
 
 /// Refuses a change that would overflow a title area, unless it frees space.
-fn check_cells(before: (u32, u32), after: (u32, u32)) -> Result<(), DeviceError> {
+pub(crate) fn check_cells(before: (u32, u32), after: (u32, u32)) -> Result<(), DeviceError> {
     if after.0 > TITLE_CELLS && after.0 > before.0 {
         return Err(DeviceError::TitleSpace {
             needed: after.0,
@@ -199,6 +200,7 @@ pub enum EditRequest {
     MoveTrack { from: u32, to: u32 },
     DeleteTracks(Vec<u32>),
     EraseDisc,
+    SetTitles(TitleSheet),
 }
 
 /// A planned change: its steps, and what the caller reports once it is made.
@@ -248,7 +250,7 @@ fn rename_track_steps(raw: &RawDisc, track: u32, title: &Title) -> Result<Vec<St
 }
 
 /// The writes that give the disc the titles `half` and `full`.
-fn disc_title_steps(raw: &RawDisc, half: Vec<u8>, full: Vec<u8>) -> Vec<Step> {
+pub(crate) fn disc_title_steps(raw: &RawDisc, half: Vec<u8>, full: Vec<u8>) -> Vec<Step> {
     let mut steps = Vec::new();
     if raw.title != half {
         steps.push(Step::DiscTitle {
@@ -735,6 +737,11 @@ impl<T: Transport> Recorder<T> {
             }
             E::DeleteTracks(numbers) => Self::delete_steps(&raw, numbers)?,
             E::EraseDisc => vec![Step::Erase],
+            E::SetTitles(sheet) => {
+                let (steps, w) = title_sheet::plan(&raw, sheet)?;
+                warnings = w;
+                steps
+            }
         };
         Ok(Planned {
             edit: Edit::new(raw, steps),
