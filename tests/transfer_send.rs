@@ -1,7 +1,8 @@
-//! Sending to the virtual deck end to end: WAV and MP3 in SP, ATRAC3 in LP2 and LP4 (the
-//! fixtures are read from tests/fixtures/atrac), what the deck decrypted compared byte for
+//! Sending to the virtual deck end to end: WAV and MP3 in SP, ATRAC3 in LP2 and LP4 untouched
+//! (the fixtures are read from tests/fixtures/atrac), what the deck decrypted compared byte for
 //! byte, titles and durations from the disc, refusals, cancel, a disconnect and a retry, a
-//! wrong commit MAC, and the queue worker across a restart.
+//! wrong commit MAC, and the queue worker across a restart. Encoding for LP is in
+//! `transfer_encode.rs`.
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -152,39 +153,36 @@ fn a_file_that_cannot_go_fails_alone_and_the_rest_are_sent() {
         &mut r,
         &[
             item(1, &wav, TransferMode::Lp2),
-            item(2, &wav, TransferMode::Sp),
-            item(3, &missing, TransferMode::Sp),
+            item(2, &missing, TransferMode::Sp),
+            item(3, &wav, TransferMode::Sp),
         ],
     )
     .unwrap();
     let of = |id: i64| &outcomes.iter().find(|(i, _)| *i == id).unwrap().1;
     assert!(
-        matches!(of(1), ItemOutcome::Failed(r) if r.contains("needs an ATRAC3 file")),
+        matches!(of(2), ItemOutcome::Failed(r) if r.contains("gone.flac")),
+        "{:?}",
+        of(2)
+    );
+    // A WAV in LP2 is encoded; the missing file takes no track number.
+    assert!(
+        matches!(of(1), ItemOutcome::Done { track: 1, .. }),
         "{:?}",
         of(1)
     );
     assert!(
-        matches!(of(2), ItemOutcome::Done { track: 1, .. }),
-        "{:?}",
-        of(2)
-    );
-    assert!(
-        matches!(of(3), ItemOutcome::Failed(r) if r.contains("gone.flac")),
+        matches!(of(3), ItemOutcome::Done { track: 2, .. }),
         "{:?}",
         of(3)
     );
-    assert_eq!(r.read_disc().unwrap().tracks.len(), 1);
-}
-
-#[test]
-fn lp_refusal_of_a_lone_file_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let wav = dir.path().join("a.wav");
-    write_wav(&wav, 44_100, 2, &tone(4410));
-    let mut r = deck(dir.path(), Faults::default());
-    let outcomes = run(&mut r, &[item(1, &wav, TransferMode::Lp4)]).unwrap();
-    assert!(matches!(&outcomes[0].1, ItemOutcome::Failed(r) if r.contains("LP4")));
-    assert!(r.read_disc().unwrap().tracks.is_empty());
+    let modes: Vec<Mode> = r
+        .read_disc()
+        .unwrap()
+        .tracks
+        .iter()
+        .map(|t| t.mode)
+        .collect();
+    assert_eq!(modes, [Mode::LP2, Mode::SP]);
 }
 
 /// A mono source goes as mono SP to a unit that records it natively (half the disc space),

@@ -243,37 +243,19 @@ fn encode_atrac3(
     )
     .with_context(|| format!("cannot write {}", output.display()))?;
     let mut encoder = Atrac3Encoder::new(mode, 2)?;
-    let mut samples = Vec::new();
     let mut frames = Vec::new();
     let write_err = |e: CodecError| TransferError::Source {
         path: output.to_path_buf(),
         detail: format!("cannot write: {e}"),
     };
-    let mut feed = |pcm: &[u8], writer: &mut Atrac3Writer<_>| -> Result<(), TransferError> {
-        samples.clear();
-        samples.extend(
-            pcm.chunks_exact(2)
-                .map(|b| i16::from_be_bytes([b[0], b[1]])),
-        );
-        encoder.push(&samples);
+    prepare::decode_samples(input, 2, &|| false, &mut |samples| {
+        encoder.push(samples);
         progress.advance(samples.len() as u64 / 2);
         frames.clear();
         encoder.take_frames(&mut frames);
         writer.write_frames(&frames).map_err(write_err)
-    };
-    let mut pcm = Vec::with_capacity(1 << 19);
-    prepare::sp_decode(input, 2, &|| false, &mut pcm, false, &mut |out, keep| {
-        // Whole stereo sample frames only, short of what the resampler may still cut.
-        let take = out.len().saturating_sub(keep) & !3;
-        if take >= 1 << 16 {
-            feed(&out[..take], &mut writer)?;
-            out.drain(..take);
-        }
-        Ok(())
     })
     .map_err(|e| anyhow::anyhow!("cannot convert {e}"))?;
-    let rest = pcm.len() & !3;
-    feed(&pcm[..rest], &mut writer).map_err(|e| anyhow::anyhow!("{e}"))?;
     encoder.flush();
     frames.clear();
     encoder.take_frames(&mut frames);

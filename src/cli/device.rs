@@ -61,14 +61,23 @@ pub enum DeviceCommand {
     Status,
     /// Eject the disc.
     Eject,
-    /// Send audio files to the disc (SP: any playable file; LP2/LP4: ATRAC3 files of that mode).
+    /// Send audio files to the disc, in any mode: ATRAC3 files already in the mode go untouched,
+    /// anything else playable is encoded (LP) or decoded to PCM (SP).
     Send {
-        /// sp, lp2, lp4, or auto (the best quality that fits).
+        /// sp, lp2, lp105 (LP2 on the disc, 105 kbps on the wire), lp4, or auto (SP when
+        /// everything fits, else the best single LP mode that does).
         #[arg(long, default_value = "auto", value_parser = parse_mode)]
         mode: crate::transfer::TransferMode,
         /// The title (for a single file; default: the title tag, else the file name).
         #[arg(long)]
         title: Option<String>,
+        /// Leave the usual gap handling: every track starts afresh and its end is padded with
+        /// silence (default: neighbours on one album run on into each other, `transfer.gapless`).
+        #[arg(long)]
+        no_gapless: bool,
+        /// ReplayGain before encoding: off, track or album (default: `transfer.replaygain`).
+        #[arg(long, value_parser = parse_replaygain)]
+        replaygain: Option<media::player::GainMode>,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -149,8 +158,17 @@ fn parse_model(s: &str) -> Result<DeckModel, String> {
 }
 
 fn parse_mode(s: &str) -> Result<crate::transfer::TransferMode, String> {
-    crate::transfer::TransferMode::parse(s)
-        .ok_or_else(|| format!("{s} is not a mode: use sp, lp2, lp4 or auto"))
+    crate::transfer::TransferMode::parse(s).ok_or_else(|| {
+        let words: Vec<&str> = crate::transfer::TransferMode::ALL
+            .iter()
+            .map(|m| m.as_str())
+            .collect();
+        format!("{s} is not a mode: use {}", words.join(", "))
+    })
+}
+
+fn parse_replaygain(s: &str) -> Result<media::player::GainMode, String> {
+    s.parse()
 }
 
 fn parse_time(s: &str) -> anyhow::Result<u64> {
@@ -169,6 +187,7 @@ pub fn run(
     env: &super::setup::Environment,
 ) -> anyhow::Result<i32> {
     let audio = env.audio;
+    let transfer = &env.settings.transfer;
     if let DeviceCommand::InitVirtual {
         path,
         demo,
@@ -220,8 +239,20 @@ pub fn run(
         };
         netmd::open(&selector, &options)
     };
-    if let DeviceCommand::Send { mode, title, files } = cmd {
-        return send_files(&mut r, *mode, title.as_deref(), files, &reopen);
+    if let DeviceCommand::Send {
+        mode,
+        title,
+        files,
+        no_gapless,
+        replaygain,
+    } = cmd
+    {
+        let mut options = crate::transfer::BatchOptions::from_settings(transfer);
+        options.gapless &= !no_gapless;
+        if let Some(gain) = replaygain {
+            options.replaygain = *gain;
+        }
+        return send_files(&mut r, *mode, title.as_deref(), files, &options, &reopen);
     }
     match cmd {
         DeviceCommand::Titles(TitlesCommand::Export { file }) => {
@@ -788,11 +819,10 @@ fn send_files(
     mode: crate::transfer::TransferMode,
     title: Option<&str>,
     files: &[PathBuf],
+    options: &crate::transfer::BatchOptions,
     reopen: &dyn Fn() -> Result<AnyRecorder, DeviceError>,
 ) -> anyhow::Result<i32> {
-    use crate::transfer::{
-        BatchEvent, BatchOptions, ItemOutcome, SendItem, pipeline::BatchControl,
-    };
+    use crate::transfer::{BatchEvent, ItemOutcome, SendItem, pipeline::BatchControl};
 
     if title.is_some() && files.len() > 1 {
         bail!("--title names a single file; {} were given", files.len());
@@ -817,7 +847,7 @@ fn send_files(
     let outcomes = crate::transfer::send_batch_with(
         r,
         &items,
-        &BatchOptions::default(),
+        options,
         &BatchControl::default(),
         Some(reopen),
         &mut |e| match e {

@@ -224,8 +224,11 @@ section! {
 section! {
     ["transfer"]
     pub struct TransferSettings {
-        /// The mode `t` queues tracks with: "auto" (the best quality that fits), "sp", "lp2" or "lp4".
-        /// `o` in the Transfers pane changes it (for an item, or for new items when the queue is empty).
+        /// The mode `t` queues tracks with: "auto" (SP when the queue fits, else the best single LP mode
+        /// that does), "sp", "lp2", "lp105" (LP2 on the disc, 105 kbps on the wire) or "lp4". Anything
+        /// playable goes in any mode: ATRAC3 files already in the mode go untouched, the rest are
+        /// encoded. `o` in the Transfers pane changes it (for an item, or for new items when the queue
+        /// is empty).
         #[serde(deserialize_with = "named")]
         pub mode: TransferMode = TransferMode::Auto,
         /// The track title on the disc. {title}, {artist}, {album} and {track} (two digits) are
@@ -237,6 +240,14 @@ section! {
         pub disc_title: String = String::new(),
         /// Put a whole album sent at once into a group named after it.
         pub group_albums: bool = false,
+        /// Send neighbouring tracks of one album without gaps: the encoder runs on from one track into
+        /// the next and each boundary falls on a frame (it may move by up to half a frame, 12 ms in
+        /// LP, 6 ms in SP). `device send --no-gapless` turns it off for one send.
+        pub gapless: bool = true,
+        /// ReplayGain applied before encoding: "off", "track" or "album" (album falls back to track).
+        /// A gain that would clip is lowered to the tagged peak. ATRAC3 files sent untouched keep
+        /// their level.
+        pub replaygain: ReplayGain = ReplayGain::Off,
     }
 }
 

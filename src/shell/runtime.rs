@@ -17,7 +17,7 @@ use crate::shell::path_completion;
 use crate::shell::terminal::{self, TerminalGuard};
 use crate::shell::transfer_worker::{DeviceLink, Transferer};
 use crate::theme::Theme;
-use crate::transfer::{BatchOptions, TitleTemplate, TransferRequest};
+use crate::transfer::{BatchOptions, TransferRequest};
 use crate::ui;
 use media::player::{AudioOutput, GainMode, Player, PlayerEvent, Track};
 use netmd::DeviceSelector;
@@ -105,14 +105,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     let transfers = Transferer::spawn(
         DeviceLink::Worker(device.clone(), reopen),
         model.library_path.clone(),
-        BatchOptions {
-            template: TitleTemplate {
-                track: opts.settings.transfer.title.clone(),
-                disc: Some(opts.settings.transfer.disc_title.clone()).filter(|d| !d.is_empty()),
-                group_albums: opts.settings.transfer.group_albums,
-            },
-            ..BatchOptions::default()
-        },
+        BatchOptions::from_settings(&opts.settings.transfer),
         move |e| {
             if let Ok(tx) = transfer_tx.lock() {
                 let _ = tx.send(Msg::Transfer(e));

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 #![allow(dead_code)]
 
+pub mod ffmpeg;
 pub mod fixtures;
 
 use std::path::PathBuf;
@@ -187,4 +188,20 @@ pub fn ministage(dir: &std::path::Path) -> std::process::Command {
         .env_remove("MINISTAGE_LIBRARY")
         .env_remove("MINISTAGE_CONFIG");
     cmd
+}
+
+/// Batch items for `files`, numbered from 0 in order.
+pub fn send_items(
+    files: &[(&std::path::Path, library::TransferMode)],
+) -> Vec<ministage::transfer::SendItem> {
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, (path, mode))| ministage::transfer::SendItem {
+            id: i as i64,
+            path: path.to_path_buf(),
+            title: None,
+            mode: *mode,
+        })
+        .collect()
 }

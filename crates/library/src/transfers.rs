@@ -57,24 +57,28 @@ impl TransferState {
 /// `device send` use the same words.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum TransferMode {
-    /// The best quality that fits: an ATRAC3 source's own mode, else SP.
+    /// The best quality that fits the whole queue: ATRAC3 sources in their own mode, the
+    /// rest in SP, else LP2, else LP4.
     #[default]
     Auto,
     Sp,
     Lp2,
+    /// LP2 on the disc, sent as 105 kbps ATRAC3 (the wire format some recorders take faster).
+    Lp105,
     Lp4,
 }
 
 impl TransferMode {
     /// Every mode, in the order `o` in the Transfers pane cycles through them.
-    pub const ALL: &[TransferMode] = &[Self::Auto, Self::Sp, Self::Lp2, Self::Lp4];
+    pub const ALL: &[TransferMode] = &[Self::Auto, Self::Sp, Self::Lp2, Self::Lp105, Self::Lp4];
 
-    /// The word stored and configured: `auto`, `sp`, `lp2`, `lp4`.
+    /// The word stored and configured: `auto`, `sp`, `lp2`, `lp105`, `lp4`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Auto => "auto",
             Self::Sp => "sp",
             Self::Lp2 => "lp2",
+            Self::Lp105 => "lp105",
             Self::Lp4 => "lp4",
         }
     }

@@ -23,6 +23,16 @@ pub use gain::{GainMode, GainTags};
 pub use output::AudioOutput;
 pub use stream::PlaybackSource;
 
+/// The linear ReplayGain factor for `path` in `mode`, with `preamp_db` added and lowered so
+/// that the tagged peak stays at full scale (1.0 when the file has no such tag). Playback
+/// applies it as it plays; sending to a recorder applies it before encoding.
+pub fn gain_factor(path: &std::path::Path, mode: GainMode, preamp_db: f32) -> f32 {
+    if mode == GainMode::Off {
+        return 1.0;
+    }
+    gain::factor(&gain::read_tags(path), mode, preamp_db)
+}
+
 use engine::{Command, Engine};
 use output::OutputHandle;
 use stream::Shared;
