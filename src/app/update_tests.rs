@@ -585,6 +585,7 @@ fn demo_disc() -> netmd::DiscInfo {
         },
         write_protected: false,
         native_mono: false,
+        can_receive: false,
     }
 }
 
@@ -923,6 +924,7 @@ fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
         error: None,
         bytes_done: 0,
         bytes_total: 0,
+        receive: None,
     };
     update(
         &mut m,

@@ -775,13 +775,20 @@ fn receive_into_library(
     to: Option<&Path>,
     wav: bool,
 ) -> anyhow::Result<i32> {
-    use super::receive::{Target, folder_for, receive_tracks};
+    use super::receive::{Target, receive_tracks};
     use crate::config::ReceiveFormat;
+    use crate::transfer::receive::folder_for;
 
     let disc = disc_to_receive(r)?;
     let target = Target {
         dir: to.map_or_else(
-            || folder_for(env.settings.receive.dir.as_deref(), &disc.title),
+            || {
+                folder_for(
+                    env.settings.receive.dir.as_deref(),
+                    &crate::paths::default_music_dir(),
+                    &super::receive::album_of(&disc),
+                )
+            },
             Path::to_path_buf,
         ),
         format: if wav {

@@ -20,7 +20,7 @@ macro_rules! out {
 
 mod args;
 mod commands;
-mod convert;
+pub(crate) mod convert;
 mod device;
 mod play;
 mod playlist;

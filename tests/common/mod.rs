@@ -174,6 +174,7 @@ pub fn disc() -> netmd::DiscInfo {
         },
         write_protected: false,
         native_mono: false,
+        can_receive: false,
     }
 }
 

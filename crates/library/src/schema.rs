@@ -120,6 +120,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r"
     ALTER TABLE tracks ADD COLUMN grouping TEXT NOT NULL DEFAULT '';
     ",
+    // 6: the queue also receives tracks from the recorder (MZ-RH1): the disc track, and the
+    // album and grouping it is filed under; `path` is then the file it is received into.
+    r"
+    ALTER TABLE transfer_items ADD COLUMN direction TEXT NOT NULL DEFAULT 'send';
+    ALTER TABLE transfer_items ADD COLUMN disc_track INTEGER;
+    ALTER TABLE transfer_items ADD COLUMN album TEXT NOT NULL DEFAULT '';
+    ALTER TABLE transfer_items ADD COLUMN grouping TEXT NOT NULL DEFAULT '';
+    ",
 ];
 
 /// `PRAGMA application_id` of every ministage library (`MnSt` in ASCII): a file without it is

@@ -109,6 +109,7 @@ impl RawDisc {
             },
             write_protected: self.write_protected,
             native_mono: device.native_mono,
+            can_receive: super::ids::can_receive(device.vendor_id, device.product_id),
         }
     }
 }
