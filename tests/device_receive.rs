@@ -9,10 +9,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
 
 use common::fixtures::atrac_file;
+use common::receive::{first_bulk_in, frames_of};
 use netmd::VirtualDeck;
 
 #[path = "common/device_cmd.rs"]
@@ -91,14 +92,6 @@ impl Setup {
         names.sort();
         names
     }
-}
-
-/// The ATRAC3 frames of an `.at3` file.
-fn frames_of(path: &Path) -> Vec<u8> {
-    let info = atrac::probe(path).unwrap();
-    let bytes = std::fs::read(path).unwrap();
-    let start = info.data_offset as usize;
-    bytes[start..start + (info.frames * u64::from(info.frame_bytes)) as usize].to_vec()
 }
 
 #[test]
@@ -190,20 +183,8 @@ fn a_recorder_lost_mid_stream_leaves_nothing_and_a_retry_succeeds() {
         "--usb-trace",
         trace.to_str().unwrap(),
     ]);
-    let kinds: Vec<String> = std::fs::read_to_string(&trace)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["kind"].as_str().unwrap_or("").to_owned()
-        })
-        .filter(|k| k.starts_with("ctrl") || k.starts_with("bulk"))
-        .collect();
-    let first_bulk = kinds.iter().position(|k| k.starts_with("bulkIN")).unwrap() + 1;
-    assert!(
-        kinds.iter().filter(|k| k.starts_with("bulkIN")).count() >= 2,
-        "the LP2 fixture takes more than one read: {kinds:?}"
-    );
+    let (first_bulk, reads) = first_bulk_in(&trace);
+    assert!(reads >= 2, "the LP2 fixture takes more than one read");
 
     let faults = format!("disconnect-after={first_bulk}");
     let out = s.run(

@@ -150,7 +150,7 @@ fn top_bottom_and_paging_stay_in_bounds() {
     press(&mut m, KeyCode::PageUp);
     let page = m.library.cursor().selected;
     assert!(page < 199 && page > 150, "{page}");
-    press(&mut m, KeyCode::Char('g'));
+    press(&mut m, KeyCode::Home);
     assert_eq!(*m.library.cursor(), ListCursor::default());
     press(&mut m, KeyCode::Up);
     assert_eq!(m.library.cursor().selected, 0);
@@ -1121,4 +1121,63 @@ fn queued_titles_follow_the_configured_template() {
     };
     assert_eq!(title, "01 Xtal (Aphex)");
     assert_eq!(*mode, ::library::TransferMode::Lp2);
+}
+
+#[test]
+fn g_queues_tracks_to_receive_from_an_rh1_and_other_recorders_say_why_not() {
+    use crate::app::DeviceEvent;
+    use crate::transfer::TransferRequest;
+    use ::library::{ReceiveOrder, TransferMode};
+
+    let mut m = model_with(tracks());
+    m.music_dir = PathBuf::from("/home/me/Music");
+    update(&mut m, Msg::Device(DeviceEvent::Connected(demo_disc())));
+    press(&mut m, KeyCode::Char('3'));
+    press(&mut m, KeyCode::Char('j'));
+    press(&mut m, KeyCode::Char('j'));
+    assert_eq!(m.device.selected_track(), Some(1));
+    assert!(press(&mut m, KeyCode::Char('g')).is_empty());
+    let status = m.status.as_ref().unwrap();
+    assert_eq!(status.level, Level::Warning);
+    assert!(
+        status.text.contains("only the Sony MZ-RH1 and MZ-M200"),
+        "{}",
+        status.text
+    );
+
+    let mut rh1 = demo_disc();
+    rh1.device = "Sony MZ-RH1".into();
+    rh1.can_receive = true;
+    update(&mut m, Msg::Device(DeviceEvent::Connected(rh1)));
+    press(&mut m, KeyCode::Char('V'));
+    press(&mut m, KeyCode::Char('j'));
+    let order = |track: u32, name: &str, title: &str, mode| {
+        Effect::Transfer(TransferRequest::EnqueueReceive {
+            order: ReceiveOrder {
+                track,
+                album: "Mix".into(),
+                grouping: "Side A".into(),
+            },
+            into: PathBuf::from(format!("/home/me/Music/MiniDisc/Mix/{name}")),
+            title: title.into(),
+            mode,
+        })
+    };
+    assert_eq!(
+        press(&mut m, KeyCode::Char('g')),
+        vec![
+            order(1, "01 - One.aea", "One", TransferMode::Sp),
+            order(2, "02 - Two.at3", "Two", TransferMode::Lp2),
+            Effect::Transfer(TransferRequest::Start),
+        ]
+    );
+    assert_eq!(
+        m.status.as_ref().unwrap().text,
+        "Queued 2 tracks to receive"
+    );
+    // On a group's row, its tracks.
+    press(&mut m, KeyCode::Up);
+    press(&mut m, KeyCode::Up);
+    assert_eq!(m.device.selected_row(), Some(DeviceRow::Group(0)));
+    assert_eq!(press(&mut m, KeyCode::Char('g')).len(), 3);
 }

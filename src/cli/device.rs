@@ -786,7 +786,7 @@ fn receive_into_library(
                 folder_for(
                     env.settings.receive.dir.as_deref(),
                     &crate::paths::default_music_dir(),
-                    &super::receive::album_of(&disc),
+                    &crate::transfer::receive::album_of(&disc),
                 )
             },
             Path::to_path_buf,

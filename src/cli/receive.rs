@@ -10,7 +10,7 @@ use anyhow::Context;
 use super::device::ProgressBar;
 use crate::config::ReceiveFormat;
 use crate::transfer::receive::{
-    Filed, ReceiveItem, file_in_library, file_name, receive_file, track_title,
+    Filed, ReceiveItem, album_of, file_in_library, file_name, group_name, receive_file, track_title,
 };
 use netmd::receive::{ReceiveError, check_can_receive};
 use netmd::{AnyRecorder, DiscInfo, TrackInfo};
@@ -36,28 +36,6 @@ pub(super) struct Outcome {
     /// Already in the folder from an earlier receive.
     pub skipped: Vec<PathBuf>,
     pub failed: usize,
-}
-
-/// The name of a track's group on `disc`, cleaned.
-pub(super) fn group_name(disc: &DiscInfo, t: &TrackInfo) -> String {
-    t.group
-        .and_then(|g| disc.groups.get(g))
-        .map(|g| library::text::clean(&g.title))
-        .unwrap_or_default()
-}
-
-/// The album received tracks of `disc` join: its full-width title when it has one.
-pub(super) fn album_of(disc: &DiscInfo) -> String {
-    let title = library::text::clean(if disc.full_width_title.is_empty() {
-        &disc.title
-    } else {
-        &disc.full_width_title
-    });
-    if title.is_empty() {
-        "Untitled disc".to_owned()
-    } else {
-        title
-    }
 }
 
 /// Receives `numbers` (every track when empty) into `target`, showing progress; tracks whose

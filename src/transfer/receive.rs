@@ -19,7 +19,7 @@ use atrac::{Atrac3Container, Atrac3Mode, Atrac3Writer, TagUpdate};
 use library::Library;
 use netmd::receive::{Received, frame_bytes, samples_per_frame};
 use netmd::send::WireFormat;
-use netmd::{AnyRecorder, Mode, TrackInfo};
+use netmd::{AnyRecorder, DiscInfo, Mode, TrackInfo};
 
 /// The folder `receive.dir` names for a disc titled `disc_title` (`{disc}` replaced), or the
 /// default `<music folder>/MiniDisc/<disc title>`.
@@ -86,6 +86,28 @@ pub fn file_name(t: &TrackInfo, format: ReceiveFormat) -> String {
     )
 }
 
+/// The name of a track's group on `disc`, cleaned.
+pub fn group_name(disc: &DiscInfo, t: &TrackInfo) -> String {
+    t.group
+        .and_then(|g| disc.groups.get(g))
+        .map(|g| library::text::clean(&g.title))
+        .unwrap_or_default()
+}
+
+/// The album received tracks of `disc` join: its full-width title when it has one.
+pub fn album_of(disc: &DiscInfo) -> String {
+    let title = library::text::clean(if disc.full_width_title.is_empty() {
+        &disc.title
+    } else {
+        &disc.full_width_title
+    });
+    if title.is_empty() {
+        "Untitled disc".to_owned()
+    } else {
+        title
+    }
+}
+
 /// One track to receive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiveItem {
@@ -98,6 +120,66 @@ pub struct ReceiveItem {
     pub title: String,
     /// The file it goes into (its extension says the format).
     pub path: PathBuf,
+}
+
+/// The queue requests that receive `numbers` of `disc` into the folder `receive.dir` names
+/// (`music_dir`'s MiniDisc/ by default), in `format`.
+pub fn orders_for(
+    disc: &DiscInfo,
+    numbers: &[u32],
+    receive_dir: Option<&Path>,
+    music_dir: &Path,
+    format: ReceiveFormat,
+) -> Vec<super::TransferRequest> {
+    let album = album_of(disc);
+    let dir = folder_for(receive_dir, music_dir, &album);
+    numbers
+        .iter()
+        .filter_map(|&n| disc.tracks.iter().find(|t| t.number == n))
+        .map(|t| super::TransferRequest::EnqueueReceive {
+            order: library::ReceiveOrder {
+                track: t.number,
+                album: album.clone(),
+                grouping: group_name(disc, t),
+            },
+            into: dir.join(file_name(t, format)),
+            title: track_title(t),
+            mode: match t.mode {
+                Mode::SP => library::TransferMode::Sp,
+                Mode::LP2 => library::TransferMode::Lp2,
+                Mode::LP4 => library::TransferMode::Lp4,
+            },
+        })
+        .collect()
+}
+
+/// What receiving queue item `q` means on `disc` as read now: refused when its track is gone
+/// or is another track than the one queued (the disc changed in between).
+pub fn item_for(
+    q: &library::QueuedTransfer,
+    disc: &netmd::DiscInfo,
+) -> Result<ReceiveItem, String> {
+    let number = q.receive.as_ref().map_or(0, |o| o.track);
+    let Some(t) = disc.tracks.iter().find(|t| t.number == number) else {
+        return Err(format!(
+            "the disc has no track {number} any more (it has {})",
+            disc.tracks.len()
+        ));
+    };
+    let now = track_title(t);
+    if now != q.title {
+        return Err(format!(
+            "the disc changed since this was queued: track {number} is now \"{now}\""
+        ));
+    }
+    Ok(ReceiveItem {
+        id: q.id,
+        track: number,
+        mode: t.mode,
+        channels: t.channels,
+        title: now,
+        path: q.path.clone(),
+    })
 }
 
 /// The format a file name asks for: WAV for `.wav`, else the recorder's own.
@@ -177,6 +259,17 @@ pub fn receive_batch(
             return;
         }
         control.cancel_current.store(false, Ordering::SeqCst);
+        if item.path.exists() {
+            events(BatchEvent::Finished {
+                id: item.id,
+                outcome: ItemOutcome::Done {
+                    track: item.track,
+                    title: item.title.clone(),
+                    warnings: vec![format!("{} was already received", item.path.display())],
+                },
+            });
+            continue;
+        }
         events(BatchEvent::Started {
             id: item.id,
             mode: item.mode,

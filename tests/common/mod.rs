@@ -8,6 +8,7 @@
 
 pub mod ffmpeg;
 pub mod fixtures;
+pub mod receive;
 
 use std::path::PathBuf;
 use std::sync::Arc;

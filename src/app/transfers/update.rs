@@ -135,6 +135,15 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
     let page = page(model);
     let t = &mut model.transfers;
     let item = t.selected().cloned();
+    if matches!(action, Action::CycleSort | Action::Rename)
+        && item.as_ref().is_some_and(|i| i.receive.is_some())
+    {
+        model.set_status(
+            Level::Info,
+            "A track received from the recorder keeps the disc's mode and title",
+        );
+        return Some(Vec::new());
+    }
     let out = match action {
         Action::PlayPause => {
             t.paused = !t.paused;
