@@ -152,6 +152,16 @@ fn title_album_and_genre_fields() {
 }
 
 #[test]
+fn grouping_is_a_field_of_its_own() {
+    let mut s = sigur_ros();
+    s.grouping = "Side A".into();
+    assert!(matches("grouping:\"side a\"", &s));
+    assert!(!matches("grouping:side", &bjork()));
+    // A plain word does not search it.
+    assert!(!matches("side", &s));
+}
+
+#[test]
 fn field_values_may_be_quoted() {
     let s = sigur_ros();
     assert!(matches("artist:\"sigur ros\"", &s));
