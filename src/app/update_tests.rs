@@ -1126,8 +1126,8 @@ fn queued_titles_follow_the_configured_template() {
 #[test]
 fn g_queues_tracks_to_receive_from_an_rh1_and_other_recorders_say_why_not() {
     use crate::app::DeviceEvent;
-    use crate::transfer::TransferRequest;
-    use ::library::{ReceiveOrder, TransferMode};
+    use crate::transfer::{TransferEvent, TransferRequest};
+    use ::library::{QueuedTransfer, ReceiveOrder, TransferMode, TransferState};
 
     let mut m = model_with(tracks());
     m.music_dir = PathBuf::from("/home/me/Music");
@@ -1180,4 +1180,39 @@ fn g_queues_tracks_to_receive_from_an_rh1_and_other_recorders_say_why_not() {
     press(&mut m, KeyCode::Up);
     assert_eq!(m.device.selected_row(), Some(DeviceRow::Group(0)));
     assert_eq!(press(&mut m, KeyCode::Char('g')).len(), 3);
+
+    // The queue reports it like a send, in the receiving direction.
+    let item = QueuedTransfer {
+        id: 7,
+        position: 1,
+        track_id: None,
+        path: PathBuf::from("/home/me/Music/MiniDisc/Mix/01 - One.aea"),
+        title: "One".into(),
+        mode: TransferMode::Sp,
+        state: TransferState::Sending,
+        error: None,
+        bytes_done: 0,
+        bytes_total: 0,
+        receive: Some(ReceiveOrder {
+            track: 1,
+            album: "Mix".into(),
+            grouping: "Side A".into(),
+        }),
+    };
+    update(
+        &mut m,
+        Msg::Transfer(TransferEvent::QueueChanged(vec![item])),
+    );
+    // Receive items take no room on the disc and keep the disc's mode and title.
+    assert_eq!(m.transfers.pending().count(), 0);
+    press(&mut m, KeyCode::Char('4'));
+    assert!(press(&mut m, KeyCode::Char('o')).is_empty());
+    update(
+        &mut m,
+        Msg::Transfer(TransferEvent::ItemDone { id: 7, track: 1 }),
+    );
+    assert_eq!(
+        m.status.as_ref().unwrap().text,
+        "Received track 1 \"One\" into the library"
+    );
 }
