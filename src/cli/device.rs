@@ -100,6 +100,10 @@ pub enum DeviceCommand {
     /// Archive the disc from an MZ-RH1 or MZ-M200: every track (as received) and titles.csv
     /// (the disc title, then track, title, full-width title, group, mode, duration) in DIR.
     Archive { dir: PathBuf },
+    /// Serve the virtual deck's USB transfers on standard input and output, one JSON object
+    /// per line each way, in the shape of WebUSB's calls (for other NetMD clients, such as
+    /// netmd-js through contrib/netmd-js-bridge). Ends at the end of the input.
+    Serve,
     /// Create a virtual deck's disc file (blank, or with --demo a few tracks and groups).
     InitVirtual {
         path: PathBuf,
@@ -225,6 +229,9 @@ pub fn run(
         return Ok(1);
     }
     let selector: DeviceSelector = device.parse()?;
+    if let DeviceCommand::Serve = cmd {
+        return serve(&selector, usb_trace);
+    }
     if let (DeviceCommand::Play { n }, DeviceSelector::Virtual(disc)) = (cmd, &selector) {
         return listen(&selector, disc, *n, usb_trace, audio);
     }
@@ -421,6 +428,21 @@ fn listen(
     Ok(0)
 }
 
+/// `device serve`: the virtual deck's transfers on standard input and output. Nothing else is
+/// written to standard output, which belongs to the protocol.
+fn serve(selector: &DeviceSelector, usb_trace: Option<&Path>) -> anyhow::Result<i32> {
+    if !matches!(selector, DeviceSelector::Virtual(_)) {
+        bail!("device serve serves the virtual deck only: use --device virtual:PATH");
+    }
+    let mut transport = netmd::open_transport(selector, &open_options(usb_trace)?)
+        .and_then(|t| t.ok_or(DeviceError::NotFound))
+        .with_context(|| format!("could not open the recorder ({selector})"))?;
+    let stdin = std::io::stdin().lock();
+    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    netmd::virtual_deck::pipe::serve(&mut transport, stdin, stdout)?;
+    Ok(0)
+}
+
 /// Opening options for the command line: the USB trace, and faults from the environment.
 fn open_options(usb_trace: Option<&Path>) -> anyhow::Result<netmd::OpenOptions<'_>> {
     Ok(netmd::OpenOptions {
@@ -475,6 +497,7 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
             Vec::new()
         }
         D::InitVirtual { .. }
+        | D::Serve
         | D::Send { .. }
         | D::Receive { .. }
         | D::Archive { .. }

@@ -473,7 +473,7 @@ mod tests {
             assert_eq!(lib.transfer(id).unwrap().unwrap().mode, mode.next());
         }
         let words: Vec<&str> = TransferMode::ALL.iter().map(|m| m.as_str()).collect();
-        assert_eq!(words, ["auto", "sp", "lp2", "lp4"]);
+        assert_eq!(words, ["auto", "sp", "lp2", "lp105", "lp4"]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The virtual deck: a simulated NetMD recorder behind the [`Transport`] trait. It parses the
 //! real command bytes and answers with a recorder's reply layouts; its disc lives in a JSON file
-//! (`virtual:PATH`) that survives restarts. Faults can be injected for tests.
+//! (`virtual:PATH`) that survives restarts. Faults can be injected for tests. [`pipe`] serves
+//! its transfers to another process as JSON lines (`ministage device serve`).
 //!
 //! Layout for the next issue (sending audio): [`secure::SecureSession`] holds the session state
 //! machine, bulk OUT transfers go to it, and sent audio is kept in files beside the disc file
@@ -8,6 +9,7 @@
 
 pub mod faults;
 pub mod model;
+pub mod pipe;
 pub mod receive;
 pub mod responder;
 pub mod secure;
