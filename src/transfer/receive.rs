@@ -556,3 +556,77 @@ mod tests {
         assert_eq!(&aea_header("東京", 1, 0)[4..8], &[0, 0, 0, 0]);
     }
 }
+
+#[cfg(test)]
+mod container_tests {
+    use std::io::Write as _;
+
+    use super::*;
+
+    /// The frames of a fixture, and what the in-crate decoder makes of the whole file.
+    fn fixture(name: &str) -> (Vec<u8>, Vec<i16>) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/atrac")
+            .join(name);
+        let info = atrac::probe(&path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let start = info.data_offset as usize;
+        let frames =
+            bytes[start..start + (info.frames * u64::from(info.frame_bytes)) as usize].to_vec();
+        (frames, decode(&path))
+    }
+
+    fn decode(path: &Path) -> Vec<i16> {
+        let mut d = atrac::open(path).unwrap();
+        let mut out = Vec::new();
+        while d.next_block(&mut out).unwrap() {}
+        out
+    }
+
+    /// Writes `frames` through a sink in uneven pieces, as a bulk stream arrives.
+    fn through_sink(format: WireFormat, frames: &[u8], ext: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("t.{ext}"));
+        let file = File::create(&path).unwrap();
+        let mut sink = Sink::new(&file, format, "Track, one").unwrap();
+        for piece in frames.chunks(1000) {
+            sink.write_all(piece).unwrap();
+        }
+        let received = Received {
+            number: 1,
+            format,
+            announced_frames: 0,
+            bytes: frames.len() as u64,
+        };
+        sink.finish(&received).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn received_sp_units_make_an_aea_file_that_decodes_like_the_original() {
+        let (units, pcm) = fixture("music4s_sp.aea");
+        let (_dir, path) = through_sink(WireFormat::SP_STEREO, &units, "aea");
+        let info = atrac::probe(&path).unwrap();
+        assert_eq!((info.codec_name(), info.channels), ("atrac1", 2));
+        assert_eq!(info.frames, units.len() as u64 / 424);
+        assert_eq!(info.tags.title.as_deref(), Some("Track, one"));
+        assert_eq!(decode(&path), pcm);
+    }
+
+    #[test]
+    fn received_lp_frames_make_an_at3_file_that_decodes_like_the_original() {
+        for (name, format) in [
+            ("music4s_lp2.at3", WireFormat::LP2),
+            ("voice4s_lp4.at3", WireFormat::LP4),
+        ] {
+            let (frames, pcm) = fixture(name);
+            let (_dir, path) = through_sink(format, &frames, "at3");
+            assert_eq!(
+                atrac::probe(&path).unwrap().codec_name(),
+                "atrac3",
+                "{name}"
+            );
+            assert_eq!(decode(&path), pcm, "{name}");
+        }
+    }
+}
