@@ -171,7 +171,9 @@ fn encode_lp(mut pcm: impl Read, format: WireFormat) -> Result<Stream, Refusal> 
 }
 
 /// ATRAC1 sound units from the deck's stored SP audio (16-bit big-endian PCM), spooled to a
-/// temporary file: the seam to the in-crate ATRAC1 encoder.
+/// temporary file: the seam to the in-crate ATRAC1 encoder. `atrac::Atrac1Encoder` (branch
+/// atrac1enc) has the ATRAC3 encoder's streaming API, so once it is in, this is
+/// [`encode_lp`]'s body with `Atrac1Encoder::new(u16::from(channels))`.
 fn encode_sp(_pcm: impl Read, _channels: u8) -> Result<Stream, Refusal> {
     Err(Refusal(
         "SP tracks cannot be sent back yet: the ATRAC1 encoder is not in this build".into(),
