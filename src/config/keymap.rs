@@ -96,7 +96,7 @@ actions! {
     Down: "down", Navigation, ["Down", "j"], "Move down";
     Collapse: "collapse", Navigation, ["Left", "h"], "Collapse, or go to the parent";
     Expand: "expand", Navigation, ["Right", "l"], "Expand";
-    Top: "top", Navigation, ["Home", "g"], "Go to the first item";
+    Top: "top", Navigation, ["Home"], "Go to the first item";
     Bottom: "bottom", Navigation, ["End", "G"], "Go to the last item";
     PageUp: "page_up", Navigation, ["PgUp", "Ctrl-b"], "Page up";
     PageDown: "page_down", Navigation, ["PgDn", "Ctrl-f"], "Page down";
@@ -132,6 +132,7 @@ actions! {
     EditTags: "edit_tags", Editing, ["e"], "Edit the tags of the selection";
     Undo: "undo", Editing, ["u"], "Undo the last tag edit";
     Transfer: "transfer", Editing, ["t"], "Queue the selection for the recorder";
+    Receive: "receive", Editing, ["g"], "Queue the selected tracks to receive from the recorder (MZ-RH1)";
 }
 
 impl Action {

@@ -14,8 +14,9 @@ use crate::app::{DeviceRequest, ExclusiveJob};
 use crate::transfer::pipeline::{
     BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch_with,
 };
+use crate::transfer::receive;
 use crate::transfer::{TransferEvent, TransferRequest};
-use library::{Library, TransferState};
+use library::{Library, QueuedTransfer, TransferState};
 use netmd::{AnyRecorder, DeviceError};
 
 /// How often progress is written to the database (events go out every chunk).
@@ -204,6 +205,14 @@ impl Worker {
             } => {
                 self.db(lib.enqueue_transfer(&source, &title, mode));
             }
+            R::EnqueueReceive {
+                order,
+                into,
+                title,
+                mode,
+            } => {
+                self.db(lib.enqueue_receive(&order, &into, &title, mode));
+            }
             R::Remove(id) => {
                 // The running item cannot be pulled from under the sender.
                 if self.is_running_item(id) {
@@ -307,6 +316,7 @@ impl Worker {
                             tracing::warn!("transfer {id}: {w}");
                         }
                         self.db(lib.set_transfer_state(id, TransferState::Done, None));
+                        self.file_received(id);
                         TransferEvent::ItemDone { id, track }
                     }
                     ItemOutcome::Failed(reason) => {
@@ -328,7 +338,35 @@ impl Worker {
         }
     }
 
-    /// Starts a batch of everything queued, when running and idle.
+    /// A received item joins the library (its file is in place once it is done).
+    fn file_received(&mut self, id: i64) {
+        let Some(Some(item)) = self.db(self.library.transfer(id)) else {
+            return;
+        };
+        let Some(order) = &item.receive else {
+            return;
+        };
+        let filed = receive::Filed {
+            path: &item.path,
+            album: &order.album,
+            title: &item.title,
+            number: order.track,
+            grouping: &order.grouping,
+        };
+        match receive::file_in_library(&mut self.library, &[filed]) {
+            Ok(not_added) => {
+                for f in not_added {
+                    (self.emit)(TransferEvent::Error(format!(
+                        "not added to the library: {f}"
+                    )));
+                }
+            }
+            Err(e) => (self.emit)(TransferEvent::Error(format!("{e:#}"))),
+        }
+    }
+
+    /// Starts a batch of everything queued, when running and idle: the sends, or the receives
+    /// when the first queued item is one.
     fn maybe_start(&mut self) {
         if !self.running || self.batch.is_some() {
             return;
@@ -336,9 +374,16 @@ impl Worker {
         let Some(queue) = self.db(self.library.transfer_queue()) else {
             return;
         };
+        let receiving = queue
+            .iter()
+            .find(|t| t.state == TransferState::Queued)
+            .is_some_and(|t| t.receive.is_some());
+        if receiving {
+            return self.start_receiving(&queue);
+        }
         let items: Vec<SendItem> = queue
             .iter()
-            .filter(|t| t.state == TransferState::Queued)
+            .filter(|t| t.state == TransferState::Queued && t.receive.is_none())
             .map(|t| SendItem {
                 id: t.id,
                 path: t.path.clone(),
@@ -375,6 +420,12 @@ impl Worker {
             );
             guard.result = Some(result.map(drop).map_err(|e| e.to_string()));
         };
+        self.run_job(job);
+    }
+
+    /// Runs a batch's job on the recorder: inside the device worker, or on a connection of its
+    /// own.
+    fn run_job(&mut self, job: impl FnOnce(&mut AnyRecorder) + Send + 'static) {
         match &self.link {
             DeviceLink::Worker(device, _) => {
                 if device
@@ -405,5 +456,58 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// Starts receiving the queued receive items (MZ-RH1): the disc is read first, so that an
+    /// item whose track changed since it was queued fails instead of bringing back another.
+    fn start_receiving(&mut self, queue: &[QueuedTransfer]) {
+        let orders: Vec<QueuedTransfer> = queue
+            .iter()
+            .filter(|t| t.state == TransferState::Queued && t.receive.is_some())
+            .cloned()
+            .collect();
+        let control = BatchControl::default();
+        self.batch = Some(control.clone());
+        let tx = self.tx.clone();
+        let guard = DoneGuard {
+            tx: tx.clone(),
+            result: None,
+        };
+        let job = move |recorder: &mut AnyRecorder| {
+            let mut guard = guard;
+            let mut emit = |e| {
+                let _ = tx.send(Msg::Batch(e));
+            };
+            let disc = netmd::receive::check_can_receive(recorder.identity())
+                .map_err(|e| e.to_string())
+                .and_then(|()| recorder.read_disc().map_err(|e| e.to_string()));
+            let disc = match disc {
+                Ok(d) => d.map_text(library::text::clean),
+                Err(reason) => {
+                    // Only the receive items fail: queued sends are not this batch's.
+                    for q in &orders {
+                        emit(BatchEvent::Finished {
+                            id: q.id,
+                            outcome: ItemOutcome::Failed(reason.clone()),
+                        });
+                    }
+                    guard.result = Some(Ok(()));
+                    return;
+                }
+            };
+            let mut items = Vec::new();
+            for q in &orders {
+                match receive::item_for(q, &disc) {
+                    Ok(item) => items.push(item),
+                    Err(reason) => emit(BatchEvent::Finished {
+                        id: q.id,
+                        outcome: ItemOutcome::Failed(reason),
+                    }),
+                }
+            }
+            receive::receive_batch(recorder, &items, &control, &mut emit);
+            guard.result = Some(Ok(()));
+        };
+        self.run_job(job);
     }
 }
