@@ -865,6 +865,7 @@ fn send_files(
             path: path.clone(),
             title: title.map(str::to_string),
             mode,
+            stored: None,
         })
         .collect();
     let name = |id: i64| {
@@ -900,7 +901,7 @@ fn send_files(
                 ..
             } => bar.show(bytes_done, bytes_total, rate_bps, eta_ms),
             BatchEvent::Finished { .. } => bar.end(),
-            BatchEvent::Preparing { .. } => {}
+            BatchEvent::Preparing { .. } | BatchEvent::Stored { .. } => {}
         },
     )?;
     let mut all = true;

@@ -3,6 +3,7 @@
 //! ([`DeviceLink::Direct`]) or inside the device worker ([`DeviceLink::Worker`]), which then
 //! stays the only thing talking to the recorder.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -307,7 +308,15 @@ impl Worker {
                     eta_ms,
                 });
             }
+            BatchEvent::Stored { id, track, uuid } => {
+                self.db(lib.note_transfer_stored(id, track, &netmd::bytes::to_hex(&uuid)));
+            }
             BatchEvent::Finished { id, outcome } => {
+                // A failed send keeps its note: the commit may have been taken all the same,
+                // and a retry asks the disc first.
+                if matches!(outcome, ItemOutcome::Done { .. } | ItemOutcome::Cancelled) {
+                    self.db(lib.clear_transfer_stored(id));
+                }
                 let event = match outcome {
                     ItemOutcome::Done {
                         track, warnings, ..
@@ -381,6 +390,16 @@ impl Worker {
         if receiving {
             return self.start_receiving(&queue);
         }
+        // What an earlier run stored on the disc before it stopped: the disc tells if it arrived.
+        let stored: HashMap<i64, (u32, [u8; 8])> = self
+            .db(self.library.stored_transfers())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(id, track, uuid)| {
+                let uuid = netmd::bytes::from_hex(&uuid)?.try_into().ok()?;
+                Some((id, (track, uuid)))
+            })
+            .collect();
         let items: Vec<SendItem> = queue
             .iter()
             .filter(|t| t.state == TransferState::Queued && t.receive.is_none())
@@ -389,6 +408,7 @@ impl Worker {
                 path: t.path.clone(),
                 title: (!t.title.trim().is_empty()).then(|| t.title.clone()),
                 mode: t.mode,
+                stored: stored.get(&t.id).copied(),
             })
             .collect();
         if items.is_empty() {

@@ -204,6 +204,7 @@ pub fn send_items(
             path: path.to_path_buf(),
             title: None,
             mode: *mode,
+            stored: None,
         })
         .collect()
 }

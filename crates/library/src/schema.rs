@@ -128,6 +128,12 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE transfer_items ADD COLUMN album TEXT NOT NULL DEFAULT '';
     ALTER TABLE transfer_items ADD COLUMN grouping TEXT NOT NULL DEFAULT '';
     ",
+    // 7: a send's track as the recorder stored it, noted before the commit, so that after a
+    // crash the disc can tell whether the item arrived (and it is not sent twice).
+    r"
+    ALTER TABLE transfer_items ADD COLUMN stored_track INTEGER;
+    ALTER TABLE transfer_items ADD COLUMN stored_uuid TEXT;
+    ",
 ];
 
 /// `PRAGMA application_id` of every ministage library (`MnSt` in ASCII): a file without it is

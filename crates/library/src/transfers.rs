@@ -348,6 +348,50 @@ impl Library {
             .map_err(|e| self.db_err(e))
     }
 
+    /// Notes the disc track a send was stored as (its number and UUID), before the commit.
+    pub fn note_transfer_stored(
+        &self,
+        id: i64,
+        track: u32,
+        uuid: &str,
+    ) -> Result<(), LibraryError> {
+        self.conn
+            .execute(
+                "UPDATE transfer_items SET stored_track = ?1, stored_uuid = ?2 WHERE id = ?3",
+                params![track, uuid, id],
+            )
+            .map(drop)
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Forgets the note of [`Library::note_transfer_stored`] (the send ended either way).
+    pub fn clear_transfer_stored(&self, id: i64) -> Result<(), LibraryError> {
+        self.conn
+            .execute(
+                "UPDATE transfer_items SET stored_track = NULL, stored_uuid = NULL WHERE id = ?1",
+                [id],
+            )
+            .map(drop)
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Queued items whose send was stored on the disc when ministage stopped: `(id, track,
+    /// uuid)`. Whether each arrived is for the disc to tell.
+    pub fn stored_transfers(&self) -> Result<Vec<(i64, u32, String)>, LibraryError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, stored_track, stored_uuid FROM transfer_items
+                 WHERE state = 'queued' AND stored_track IS NOT NULL AND stored_uuid IS NOT NULL
+                 ORDER BY position, id",
+            )
+            .map_err(|e| self.db_err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.db_err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.db_err(e))
+    }
+
     /// Queues a failed or cancelled item again; false when there is no such item.
     pub fn retry_transfer(&self, id: i64) -> Result<bool, LibraryError> {
         self.conn
@@ -434,7 +478,15 @@ mod tests {
             lib.move_transfer(c, 1).unwrap();
         }
         let lib = Library::open(&path).unwrap();
+        lib.note_transfer_stored(a, 3, "0011223344556677").unwrap();
         assert_eq!(lib.recover_transfers().unwrap(), 1);
+        // The note outlives the restart, for the disc to settle; then it goes.
+        assert_eq!(
+            lib.stored_transfers().unwrap(),
+            [(a, 3, "0011223344556677".to_string())]
+        );
+        lib.clear_transfer_stored(a).unwrap();
+        assert!(lib.stored_transfers().unwrap().is_empty());
         let q = lib.transfer_queue().unwrap();
         assert_eq!(q.iter().map(|t| t.id).collect::<Vec<_>>(), [c, a, b]);
         assert_eq!(q[1].state, TransferState::Queued);
