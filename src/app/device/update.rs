@@ -66,8 +66,11 @@ pub fn on_event(model: &mut Model, event: DeviceEvent) -> Vec<Effect> {
 
 /// Keys acting on the recorder; `None` when the action means nothing here.
 pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
-    let relevant =
-        action == Action::Activate || matches!(action.group(), Group::Playback | Group::Editing);
+    let relevant = action == Action::Activate
+        || matches!(
+            action.group(),
+            Group::Playback | Group::Editing | Group::Device
+        );
     if !relevant {
         return None;
     }
