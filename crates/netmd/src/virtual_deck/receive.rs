@@ -2,7 +2,7 @@
 //! an interim reply with the frame count, disc format and length, the audio on bulk IN, then
 //! the final reply once the stream is read. LP tracks go back as the ATRAC3 frames they were
 //! sent as; SP tracks as ATRAC1 sound units, which a recorder makes from the PCM it is sent,
-//! so the deck encodes the PCM it stored ([`encode_sp`]).
+//! so the deck encodes the PCM it stored (`encode_sp`).
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
