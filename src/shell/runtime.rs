@@ -114,10 +114,14 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     );
 
     while !model.quit {
-        guard
-            .terminal()?
-            .draw(|frame| ui::view(&model, frame))
-            .context("could not draw")?;
+        let drawn = guard
+            .terminal()
+            .and_then(|t| t.draw(|frame| ui::view(&model, frame)).map(drop));
+        if let Err(e) = drawn {
+            // The terminal went away (a dropped SSH connection): the workers still stop in order.
+            tracing::info!("could not draw ({e:#}): shutting down");
+            break;
+        }
         let Ok(first) = rx.recv() else { break };
         let mut msg = Some(first);
         let mut handled = 0;
