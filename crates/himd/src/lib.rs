@@ -21,6 +21,7 @@
 //! audio keys are those of the unit's own disc format.
 
 pub mod block;
+pub mod bot;
 pub mod codec;
 pub mod disc;
 mod error;
@@ -29,8 +30,11 @@ pub mod generation;
 pub mod keys;
 pub mod mac_list;
 pub mod scsi;
+pub mod session;
 pub mod text;
 pub mod track_index;
+#[cfg(feature = "virtual")]
+pub mod virtual_device;
 pub mod volume;
 
 mod be;

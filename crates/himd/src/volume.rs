@@ -134,6 +134,21 @@ pub trait SectorDevice {
     }
 }
 
+impl<T: SectorDevice + ?Sized> SectorDevice for &mut T {
+    fn sectors(&self) -> u64 {
+        (**self).sectors()
+    }
+    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> io::Result<()> {
+        (**self).read_sectors(lba, buf)
+    }
+    fn write_sectors(&mut self, lba: u64, buf: &[u8]) -> io::Result<()> {
+        (**self).write_sectors(lba, buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        (**self).flush()
+    }
+}
+
 /// A disc image in a file.
 #[derive(Debug)]
 pub struct ImageFile {
@@ -461,13 +476,18 @@ impl<D: SectorDevice> FatFiles<D> {
     }
 }
 
+/// An entry's 8.3 name, `NAME.EXT`.
+fn short_name<T: fatfs::ReadWriteSeek>(entry: &fatfs::DirEntry<'_, T>) -> String {
+    String::from_utf8_lossy(entry.short_file_name_as_bytes()).into_owned()
+}
+
 impl<D: SectorDevice> DiscFiles for FatFiles<D> {
     fn list(&mut self) -> Result<Vec<String>, HimdError> {
         let mut names = Vec::new();
         for entry in self.dir()?.iter() {
             let entry = entry.map_err(|e| fs_error(&e))?;
             if entry.is_file() {
-                names.push(entry.file_name());
+                names.push(short_name(&entry));
             }
         }
         Ok(names)
@@ -476,7 +496,7 @@ impl<D: SectorDevice> DiscFiles for FatFiles<D> {
     fn len(&mut self, name: &str) -> Result<u64, HimdError> {
         for entry in self.dir()?.iter() {
             let entry = entry.map_err(|e| fs_error(&e))?;
-            if entry.is_file() && entry.file_name().eq_ignore_ascii_case(name) {
+            if entry.is_file() && short_name(&entry).eq_ignore_ascii_case(name) {
                 return Ok(entry.len());
             }
         }
