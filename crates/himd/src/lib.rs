@@ -33,6 +33,8 @@ pub mod scsi;
 pub mod session;
 pub mod text;
 pub mod track_index;
+#[cfg(feature = "usb")]
+pub mod usb;
 #[cfg(feature = "virtual")]
 pub mod virtual_device;
 pub mod volume;
