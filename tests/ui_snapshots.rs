@@ -219,6 +219,7 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
         error: (state == TransferState::Failed).then(|| "the recorder went away".into()),
         bytes_done: 0,
         bytes_total: 0,
+        receive: None,
     };
     update(
         &mut model,

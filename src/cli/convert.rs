@@ -408,7 +408,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// Decodes everything into `output` through a temporary file renamed at the end, so a failed
 /// conversion never leaves a half-written WAV behind. Returns the sample frames written.
-fn convert(decoder: &mut dyn Decoder, output: &Path) -> anyhow::Result<u64> {
+pub(crate) fn convert(decoder: &mut dyn Decoder, output: &Path) -> anyhow::Result<u64> {
     let temp = temp_beside(output, ".wav")?;
     let mut writer = WavWriter::new(
         BufWriter::with_capacity(256 * 1024, temp.as_file()),

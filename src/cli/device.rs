@@ -10,7 +10,8 @@ use serde::Serialize;
 use media::player::AudioOutput;
 use netmd::format_ms;
 use netmd::{
-    AnyRecorder, DeviceError, DeviceSelector, DiscInfo, EditRequest, Mode, VirtualDeck, VirtualDisc,
+    AnyRecorder, DeckModel, DeviceError, DeviceSelector, DiscInfo, EditRequest, Mode, VirtualDeck,
+    VirtualDisc,
 };
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +81,25 @@ pub enum DeviceCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Receive tracks from an MZ-RH1 or MZ-M200 (every track when none is named) into
+    /// receive.dir, and add them to the library: SP as ATRAC1 .aea, LP2/LP4 as ATRAC3 .at3.
+    Receive {
+        n: Vec<u32>,
+        /// The folder (default: receive.dir in the configuration: MiniDisc/DISC TITLE in your music
+        /// folder unless set).
+        #[arg(long)]
+        to: Option<PathBuf>,
+        /// Decode to 16-bit WAV instead of keeping the recorder's ATRAC.
+        #[arg(long)]
+        wav: bool,
+    },
+    /// The disc's titles as CSV (disc title, then track, title, full-width title, group, mode,
+    /// duration), both ways.
+    #[command(subcommand)]
+    Titles(TitlesCommand),
+    /// Archive the disc from an MZ-RH1 or MZ-M200: every track (as received) and titles.csv
+    /// (the disc title, then track, title, full-width title, group, mode, duration) in DIR.
+    Archive { dir: PathBuf },
     /// Serve the virtual deck's USB transfers on standard input and output, one JSON object
     /// per line each way, in the shape of WebUSB's calls (for other NetMD clients, such as
     /// netmd-js through contrib/netmd-js-bridge). Ends at the end of the input.
@@ -100,7 +120,20 @@ pub enum DeviceCommand {
         /// mono sources are then sent as mono and take half the space.
         #[arg(long)]
         native_mono: bool,
+        /// The recorder to act as: generic, or rh1 (an MZ-RH1, which sends tracks back with
+        /// `device receive`). Kept in the disc file.
+        #[arg(long, default_value = "generic", value_parser = parse_model)]
+        model: DeckModel,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TitlesCommand {
+    /// Write the disc's titles to FILE.
+    Export { file: PathBuf },
+    /// Give the disc the titles and groups in FILE, as one change checked before anything is
+    /// written (tracks it does not list keep theirs).
+    Import { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,6 +155,10 @@ fn parse_minutes(s: &str) -> Result<u32, String> {
         Ok(m @ (60 | 74 | 80)) => Ok(m),
         _ => Err(format!("{s} is not a disc length: use 60, 74 or 80")),
     }
+}
+
+fn parse_model(s: &str) -> Result<DeckModel, String> {
+    DeckModel::parse(s).ok_or_else(|| format!("{s} is not a deck model: use generic or rh1"))
 }
 
 fn parse_mode(s: &str) -> Result<crate::transfer::TransferMode, String> {
@@ -151,15 +188,17 @@ pub fn run(
     cmd: &DeviceCommand,
     device: &str,
     usb_trace: Option<&Path>,
-    audio: AudioOutput,
-    transfer: &crate::config::TransferSettings,
+    env: &super::setup::Environment,
 ) -> anyhow::Result<i32> {
+    let audio = env.audio;
+    let transfer = &env.settings.transfer;
     if let DeviceCommand::InitVirtual {
         path,
         demo,
         minutes,
         write_protected,
         native_mono,
+        model,
     } = cmd
     {
         let mut disc = if *demo {
@@ -168,10 +207,16 @@ pub fn run(
             VirtualDisc::blank(*minutes, *write_protected)
         };
         disc.native_mono = *native_mono;
+        disc.model = *model;
         VirtualDeck::create(path, &disc)?;
         outln!(
-            "created a {}{minutes}-minute virtual disc at {} (use --device virtual:{})",
+            "created a {}{minutes}-minute virtual disc{} at {} (use --device virtual:{})",
             if *demo { "demo " } else { "blank " },
+            if *model == DeckModel::Rh1 {
+                " in an MZ-RH1"
+            } else {
+                ""
+            },
             path.display(),
             path.display()
         )?;
@@ -215,6 +260,48 @@ pub fn run(
             options.replaygain = *gain;
         }
         return send_files(&mut r, *mode, title.as_deref(), files, &options, &reopen);
+    }
+    match cmd {
+        DeviceCommand::Titles(TitlesCommand::Export { file }) => {
+            let disc = r.read_disc()?;
+            if !disc.disc_present {
+                bail!(DeviceError::NoDisc);
+            }
+            super::titles_csv::write_file(file, &disc)?;
+            outln!(
+                "wrote the titles of {} tracks to {}",
+                disc.tracks.len(),
+                file.display()
+            )?;
+            return Ok(0);
+        }
+        DeviceCommand::Titles(TitlesCommand::Import { file }) => {
+            let bytes =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let disc = r.read_disc()?;
+            if !disc.disc_present {
+                bail!(DeviceError::NoDisc);
+            }
+            let sheet = match super::titles_csv::parse(&bytes, &disc) {
+                Ok(sheet) => sheet,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{}: {e}", file.display());
+                    }
+                    bail!("{}: nothing was changed", file.display());
+                }
+            };
+            for w in run_edit(&mut r, &EditRequest::SetTitles(sheet), &reopen)? {
+                eprintln!("warning: {w}");
+            }
+            outln!("titles from {} written to the disc", file.display())?;
+            return Ok(0);
+        }
+        DeviceCommand::Receive { n, to, wav } => {
+            return receive_into_library(&mut r, env, n, to.as_deref(), *wav);
+        }
+        DeviceCommand::Archive { dir } => return archive(&mut r, dir),
+        _ => {}
     }
     let warnings = match edit_request(cmd) {
         Some(request) => run_edit(&mut r, &request, &reopen)?,
@@ -412,6 +499,9 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
         D::InitVirtual { .. }
         | D::Serve
         | D::Send { .. }
+        | D::Receive { .. }
+        | D::Archive { .. }
+        | D::Titles(_)
         | D::Rename { .. }
         | D::RenameDisc { .. }
         | D::Group(_)
@@ -690,6 +780,69 @@ fn table(d: &DiscInfo) -> String {
     out
 }
 
+/// The disc, refusing a recorder that cannot send tracks back before reading it.
+fn disc_to_receive(r: &mut AnyRecorder) -> anyhow::Result<DiscInfo> {
+    netmd::receive::check_can_receive(r.identity())?;
+    let disc = r.read_disc()?;
+    if !disc.disc_present {
+        bail!(DeviceError::NoDisc);
+    }
+    Ok(disc)
+}
+
+/// `device receive`: exit 0 only when every track asked for is in the folder.
+fn receive_into_library(
+    r: &mut AnyRecorder,
+    env: &super::setup::Environment,
+    numbers: &[u32],
+    to: Option<&Path>,
+    wav: bool,
+) -> anyhow::Result<i32> {
+    use super::receive::{Target, receive_tracks};
+    use crate::config::ReceiveFormat;
+    use crate::transfer::receive::folder_for;
+
+    let disc = disc_to_receive(r)?;
+    let target = Target {
+        dir: to.map_or_else(
+            || {
+                folder_for(
+                    env.settings.receive.dir.as_deref(),
+                    &crate::paths::default_music_dir(),
+                    &crate::transfer::receive::album_of(&disc),
+                )
+            },
+            Path::to_path_buf,
+        ),
+        format: if wav {
+            ReceiveFormat::Wav
+        } else {
+            env.settings.receive.format
+        },
+    };
+    let outcome = receive_tracks(r, &disc, numbers, &target)?;
+    if !outcome.arrived.is_empty() {
+        super::receive::add_to_library(env, &disc, &outcome.arrived)?;
+    }
+    Ok(i32::from(outcome.failed > 0))
+}
+
+/// `device archive DIR`: every track as the recorder sends it, and titles.csv.
+fn archive(r: &mut AnyRecorder, dir: &Path) -> anyhow::Result<i32> {
+    use super::receive::{Target, receive_tracks};
+
+    let disc = disc_to_receive(r)?;
+    let target = Target {
+        dir: dir.to_path_buf(),
+        format: crate::config::ReceiveFormat::Native,
+    };
+    let outcome = receive_tracks(r, &disc, &[], &target)?;
+    let csv = dir.join("titles.csv");
+    super::titles_csv::write_file(&csv, &disc)?;
+    outln!("titles: {}", csv.display())?;
+    Ok(i32::from(outcome.failed > 0))
+}
+
 /// `device send`: exit 0 only when every file arrived.
 fn send_files(
     r: &mut AnyRecorder,
@@ -699,8 +852,6 @@ fn send_files(
     options: &crate::transfer::BatchOptions,
     reopen: &dyn Fn() -> Result<AnyRecorder, DeviceError>,
 ) -> anyhow::Result<i32> {
-    use std::io::{IsTerminal, Write};
-
     use crate::transfer::{BatchEvent, ItemOutcome, SendItem, pipeline::BatchControl};
 
     if title.is_some() && files.len() > 1 {
@@ -714,6 +865,7 @@ fn send_files(
             path: path.clone(),
             title: title.map(str::to_string),
             mode,
+            stored: None,
         })
         .collect();
     let name = |id: i64| {
@@ -722,10 +874,7 @@ fn send_files(
             .map(|p| p.display().to_string())
             .unwrap_or_default()
     };
-    let terminal = std::io::stderr().is_terminal();
-    let mut last_line = std::time::Instant::now();
-    // A progress bar is on screen and needs its line ended.
-    let mut bar_drawn = false;
+    let mut bar = ProgressBar::new();
     let outcomes = crate::transfer::send_batch_with(
         r,
         &items,
@@ -750,29 +899,9 @@ fn send_files(
                 rate_bps,
                 eta_ms,
                 ..
-            } => {
-                let pct = bytes_done * 100 / bytes_total.max(1);
-                if terminal {
-                    let filled = (pct / 5) as usize;
-                    eprint!(
-                        "\r[{}{}] {pct:3}% {:.1} MB/s {} left ",
-                        "#".repeat(filled),
-                        "-".repeat(20 - filled.min(20)),
-                        rate_bps as f64 / 1e6,
-                        format_ms(eta_ms)
-                    );
-                    let _ = std::io::stderr().flush();
-                    bar_drawn = true;
-                } else if last_line.elapsed().as_secs() >= 5 || bytes_done == bytes_total {
-                    eprintln!("{pct}% ({bytes_done} of {bytes_total} bytes)");
-                    last_line = std::time::Instant::now();
-                }
-            }
-            BatchEvent::Finished { .. } if bar_drawn => {
-                eprintln!();
-                bar_drawn = false;
-            }
-            _ => {}
+            } => bar.show(bytes_done, bytes_total, rate_bps, eta_ms),
+            BatchEvent::Finished { .. } => bar.end(),
+            BatchEvent::Preparing { .. } | BatchEvent::Stored { .. } => {}
         },
     )?;
     let mut all = true;
@@ -807,4 +936,51 @@ fn send_files(
         }
     }
     Ok(i32::from(!all))
+}
+
+/// The progress of a transfer on standard error: a bar redrawn in place on a terminal, a line
+/// every five seconds otherwise. `device send` and `device receive` show the same one.
+pub(super) struct ProgressBar {
+    terminal: bool,
+    last_line: std::time::Instant,
+    /// A bar is on screen and needs its line ended.
+    drawn: bool,
+}
+
+impl ProgressBar {
+    pub(super) fn new() -> Self {
+        use std::io::IsTerminal;
+        Self {
+            terminal: std::io::stderr().is_terminal(),
+            last_line: std::time::Instant::now(),
+            drawn: false,
+        }
+    }
+
+    pub(super) fn show(&mut self, bytes_done: u64, bytes_total: u64, rate_bps: u64, eta_ms: u64) {
+        use std::io::Write;
+        let pct = bytes_done * 100 / bytes_total.max(1);
+        if self.terminal {
+            let filled = (pct / 5) as usize;
+            eprint!(
+                "\r[{}{}] {pct:3}% {:.1} MB/s {} left ",
+                "#".repeat(filled.min(20)),
+                "-".repeat(20 - filled.min(20)),
+                rate_bps as f64 / 1e6,
+                format_ms(eta_ms)
+            );
+            let _ = std::io::stderr().flush();
+            self.drawn = true;
+        } else if self.last_line.elapsed().as_secs() >= 5 || bytes_done == bytes_total {
+            eprintln!("{pct}% ({bytes_done} of {bytes_total} bytes)");
+            self.last_line = std::time::Instant::now();
+        }
+    }
+
+    /// Ends the bar's line, if one is drawn.
+    pub(super) fn end(&mut self) {
+        if std::mem::take(&mut self.drawn) {
+            eprintln!();
+        }
+    }
 }

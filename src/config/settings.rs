@@ -113,6 +113,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub audio: AudioSettings,
     pub transfer: TransferSettings,
+    pub receive: ReceiveSettings,
 }
 
 impl Settings {
@@ -125,6 +126,7 @@ impl Settings {
         Section::Fixed(&LogSettings::DOC),
         Section::Fixed(&AudioSettings::DOC),
         Section::Fixed(&TransferSettings::DOC),
+        Section::Fixed(&ReceiveSettings::DOC),
     ];
 
     /// Replaces a leading `~` in every path setting with `home`.
@@ -133,6 +135,7 @@ impl Settings {
             &mut self.library.database,
             &mut self.library.music_dir,
             &mut self.log.file,
+            &mut self.receive.dir,
         ]
         .into_iter()
         .flatten()
@@ -248,6 +251,20 @@ section! {
     }
 }
 
+section! {
+    ["receive"]
+    pub struct ReceiveSettings {
+        /// Where tracks received from an MZ-RH1 or MZ-M200 go (`ministage device receive`); {disc}
+        /// is replaced by the disc's title. Default: $XDG_MUSIC_DIR/MiniDisc/{disc}.
+        #[example = "\"~/Music/MiniDisc/{disc}\""]
+        #[serde(deserialize_with = "optional_path")]
+        pub dir: Option<PathBuf> = None,
+        /// "native" keeps the recorder's own bits (SP as ATRAC1 .aea, LP2 and LP4 as ATRAC3 .at3,
+        /// never re-encoded); "wav" decodes them to 16-bit WAV files.
+        pub format: ReceiveFormat = ReceiveFormat::Native,
+    }
+}
+
 /// `transfer.title` when unset or blank.
 const DEFAULT_TITLE: &str = "{title}";
 
@@ -320,6 +337,18 @@ macro_rules! names {
             }
         }
     };
+}
+
+names! {
+    /// What received tracks are stored as.
+    #[derive(Default)]
+    pub enum ReceiveFormat {
+        /// The recorder's own bits: ATRAC1 `.aea` (SP), ATRAC3 `.at3` (LP2, LP4).
+        #[default]
+        Native = "native",
+        /// Decoded to 16-bit WAV.
+        Wav = "wav",
+    }
 }
 
 names! {

@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod prepare;
 pub mod queue;
+pub mod receive;
 
 use std::path::PathBuf;
 

@@ -45,6 +45,9 @@ pub struct SendItem {
     /// A title that overrides the template.
     pub title: Option<String>,
     pub mode: TransferMode,
+    /// The disc track (number, UUID) an earlier run stored this item as before it stopped:
+    /// when the disc still holds it, the item is done and is not sent again.
+    pub stored: Option<(u32, [u8; 8])>,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +109,13 @@ pub enum BatchEvent {
         rate_bps: u64,
         eta_ms: u64,
     },
+    /// The recorder stored the item as this track and the commit follows: noted, a crash
+    /// from here on cannot make the item go twice ([`SendItem::stored`]).
+    Stored {
+        id: i64,
+        track: u32,
+        uuid: [u8; 8],
+    },
     Finished {
         id: i64,
         outcome: ItemOutcome,
@@ -160,6 +170,9 @@ pub fn send_batch_with<T: Transport>(
     reopen: Option<&Reopen<'_>>,
     events: &mut dyn FnMut(BatchEvent),
 ) -> Result<Vec<(i64, ItemOutcome)>, TransferError> {
+    let mut outcomes: Vec<(i64, ItemOutcome)> = Vec::with_capacity(items.len());
+    let items = settle_stored(recorder, items, &options.template, events, &mut outcomes);
+    let items = items.as_slice();
     let raw = recorder.read_raw(&mut |_, _| {})?;
     let native_mono = options.native_mono || recorder.identity().native_mono;
     let tags: Vec<TrackTags> = items.iter().map(|i| TrackTags::read(&i.path)).collect();
@@ -200,7 +213,6 @@ pub fn send_batch_with<T: Transport>(
     if !plans.is_empty() {
         plan::preflight(&raw, &plans)?;
     }
-    let mut outcomes: Vec<(i64, ItemOutcome)> = Vec::with_capacity(items.len());
     for (id, reason) in unfit {
         finish(events, &mut outcomes, id, ItemOutcome::Failed(reason));
     }
@@ -339,6 +351,53 @@ fn confirm_elsewhere(
     .into())
 }
 
+/// Items an earlier run stored on the disc before it stopped: those the disc holds are done
+/// (reported at once); the rest are sent.
+fn settle_stored<T: Transport>(
+    recorder: &mut Recorder<T>,
+    items: &[SendItem],
+    template: &TitleTemplate,
+    events: &mut dyn FnMut(BatchEvent),
+    outcomes: &mut Vec<(i64, ItemOutcome)>,
+) -> Vec<SendItem> {
+    let mut rest = Vec::with_capacity(items.len());
+    for item in items {
+        let Some((track, uuid)) = item.stored else {
+            rest.push(item.clone());
+            continue;
+        };
+        match recorder.confirm_sent(track, uuid) {
+            Ok(true) => {
+                let title = match &item.title {
+                    Some(t) => t.clone(),
+                    None => {
+                        template
+                            .track_title(&TrackTags::read(&item.path))
+                            .half_width
+                    }
+                };
+                let outcome = ItemOutcome::Done {
+                    track,
+                    title,
+                    warnings: vec![format!(
+                        "ministage stopped as track {track} was committed; the disc shows it                          arrived, so it was not sent again"
+                    )],
+                };
+                finish(events, outcomes, item.id, outcome);
+            }
+            Ok(false) => rest.push(SendItem {
+                stored: None,
+                ..item.clone()
+            }),
+            Err(e) => {
+                tracing::warn!("could not tell whether track {track} arrived: {e}");
+                rest.push(item.clone());
+            }
+        }
+    }
+    rest
+}
+
 fn auto_input(item: &SendItem, facts: &SourceFacts) -> AutoInput {
     AutoInput {
         request: item.mode,
@@ -449,6 +508,8 @@ fn send_one<T: Transport>(
         bytes_total: audio.stream_len(),
     });
     let started = Instant::now();
+    // Progress and the stored note both report, one after the other.
+    let events = std::cell::RefCell::new(events);
     let mut progress = |done: u64, total: u64| {
         if control.cancel_current.load(Ordering::SeqCst) {
             return ControlFlow::Break(());
@@ -456,7 +517,7 @@ fn send_one<T: Transport>(
         let elapsed_ms = started.elapsed().as_millis().max(1) as u64;
         let rate_bps = done * 1000 / elapsed_ms;
         let eta_ms = (total - done.min(total)) * 1000 / rate_bps.max(1);
-        events(BatchEvent::Progress {
+        (events.borrow_mut())(BatchEvent::Progress {
             id,
             bytes_done: done,
             bytes_total: total,
@@ -465,12 +526,15 @@ fn send_one<T: Transport>(
         });
         ControlFlow::Continue(())
     };
-    match recorder.send_track_chunked(
+    let mut stored =
+        |track: u32, uuid: [u8; 8]| (events.borrow_mut())(BatchEvent::Stored { id, track, uuid });
+    match recorder.send_track_noting(
         audio,
         &planned.title,
         &mut OsEntropy,
         options.chunk_bytes,
         &mut progress,
+        &mut stored,
     ) {
         Ok(sent) => Ok(sent),
         Err(netmd::send::SendError::Cancelled) => Err(TransferError::Cancelled),

@@ -65,12 +65,22 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             }
             (state, _) => state.as_str().to_string(),
         };
-        let right = format!(
-            "{} {} {} {state}",
-            source_codec(item, track),
-            item_label(model, &plan, item, track),
-            duration(track.map_or(0, |t| t.duration_ms))
-        );
+        let right = if item.receive.is_some() {
+            // From the recorder: its mode on the disc, into the file's format.
+            format!(
+                "{} {} {} {state}",
+                if model.ascii { "<-" } else { "←" },
+                item.mode.label(),
+                source_codec(item, track),
+            )
+        } else {
+            format!(
+                "{} {} {} {state}",
+                source_codec(item, track),
+                item_label(model, &plan, item, track),
+                duration(track.map_or(0, |t| t.duration_ms))
+            )
+        };
         let style = match item.state {
             TransferState::Failed => theme.status_error,
             TransferState::Done | TransferState::Cancelled => theme.dim,
@@ -168,8 +178,24 @@ fn item_label(
         .map_or_else(|| item.mode.label(), |r| route_label(*r))
 }
 
-/// `12 tracks, 41:20 of 58:10 free (LP2), 180 of 255 title cells`.
+/// `12 tracks, 41:20 of 58:10 free (LP2), 180 of 255 title cells`, and how many tracks wait
+/// to be received.
 fn summary(model: &Model) -> String {
+    let receiving = model
+        .transfers
+        .items
+        .iter()
+        .filter(|i| i.receive.is_some() && i.state == TransferState::Queued)
+        .count();
+    let sends = send_summary(model);
+    if receiving == 0 {
+        sends
+    } else {
+        format!("{receiving} to receive · {sends}")
+    }
+}
+
+fn send_summary(model: &Model) -> String {
     let pending: Vec<&QueuedTransfer> = model.transfers.pending().collect();
     let tracks = |n: usize| {
         if n == 1 {

@@ -8,6 +8,7 @@
 
 pub mod ffmpeg;
 pub mod fixtures;
+pub mod receive;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub fn track(artist: &str, album: &str, n: u32, title: &str, year: i32, secs: u6
         missing: false,
         mode: AtracMode::NotAtrac,
         protected: false,
+        grouping: String::new(),
     }
 }
 
@@ -173,6 +175,7 @@ pub fn disc() -> netmd::DiscInfo {
         },
         write_protected: false,
         native_mono: false,
+        can_receive: false,
     }
 }
 
@@ -201,6 +204,7 @@ pub fn send_items(
             path: path.to_path_buf(),
             title: None,
             mode: *mode,
+            stored: None,
         })
         .collect()
 }

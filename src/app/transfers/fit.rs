@@ -154,6 +154,7 @@ mod tests {
             error: None,
             bytes_done: 0,
             bytes_total: 0,
+            receive: None,
         }
     }
 
