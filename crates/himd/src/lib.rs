@@ -20,6 +20,7 @@
 //! sanitises them first. Nothing here decrypts OpenMG files from a computer's library: the
 //! audio keys are those of the unit's own disc format.
 
+pub mod blank;
 pub mod block;
 pub mod bot;
 pub mod codec;

@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 use netmd::crypto::{Entropy, OsEntropy};
 use serde::{Deserialize, Serialize};
 
+use crate::blank;
 use crate::disc::Disc;
 use crate::error::HimdError;
+use crate::generation::DiscFile;
 use crate::keys;
 use crate::mac_list::MacList;
 use crate::scsi::{
@@ -125,22 +127,55 @@ impl VirtualHimd {
         leaf_id: [u8; 8],
     ) -> Result<Self, HimdError> {
         let mut source = FolderFiles::new(folder);
-        let disc = Disc::open(&mut source)?;
-        let mac_list = disc.mac_list().clone();
-        drop(disc);
-        let mut image = ImageFile::create(path, size.sectors())?;
-        {
-            let mut fat = FatFiles::format(&mut image, "HI-MD")?;
-            for name in source.list()? {
-                let data = source.read(&name)?;
-                fat.write_file(&name, &data)?;
-            }
-            fat.close()?;
+        let mac_list = Disc::open(&mut source)?.mac_list().clone();
+        let mut files = Vec::new();
+        for name in source.list()? {
+            let data = source.read(&name)?;
+            files.push((name, data));
         }
+        Self::create(path, size, leaf_id, &mac_list, &files)
+    }
+
+    /// Makes a freshly formatted, empty disc at `path`, with a new disc id and keys.
+    pub fn create_blank(
+        path: &Path,
+        size: MediaSize,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Self, HimdError> {
+        let mut disc_id = [0u8; 16];
+        entropy.fill(&mut disc_id)?;
+        let leaf_id = entropy.bytes8()?;
+        let generation = blank::FIRST_GENERATION;
+        let mac_list = blank::blank_mac_list(disc_id, u32::from(generation), entropy)?;
+        let files = [
+            (
+                DiscFile::TrackIndex.name(generation),
+                blank::blank_track_index()?.to_bytes(),
+            ),
+            (DiscFile::AudioData.name(generation), Vec::new()),
+            (DiscFile::MacList.name(generation), mac_list.to_bytes()),
+            (blank::EKB_FILE_NAME.to_string(), blank::EKB_FILE.to_vec()),
+        ];
+        Self::create(path, size, leaf_id, &mac_list, &files)
+    }
+
+    fn create(
+        path: &Path,
+        size: MediaSize,
+        leaf_id: [u8; 8],
+        mac_list: &MacList,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<Self, HimdError> {
+        let mut image = ImageFile::create(path, size.sectors())?;
+        let mut fat = FatFiles::format(&mut image, "HI-MD")?;
+        for (name, data) in files {
+            fat.write_file(name, data)?;
+        }
+        fat.close()?;
         let disc_id = mac_list.disc_id();
         let icv = IcvRecord {
             header: IcvRecord::header_for(mac_list.generation()),
-            icv: integrity_value(&mac_list, disc_id)?,
+            icv: integrity_value(mac_list, disc_id)?,
         };
         let device = Self {
             image,

@@ -321,3 +321,29 @@ fn bot_recovers_from_a_wrong_tag_with_a_reset() {
         8
     );
 }
+
+#[test]
+fn a_blank_disc_is_empty_clean_and_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("blank.img");
+    let mut entropy = ScriptedEntropy::new(&(1..=64).collect::<Vec<u8>>());
+    let mut device = VirtualHimd::create_blank(&image, MediaSize::Minutes80, &mut entropy).unwrap();
+    assert_eq!(device.disc_id()[..4], [1, 2, 3, 4]);
+    assert!(device.integrity_holds().unwrap());
+    fsck(&image);
+    drop(device);
+    assert!(VirtualHimd::looks_like_himd(&image));
+    assert!(!VirtualHimd::looks_like_himd(
+        &fixture().join("HMDHIFI/MCLIST07.HMA")
+    ));
+    let mut device = VirtualHimd::open(&image).unwrap();
+    let listing = listing_of(&mut device);
+    assert!(listing.tracks.is_empty());
+    assert_eq!(listing.title, None);
+    assert_eq!(listing.generation, 1);
+    let space = listing.space.unwrap();
+    assert!(space.free > 290_000_000, "{space:?}");
+    // A session works on it.
+    let session = Session::open(&mut device, &mut entropy).unwrap();
+    assert_eq!(session.read_icv(&mut device).unwrap(), device.icv());
+}
