@@ -39,6 +39,18 @@ fn dump_hashes() -> Vec<(String, String)> {
         .collect()
 }
 
+/// A copy of the sample disc's files to change.
+fn copy_of_fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let himd = dir.path().join("HMDHIFI");
+    std::fs::create_dir(&himd).unwrap();
+    for entry in std::fs::read_dir(fixture().join("HMDHIFI")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), himd.join(entry.file_name())).unwrap();
+    }
+    dir
+}
+
 fn hex<const N: usize>(s: &str) -> [u8; N] {
     netmd::bytes::from_hex(s).unwrap().try_into().unwrap()
 }
@@ -225,13 +237,8 @@ fn track_macs_and_list_keys_match_the_fact_sheet() {
 
 #[test]
 fn a_damaged_track_index_names_the_backup_which_opens() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = copy_of_fixture();
     let himd = dir.path().join("HMDHIFI");
-    std::fs::create_dir(&himd).unwrap();
-    for entry in std::fs::read_dir(fixture().join("HMDHIFI")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), himd.join(entry.file_name())).unwrap();
-    }
     let mut bytes = file("TRKIDX07.HMA");
     bytes[0x100] = 0xFF;
     std::fs::write(himd.join("TRKIDX07.HMA"), bytes).unwrap();
@@ -252,4 +259,35 @@ fn a_damaged_track_index_names_the_backup_which_opens() {
     std::fs::remove_file(himd.join("_RKIDX08.HMA")).unwrap();
     let err = Disc::open(FolderFiles::new(dir.path())).err().unwrap();
     assert!(err.to_string().contains("no readable backup"), "{err}");
+}
+
+#[test]
+fn groups_list_with_their_titles_and_ranges() {
+    let dir = copy_of_fixture();
+    let himd = dir.path().join("HMDHIFI");
+    let mut index = TrackIndex::parse("TRKIDX07.HMA", &file("TRKIDX07.HMA")).unwrap();
+    let name = index
+        .add_string(himd::track_index::ChunkKind::Group, "Recorded on the unit")
+        .unwrap();
+    index.groups[1] = himd::track_index::GroupEntry {
+        first: 1,
+        last: 3,
+        title: name,
+        flags: 0x10,
+        pad: 0,
+    };
+    std::fs::write(himd.join("TRKIDX07.HMA"), index.to_bytes()).unwrap();
+    let listing = Disc::open(FolderFiles::new(dir.path()))
+        .unwrap()
+        .listing()
+        .unwrap();
+    assert_eq!(listing.title.as_deref(), Some("Hi-MD Format Upload Test"));
+    assert_eq!(
+        listing.groups,
+        [himd::GroupListing {
+            title: Some("Recorded on the unit".into()),
+            first: 1,
+            last: 3
+        }]
+    );
 }
