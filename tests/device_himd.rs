@@ -90,13 +90,15 @@ fn init_virtual_himd_makes_a_blank_disc_recognised_by_content() {
     ]);
     assert!(!bad.status.success());
     // What is not there yet says so instead of treating the image as a NetMD deck.
-    let rename = s.run(&["device", "rename", "1", "x"]);
+    let rename = s.run(&["device", "move", "1", "2"]);
     assert!(!rename.status.success());
     assert!(
         String::from_utf8_lossy(&rename.stderr).contains("Hi-MD"),
         "{}",
         String::from_utf8_lossy(&rename.stderr)
     );
+    // Renaming a track that is not there fails cleanly.
+    assert!(!s.run(&["device", "rename", "1", "x"]).status.success());
 }
 
 #[test]
@@ -157,6 +159,25 @@ fn the_sample_disc_lists_and_comes_back_in_its_own_formats() {
     assert_eq!(tracks.len(), 3, "{tracks:?}");
     for t in tracks {
         assert_eq!(t["album"], "Hi-MD Format Upload Test", "{t}");
+    }
+
+    // Renames are written to the image and read back; the volume stays clean.
+    s.ok(&["device", "rename", "2", "Siesta, recorded in Hi-LP"]);
+    s.ok(&["device", "rename-disc", "東京 Sessions"]);
+    let info = s.info();
+    assert_eq!(info["title"], "東京 Sessions");
+    assert_eq!(info["tracks"][1]["title"], "Siesta, recorded in Hi-LP");
+    assert_eq!(info["tracks"][1]["artist"], "Jahzzar");
+    if let Ok(fsck) = std::process::Command::new("fsck.fat")
+        .arg("-n")
+        .arg(s.image())
+        .output()
+    {
+        assert!(
+            fsck.status.success(),
+            "{}",
+            String::from_utf8_lossy(&fsck.stdout)
+        );
     }
 
     // A second run skips what is there.

@@ -1,12 +1,13 @@
 //! `ministage device …` on a Hi-MD disc in Hi-MD mode. For now the virtual Hi-MD device
-//! (`--device virtual:IMAGE`, an image made by `device init-virtual --himd`): `info` and
-//! `receive`; the other commands say they are not there yet.
+//! (`--device virtual:IMAGE`, an image made by `device init-virtual --himd`): `info`,
+//! `receive`, `rename` and `rename-disc`; the other commands say they are not there yet.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde::Serialize;
 
+use himd::disc::TextField;
 use himd::virtual_device::{MediaSize, VirtualHimd};
 use himd::volume::{FatFiles, ScsiSectors};
 use himd::{AudioFormat, Disc, DiscListing, TrackListing};
@@ -76,8 +77,20 @@ pub(super) fn run(
             }
             receive(image, env, n, to.as_deref())
         }
+        DeviceCommand::Rename { n, title } => {
+            let mut disc = open(image)?;
+            disc.set_track_text(*n as usize, TextField::Title, title)?;
+            outln!("track {n} renamed")?;
+            Ok(0)
+        }
+        DeviceCommand::RenameDisc { title } => {
+            open(image)?.set_disc_title(title)?;
+            outln!("disc renamed")?;
+            Ok(0)
+        }
         _ => bail!(
-            "this command does not work on Hi-MD discs yet: `device info` and `device receive` do"
+            "this command does not work on Hi-MD discs yet: info, receive, rename and \
+             rename-disc do"
         ),
     }
 }

@@ -9,7 +9,7 @@ use crate::error::HimdError;
 use crate::generation::{DiscFile, audio_generations};
 use crate::keys;
 use crate::mac_list::MacList;
-use crate::track_index::{CHUNK_SLOTS, CHUNK_TEXT, Fragment, TrackIndex};
+use crate::track_index::{CHUNK_SLOTS, CHUNK_TEXT, ChunkKind, Fragment, TrackIndex};
 use crate::volume::{DiscFiles, Space};
 
 /// Which copy of the track index to read.
@@ -29,6 +29,14 @@ pub struct Disc<F: DiscFiles> {
     index_file: String,
     index: TrackIndex,
     mac_list: MacList,
+}
+
+/// The texts of a track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextField {
+    Title,
+    Artist,
+    Album,
 }
 
 /// A track as the listing shows it.
@@ -243,6 +251,54 @@ impl<F: DiscFiles> Disc<F> {
             // The encoding marker takes one byte of a title's first chunk.
             title_bytes_left: (free_chunks * CHUNK_TEXT).saturating_sub(1),
         })
+    }
+
+    /// Sets a text of track `number` (from 1); an empty text removes it. Renames need no
+    /// session: the MACs do not cover titles. Written at once.
+    pub fn set_track_text(
+        &mut self,
+        number: usize,
+        field: TextField,
+        text: &str,
+    ) -> Result<(), HimdError> {
+        let slot = number
+            .checked_sub(1)
+            .and_then(|p| self.index.slot_at(p))
+            .ok_or(HimdError::NoSuchTrack(number))?;
+        let mut index = self.index.clone();
+        let entry = &mut index.tracks[usize::from(slot)];
+        let (mut head, kind) = match field {
+            TextField::Title => (entry.title, ChunkKind::Title),
+            TextField::Artist => (entry.artist, ChunkKind::Artist),
+            TextField::Album => (entry.album, ChunkKind::Album),
+        };
+        index.replace_string(&mut head, kind, text)?;
+        let entry = &mut index.tracks[usize::from(slot)];
+        match field {
+            TextField::Title => entry.title = head,
+            TextField::Artist => entry.artist = head,
+            TextField::Album => entry.album = head,
+        }
+        self.save_index(index)
+    }
+
+    /// Sets the disc title (group 0's name); empty removes it.
+    pub fn set_disc_title(&mut self, text: &str) -> Result<(), HimdError> {
+        let mut index = self.index.clone();
+        let mut head = index.groups[0].title;
+        index.replace_string(&mut head, ChunkKind::Group, text)?;
+        index.groups[0].title = head;
+        self.save_index(index)
+    }
+
+    /// Writes `index` over the track index file in place, then keeps it.
+    /// An index read from the device's backup goes to the current file, which it repairs.
+    fn save_index(&mut self, index: TrackIndex) -> Result<(), HimdError> {
+        let name = DiscFile::TrackIndex.name(self.generation);
+        self.files.overwrite(&name, &index.to_bytes())?;
+        self.index = index;
+        self.index_file = name;
+        Ok(())
     }
 
     /// The track MAC that the key in the entry gives; equal to the entry's and the MAC

@@ -16,6 +16,8 @@ pub enum HimdError {
     },
     #[error("this is not a Hi-MD disc: {0}")]
     NotHimd(String),
+    #[error("no room on the disc: {0}")]
+    NoRoom(String),
     #[error("no track {0} on the disc")]
     NoSuchTrack(usize),
     #[error("the track's codec is not one a Hi-MD disc holds (id {0:#04x})")]

@@ -482,6 +482,56 @@ impl TrackIndex {
             .count()
     }
 
+    /// Chunks on the free list (a damaged list is counted up to where it breaks).
+    pub fn free_chunks(&self) -> usize {
+        let mut count = 0;
+        let mut next = self.chunks[0].next;
+        while next != 0 && count < CHUNK_SLOTS {
+            count += 1;
+            next = self.chunks[usize::from(next)].next;
+        }
+        count
+    }
+
+    /// Chunks in the chain at `head`.
+    fn chain_len(&self, head: u16) -> usize {
+        let mut count = 0;
+        let mut next = head;
+        while next != 0 && usize::from(next) < CHUNK_SLOTS && count < CHUNK_SLOTS {
+            count += 1;
+            next = self.chunks[usize::from(next)].next;
+        }
+        count
+    }
+
+    /// Replaces the string at `*head` with `text` (none when empty), checking first that it
+    /// fits, so that a refusal changes nothing.
+    pub fn replace_string(
+        &mut self,
+        head: &mut u16,
+        kind: ChunkKind,
+        text: &str,
+    ) -> Result<(), HimdError> {
+        let needed = if text.is_empty() {
+            0
+        } else {
+            text::encode(text).len().div_ceil(CHUNK_TEXT)
+        };
+        let available = self.free_chunks() + self.chain_len(*head);
+        if needed > available {
+            return Err(HimdError::NoRoom(format!(
+                "the title needs {needed} text chunks and {available} are free"
+            )));
+        }
+        self.remove_string(*head);
+        *head = if text.is_empty() {
+            0
+        } else {
+            self.add_string(kind, text)?
+        };
+        Ok(())
+    }
+
     /// Stores `text` in free chunks as a chain of `kind` and returns its head; the free list
     /// starts at chunk 0.
     pub fn add_string(&mut self, kind: ChunkKind, text: &str) -> Result<u16, HimdError> {

@@ -27,6 +27,9 @@ pub trait DiscFiles {
     fn read_at(&mut self, name: &str, offset: u64, buf: &mut [u8]) -> Result<(), HimdError>;
     /// Total and free bytes, when the volume can tell.
     fn space(&mut self) -> Result<Option<Space>, HimdError>;
+    /// Writes `data` over the start of an existing file of at least that length, in place:
+    /// no cluster is moved, so the file system's tables are not touched.
+    fn overwrite(&mut self, name: &str, data: &[u8]) -> Result<(), HimdError>;
 
     fn read(&mut self, name: &str) -> Result<Vec<u8>, HimdError> {
         let len = self.len(name)?;
@@ -50,6 +53,9 @@ impl<T: DiscFiles + ?Sized> DiscFiles for &mut T {
     }
     fn space(&mut self) -> Result<Option<Space>, HimdError> {
         (**self).space()
+    }
+    fn overwrite(&mut self, name: &str, data: &[u8]) -> Result<(), HimdError> {
+        (**self).overwrite(name, data)
     }
 }
 
@@ -120,6 +126,20 @@ impl DiscFiles for FolderFiles {
 
     fn space(&mut self) -> Result<Option<Space>, HimdError> {
         Ok(None)
+    }
+
+    fn overwrite(&mut self, name: &str, data: &[u8]) -> Result<(), HimdError> {
+        let path = Self::find(&self.dir()?, name)?;
+        let mut f = OpenOptions::new().write(true).open(path)?;
+        if f.metadata()?.len() < data.len() as u64 {
+            return Err(HimdError::damaged(
+                name,
+                "the file is shorter than its new contents",
+            ));
+        }
+        f.write_all(data)?;
+        f.sync_data()?;
+        Ok(())
     }
 }
 
@@ -508,6 +528,19 @@ impl<D: SectorDevice> DiscFiles for FatFiles<D> {
         file.seek(SeekFrom::Start(offset))
             .map_err(|e| fs_error(&e))?;
         file.read_exact(buf).map_err(|e| fs_error(&e))?;
+        Ok(())
+    }
+
+    fn overwrite(&mut self, name: &str, data: &[u8]) -> Result<(), HimdError> {
+        if self.len(name)? < data.len() as u64 {
+            return Err(HimdError::damaged(
+                name,
+                "the file is shorter than its new contents",
+            ));
+        }
+        let mut file = self.dir()?.open_file(name).map_err(|e| fs_error(&e))?;
+        file.write_all(data).map_err(|e| fs_error(&e))?;
+        file.flush().map_err(|e| fs_error(&e))?;
         Ok(())
     }
 

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use himd::codec::AudioFormat;
-use himd::disc::{Disc, IndexChoice};
+use himd::disc::{Disc, IndexChoice, TextField};
 use himd::export::{ea3_header, export_track};
 use himd::mac_list::MacList;
 use himd::track_index::TrackIndex;
@@ -289,5 +289,71 @@ fn groups_list_with_their_titles_and_ranges() {
             first: 1,
             last: 3
         }]
+    );
+}
+
+#[test]
+fn renames_change_only_the_texts_and_keep_the_macs() {
+    let dir = copy_of_fixture();
+    let before = std::fs::read(dir.path().join("HMDHIFI/TRKIDX07.HMA")).unwrap();
+    let mut disc = Disc::open(FolderFiles::new(dir.path())).unwrap();
+    disc.set_track_text(5, TextField::Title, "東京 (Live)")
+        .unwrap();
+    disc.set_track_text(5, TextField::Artist, "").unwrap();
+    disc.set_track_text(1, TextField::Album, "A much longer album name than before")
+        .unwrap();
+    disc.set_disc_title("Ωμέγα").unwrap();
+
+    let mut again = Disc::open(FolderFiles::new(dir.path())).unwrap();
+    let listing = again.listing().unwrap();
+    assert_eq!(listing.title.as_deref(), Some("Ωμέγα"));
+    let t5 = &listing.tracks[4];
+    assert_eq!(t5.title.as_deref(), Some("東京 (Live)"));
+    assert_eq!(t5.artist, None);
+    assert_eq!(t5.album.as_deref(), Some("Travellers Guide"));
+    assert_eq!(
+        listing.tracks[0].album.as_deref(),
+        Some("A much longer album name than before")
+    );
+    assert_eq!(
+        listing.tracks[1].title.as_deref(),
+        Some("Siesta Hi-LP Line In")
+    );
+    for slot in 1..=6u16 {
+        let entry = again.index().track(slot).unwrap();
+        assert_eq!(again.computed_mac(slot).unwrap(), entry.mac, "slot {slot}");
+    }
+    // Only the string area and the changed entries' text indexes moved.
+    let after = std::fs::read(dir.path().join("HMDHIFI/TRKIDX07.HMA")).unwrap();
+    let changed: Vec<usize> = (0..before.len())
+        .filter(|&i| before[i] != after[i])
+        .collect();
+    assert!(
+        changed.iter().all(|&i| i >= 0x40000
+            || (0x8000..0x30000).contains(&i)
+            || (0x2100..0x2108).contains(&i)),
+        "{changed:x?}"
+    );
+    let mut audio = Vec::new();
+    again.read_audio(5, &mut audio).unwrap();
+    assert!(!audio.is_empty());
+}
+
+#[test]
+fn a_title_that_does_not_fit_changes_nothing() {
+    let dir = copy_of_fixture();
+    let before = std::fs::read(dir.path().join("HMDHIFI/TRKIDX07.HMA")).unwrap();
+    let mut disc = Disc::open(FolderFiles::new(dir.path())).unwrap();
+    let huge = "x".repeat(4096 * 14);
+    let err = disc.set_track_text(1, TextField::Title, &huge).unwrap_err();
+    assert!(matches!(err, HimdError::NoRoom(_)), "{err}");
+    assert!(disc.set_track_text(7, TextField::Title, "x").is_err());
+    assert_eq!(
+        std::fs::read(dir.path().join("HMDHIFI/TRKIDX07.HMA")).unwrap(),
+        before
+    );
+    assert_eq!(
+        disc.track(1).unwrap().title.as_deref(),
+        Some("Siesta Hi-SP Line In")
     );
 }
