@@ -259,8 +259,8 @@ pub fn run(
         return Ok(1);
     }
     let selector: DeviceSelector = device.parse()?;
-    if let Some(image) = super::himd::image_of(&selector) {
-        return super::himd::run(cmd, image, env);
+    if let Some(target) = super::himd::target_of(&selector) {
+        return super::himd::run(cmd, &target, env);
     }
     if let DeviceCommand::Serve = cmd {
         return serve(&selector, usb_trace);

@@ -1,13 +1,16 @@
-//! `ministage device …` on a Hi-MD disc in Hi-MD mode. For now the virtual Hi-MD device
-//! (`--device virtual:IMAGE`, an image made by `device init-virtual --himd`): `info`,
-//! `receive`, `rename` and `rename-disc`; the other commands say they are not there yet.
+//! `ministage device …` on a Hi-MD disc in Hi-MD mode: the virtual Hi-MD device
+//! (`--device virtual:IMAGE`, an image made by `device init-virtual --himd`), or a unit in
+//! Hi-MD mode on USB (`auto`/`usb` when no NetMD recorder is there). `info`, `receive`,
+//! `rename` and `rename-disc` work; the other commands say they are not there yet.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde::Serialize;
 
+use himd::bot::BotDevice;
 use himd::disc::TextField;
+use himd::scsi::ScsiDevice;
 use himd::virtual_device::{MediaSize, VirtualHimd};
 use himd::volume::{FatFiles, ScsiSectors};
 use himd::{AudioFormat, Disc, DiscListing, TrackListing};
@@ -16,11 +19,32 @@ use netmd::{DeviceSelector, format_ms};
 use super::device::DeviceCommand;
 use crate::transfer::receive::{Filed, file_in_library, file_name_part, folder_for};
 
-/// The image a selector names when it holds a Hi-MD volume (recognised by its content).
-pub(super) fn image_of(selector: &DeviceSelector) -> Option<&Path> {
+/// A Hi-MD disc to work on.
+pub(super) enum HimdTarget {
+    /// The virtual device's image.
+    Image(PathBuf),
+    /// A unit in Hi-MD mode on USB.
+    Unit(himd::usb::FoundUnit),
+}
+
+/// The Hi-MD disc a selector names: an image holding a Hi-MD volume (recognised by its
+/// content), or, for `auto` and `usb`, a unit in Hi-MD mode when no NetMD recorder is there.
+pub(super) fn target_of(selector: &DeviceSelector) -> Option<HimdTarget> {
     match selector {
-        DeviceSelector::Virtual(path) if VirtualHimd::looks_like_himd(path) => Some(path),
-        _ => None,
+        DeviceSelector::Virtual(path) if VirtualHimd::looks_like_himd(path) => {
+            Some(HimdTarget::Image(path.clone()))
+        }
+        DeviceSelector::Virtual(_) => None,
+        DeviceSelector::Auto | DeviceSelector::Usb => {
+            if netmd::usb::list_recorders().is_ok_and(|r| !r.is_empty()) {
+                return None;
+            }
+            himd::usb::list_units()
+                .ok()?
+                .into_iter()
+                .next()
+                .map(HimdTarget::Unit)
+        }
     }
 }
 
@@ -41,30 +65,58 @@ pub(super) fn init_blank(path: &Path, size: MediaSize) -> anyhow::Result<()> {
     Ok(())
 }
 
-type ImageDisc = Disc<FatFiles<ScsiSectors<VirtualHimd>>>;
+type HimdDisc = Disc<FatFiles<ScsiSectors<Box<dyn ScsiDevice>>>>;
 
-fn open(image: &Path) -> anyhow::Result<ImageDisc> {
-    let device = VirtualHimd::open(image)
-        .with_context(|| format!("could not open the Hi-MD image {}", image.display()))?;
+fn open(target: &HimdTarget) -> anyhow::Result<HimdDisc> {
+    let device: Box<dyn ScsiDevice> = match target {
+        HimdTarget::Image(image) => Box::new(
+            VirtualHimd::open(image)
+                .with_context(|| format!("could not open the Hi-MD image {}", image.display()))?,
+        ),
+        HimdTarget::Unit(unit) => {
+            // Taking the disc from under a mounted file system could lose what the system
+            // has not written yet.
+            if let Some((device, point)) = himd::usb::mounts_of(unit).into_iter().next() {
+                bail!(
+                    "the {} disc is mounted at {point}: unmount it first \
+                     (udisksctl unmount -b {device}, or umount {point})",
+                    unit.name
+                );
+            }
+            let pipes = himd::usb::UsbPipes::open(unit)
+                .with_context(|| format!("could not open the {}", unit.name))?;
+            Box::new(BotDevice::new(pipes))
+        }
+    };
     let files = FatFiles::open(ScsiSectors::new(device)?)?;
     Ok(Disc::open(files)?)
 }
 
+fn describe(target: &HimdTarget) -> String {
+    match target {
+        HimdTarget::Image(image) => format!(
+            "virtual Hi-MD disc ({})",
+            library::text::clean(&image.display().to_string())
+        ),
+        HimdTarget::Unit(unit) => format!("{} (Hi-MD mode)", unit.name),
+    }
+}
+
 pub(super) fn run(
     cmd: &DeviceCommand,
-    image: &Path,
+    target: &HimdTarget,
     env: &super::setup::Environment,
 ) -> anyhow::Result<i32> {
     match cmd {
         DeviceCommand::Info { json } => {
-            let listing = open(image)?.listing()?;
+            let listing = open(target)?.listing()?;
             if *json {
                 outln!(
                     "{}",
                     serde_json::to_string_pretty(&JsonDisc::from(&listing))?
                 )?;
             } else {
-                out!("{}", table(&listing, image))?;
+                out!("{}", table(&listing, &describe(target)))?;
             }
             Ok(0)
         }
@@ -75,16 +127,16 @@ pub(super) fn run(
                      `ministage convert` decodes the others"
                 );
             }
-            receive(image, env, n, to.as_deref())
+            receive(target, env, n, to.as_deref())
         }
         DeviceCommand::Rename { n, title } => {
-            let mut disc = open(image)?;
+            let mut disc = open(target)?;
             disc.set_track_text(*n as usize, TextField::Title, title)?;
             outln!("track {n} renamed")?;
             Ok(0)
         }
         DeviceCommand::RenameDisc { title } => {
-            open(image)?.set_disc_title(title)?;
+            open(target)?.set_disc_title(title)?;
             outln!("disc renamed")?;
             Ok(0)
         }
@@ -121,19 +173,18 @@ fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
-fn table(d: &DiscListing, image: &Path) -> String {
+fn table(d: &DiscListing, device: &str) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let title = clean(d.title.as_ref());
     let _ = writeln!(
         out,
-        "{}\nvirtual Hi-MD disc ({})",
+        "{}\n{device}",
         if title.is_empty() {
             "(untitled)"
         } else {
             &title
         },
-        library::text::clean(&image.display().to_string())
     );
     let mut group = None;
     for t in &d.tracks {
@@ -274,12 +325,12 @@ fn file_name(t: &TrackListing) -> String {
 /// `device receive` on a Hi-MD disc: every track asked for in its own format, then into the
 /// library. Exit 0 only when every track asked for is in the folder.
 fn receive(
-    image: &Path,
+    target: &HimdTarget,
     env: &super::setup::Environment,
     numbers: &[u32],
     to: Option<&Path>,
 ) -> anyhow::Result<i32> {
-    let mut disc = open(image)?;
+    let mut disc = open(target)?;
     let listing = disc.listing()?;
     let album = album(&listing);
     let dir = to.map_or_else(

@@ -52,6 +52,89 @@ pub fn list_units() -> Result<Vec<FoundUnit>, HimdError> {
     Ok(found)
 }
 
+/// Where the system has mounted the unit's disc: (block device, mount point) pairs. The
+/// block devices are found under the unit's USB interface in sysfs (Linux); elsewhere the
+/// list is empty.
+pub fn mounts_of(unit: &FoundUnit) -> Vec<(String, String)> {
+    let Ok(mounts) = std::fs::read_to_string("/proc/mounts") else {
+        return Vec::new();
+    };
+    let blocks = block_devices(unit);
+    mounted(&mounts, &blocks)
+}
+
+/// The `sdX` names below the unit's interface 0 in sysfs.
+fn block_devices(unit: &FoundUnit) -> Vec<String> {
+    let Ok(context) = rusb::Context::new() else {
+        return Vec::new();
+    };
+    let Ok(devices) = context.devices() else {
+        return Vec::new();
+    };
+    let Some(device) = devices
+        .iter()
+        .find(|d| d.bus_number() == unit.bus && d.address() == unit.address)
+    else {
+        return Vec::new();
+    };
+    let Ok(ports) = device.port_numbers() else {
+        return Vec::new();
+    };
+    let ports: Vec<String> = ports.iter().map(u8::to_string).collect();
+    let interface = std::path::PathBuf::from(format!(
+        "/sys/bus/usb/devices/{}-{}:1.0",
+        unit.bus,
+        ports.join(".")
+    ));
+    let mut found = Vec::new();
+    find_blocks(&interface, 0, &mut found);
+    found
+}
+
+fn find_blocks(dir: &std::path::Path, depth: usize, found: &mut Vec<String>) {
+    // host*/target*/H:C:T:L/block/sdX lies four levels down.
+    if depth > 5 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if name == "block" && is_dir {
+            if let Ok(blocks) = std::fs::read_dir(entry.path()) {
+                found.extend(
+                    blocks
+                        .flatten()
+                        .map(|b| b.file_name().to_string_lossy().into_owned()),
+                );
+            }
+        } else if is_dir
+            && (name.starts_with("host") || name.starts_with("target") || name.contains(':'))
+        {
+            find_blocks(&entry.path(), depth + 1, found);
+        }
+    }
+}
+
+/// The lines of `/proc/mounts` whose device is one of `blocks` or a partition of one.
+fn mounted(mounts: &str, blocks: &[String]) -> Vec<(String, String)> {
+    mounts
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let device = fields.next()?;
+            let point = fields.next()?;
+            let name = device.strip_prefix("/dev/")?;
+            blocks
+                .iter()
+                .any(|b| name.starts_with(b.as_str()))
+                .then(|| (device.to_owned(), point.replace("\\040", " ")))
+        })
+        .collect()
+}
+
 /// The claimed interface of a unit.
 pub struct UsbPipes {
     handle: rusb::DeviceHandle<rusb::Context>,
@@ -164,5 +247,23 @@ impl BulkPipes for UsbPipes {
         }
         self.clear_halt(true)?;
         self.clear_halt(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mounts_of_the_unit_are_found_by_block_device() {
+        let mounts = "/dev/sda1 / ext4 rw 0 0\n\
+                      /dev/sdb /media/me/HI-MD\\040DISC vfat rw 0 0\n\
+                      proc /proc proc rw 0 0\n";
+        assert_eq!(
+            mounted(mounts, &["sdb".to_owned()]),
+            [("/dev/sdb".to_owned(), "/media/me/HI-MD DISC".to_owned())]
+        );
+        assert!(mounted(mounts, &["sdc".to_owned()]).is_empty());
+        assert!(mounted(mounts, &[]).is_empty());
     }
 }
