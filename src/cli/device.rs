@@ -110,9 +110,12 @@ pub enum DeviceCommand {
         /// Tracks in SP, LP2 and LP4, two groups and a full-width title.
         #[arg(long)]
         demo: bool,
-        /// Disc length in minutes: 60, 74 or 80.
-        #[arg(long, default_value_t = 80, value_parser = parse_minutes)]
-        minutes: u32,
+        /// Disc length: 60, 74 or 80 minutes, or (with --himd) 1gb.
+        #[arg(long, default_value = "80", value_parser = parse_length)]
+        minutes: DiscLength,
+        /// A Hi-MD disc in Hi-MD mode (a FAT16 image and its sidecar) instead of a NetMD deck.
+        #[arg(long, conflicts_with_all = ["demo", "write_protected", "native_mono", "model"])]
+        himd: bool,
         /// Set the disc's write-protect tab.
         #[arg(long)]
         write_protected: bool,
@@ -150,10 +153,22 @@ pub enum GroupCommand {
     Remove { n: u32 },
 }
 
-fn parse_minutes(s: &str) -> Result<u32, String> {
+/// A blank disc's length: minutes of a MiniDisc, or a 1 GB Hi-MD disc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscLength {
+    Minutes(u32),
+    Gigabyte,
+}
+
+fn parse_length(s: &str) -> Result<DiscLength, String> {
+    if s.eq_ignore_ascii_case("1gb") {
+        return Ok(DiscLength::Gigabyte);
+    }
     match s.parse::<u32>() {
-        Ok(m @ (60 | 74 | 80)) => Ok(m),
-        _ => Err(format!("{s} is not a disc length: use 60, 74 or 80")),
+        Ok(m @ (60 | 74 | 80)) => Ok(DiscLength::Minutes(m)),
+        _ => Err(format!(
+            "{s} is not a disc length: use 60, 74, 80 or (Hi-MD) 1gb"
+        )),
     }
 }
 
@@ -199,8 +214,23 @@ pub fn run(
         write_protected,
         native_mono,
         model,
+        himd,
     } = cmd
     {
+        if *himd {
+            use himd::virtual_device::MediaSize;
+            let size = match minutes {
+                DiscLength::Minutes(74) => MediaSize::Minutes74,
+                DiscLength::Minutes(80) => MediaSize::Minutes80,
+                DiscLength::Gigabyte => MediaSize::Gigabyte,
+                DiscLength::Minutes(m) => bail!("Hi-MD discs are 74 or 80 minutes or 1gb, not {m}"),
+            };
+            super::himd::init_blank(path, size)?;
+            return Ok(0);
+        }
+        let DiscLength::Minutes(minutes) = minutes else {
+            bail!("1gb is a Hi-MD disc: add --himd");
+        };
         let mut disc = if *demo {
             VirtualDisc::demo(*minutes, *write_protected)
         } else {
@@ -229,6 +259,9 @@ pub fn run(
         return Ok(1);
     }
     let selector: DeviceSelector = device.parse()?;
+    if let Some(target) = super::himd::target_of(&selector) {
+        return super::himd::run(cmd, &target, env);
+    }
     if let DeviceCommand::Serve = cmd {
         return serve(&selector, usb_trace);
     }

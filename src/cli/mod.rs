@@ -22,6 +22,7 @@ mod args;
 mod commands;
 pub(crate) mod convert;
 mod device;
+mod himd;
 mod play;
 mod playlist;
 mod receive;
