@@ -14,6 +14,8 @@ use netmd::{
     VirtualDisc,
 };
 
+use crate::shell::edit_resume::apply_resuming;
+
 #[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
     /// Show the disc: title, groups, tracks, capacity and title space.
@@ -583,93 +585,18 @@ fn edit_request(cmd: &DeviceCommand) -> Option<EditRequest> {
     })
 }
 
-/// Makes a change to the disc. When the recorder's answer is lost along the way (a stall, a
-/// pulled cable), the disc is read on a new connection and the change finished from where the
-/// disc shows it stopped: success is reported exactly when the disc holds the change, and a
-/// failure says what the disc holds.
+/// Makes a change to the disc, finished on a new connection when an answer was lost
+/// ([`apply_resuming`]): success is reported exactly when the disc holds the change.
 fn run_edit(
     r: &mut AnyRecorder,
     request: &EditRequest,
     reopen: &dyn Fn() -> Result<AnyRecorder, DeviceError>,
 ) -> anyhow::Result<Vec<String>> {
-    let planned = r.plan(request)?;
-    let edit = &planned.edit;
-    let mut warnings = planned.warnings.clone();
-    let made = |warnings: Vec<String>| -> anyhow::Result<Vec<String>> {
-        if let Some(g) = planned.group {
-            outln!("created group {g}")?;
-        }
-        Ok(warnings)
-    };
-    let mut error = match r.apply(edit) {
-        Ok(()) => return made(warnings),
-        Err(e) if e.leaves_doubt() => e,
-        Err(e) => return Err(e.into()),
-    };
-    let total = edit.steps().len();
-    // Steps the disc showed done at the last look; each look must show more to go on.
-    let mut seen: Option<usize> = None;
-    for _ in 0..=total {
-        let Some(mut again) = reopen_waiting(reopen) else {
-            break;
-        };
-        let now = match again.read_raw(&mut |_, _| {}) {
-            Ok(now) => now,
-            Err(e) if e.leaves_doubt() => {
-                error = e;
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let Some(done) = edit.progress(&now) else {
-            bail!(
-                "{error}; read again, the disc shows changes this command did not make, so \
-                 nothing more was done"
-            );
-        };
-        if seen.is_some_and(|s| done <= s) {
-            break;
-        }
-        seen = Some(done);
-        match again.apply_from(edit, done) {
-            Ok(()) => {
-                warnings.push(if done == total {
-                    format!("the recorder's answer was lost ({error}); read again, the disc shows the change was made")
-                } else {
-                    format!(
-                        "the recorder's answer was lost ({error}); read again, the disc showed \
-                         {done} of {total} steps made, and the change was finished"
-                    )
-                });
-                return made(warnings);
-            }
-            Err(e) if e.leaves_doubt() => error = e,
-            Err(e) => return Err(e.into()),
-        }
+    let applied = apply_resuming(r, request, reopen)?;
+    if let Some(g) = applied.group {
+        outln!("created group {g}")?;
     }
-    match seen {
-        Some(0) => bail!("{error}; the disc shows nothing was changed"),
-        Some(done) => bail!(
-            "{error}; the disc shows the change partly made ({done} of {total} steps): check it \
-             with `ministage device info`"
-        ),
-        None => bail!(
-            "{error}; the disc could not be read again, so the change may be partly made: check \
-             it with `ministage device info`"
-        ),
-    }
-}
-
-/// A new connection to the recorder, trying a few times (a replugged cable takes a moment).
-fn reopen_waiting(reopen: &dyn Fn() -> Result<AnyRecorder, DeviceError>) -> Option<AnyRecorder> {
-    for wait in [0, 1, 2] {
-        std::thread::sleep(std::time::Duration::from_secs(wait));
-        match reopen() {
-            Ok(r) => return Some(r),
-            Err(e) => tracing::debug!("reaching the recorder again: {e}"),
-        }
-    }
-    None
+    Ok(applied.warnings)
 }
 
 #[derive(Serialize)]
