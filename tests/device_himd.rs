@@ -60,6 +60,13 @@ impl Setup {
         out
     }
 
+    /// The unit's integrity check holds and the volume is clean.
+    fn consistent(&self) {
+        let mut device = VirtualHimd::open(&self.image()).unwrap();
+        assert!(device.integrity_holds().unwrap());
+        fsck(&self.image());
+    }
+
     fn info(&self) -> serde_json::Value {
         serde_json::from_slice(&self.ok(&["device", "info", "--json"]).stdout).unwrap()
     }
@@ -94,7 +101,7 @@ fn init_virtual_himd_makes_a_blank_disc_recognised_by_content() {
     ]);
     assert!(!bad.status.success());
     // What is not there yet says so instead of treating the image as a NetMD deck.
-    let rename = s.run(&["device", "delete", "1"]);
+    let rename = s.run(&["device", "status"]);
     assert!(!rename.status.success());
     assert!(
         String::from_utf8_lossy(&rename.stderr).contains("Hi-MD"),
@@ -301,12 +308,58 @@ fn mp3_atrac3_and_pcm_sent_to_a_himd_disc_come_back_whole() {
     let received = std::fs::read(out_dir.join("07 - Sent as MP3.mp3")).unwrap();
     assert!(himd::mp3::Mp3Frames::parse(&received).unwrap().data == frames);
 
-    // The unit's integrity check holds and the volume is clean.
-    assert!(
-        VirtualHimd::open(&s.image())
+    s.consistent();
+}
+
+#[test]
+fn moves_groups_and_deletes_on_a_himd_disc() {
+    let s = Setup::new();
+    s.sample_disc();
+    let titles = |info: &serde_json::Value| -> Vec<String> {
+        info["tracks"]
+            .as_array()
             .unwrap()
-            .integrity_holds()
-            .unwrap()
+            .iter()
+            .map(|t| t["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = titles(&s.info());
+
+    s.ok(&["device", "move", "1", "3"]);
+    let moved = titles(&s.info());
+    assert_eq!(moved[2], before[0]);
+    assert_eq!(moved[0], before[1]);
+
+    s.ok(&["device", "group", "create", "1", "2", "Side A"]);
+    s.ok(&["device", "group", "create", "4", "6", "Side B"]);
+    let overlap = s.run(&["device", "group", "create", "2", "4", "Bad"]);
+    assert!(!overlap.status.success());
+    s.ok(&["device", "group", "rename", "2", "Side Β"]);
+    let info = s.info();
+    let groups = info["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    assert_eq!(groups[0]["title"], "Side A");
+    assert_eq!(
+        (groups[1]["first"].as_u64(), groups[1]["last"].as_u64()),
+        (Some(4), Some(6))
     );
-    fsck(&s.image());
+    assert_eq!(groups[1]["title"], "Side Β");
+
+    // Deleting track 5 shrinks group 2; the disc title stays.
+    s.ok(&["device", "delete", "5"]);
+    let info = s.info();
+    assert_eq!(info["title"], "Hi-MD Format Upload Test");
+    let left = titles(&info);
+    assert_eq!(left.len(), 5);
+    assert!(!left.contains(&moved[4]));
+    assert_eq!(info["groups"][1]["last"], 5);
+    s.ok(&["device", "group", "delete", "1"]);
+    assert_eq!(s.info()["groups"].as_array().unwrap().len(), 1);
+
+    s.consistent();
+
+    s.ok(&["device", "erase", "--yes"]);
+    let info = s.info();
+    assert_eq!(info["tracks"].as_array().unwrap().len(), 0);
+    s.consistent();
 }

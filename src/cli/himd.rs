@@ -20,7 +20,7 @@ use himd::volume::{FatFiles, ScsiSectors};
 use himd::{AudioFormat, Disc, DiscListing, TrackListing};
 use netmd::{DeviceSelector, format_ms};
 
-use super::device::{DeviceCommand, SendMode};
+use super::device::{DeviceCommand, GroupCommand, SendMode};
 use crate::transfer::TransferMode;
 use crate::transfer::plan::TrackTags;
 use crate::transfer::prepare::{self, Feed};
@@ -152,14 +152,35 @@ pub(super) fn run(
         DeviceCommand::Send {
             mode, title, files, ..
         } => send(target, *mode, title.as_deref(), files),
+        DeviceCommand::Move { from, to } => {
+            open(target)?.move_track(*from as usize, *to as usize)?;
+            outln!("track {from} is now track {to}")?;
+            Ok(0)
+        }
+        DeviceCommand::Delete { n } => {
+            let numbers: Vec<usize> = n.iter().map(|&n| n as usize).collect();
+            let (mut disc, device) = open_with_device(target)?;
+            disc.delete_tracks(&numbers, &mut signer(device))?;
+            outln!("deleted {} track(s)", numbers.len())?;
+            Ok(0)
+        }
+        DeviceCommand::Erase { yes: true } => {
+            let (mut disc, device) = open_with_device(target)?;
+            let all: Vec<usize> = (1..=disc.track_count()).collect();
+            disc.delete_tracks(&all, &mut signer(device))?;
+            disc.set_disc_title("")?;
+            outln!("erased the disc ({} tracks)", all.len())?;
+            Ok(0)
+        }
+        DeviceCommand::Group(group) => edit_group(target, group),
         DeviceCommand::RenameDisc { title } => {
             open(target)?.set_disc_title(title)?;
             outln!("disc renamed")?;
             Ok(0)
         }
         _ => bail!(
-            "this command does not work on Hi-MD discs yet: info, receive, send, rename and \
-             rename-disc do"
+            "this command does not work on Hi-MD discs yet: info, receive, send, rename, \
+             rename-disc, move, delete, erase and group create/rename/delete do"
         ),
     }
 }
@@ -432,6 +453,42 @@ fn receive(
     Ok(i32::from(failed > 0))
 }
 
+/// What signs a write: the session on the disc's own device.
+fn signer(device: Device) -> SessionSigner<Device> {
+    SessionSigner::new(device, Box::new(netmd::crypto::OsEntropy))
+}
+
+/// `device group …` on a Hi-MD disc; groups are numbered from 1.
+fn edit_group(target: &HimdTarget, cmd: &GroupCommand) -> anyhow::Result<i32> {
+    use netmd::groups::GroupError;
+    let index = |g: usize| g.checked_sub(1).ok_or(GroupError::NoSuchGroup(g));
+    let mut disc = open(target)?;
+    match cmd {
+        GroupCommand::Create { first, last, name } => {
+            disc.edit_groups(|l, count| {
+                l.create(*first, *last, name.clone(), None, count)
+                    .map(|_| ())
+            })?;
+            outln!(
+                "tracks {first}–{last} are now the group \"{}\"",
+                library::text::clean(name)
+            )?;
+        }
+        GroupCommand::Rename { g, name } => {
+            disc.edit_groups(|l, _| l.rename(index(*g)?, name.clone(), None))?;
+            outln!("group {g} renamed")?;
+        }
+        GroupCommand::Delete { g } => {
+            disc.edit_groups(|l, _| l.delete(index(*g)?).map(|_| ()))?;
+            outln!("group {g} deleted (its tracks stay)")?;
+        }
+        GroupCommand::Add { .. } | GroupCommand::Remove { .. } => bail!(
+            "group add and remove do not work on Hi-MD discs yet: create, rename and delete do"
+        ),
+    }
+    Ok(0)
+}
+
 /// `device send` on a Hi-MD disc: each file becomes a track at the end, signed as the unit
 /// wants it. Exit 0 only when every file arrived.
 fn send(
@@ -444,7 +501,7 @@ fn send(
         bail!("--title names the track of a single file");
     }
     let (mut disc, device) = open_with_device(target)?;
-    let mut signer = SessionSigner::new(device, Box::new(netmd::crypto::OsEntropy));
+    let mut signer = signer(device);
     let mut failed = 0;
     for path in files {
         let tags = TrackTags::read(path);

@@ -293,7 +293,7 @@ impl<F: DiscFiles> Disc<F> {
 
     /// Writes `index` over the track index file in place, then keeps it.
     /// An index read from the device's backup goes to the current file, which it repairs.
-    fn save_index(&mut self, index: TrackIndex) -> Result<(), HimdError> {
+    pub(crate) fn save_index(&mut self, index: TrackIndex) -> Result<(), HimdError> {
         let name = DiscFile::TrackIndex.name(self.generation);
         self.files.overwrite(&name, &index.to_bytes())?;
         self.index = index;

@@ -16,7 +16,8 @@
 //! - [`disc`]: a disc read whole — its listing — and [`export`], which writes a track out in
 //!   its own bits (`.oma`, `.wav`, `.mp3`);
 //! - writes: [`send`] adds a track (MP3 frames from [`mp3`], ATRAC3 frames or PCM), and
-//!   [`commit`] moves the disc to its next generation and has the unit sign it.
+//!   [`commit`] moves the disc to its next generation and has the unit sign it; [`edit`]
+//!   moves and deletes tracks and edits groups.
 //!
 //! Titles come back as the disc holds them: a caller that shows them on a terminal
 //! sanitises them first. Nothing here decrypts OpenMG files from a computer's library: the
@@ -28,6 +29,7 @@ pub mod bot;
 pub mod codec;
 pub mod commit;
 pub mod disc;
+pub mod edit;
 mod error;
 pub mod export;
 pub mod generation;

@@ -259,3 +259,56 @@ fn a_write_cut_off_at_any_step_leaves_the_track_whole_or_absent() {
     }
     assert!(outcomes.0 > 0 && outcomes.1 > 0, "{outcomes:?}");
 }
+
+#[test]
+fn deleted_tracks_are_zeroed_and_their_slots_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = sample_image(dir.path());
+    let (mut disc, device) = open(&image, None);
+    let before = disc.listing().unwrap();
+    let slot = before.tracks[1].slot;
+    let mut kept = Vec::new();
+    for n in [1, 3, 6] {
+        let mut out = Vec::new();
+        disc.read_audio(n, &mut out).unwrap();
+        kept.push(out);
+    }
+    let mut signer = SessionSigner::new(device, Box::new(OsEntropy));
+    disc.delete_tracks(&[2, 4, 5], &mut signer).unwrap();
+    drop(disc);
+
+    let (mut disc, _) = open(&image, None);
+    let after = disc.listing().unwrap();
+    assert_eq!(after.tracks.len(), 3);
+    assert_eq!(after.generation, before.generation + 1);
+    for (i, n) in [1, 3, 6].into_iter().enumerate() {
+        assert_eq!(after.tracks[i].title, before.tracks[n - 1].title);
+        let mut out = Vec::new();
+        disc.read_audio(i + 1, &mut out).unwrap();
+        assert!(out == kept[i], "track {n}");
+    }
+    let entry = disc.index().tracks[usize::from(slot)].clone();
+    assert!(!entry.is_used());
+    assert_eq!(entry.title, 0);
+    assert_eq!(disc.mac_list().mac(slot), Some([0; 8]));
+    assert_eq!(disc.index().tracks[0].track_number, slot);
+    drop(disc);
+    assert!(integrity_holds(&image));
+    fsck(&image);
+
+    // The freed slot takes the next track.
+    let frames = mp3_frames(30);
+    let n = send(
+        &image,
+        &NewAudio::Mp3(Mp3Frames::parse(&frames).unwrap()),
+        &TrackTexts::default(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(n, 4);
+    let (disc, _) = open(&image, None);
+    assert_eq!(disc.index().slot_at(3), Some(slot));
+    drop(disc);
+    assert!(audio_of(&image, 4) == frames);
+    assert!(integrity_holds(&image));
+}

@@ -1,0 +1,173 @@
+//! Edits of a disc's order and groups, and deleting tracks. The group rules are NetMD's
+//! ([`netmd::groups::Layout`]): a Hi-MD disc's groups are the same runs of play positions,
+//! kept in the track index instead of the disc title.
+//!
+//! Moves and group edits touch only the track index, which no MAC covers, so it is rewritten
+//! in place. A delete changes the MAC list too, so it goes through a new generation and the
+//! unit's signature. The deleted track's audio blocks stay in `ATDATA`, unused: nothing
+//! points at them any more, but their room is not given back.
+
+use netmd::groups::{Group, GroupError, Layout};
+
+use crate::commit::IcvSigner;
+use crate::disc::Disc;
+use crate::error::HimdError;
+use crate::track_index::{ChunkKind, Fragment, GROUP_SLOTS, GroupEntry, TrackEntry, TrackIndex};
+use crate::volume::DiscFiles;
+
+/// The flag byte himd-js gives the groups it writes (a unit's group 0 has 0).
+const GROUP_FLAG: u8 = 0x10;
+
+fn group_error(e: &GroupError) -> HimdError {
+    HimdError::Edit(e.to_string())
+}
+
+impl<F: DiscFiles> Disc<F> {
+    /// The disc title and groups.
+    pub fn layout(&self) -> Layout {
+        Layout {
+            title: self.index.disc_title().unwrap_or_default(),
+            full_width_title: None,
+            groups: self
+                .index
+                .used_groups()
+                .skip(1)
+                .map(|g| Group {
+                    title: self.index.string(g.title).unwrap_or_default(),
+                    full_width_title: None,
+                    first: u32::from(g.first),
+                    last: u32::from(g.last),
+                })
+                .collect(),
+        }
+    }
+
+    /// Applies `change` to the groups and writes them; a refused change writes nothing.
+    pub fn edit_groups(
+        &mut self,
+        change: impl FnOnce(&mut Layout, u32) -> Result<(), GroupError>,
+    ) -> Result<(), HimdError> {
+        let mut layout = self.layout();
+        change(&mut layout, self.track_count() as u32).map_err(|e| group_error(&e))?;
+        let mut index = self.index.clone();
+        put_groups(&mut index, &layout)?;
+        self.save_index(index)
+    }
+
+    /// Moves the track at `from` so that it becomes track `to` (both from 1).
+    pub fn move_track(&mut self, from: usize, to: usize) -> Result<(), HimdError> {
+        let count = self.track_count();
+        for n in [from, to] {
+            if n == 0 || n > count {
+                return Err(HimdError::NoSuchTrack(n));
+            }
+        }
+        let mut layout = self.layout();
+        layout.track_moved(from as u32, to as u32, count as u32);
+        let mut index = self.index.clone();
+        let slot = index.play_order.remove(from - 1);
+        index.play_order.insert(to - 1, slot);
+        put_groups(&mut index, &layout)?;
+        self.save_index(index)
+    }
+
+    /// Deletes the tracks `numbers` (from 1): their entries, fragments, titles and MACs are
+    /// zeroed, and the rest move up.
+    pub fn delete_tracks(
+        &mut self,
+        numbers: &[usize],
+        signer: &mut dyn IcvSigner,
+    ) -> Result<(), HimdError> {
+        let count = self.track_count();
+        let mut numbers = numbers.to_vec();
+        numbers.sort_unstable();
+        numbers.dedup();
+        if let Some(&bad) = numbers.iter().find(|&&n| n == 0 || n > count) {
+            return Err(HimdError::NoSuchTrack(bad));
+        }
+        let mut layout = self.layout();
+        let mut index = self.index.clone();
+        let mut mac_list = self.mac_list.clone();
+        // From the last, so that the numbers still to go stay where they were.
+        for &n in numbers.iter().rev() {
+            let slot = index.play_order.remove(n - 1);
+            free_track(&mut index, slot)?;
+            mac_list.set_mac(slot, [0; 8]);
+            layout.track_deleted(n as u32);
+        }
+        put_groups(&mut index, &layout)?;
+        self.commit(index, mac_list, signer)
+    }
+}
+
+/// Zeroes the track in `slot`, its fragments and its strings, and puts the slot and the
+/// fragments at the front of their free lists (units show "CAN'T PLAY" for a freed entry
+/// that is not zeroed).
+fn free_track(index: &mut TrackIndex, slot: u16) -> Result<(), HimdError> {
+    let fragments: Vec<u16> = {
+        let mut out = Vec::new();
+        let mut next = index
+            .track(slot)
+            .ok_or(HimdError::NoSuchTrack(usize::from(slot)))?
+            .first_fragment;
+        while next != 0 && !out.contains(&next) {
+            out.push(next);
+            next = index.fragments.get(usize::from(next)).map_or(0, |f| f.next);
+        }
+        out
+    };
+    let entry = index.tracks[usize::from(slot)].clone();
+    for head in [entry.title, entry.artist, entry.album] {
+        index.remove_string(head);
+    }
+    for &f in fragments.iter().rev() {
+        index.fragments[usize::from(f)] = Fragment {
+            next: index.fragments[0].next,
+            ..Fragment::default()
+        };
+        index.fragments[0].next = f;
+    }
+    index.tracks[usize::from(slot)] = TrackEntry {
+        track_number: index.tracks[0].track_number,
+        ..TrackEntry::default()
+    };
+    index.tracks[0].track_number = slot;
+    Ok(())
+}
+
+/// Writes `layout`'s groups over those of `index`, group 0 (the disc title) kept.
+fn put_groups(index: &mut TrackIndex, layout: &Layout) -> Result<(), HimdError> {
+    if layout.groups.len() >= GROUP_SLOTS {
+        return Err(HimdError::Edit(format!(
+            "a Hi-MD disc holds at most {} groups",
+            GROUP_SLOTS - 1
+        )));
+    }
+    let old: Vec<u16> = index.used_groups().skip(1).map(|g| g.title).collect();
+    for head in old {
+        index.remove_string(head);
+    }
+    let mut groups = vec![index.groups.first().copied().unwrap_or_default()];
+    for g in &layout.groups {
+        let title = if g.title.is_empty() {
+            0
+        } else {
+            index.add_string(ChunkKind::Group, &g.title)?
+        };
+        groups.push(GroupEntry {
+            first: g.first as u16,
+            last: g.last as u16,
+            title,
+            flags: GROUP_FLAG,
+            pad: 0,
+        });
+    }
+    groups.resize(GROUP_SLOTS, GroupEntry::default());
+    // The list ends at the first empty entry, so an untitled disc's group 0 gets an empty
+    // title to hold the groups' place.
+    if !layout.groups.is_empty() && groups[0].is_empty() {
+        groups[0].title = index.add_string(ChunkKind::Group, "")?;
+    }
+    index.groups = groups;
+    Ok(())
+}
