@@ -4,14 +4,16 @@
 //!
 //! Moves and group edits touch only the track index, which no MAC covers, so it is rewritten
 //! in place. A delete changes the MAC list too, so it goes through a new generation and the
-//! unit's signature. The deleted track's audio blocks stay in `ATDATA`, unused: nothing
-//! points at them any more, but their room is not given back.
+//! unit's signature. The room of deleted audio at the end of `ATDATA` is given back; blocks
+//! further in stay, unused (cutting them out of the FAT chain is still to come).
 
 use netmd::groups::{Group, GroupError, Layout};
 
+use crate::block::BLOCK_BYTES;
 use crate::commit::IcvSigner;
 use crate::disc::Disc;
 use crate::error::HimdError;
+use crate::generation::DiscFile;
 use crate::track_index::{ChunkKind, Fragment, GROUP_SLOTS, GroupEntry, TrackEntry, TrackIndex};
 use crate::volume::DiscFiles;
 
@@ -96,7 +98,25 @@ impl<F: DiscFiles> Disc<F> {
             layout.track_deleted(n as u32);
         }
         put_groups(&mut index, &layout)?;
-        self.commit(index, mac_list, signer)
+        self.commit(index, mac_list, signer)?;
+        self.trim_audio()
+    }
+
+    /// Gives back the blocks at the end of `ATDATA` that no track uses: a deleted last
+    /// track's, or those of a send cut off before it was switched to.
+    fn trim_audio(&mut self) -> Result<(), HimdError> {
+        let mut used_end = 0u64;
+        for &slot in &self.index.play_order {
+            for f in self.index.fragment_chain(slot)? {
+                used_end = used_end.max(u64::from(f.last_block) + 1);
+            }
+        }
+        let name = DiscFile::AudioData.name(self.generation);
+        let keep = used_end * BLOCK_BYTES as u64;
+        if keep < self.files.len(&name)? {
+            self.files.truncate(&name, keep)?;
+        }
+        Ok(())
     }
 }
 

@@ -67,8 +67,9 @@ impl<D: ScsiDevice> ScsiDevice for Failing<D> {
 }
 
 type Shared = SharedDevice<Failing<VirtualHimd>>;
+type TestDisc = Disc<FatFiles<ScsiSectors<Shared>>>;
 
-fn open(image: &Path, budget: Option<usize>) -> (Disc<FatFiles<ScsiSectors<Shared>>>, Shared) {
+fn open(image: &Path, budget: Option<usize>) -> (TestDisc, Shared) {
     let device = SharedDevice::new(Failing {
         device: VirtualHimd::open(image).unwrap(),
         budget,
@@ -311,4 +312,20 @@ fn deleted_tracks_are_zeroed_and_their_slots_reused() {
     drop(disc);
     assert!(audio_of(&image, 4) == frames);
     assert!(integrity_holds(&image));
+
+    // Deleting the last track gives its room back.
+    let (mut disc, device) = open(&image, None);
+    let atdata = |disc: &mut TestDisc| {
+        let name = format!("ATDATA{:02X}.HMA", disc.generation());
+        disc.files().len(&name).unwrap()
+    };
+    let with = atdata(&mut disc);
+    let free_with = disc.files().space().unwrap().unwrap().free;
+    let mut signer = SessionSigner::new(device, Box::new(OsEntropy));
+    disc.delete_tracks(&[4], &mut signer).unwrap();
+    assert_eq!(atdata(&mut disc), with - 16384);
+    assert!(disc.files().space().unwrap().unwrap().free >= free_with);
+    drop(disc);
+    assert!(integrity_holds(&image));
+    fsck(&image);
 }
