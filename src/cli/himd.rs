@@ -1,7 +1,8 @@
 //! `ministage device …` on a Hi-MD disc in Hi-MD mode: the virtual Hi-MD device
 //! (`--device virtual:IMAGE`, an image made by `device init-virtual --himd`), or a unit in
 //! Hi-MD mode on USB (`auto`/`usb` when no NetMD recorder is there). `info`, `receive`,
-//! `send`, `rename` and `rename-disc` work; the other commands say they are not there yet.
+//! `send`, `rename`, `rename-disc`, `move`, `delete`, `erase` and `group create/rename/delete`
+//! work; the other commands say they are not there yet.
 
 use std::path::{Path, PathBuf};
 
