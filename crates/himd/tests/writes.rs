@@ -324,3 +324,27 @@ fn deleted_tracks_are_zeroed_and_their_slots_reused() {
     assert!(integrity_holds(&image));
     fsck(&image);
 }
+
+#[test]
+fn a_track_whose_titles_do_not_fit_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("blank.img");
+    VirtualHimd::create_blank(&image, MediaSize::Minutes74, &mut OsEntropy).unwrap();
+    let frames = mp3_frames(10);
+    let texts = TrackTexts {
+        title: "x".repeat(4095 * 14),
+        ..TrackTexts::default()
+    };
+    let err = send(
+        &image,
+        &NewAudio::Mp3(Mp3Frames::parse(&frames).unwrap()),
+        &texts,
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(err, HimdError::NoRoom(_)), "{err}");
+    let (mut disc, _) = open(&image, None);
+    assert_eq!(disc.track_count(), 0);
+    assert_eq!(disc.files().len("ATDATA01.HMA").unwrap(), 0);
+    assert_eq!(disc.listing().unwrap().generation, 1);
+}
