@@ -356,6 +356,29 @@ fn moves_groups_and_deletes_on_a_himd_disc() {
     s.ok(&["device", "group", "delete", "1"]);
     assert_eq!(s.info()["groups"].as_array().unwrap().len(), 1);
 
+    // A track away from a group moves next to it to join; one inside moves out past its end.
+    // Each step: the command, the track that moved (before, after) and the group's new range.
+    for (args, (was, now), range) in [
+        (["group", "add", "1", "1"], (0, 4), [3, 5]),
+        (["group", "remove", "4", ""], (3, 4), [3, 4]),
+    ] {
+        let before = titles(&s.info());
+        let mut all = vec!["device"];
+        all.extend(args.iter().filter(|a| !a.is_empty()));
+        s.ok(&all);
+        let info = s.info();
+        assert_eq!(titles(&info)[now], before[was], "{args:?}");
+        assert_eq!(info["groups"][0]["first"], range[0], "{args:?}");
+        assert_eq!(info["groups"][0]["last"], range[1], "{args:?}");
+    }
+    let info = s.info();
+    assert_eq!(info["groups"][0]["title"], "Side Β");
+    assert!(
+        !s.run(&["device", "group", "add", "9", "1"])
+            .status
+            .success()
+    );
+
     s.consistent();
 
     s.ok(&["device", "erase", "--yes"]);

@@ -1,8 +1,8 @@
 //! `ministage device …` on a Hi-MD disc in Hi-MD mode: the virtual Hi-MD device
 //! (`--device virtual:IMAGE`, an image made by `device init-virtual --himd`), or a unit in
 //! Hi-MD mode on USB (`auto`/`usb` when no NetMD recorder is there). `info`, `receive`,
-//! `send`, `rename`, `rename-disc`, `move`, `delete`, `erase` and `group create/rename/delete`
-//! work; the other commands say they are not there yet.
+//! `send`, `rename`, `rename-disc`, `move`, `delete`, `erase` and `group` work; the other
+//! commands say they are not there yet.
 
 use std::path::{Path, PathBuf};
 
@@ -181,7 +181,7 @@ pub(super) fn run(
         }
         _ => bail!(
             "this command does not work on Hi-MD discs yet: info, receive, send, rename, \
-             rename-disc, move, delete, erase and group create/rename/delete do"
+             rename-disc, move, delete, erase and group do"
         ),
     }
 }
@@ -483,9 +483,14 @@ fn edit_group(target: &HimdTarget, cmd: &GroupCommand) -> anyhow::Result<i32> {
             disc.edit_groups(|l, _| l.delete(index(*g)?).map(|_| ()))?;
             outln!("group {g} deleted (its tracks stay)")?;
         }
-        GroupCommand::Add { .. } | GroupCommand::Remove { .. } => bail!(
-            "group add and remove do not work on Hi-MD discs yet: create, rename and delete do"
-        ),
+        GroupCommand::Add { g, n } => {
+            disc.add_to_group(*g, *n as usize)?;
+            outln!("track {n} is in group {g}")?;
+        }
+        GroupCommand::Remove { n } => {
+            disc.remove_from_group(*n as usize)?;
+            outln!("track {n} left its group")?;
+        }
     }
     Ok(0)
 }

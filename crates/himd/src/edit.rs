@@ -58,17 +58,93 @@ impl<F: DiscFiles> Disc<F> {
 
     /// Moves the track at `from` so that it becomes track `to` (both from 1).
     pub fn move_track(&mut self, from: usize, to: usize) -> Result<(), HimdError> {
-        let count = self.track_count();
-        for n in [from, to] {
-            if n == 0 || n > count {
-                return Err(HimdError::NoSuchTrack(n));
+        let (from, to) = (self.track_number(from)?, self.track_number(to)?);
+        self.move_regrouped(from, to, |_| {})
+    }
+
+    /// Puts track `track` into group `group` (both from 1), moving it next to the group when
+    /// it is not already beside it.
+    pub fn add_to_group(&mut self, group: usize, track: usize) -> Result<(), HimdError> {
+        let layout = self.layout();
+        let i = group_index(&layout, group)?;
+        let t = self.track_number(track)?;
+        match layout.group_of(t) {
+            Some(own) if own == i => return Ok(()),
+            Some(other) => {
+                return Err(group_error(&GroupError::Overlap {
+                    track: t,
+                    group: other + 1,
+                    title: layout.groups[other].title.clone(),
+                }));
             }
+            None => {}
         }
+        let g = &layout.groups[i];
+        let target = if t == g.last + 1 || t + 1 == g.first {
+            t
+        } else if t > g.last {
+            g.last + 1
+        } else {
+            // Taking the track out first moves the group's last track down by one.
+            g.last
+        };
+        self.move_regrouped(t, target, |layout| {
+            let g = &mut layout.groups[i];
+            g.first = g.first.min(target);
+            g.last = g.last.max(target);
+        })
+    }
+
+    /// Takes track `track` (from 1) out of its group: a track inside the group moves to just
+    /// after it; a group of that track alone goes.
+    pub fn remove_from_group(&mut self, track: usize) -> Result<(), HimdError> {
+        let t = self.track_number(track)?;
+        let layout = self.layout();
+        let i = layout
+            .group_of(t)
+            .ok_or_else(|| group_error(&GroupError::NotGrouped { track: t }))?;
+        let g = layout.groups[i].clone();
+        if g.first == g.last {
+            return self.edit_groups(|l, _| l.delete(i).map(drop));
+        }
+        let target = if t == g.first || t == g.last {
+            t
+        } else {
+            g.last
+        };
+        self.move_regrouped(t, target, |layout| {
+            let g = &mut layout.groups[i];
+            if t == g.first {
+                g.first += 1;
+            } else {
+                g.last -= 1;
+            }
+        })
+    }
+
+    fn track_number(&self, track: usize) -> Result<u32, HimdError> {
+        if track == 0 || track > self.track_count() {
+            return Err(HimdError::NoSuchTrack(track));
+        }
+        Ok(track as u32)
+    }
+
+    /// Moves track `from` to `to`, renumbers the groups, applies `regroup`, and writes it all
+    /// in place as one change.
+    fn move_regrouped(
+        &mut self,
+        from: u32,
+        to: u32,
+        regroup: impl FnOnce(&mut Layout),
+    ) -> Result<(), HimdError> {
         let mut layout = self.layout();
-        layout.track_moved(from as u32, to as u32, count as u32);
         let mut index = self.index.clone();
-        let slot = index.play_order.remove(from - 1);
-        index.play_order.insert(to - 1, slot);
+        if from != to {
+            layout.track_moved(from, to, self.track_count() as u32);
+            let slot = index.play_order.remove(from as usize - 1);
+            index.play_order.insert(to as usize - 1, slot);
+        }
+        regroup(&mut layout);
         put_groups(&mut index, &layout)?;
         self.save_index(index)
     }
@@ -118,6 +194,14 @@ impl<F: DiscFiles> Disc<F> {
         }
         Ok(())
     }
+}
+
+/// The index of group `group` (from 1).
+fn group_index(layout: &Layout, group: usize) -> Result<usize, HimdError> {
+    group
+        .checked_sub(1)
+        .filter(|&i| i < layout.groups.len())
+        .ok_or_else(|| group_error(&GroupError::NoSuchGroup(group)))
 }
 
 /// Zeroes the track in `slot`, its fragments and its strings, and puts the slot and the
