@@ -13,6 +13,10 @@ use himd::virtual_device::{MediaSize, VirtualHimd};
 
 #[path = "common/device_cmd.rs"]
 mod device_cmd;
+#[path = "../crates/himd/tests/common/fsck.rs"]
+mod fsck;
+
+use fsck::fsck;
 
 use device_cmd::ministage_on;
 
@@ -56,6 +60,13 @@ impl Setup {
         out
     }
 
+    /// The unit's integrity check holds and the volume is clean.
+    fn consistent(&self) {
+        let mut device = VirtualHimd::open(&self.image()).unwrap();
+        assert!(device.integrity_holds().unwrap());
+        fsck(&self.image());
+    }
+
     fn info(&self) -> serde_json::Value {
         serde_json::from_slice(&self.ok(&["device", "info", "--json"]).stdout).unwrap()
     }
@@ -90,7 +101,7 @@ fn init_virtual_himd_makes_a_blank_disc_recognised_by_content() {
     ]);
     assert!(!bad.status.success());
     // What is not there yet says so instead of treating the image as a NetMD deck.
-    let rename = s.run(&["device", "move", "1", "2"]);
+    let rename = s.run(&["device", "status"]);
     assert!(!rename.status.success());
     assert!(
         String::from_utf8_lossy(&rename.stderr).contains("Hi-MD"),
@@ -168,19 +179,210 @@ fn the_sample_disc_lists_and_comes_back_in_its_own_formats() {
     assert_eq!(info["title"], "東京 Sessions");
     assert_eq!(info["tracks"][1]["title"], "Siesta, recorded in Hi-LP");
     assert_eq!(info["tracks"][1]["artist"], "Jahzzar");
-    if let Ok(fsck) = std::process::Command::new("fsck.fat")
-        .arg("-n")
-        .arg(s.image())
-        .output()
-    {
-        assert!(
-            fsck.status.success(),
-            "{}",
-            String::from_utf8_lossy(&fsck.stdout)
-        );
-    }
+    fsck(&s.image());
 
     // A second run skips what is there.
     let again = s.ok(&["device", "receive", "--to", out_dir.to_str().unwrap(), "3"]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("already received"));
+}
+
+/// An MP3 file: an ID3v2.3 tag with title, artist and album, then `count` MPEG-1 Layer III
+/// frames at `kbps_index` (9 = 128 kbps), 44.1 kHz, with varied bodies.
+fn mp3_file(count: usize, kbps_index: impl Fn(usize) -> u8) -> (Vec<u8>, Vec<u8>) {
+    let mut frames_out = Vec::new();
+    for i in 0..count {
+        let header = [0xFF, 0xFB, kbps_index(i) << 4, 0x44];
+        let len = himd::mp3::frame_len(header).unwrap();
+        frames_out.extend(header);
+        frames_out.extend((4..len).map(|j| (i * 11 + j) as u8));
+    }
+    let mut frames = Vec::new();
+    for (id, text) in [
+        (b"TIT2", "Sent as MP3"),
+        (b"TPE1", "Ministage"),
+        (b"TALB", "Hi-MD writes"),
+    ] {
+        frames.extend(id);
+        frames.extend(((text.len() + 1) as u32).to_be_bytes());
+        frames.extend([0, 0, 0]);
+        frames.extend(text.as_bytes());
+    }
+    let mut file = b"ID3\x03\x00\x00".to_vec();
+    let size = frames.len() as u32;
+    file.extend([
+        (size >> 21 & 0x7F) as u8,
+        (size >> 14 & 0x7F) as u8,
+        (size >> 7 & 0x7F) as u8,
+        (size & 0x7F) as u8,
+    ]);
+    file.extend(frames);
+    file.extend(&frames_out);
+    (file, frames_out)
+}
+
+fn audio_on_disc(image: &Path, number: usize) -> Vec<u8> {
+    let device = VirtualHimd::open(image).unwrap();
+    let fat =
+        himd::volume::FatFiles::open(himd::volume::ScsiSectors::new(device).unwrap()).unwrap();
+    let mut disc = himd::Disc::open(fat).unwrap();
+    let mut out = Vec::new();
+    disc.read_audio(number, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn mp3_atrac3_and_pcm_sent_to_a_himd_disc_come_back_whole() {
+    let s = Setup::new();
+    s.sample_disc();
+    let (file, frames) = mp3_file(120, |_| 9);
+    let mp3 = s.dir.path().join("song.mp3");
+    std::fs::write(&mp3, &file).unwrap();
+    let out = s.ok(&["device", "send", "--mode", "mp3", mp3.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("track 7"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // Variable bit rate is refused for mp3 mode, with the reason, and nothing is written.
+    let (vbr, _) = mp3_file(40, |i| if i < 20 { 9 } else { 11 });
+    let vbr_path = s.dir.path().join("vbr.mp3");
+    std::fs::write(&vbr_path, vbr).unwrap();
+    let refused = s.run(&[
+        "device",
+        "send",
+        "--mode",
+        "mp3",
+        vbr_path.to_str().unwrap(),
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("variable-bit-rate"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    // SP is not a Hi-MD mode.
+    assert!(
+        !s.run(&["device", "send", "--mode", "sp", mp3.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    let at3 = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/atrac/music4s_lp2.at3");
+    s.ok(&["device", "send", "--mode", "lp2", at3.to_str().unwrap()]);
+    s.ok(&[
+        "device",
+        "send",
+        "--mode",
+        "pcm",
+        "--title",
+        "Lossless",
+        at3.to_str().unwrap(),
+    ]);
+
+    let info = s.info();
+    let tracks = info["tracks"].as_array().unwrap();
+    assert_eq!(tracks.len(), 9);
+    assert_eq!(tracks[6]["title"], "Sent as MP3");
+    assert_eq!(tracks[6]["artist"], "Ministage");
+    assert_eq!(tracks[6]["album"], "Hi-MD writes");
+    assert_eq!(tracks[6]["codec"], "MP3");
+    assert_eq!(tracks[7]["codec"], "ATRAC3");
+    assert_eq!(tracks[7]["kbps"], 132);
+    assert_eq!(tracks[8]["codec"], "PCM");
+    assert_eq!(tracks[8]["title"], "Lossless");
+    let ms = tracks[8]["duration_ms"].as_u64().unwrap();
+    assert!((3900..4300).contains(&ms), "{ms}");
+
+    // The MP3 frames and the ATRAC3 frames come back byte for byte.
+    assert!(audio_on_disc(&s.image(), 7) == frames);
+    let probe = atrac::probe(&at3).unwrap();
+    let at3_bytes = std::fs::read(&at3).unwrap();
+    let start = probe.data_offset as usize;
+    let len = (probe.frames * u64::from(probe.frame_bytes)) as usize;
+    assert!(audio_on_disc(&s.image(), 8) == at3_bytes[start..start + len]);
+
+    // Received as an .mp3 file, the frames are the ones sent.
+    let out_dir = s.dir.path().join("back");
+    s.ok(&["device", "receive", "--to", out_dir.to_str().unwrap(), "7"]);
+    let received = std::fs::read(out_dir.join("07 - Sent as MP3.mp3")).unwrap();
+    assert!(himd::mp3::Mp3Frames::parse(&received).unwrap().data == frames);
+
+    s.consistent();
+}
+
+#[test]
+fn moves_groups_and_deletes_on_a_himd_disc() {
+    let s = Setup::new();
+    s.sample_disc();
+    let titles = |info: &serde_json::Value| -> Vec<String> {
+        info["tracks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = titles(&s.info());
+
+    s.ok(&["device", "move", "1", "3"]);
+    let moved = titles(&s.info());
+    assert_eq!(moved[2], before[0]);
+    assert_eq!(moved[0], before[1]);
+
+    s.ok(&["device", "group", "create", "1", "2", "Side A"]);
+    s.ok(&["device", "group", "create", "4", "6", "Side B"]);
+    let overlap = s.run(&["device", "group", "create", "2", "4", "Bad"]);
+    assert!(!overlap.status.success());
+    s.ok(&["device", "group", "rename", "2", "Side Β"]);
+    let info = s.info();
+    let groups = info["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    assert_eq!(groups[0]["title"], "Side A");
+    assert_eq!(
+        (groups[1]["first"].as_u64(), groups[1]["last"].as_u64()),
+        (Some(4), Some(6))
+    );
+    assert_eq!(groups[1]["title"], "Side Β");
+
+    // Deleting track 5 shrinks group 2; the disc title stays.
+    s.ok(&["device", "delete", "5"]);
+    let info = s.info();
+    assert_eq!(info["title"], "Hi-MD Format Upload Test");
+    let left = titles(&info);
+    assert_eq!(left.len(), 5);
+    assert!(!left.contains(&moved[4]));
+    assert_eq!(info["groups"][1]["last"], 5);
+    s.ok(&["device", "group", "delete", "1"]);
+    assert_eq!(s.info()["groups"].as_array().unwrap().len(), 1);
+
+    // A track away from a group moves next to it to join; one inside moves out past its end.
+    // Each step: the command, the track that moved (before, after) and the group's new range.
+    for (args, (was, now), range) in [
+        (["group", "add", "1", "1"], (0, 4), [3, 5]),
+        (["group", "remove", "4", ""], (3, 4), [3, 4]),
+    ] {
+        let before = titles(&s.info());
+        let mut all = vec!["device"];
+        all.extend(args.iter().filter(|a| !a.is_empty()));
+        s.ok(&all);
+        let info = s.info();
+        assert_eq!(titles(&info)[now], before[was], "{args:?}");
+        assert_eq!(info["groups"][0]["first"], range[0], "{args:?}");
+        assert_eq!(info["groups"][0]["last"], range[1], "{args:?}");
+    }
+    let info = s.info();
+    assert_eq!(info["groups"][0]["title"], "Side Β");
+    assert!(
+        !s.run(&["device", "group", "add", "9", "1"])
+            .status
+            .success()
+    );
+
+    s.consistent();
+
+    s.ok(&["device", "erase", "--yes"]);
+    let info = s.info();
+    assert_eq!(info["tracks"].as_array().unwrap().len(), 0);
+    s.consistent();
 }

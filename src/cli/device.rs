@@ -67,9 +67,10 @@ pub enum DeviceCommand {
     /// anything else playable is encoded (LP) or decoded to PCM (SP).
     Send {
         /// sp, lp2, lp105 (LP2 on the disc, 105 kbps on the wire), lp4, or auto (SP when
-        /// everything fits, else the best single LP mode that does).
+        /// everything fits, else the best single LP mode that does). A Hi-MD disc also takes
+        /// mp3 (constant-bit-rate MP3 as it is) and pcm (lossless), and no sp.
         #[arg(long, default_value = "auto", value_parser = parse_mode)]
-        mode: crate::transfer::TransferMode,
+        mode: SendMode,
         /// The title (for a single file; default: the title tag, else the file name).
         #[arg(long)]
         title: Option<String>,
@@ -178,14 +179,35 @@ fn parse_model(s: &str) -> Result<DeckModel, String> {
     DeckModel::parse(s).ok_or_else(|| format!("{s} is not a deck model: use generic or rh1"))
 }
 
-fn parse_mode(s: &str) -> Result<crate::transfer::TransferMode, String> {
-    crate::transfer::TransferMode::parse(s).ok_or_else(|| {
-        let words: Vec<&str> = crate::transfer::TransferMode::ALL
-            .iter()
-            .map(|m| m.as_str())
-            .collect();
-        format!("{s} is not a mode: use {}", words.join(", "))
-    })
+/// The `--mode` of `device send`: a mode both kinds of disc take, or one only Hi-MD has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendMode {
+    Disc(crate::transfer::TransferMode),
+    /// MP3 frames as they are.
+    Mp3,
+    /// 16-bit PCM, lossless.
+    Pcm,
+}
+
+fn parse_mode(s: &str) -> Result<SendMode, String> {
+    if s.trim().eq_ignore_ascii_case("mp3") {
+        return Ok(SendMode::Mp3);
+    }
+    if s.trim().eq_ignore_ascii_case("pcm") {
+        return Ok(SendMode::Pcm);
+    }
+    crate::transfer::TransferMode::parse(s)
+        .map(SendMode::Disc)
+        .ok_or_else(|| {
+            let words: Vec<&str> = crate::transfer::TransferMode::ALL
+                .iter()
+                .map(|m| m.as_str())
+                .collect();
+            format!(
+                "{s} is not a mode: use {} (or, on Hi-MD, mp3 or pcm)",
+                words.join(", ")
+            )
+        })
 }
 
 fn parse_replaygain(s: &str) -> Result<media::player::GainMode, String> {
@@ -294,7 +316,10 @@ pub fn run(
         if let Some(gain) = replaygain {
             options.replaygain = *gain;
         }
-        return send_files(&mut r, *mode, title.as_deref(), files, &options, &reopen);
+        let SendMode::Disc(mode) = *mode else {
+            bail!("mp3 and pcm are Hi-MD modes: a NetMD disc takes sp, lp2, lp105, lp4 or auto");
+        };
+        return send_files(&mut r, mode, title.as_deref(), files, &options, &reopen);
     }
     match cmd {
         DeviceCommand::Titles(TitlesCommand::Export { file }) => {

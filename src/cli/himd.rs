@@ -1,7 +1,8 @@
 //! `ministage device …` on a Hi-MD disc in Hi-MD mode: the virtual Hi-MD device
 //! (`--device virtual:IMAGE`, an image made by `device init-virtual --himd`), or a unit in
 //! Hi-MD mode on USB (`auto`/`usb` when no NetMD recorder is there). `info`, `receive`,
-//! `rename` and `rename-disc` work; the other commands say they are not there yet.
+//! `send`, `rename`, `rename-disc`, `move`, `delete`, `erase` and `group` work; the other
+//! commands say they are not there yet.
 
 use std::path::{Path, PathBuf};
 
@@ -9,14 +10,21 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 
 use himd::bot::BotDevice;
+use himd::codec::CodecInfo;
+use himd::commit::SessionSigner;
 use himd::disc::TextField;
-use himd::scsi::ScsiDevice;
+use himd::mp3::Mp3Frames;
+use himd::scsi::{ScsiDevice, SharedDevice};
+use himd::send::{NewAudio, TrackTexts};
 use himd::virtual_device::{MediaSize, VirtualHimd};
 use himd::volume::{FatFiles, ScsiSectors};
 use himd::{AudioFormat, Disc, DiscListing, TrackListing};
 use netmd::{DeviceSelector, format_ms};
 
-use super::device::DeviceCommand;
+use super::device::{DeviceCommand, GroupCommand, SendMode};
+use crate::transfer::TransferMode;
+use crate::transfer::plan::TrackTags;
+use crate::transfer::prepare::{self, Feed};
 use crate::transfer::receive::{Filed, file_in_library, file_name_part, folder_for};
 
 /// A Hi-MD disc to work on.
@@ -65,9 +73,15 @@ pub(super) fn init_blank(path: &Path, size: MediaSize) -> anyhow::Result<()> {
     Ok(())
 }
 
-type HimdDisc = Disc<FatFiles<ScsiSectors<Box<dyn ScsiDevice>>>>;
+type Device = SharedDevice<Box<dyn ScsiDevice>>;
+type HimdDisc = Disc<FatFiles<ScsiSectors<Device>>>;
 
 fn open(target: &HimdTarget) -> anyhow::Result<HimdDisc> {
+    Ok(open_with_device(target)?.0)
+}
+
+/// The disc, and a second handle on its device for the session that signs a write.
+fn open_with_device(target: &HimdTarget) -> anyhow::Result<(HimdDisc, Device)> {
     let device: Box<dyn ScsiDevice> = match target {
         HimdTarget::Image(image) => Box::new(
             VirtualHimd::open(image)
@@ -88,8 +102,9 @@ fn open(target: &HimdTarget) -> anyhow::Result<HimdDisc> {
             Box::new(BotDevice::new(pipes))
         }
     };
-    let files = FatFiles::open(ScsiSectors::new(device)?)?;
-    Ok(Disc::open(files)?)
+    let device = SharedDevice::new(device);
+    let files = FatFiles::open(ScsiSectors::new(device.clone())?)?;
+    Ok((Disc::open(files)?, device))
 }
 
 fn describe(target: &HimdTarget) -> String {
@@ -135,14 +150,38 @@ pub(super) fn run(
             outln!("track {n} renamed")?;
             Ok(0)
         }
+        DeviceCommand::Send {
+            mode, title, files, ..
+        } => send(target, *mode, title.as_deref(), files),
+        DeviceCommand::Move { from, to } => {
+            open(target)?.move_track(*from as usize, *to as usize)?;
+            outln!("track {from} is now track {to}")?;
+            Ok(0)
+        }
+        DeviceCommand::Delete { n } => {
+            let numbers: Vec<usize> = n.iter().map(|&n| n as usize).collect();
+            let (mut disc, device) = open_with_device(target)?;
+            disc.delete_tracks(&numbers, &mut signer(device))?;
+            outln!("deleted {} track(s)", numbers.len())?;
+            Ok(0)
+        }
+        DeviceCommand::Erase { yes: true } => {
+            let (mut disc, device) = open_with_device(target)?;
+            let all: Vec<usize> = (1..=disc.track_count()).collect();
+            disc.delete_tracks(&all, &mut signer(device))?;
+            disc.set_disc_title("")?;
+            outln!("erased the disc ({} tracks)", all.len())?;
+            Ok(0)
+        }
+        DeviceCommand::Group(group) => edit_group(target, group),
         DeviceCommand::RenameDisc { title } => {
             open(target)?.set_disc_title(title)?;
             outln!("disc renamed")?;
             Ok(0)
         }
         _ => bail!(
-            "this command does not work on Hi-MD discs yet: info, receive, rename and \
-             rename-disc do"
+            "this command does not work on Hi-MD discs yet: info, receive, send, rename, \
+             rename-disc, move, delete, erase and group do"
         ),
     }
 }
@@ -413,4 +452,147 @@ fn receive(
         )?;
     }
     Ok(i32::from(failed > 0))
+}
+
+/// What signs a write: the session on the disc's own device.
+fn signer(device: Device) -> SessionSigner<Device> {
+    SessionSigner::new(device, Box::new(netmd::crypto::OsEntropy))
+}
+
+/// `device group …` on a Hi-MD disc; groups are numbered from 1.
+fn edit_group(target: &HimdTarget, cmd: &GroupCommand) -> anyhow::Result<i32> {
+    use netmd::groups::GroupError;
+    let index = |g: usize| g.checked_sub(1).ok_or(GroupError::NoSuchGroup(g));
+    let mut disc = open(target)?;
+    match cmd {
+        GroupCommand::Create { first, last, name } => {
+            disc.edit_groups(|l, count| {
+                l.create(*first, *last, name.clone(), None, count)
+                    .map(|_| ())
+            })?;
+            outln!(
+                "tracks {first}–{last} are now the group \"{}\"",
+                library::text::clean(name)
+            )?;
+        }
+        GroupCommand::Rename { g, name } => {
+            disc.edit_groups(|l, _| l.rename(index(*g)?, name.clone(), None))?;
+            outln!("group {g} renamed")?;
+        }
+        GroupCommand::Delete { g } => {
+            disc.edit_groups(|l, _| l.delete(index(*g)?).map(|_| ()))?;
+            outln!("group {g} deleted (its tracks stay)")?;
+        }
+        GroupCommand::Add { g, n } => {
+            disc.add_to_group(*g, *n as usize)?;
+            outln!("track {n} is in group {g}")?;
+        }
+        GroupCommand::Remove { n } => {
+            disc.remove_from_group(*n as usize)?;
+            outln!("track {n} left its group")?;
+        }
+    }
+    Ok(0)
+}
+
+/// `device send` on a Hi-MD disc: each file becomes a track at the end, signed as the unit
+/// wants it. Exit 0 only when every file arrived.
+fn send(
+    target: &HimdTarget,
+    mode: SendMode,
+    title: Option<&str>,
+    files: &[PathBuf],
+) -> anyhow::Result<i32> {
+    if title.is_some() && files.len() > 1 {
+        bail!("--title names the track of a single file");
+    }
+    let (mut disc, device) = open_with_device(target)?;
+    let mut signer = signer(device);
+    let mut failed = 0;
+    for path in files {
+        let tags = TrackTags::read(path);
+        let texts = TrackTexts {
+            title: title.map_or(tags.title, str::to_owned),
+            artist: tags.artist,
+            album: tags.album,
+        };
+        let sent = audio_for(path, mode).and_then(|audio| {
+            let n = disc.add_track(&audio, &texts, &mut signer, &mut netmd::crypto::OsEntropy)?;
+            Ok((n, audio))
+        });
+        match sent {
+            Ok((n, audio)) => outln!(
+                "track {n}: \"{}\" ({})",
+                library::text::clean(&texts.title),
+                match audio {
+                    NewAudio::Mp3(_) => "MP3",
+                    NewAudio::Atrac3 { .. } => "ATRAC3",
+                    NewAudio::Lpcm(_) => "PCM",
+                }
+            )?,
+            Err(e) => {
+                failed += 1;
+                eprintln!("{}: not sent: {e:#}", path.display());
+            }
+        }
+    }
+    Ok(i32::from(failed > 0))
+}
+
+/// The audio of `path` as `mode` puts it on a Hi-MD disc.
+fn audio_for(path: &Path, mode: SendMode) -> anyhow::Result<NewAudio> {
+    let mp3 = || -> anyhow::Result<NewAudio> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let frames = Mp3Frames::parse(&bytes)
+            .map_err(|why| anyhow::anyhow!("it cannot go in mp3 mode: {why}"))?;
+        Ok(NewAudio::Mp3(frames))
+    };
+    let request = match mode {
+        SendMode::Mp3 => return mp3(),
+        SendMode::Pcm => TransferMode::Sp,
+        SendMode::Disc(TransferMode::Sp) => {
+            bail!("a Hi-MD disc in Hi-MD mode holds no SP: use pcm (lossless), lp2, lp105 or lp4")
+        }
+        // An MP3 unit plays goes as it is; ATRAC3 in its own mode; the rest losslessly.
+        SendMode::Disc(TransferMode::Auto) => {
+            if let Ok(audio) = mp3() {
+                return Ok(audio);
+            }
+            TransferMode::Auto
+        }
+        SendMode::Disc(m) => m,
+    };
+    let facts = prepare::inspect(path)?;
+    let route = prepare::route(request, &facts, false);
+    let pcm = route.feed == Feed::Pcm;
+    if route.feed == Feed::Untouched {
+        return Ok(NewAudio::Atrac3 {
+            codec: atrac3_codec(route.format.frame),
+            frames: prepare::untouched_frames(path, route.format)?,
+        });
+    }
+    let mut coder =
+        crate::transfer::coder::Coder::for_route(route)?.context("the file needs no coding")?;
+    let mut out = Vec::new();
+    prepare::decode_samples(path, coder.channels(), &|| false, &mut |samples| {
+        coder.push(samples);
+        coder.take(&mut out);
+        Ok(())
+    })?;
+    coder.flush();
+    coder.take(&mut out);
+    Ok(if pcm {
+        NewAudio::Lpcm(out)
+    } else {
+        NewAudio::Atrac3 {
+            codec: atrac3_codec(route.format.frame),
+            frames: out,
+        }
+    })
+}
+
+/// ATRAC3 of `frame_bytes` per frame; LP4's 192-byte frames are joint stereo.
+fn atrac3_codec(frame_bytes: u32) -> CodecInfo {
+    CodecInfo::atrac3(frame_bytes as u16, frame_bytes == 192)
 }

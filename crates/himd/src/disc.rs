@@ -24,11 +24,11 @@ pub enum IndexChoice {
 
 /// A disc opened for reading.
 pub struct Disc<F: DiscFiles> {
-    files: F,
-    generation: u8,
-    index_file: String,
-    index: TrackIndex,
-    mac_list: MacList,
+    pub(crate) files: F,
+    pub(crate) generation: u8,
+    pub(crate) index_file: String,
+    pub(crate) index: TrackIndex,
+    pub(crate) mac_list: MacList,
 }
 
 /// The texts of a track.
@@ -293,7 +293,7 @@ impl<F: DiscFiles> Disc<F> {
 
     /// Writes `index` over the track index file in place, then keeps it.
     /// An index read from the device's backup goes to the current file, which it repairs.
-    fn save_index(&mut self, index: TrackIndex) -> Result<(), HimdError> {
+    pub(crate) fn save_index(&mut self, index: TrackIndex) -> Result<(), HimdError> {
         let name = DiscFile::TrackIndex.name(self.generation);
         self.files.overwrite(&name, &index.to_bytes())?;
         self.index = index;
@@ -376,7 +376,7 @@ impl<F: DiscFiles> Disc<F> {
                     if first == 0 && last == frames {
                         data
                     } else {
-                        mpeg_frames(data, first, last).ok_or_else(|| {
+                        crate::mp3::frames_between(data, first, last).ok_or_else(|| {
                             HimdError::damaged(&atdata, format!("MP3 block {b} has broken frames"))
                         })?
                     }
@@ -446,65 +446,9 @@ fn frame_count(codec: CodecInfo, fragments: &[Fragment]) -> u64 {
         .sum()
 }
 
-/// Frames `first..last` of a run of MPEG frames, found by walking their headers.
-fn mpeg_frames(data: &[u8], first: usize, last: usize) -> Option<&[u8]> {
-    let mut offsets = vec![0usize];
-    let mut at = 0;
-    while offsets.len() <= last {
-        let header: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
-        at += mpeg_frame_len(header)?;
-        offsets.push(at.min(data.len()));
-    }
-    data.get(offsets[first]..offsets[last])
-}
-
-/// The length of the MPEG audio frame that starts with `header`.
-fn mpeg_frame_len(header: [u8; 4]) -> Option<usize> {
-    if header[0] != 0xFF || header[1] & 0xE0 != 0xE0 {
-        return None;
-    }
-    let codec = CodecInfo {
-        id: crate::codec::CODEC_ATRAC3PLUS_OR_MPEG,
-        info: [
-            3,
-            0,
-            0,
-            (header[1] >> 3 & 3) << 6 | (header[1] >> 1 & 3) << 4 | header[2] >> 4,
-            (header[2] >> 2 & 3) << 6 | (header[3] >> 6) << 4,
-        ],
-    };
-    let bytes = codec.frame_bytes() as usize;
-    let padding = usize::from(header[2] >> 1 & 1);
-    let slot = if codec.samples_per_frame() == 384 {
-        4
-    } else {
-        1
-    };
-    (bytes > 0).then_some(bytes + padding * slot)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mpeg_frames_are_found_by_their_headers() {
-        // MPEG 1 layer III, 128 kbps, 44.1 kHz: 417 bytes, 418 padded.
-        let mut data = Vec::new();
-        for padded in [false, true, false] {
-            let len = if padded { 418 } else { 417 };
-            let mut f = vec![0u8; len];
-            f[..4].copy_from_slice(&[0xFF, 0xFB, 0x90 | u8::from(padded) << 1, 0x00]);
-            data.extend(f);
-        }
-        assert_eq!(mpeg_frames(&data, 1, 2).map(<[u8]>::len), Some(418));
-        assert_eq!(
-            mpeg_frames(&data, 0, 3).map(<[u8]>::len),
-            Some(417 * 2 + 418)
-        );
-        assert_eq!(mpeg_frames(&data, 0, 4), None);
-        assert_eq!(mpeg_frames(&[0u8; 8], 0, 1), None);
-    }
 
     #[test]
     fn frames_count_the_partial_ends_of_fragments() {

@@ -22,6 +22,9 @@ pub enum HimdError {
     NoSuchTrack(usize),
     #[error("the track's codec is not one a Hi-MD disc holds (id {0:#04x})")]
     UnknownCodec(u8),
+    /// An edit the disc's rules do not allow (a group over tracks in another, …).
+    #[error("{0}")]
+    Edit(String),
     #[error("the file system: {0}")]
     FileSystem(String),
     #[error(transparent)]

@@ -14,7 +14,10 @@
 //! - [`volume`]: the files of a disc — a FAT16 image or device through `fatfs`, or a folder
 //!   where the system has mounted one;
 //! - [`disc`]: a disc read whole — its listing — and [`export`], which writes a track out in
-//!   its own bits (`.oma`, `.wav`, `.mp3`).
+//!   its own bits (`.oma`, `.wav`, `.mp3`);
+//! - writes: [`send`] adds a track (MP3 frames from [`mp3`], ATRAC3 frames or PCM), and
+//!   [`commit`] moves the disc to its next generation and has the unit sign it; [`edit`]
+//!   moves and deletes tracks and edits groups.
 //!
 //! Titles come back as the disc holds them: a caller that shows them on a terminal
 //! sanitises them first. Nothing here decrypts OpenMG files from a computer's library: the
@@ -24,13 +27,17 @@ pub mod blank;
 pub mod block;
 pub mod bot;
 pub mod codec;
+pub mod commit;
 pub mod disc;
+pub mod edit;
 mod error;
 pub mod export;
 pub mod generation;
 pub mod keys;
 pub mod mac_list;
+pub mod mp3;
 pub mod scsi;
+pub mod send;
 pub mod session;
 pub mod text;
 pub mod track_index;

@@ -3,6 +3,7 @@
 
 use crate::be::{array, put_u32, u32_at};
 use crate::error::HimdError;
+use crate::keys;
 
 pub const MAC_LIST_BYTES: usize = 0x8000;
 const MAGIC: &[u8; 4] = b"MLST";
@@ -91,6 +92,17 @@ impl MacList {
             }
             None => false,
         }
+    }
+
+    /// The integrity check value this list gives on the disc `disc_id`.
+    pub fn integrity_value(&self, disc_id: [u8; 16]) -> Result<[u8; 16], HimdError> {
+        Ok(keys::icv(
+            self.generation(),
+            disc_id,
+            &keys::unwrap_list_key(self.wrapped_head_key()),
+            &keys::unwrap_list_key(self.wrapped_body_key()),
+            self.mac_table(),
+        )?)
     }
 
     /// The whole MAC table, as the integrity check reads it.

@@ -108,6 +108,33 @@ impl<T: ScsiDevice + ?Sized> ScsiDevice for Box<T> {
     }
 }
 
+/// One device used by two owners in turn: the file system reads and writes sectors through
+/// one handle while the session that signs the result talks through another.
+pub struct SharedDevice<D: ScsiDevice>(std::rc::Rc<std::cell::RefCell<D>>);
+
+impl<D: ScsiDevice> SharedDevice<D> {
+    pub fn new(device: D) -> Self {
+        Self(std::rc::Rc::new(std::cell::RefCell::new(device)))
+    }
+}
+
+impl<D: ScsiDevice> Clone for SharedDevice<D> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<D: ScsiDevice> ScsiDevice for SharedDevice<D> {
+    fn execute(&mut self, cdb: &[u8], data: Data<'_>) -> Result<usize, ScsiError> {
+        // Commands never nest, so the device is free whenever one starts.
+        let mut device = self
+            .0
+            .try_borrow_mut()
+            .map_err(|_| ScsiError::Transport("the device is busy with another command".into()))?;
+        device.execute(cdb, data)
+    }
+}
+
 /// READ(10) or WRITE(10) of `count` sectors from `lba`.
 pub fn rw10(opcode: u8, lba: u32, count: u16) -> [u8; 10] {
     let mut cdb = [0u8; 10];

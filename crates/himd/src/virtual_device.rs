@@ -169,13 +169,13 @@ impl VirtualHimd {
         let mut image = ImageFile::create(path, size.sectors())?;
         let mut fat = FatFiles::format(&mut image, "HI-MD")?;
         for (name, data) in files {
-            fat.write_file(name, data)?;
+            fat.create(name, data)?;
         }
         fat.close()?;
         let disc_id = mac_list.disc_id();
         let icv = IcvRecord {
             header: IcvRecord::header_for(mac_list.generation()),
-            icv: integrity_value(mac_list, disc_id)?,
+            icv: mac_list.integrity_value(disc_id)?,
         };
         let device = Self {
             image,
@@ -229,7 +229,7 @@ impl VirtualHimd {
         let disc_id = self.disc_id;
         let fat = FatFiles::open(&mut self.image)?;
         let disc = Disc::open(fat)?;
-        integrity_value(disc.mac_list(), disc_id)
+        disc.mac_list().integrity_value(disc_id)
     }
 
     /// Whether the ICV the device holds matches the disc: false for a disc whose files were
@@ -386,17 +386,6 @@ fn copy_in(dest: &mut [u8], src: &[u8]) -> usize {
     let n = dest.len().min(src.len());
     dest[..n].copy_from_slice(&src[..n]);
     n
-}
-
-/// The ICV a MAC list gives for a disc.
-pub fn integrity_value(list: &MacList, disc_id: [u8; 16]) -> Result<[u8; 16], HimdError> {
-    Ok(keys::icv(
-        list.generation(),
-        disc_id,
-        &keys::unwrap_list_key(list.wrapped_head_key()),
-        &keys::unwrap_list_key(list.wrapped_body_key()),
-        list.mac_table(),
-    )?)
 }
 
 impl ScsiDevice for VirtualHimd {

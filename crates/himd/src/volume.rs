@@ -3,7 +3,7 @@
 //! image file, or a unit through SCSI) or from a folder where the system mounted the disc
 //! ([`FolderFiles`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -30,6 +30,14 @@ pub trait DiscFiles {
     /// Writes `data` over the start of an existing file of at least that length, in place:
     /// no cluster is moved, so the file system's tables are not touched.
     fn overwrite(&mut self, name: &str, data: &[u8]) -> Result<(), HimdError>;
+    /// Creates `name`, or replaces what it holds.
+    fn create(&mut self, name: &str, data: &[u8]) -> Result<(), HimdError>;
+    /// Adds `data` at the end of an existing file; returns the file's length before.
+    fn append(&mut self, name: &str, data: &[u8]) -> Result<u64, HimdError>;
+    /// Cuts a file back to `len` bytes.
+    fn truncate(&mut self, name: &str, len: u64) -> Result<(), HimdError>;
+    fn rename(&mut self, from: &str, to: &str) -> Result<(), HimdError>;
+    fn remove(&mut self, name: &str) -> Result<(), HimdError>;
 
     fn read(&mut self, name: &str) -> Result<Vec<u8>, HimdError> {
         let len = self.len(name)?;
@@ -56,6 +64,21 @@ impl<T: DiscFiles + ?Sized> DiscFiles for &mut T {
     }
     fn overwrite(&mut self, name: &str, data: &[u8]) -> Result<(), HimdError> {
         (**self).overwrite(name, data)
+    }
+    fn create(&mut self, name: &str, data: &[u8]) -> Result<(), HimdError> {
+        (**self).create(name, data)
+    }
+    fn append(&mut self, name: &str, data: &[u8]) -> Result<u64, HimdError> {
+        (**self).append(name, data)
+    }
+    fn truncate(&mut self, name: &str, len: u64) -> Result<(), HimdError> {
+        (**self).truncate(name, len)
+    }
+    fn rename(&mut self, from: &str, to: &str) -> Result<(), HimdError> {
+        (**self).rename(from, to)
+    }
+    fn remove(&mut self, name: &str) -> Result<(), HimdError> {
+        (**self).remove(name)
     }
 }
 
@@ -139,6 +162,44 @@ impl DiscFiles for FolderFiles {
         }
         f.write_all(data)?;
         f.sync_data()?;
+        Ok(())
+    }
+
+    fn create(&mut self, name: &str, data: &[u8]) -> Result<(), HimdError> {
+        let dir = self.dir()?;
+        let path = Self::find(&dir, name).unwrap_or_else(|_| dir.join(name));
+        let mut f = File::create(path)?;
+        f.write_all(data)?;
+        f.sync_data()?;
+        Ok(())
+    }
+
+    fn append(&mut self, name: &str, data: &[u8]) -> Result<u64, HimdError> {
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(Self::find(&self.dir()?, name)?)?;
+        let before = f.metadata()?.len();
+        f.write_all(data)?;
+        f.sync_data()?;
+        Ok(before)
+    }
+
+    fn truncate(&mut self, name: &str, len: u64) -> Result<(), HimdError> {
+        let f = OpenOptions::new()
+            .write(true)
+            .open(Self::find(&self.dir()?, name)?)?;
+        f.set_len(len)?;
+        Ok(())
+    }
+
+    fn rename(&mut self, from: &str, to: &str) -> Result<(), HimdError> {
+        let dir = self.dir()?;
+        std::fs::rename(Self::find(&dir, from)?, dir.join(to))?;
+        Ok(())
+    }
+
+    fn remove(&mut self, name: &str) -> Result<(), HimdError> {
+        std::fs::remove_file(Self::find(&self.dir()?, name)?)?;
         Ok(())
     }
 }
@@ -310,16 +371,20 @@ impl<S: ScsiDevice> SectorDevice for ScsiSectors<S> {
     }
 }
 
-/// Sectors kept for the file system's small reads (FAT and directory entries). Writes go
-/// through to the device at once, so an error is seen by the write that caused it and a
-/// disconnect loses nothing the file system believes written.
+/// Sectors kept for the file system's small reads and writes (FAT and directory entries).
 const CACHED_SECTORS: usize = 64;
 
-/// A byte stream over a [`SectorDevice`], as `fatfs` wants one, with a small read cache.
+/// A byte stream over a [`SectorDevice`], as `fatfs` wants one. Writes of whole sectors (the
+/// audio) go to the device at once; the file system's small writes (FAT entries, directory
+/// entries) collect in the cache until the next flush, which writes them in sector order.
+/// So the two halves of a rename — the old entry freed, the new one written in the same
+/// directory sector — reach the device as one sector write, and a file is never lost
+/// between them; and new audio is on the device before the FAT and the directory point at it.
 pub struct SectorStream<D: SectorDevice> {
     device: D,
     position: u64,
     cache: HashMap<u64, Box<[u8; SECTOR]>>,
+    dirty: BTreeSet<u64>,
 }
 
 impl<D: SectorDevice> SectorStream<D> {
@@ -328,6 +393,7 @@ impl<D: SectorDevice> SectorStream<D> {
             device,
             position: 0,
             cache: HashMap::new(),
+            dirty: BTreeSet::new(),
         }
     }
 
@@ -338,6 +404,7 @@ impl<D: SectorDevice> SectorStream<D> {
     fn sector(&mut self, lba: u64) -> io::Result<&mut Box<[u8; SECTOR]>> {
         if !self.cache.contains_key(&lba) {
             if self.cache.len() >= CACHED_SECTORS {
+                self.write_dirty()?;
                 self.cache.clear();
             }
             let mut data = Box::new([0u8; SECTOR]);
@@ -349,8 +416,25 @@ impl<D: SectorDevice> SectorStream<D> {
             .ok_or_else(|| io::Error::other("sector cache lost an entry"))
     }
 
-    pub fn into_inner(self) -> D {
-        self.device
+    /// Writes the sectors changed since the last flush, lowest first.
+    fn write_dirty(&mut self) -> io::Result<()> {
+        while let Some(&lba) = self.dirty.first() {
+            let data = self
+                .cache
+                .get(&lba)
+                .ok_or_else(|| io::Error::other("a changed sector left the cache"))?;
+            self.device.write_sectors(lba, &data[..])?;
+            self.dirty.remove(&lba);
+        }
+        Ok(())
+    }
+}
+
+impl<D: SectorDevice> Drop for SectorStream<D> {
+    fn drop(&mut self) {
+        // The file system's last words (its clean flag) are in the cache; a device gone
+        // by now can do nothing with them, and the next mount finds the volume marked dirty.
+        let _ = self.write_dirty();
     }
 }
 
@@ -365,6 +449,14 @@ impl<D: SectorDevice> Read for SectorStream<D> {
         let offset = (self.position % SECTOR as u64) as usize;
         let n = if offset == 0 && want >= SECTOR {
             let whole = want / SECTOR * SECTOR;
+            if self
+                .dirty
+                .range(lba..lba + (whole / SECTOR) as u64)
+                .next()
+                .is_some()
+            {
+                self.write_dirty()?;
+            }
             self.device.read_sectors(lba, &mut buf[..whole])?;
             whole
         } else {
@@ -398,6 +490,7 @@ impl<D: SectorDevice> Write for SectorStream<D> {
             let whole = want / SECTOR * SECTOR;
             for i in 0..(whole / SECTOR) as u64 {
                 self.cache.remove(&(lba + i));
+                self.dirty.remove(&(lba + i));
             }
             self.device.write_sectors(lba, &buf[..whole])?;
             whole
@@ -405,8 +498,7 @@ impl<D: SectorDevice> Write for SectorStream<D> {
             let n = want.min(SECTOR - offset);
             let data = self.sector(lba)?;
             data[offset..offset + n].copy_from_slice(&buf[..n]);
-            let copy = data.clone();
-            self.device.write_sectors(lba, &copy[..])?;
+            self.dirty.insert(lba);
             n
         };
         self.position += n as u64;
@@ -414,6 +506,7 @@ impl<D: SectorDevice> Write for SectorStream<D> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.write_dirty()?;
         self.device.flush()
     }
 }
@@ -445,7 +538,11 @@ fn fs_error(e: &io::Error) -> HimdError {
 
 impl<D: SectorDevice> FatFiles<D> {
     pub fn open(device: D) -> Result<Self, HimdError> {
-        let fs = fatfs::FileSystem::new(SectorStream::new(device), fatfs::FsOptions::new())
+        Self::on(SectorStream::new(device))
+    }
+
+    fn on(stream: SectorStream<D>) -> Result<Self, HimdError> {
+        let fs = fatfs::FileSystem::new(stream, fatfs::FsOptions::new())
             .map_err(|e| HimdError::NotHimd(format!("no FAT file system: {e}")))?;
         Ok(Self { fs })
     }
@@ -464,7 +561,7 @@ impl<D: SectorDevice> FatFiles<D> {
             .volume_label(volume_label);
         fatfs::format_volume(&mut stream, options).map_err(|e| fs_error(&e))?;
         stream.seek(SeekFrom::Start(0))?;
-        let files = Self::open(stream.into_inner())?;
+        let files = Self::on(stream)?;
         {
             let root = files.fs.root_dir();
             root.create_file(MARKER_FILE).map_err(|e| fs_error(&e))?;
@@ -480,14 +577,15 @@ impl<D: SectorDevice> FatFiles<D> {
             .map_err(|_| HimdError::NotHimd(format!("no {HIMD_DIR} folder on the volume")))
     }
 
-    /// Writes (or replaces) a file in `HMDHIFI`.
-    pub fn write_file(&mut self, name: &str, data: &[u8]) -> Result<(), HimdError> {
-        let dir = self.dir()?;
-        let mut file = dir.create_file(name).map_err(|e| fs_error(&e))?;
-        file.truncate().map_err(|e| fs_error(&e))?;
-        file.write_all(data).map_err(|e| fs_error(&e))?;
-        file.flush().map_err(|e| fs_error(&e))?;
-        Ok(())
+    /// Writes the changed FAT and directory sectors to the device. `fatfs` flushes its
+    /// device only through a file, so the marker file every Hi-MD volume has serves.
+    fn sync(&self) -> Result<(), HimdError> {
+        let mut marker = self
+            .fs
+            .root_dir()
+            .open_file(MARKER_FILE)
+            .map_err(|e| fs_error(&e))?;
+        marker.flush().map_err(|e| fs_error(&e))
     }
 
     /// Writes the file system's state (its dirty flag) to the device.
@@ -542,6 +640,42 @@ impl<D: SectorDevice> DiscFiles for FatFiles<D> {
         file.write_all(data).map_err(|e| fs_error(&e))?;
         file.flush().map_err(|e| fs_error(&e))?;
         Ok(())
+    }
+
+    fn create(&mut self, name: &str, data: &[u8]) -> Result<(), HimdError> {
+        let dir = self.dir()?;
+        let mut file = dir.create_file(name).map_err(|e| fs_error(&e))?;
+        file.truncate().map_err(|e| fs_error(&e))?;
+        file.write_all(data).map_err(|e| fs_error(&e))?;
+        file.flush().map_err(|e| fs_error(&e))?;
+        Ok(())
+    }
+
+    fn append(&mut self, name: &str, data: &[u8]) -> Result<u64, HimdError> {
+        let mut file = self.dir()?.open_file(name).map_err(|e| fs_error(&e))?;
+        let before = file.seek(SeekFrom::End(0)).map_err(|e| fs_error(&e))?;
+        file.write_all(data).map_err(|e| fs_error(&e))?;
+        file.flush().map_err(|e| fs_error(&e))?;
+        Ok(before)
+    }
+
+    fn truncate(&mut self, name: &str, len: u64) -> Result<(), HimdError> {
+        let mut file = self.dir()?.open_file(name).map_err(|e| fs_error(&e))?;
+        file.seek(SeekFrom::Start(len)).map_err(|e| fs_error(&e))?;
+        file.truncate().map_err(|e| fs_error(&e))?;
+        file.flush().map_err(|e| fs_error(&e))?;
+        Ok(())
+    }
+
+    fn rename(&mut self, from: &str, to: &str) -> Result<(), HimdError> {
+        let dir = self.dir()?;
+        dir.rename(from, &dir, to).map_err(|e| fs_error(&e))?;
+        self.sync()
+    }
+
+    fn remove(&mut self, name: &str) -> Result<(), HimdError> {
+        self.dir()?.remove(name).map_err(|e| fs_error(&e))?;
+        self.sync()
     }
 
     fn space(&mut self) -> Result<Option<Space>, HimdError> {

@@ -5,7 +5,6 @@
 #![cfg(feature = "virtual")]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use himd::FolderFiles;
 use himd::bot::{BotDevice, BulkError, BulkPipes, CBW_BYTES, Cbw, Csw, CswStatus};
@@ -13,8 +12,12 @@ use himd::disc::Disc;
 use himd::scsi::{Data, REPORT_KEY, SEND_KEY, ScsiDevice, ScsiError, Sense, key_cdb, key_format};
 use himd::session::{self, Session, layout};
 use himd::virtual_device::{MediaSize, VirtualHimd, sidecar_path};
-use himd::volume::{FatFiles, ImageFile, ScsiSectors};
+use himd::volume::{DiscFiles, FatFiles, ImageFile, ScsiSectors};
 use netmd::crypto::ScriptedEntropy;
+
+#[path = "common/fsck.rs"]
+mod fsck;
+use fsck::fsck;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/himd")
@@ -178,20 +181,6 @@ fn the_image_reads_like_the_folder_through_scsi_and_bot() {
     assert!(device.integrity_holds().unwrap());
 }
 
-/// `fsck.fat -n` (dosfstools) finds nothing to fix; skipped where it is not installed.
-fn fsck(image: &Path) {
-    let Ok(out) = Command::new("fsck.fat").arg("-n").arg(image).output() else {
-        eprintln!("fsck.fat is not installed: the image's FAT is not checked");
-        return;
-    };
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn a_session_reads_and_rewrites_the_icv() {
     let dir = tempfile::tempdir().unwrap();
@@ -294,7 +283,7 @@ fn an_icv_that_does_not_match_the_disc_is_refused() {
     list[0x70] ^= 0xFF;
     {
         let mut fat = FatFiles::open(ImageFile::open(&image, true).unwrap()).unwrap();
-        fat.write_file("MCLIST07.HMA", &list).unwrap();
+        fat.create("MCLIST07.HMA", &list).unwrap();
         fat.close().unwrap();
     }
     fsck(&image);

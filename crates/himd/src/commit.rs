@@ -1,0 +1,110 @@
+//! Making a change to the audio or the MACs take effect: the next generation's track index
+//! and MAC list are written beside the current ones, `ATDATA` is renamed to the new
+//! generation — the one step that switches the disc over — the old files go, and the unit is
+//! given the new integrity check value through the authenticated session.
+//!
+//! Until the rename the disc reads as before; after it, as changed. A failure while signing
+//! leaves the change on the disc with the unit's ICV stale, which the next signed write
+//! (or [`Disc::resign`]) puts right.
+
+use netmd::crypto::Entropy;
+
+use crate::disc::Disc;
+use crate::error::HimdError;
+use crate::generation::DiscFile;
+use crate::mac_list::MacList;
+use crate::scsi::ScsiDevice;
+use crate::session::{IcvRecord, Session};
+use crate::track_index::TrackIndex;
+use crate::volume::DiscFiles;
+
+/// Whoever can hand the unit a new ICV.
+pub trait IcvSigner {
+    fn sign(&mut self, record: &IcvRecord) -> Result<(), HimdError>;
+}
+
+/// Signs through the authenticated session on a SCSI device.
+pub struct SessionSigner<D: ScsiDevice> {
+    device: D,
+    entropy: Box<dyn Entropy>,
+}
+
+impl<D: ScsiDevice> SessionSigner<D> {
+    pub fn new(device: D, entropy: Box<dyn Entropy>) -> Self {
+        Self { device, entropy }
+    }
+}
+
+impl<D: ScsiDevice> IcvSigner for SessionSigner<D> {
+    fn sign(&mut self, record: &IcvRecord) -> Result<(), HimdError> {
+        let session = Session::open(&mut self.device, self.entropy.as_mut())?;
+        session.write_icv(&mut self.device, record)
+    }
+}
+
+impl<F: DiscFiles> Disc<F> {
+    /// Writes `index` and `mac_list` as the next generation, switches the disc to it and
+    /// signs it.
+    pub(crate) fn commit(
+        &mut self,
+        index: TrackIndex,
+        mut mac_list: MacList,
+        signer: &mut dyn IcvSigner,
+    ) -> Result<(), HimdError> {
+        let old = self.generation;
+        let new = (old + 1) & 0xF;
+        let generation = self.mac_list.generation().wrapping_add(1);
+        mac_list.set_generation(generation);
+        mac_list.set_disc_id(self.mac_list.disc_id());
+
+        let names = self.files.list()?;
+        let present = |kind: DiscFile| {
+            let name = kind.name(new);
+            names
+                .iter()
+                .find(|n| n.eq_ignore_ascii_case(&name))
+                .cloned()
+        };
+        if let Some(audio) = present(DiscFile::AudioData) {
+            return Err(HimdError::damaged(
+                audio,
+                "an audio file of the next generation is already on the disc",
+            ));
+        }
+        // Leftovers of an earlier, interrupted write (or of a generation 16 steps back).
+        for kind in [DiscFile::TrackIndex, DiscFile::MacList] {
+            if let Some(name) = present(kind) {
+                self.files.remove(&name)?;
+            }
+        }
+        let index_name = DiscFile::TrackIndex.name(new);
+        self.files.create(&index_name, &index.to_bytes())?;
+        self.files
+            .create(&DiscFile::MacList.name(new), &mac_list.to_bytes())?;
+        self.files.rename(
+            &DiscFile::AudioData.name(old),
+            &DiscFile::AudioData.name(new),
+        )?;
+        self.generation = new;
+        self.index = index;
+        self.index_file = index_name;
+        self.mac_list = mac_list;
+        for kind in [DiscFile::TrackIndex, DiscFile::MacList] {
+            self.files.remove(&kind.name(old))?;
+        }
+        self.sign(signer)
+    }
+
+    fn sign(&mut self, signer: &mut dyn IcvSigner) -> Result<(), HimdError> {
+        let record = IcvRecord {
+            header: IcvRecord::header_for(self.mac_list.generation()),
+            icv: self.mac_list.integrity_value(self.mac_list.disc_id())?,
+        };
+        signer.sign(&record)
+    }
+
+    /// Gives the unit the ICV of the disc as it is (after a write whose signing failed).
+    pub fn resign(&mut self, signer: &mut dyn IcvSigner) -> Result<(), HimdError> {
+        self.sign(signer)
+    }
+}

@@ -1,0 +1,350 @@
+//! Writes on the virtual Hi-MD device: tracks sent in each format and read back byte for
+//! byte, the generation advanced, the MACs and the unit's ICV verified, the FAT clean, and a
+//! write cut off at each step leaving the disc readable with the track whole or absent.
+
+#![allow(clippy::unwrap_used)]
+#![cfg(feature = "virtual")]
+
+use std::path::{Path, PathBuf};
+
+use himd::codec::CodecInfo;
+use himd::commit::SessionSigner;
+use himd::disc::Disc;
+use himd::mp3::Mp3Frames;
+use himd::scsi::{Data, SEND_KEY, ScsiDevice, ScsiError, SharedDevice, WRITE_10};
+use himd::send::{NewAudio, TrackTexts};
+use himd::virtual_device::{MediaSize, VirtualHimd};
+use himd::volume::{DiscFiles, FatFiles, ScsiSectors};
+use himd::{AudioFormat, HimdError};
+use netmd::crypto::OsEntropy;
+
+#[path = "common/fsck.rs"]
+mod fsck;
+use fsck::fsck;
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/himd")
+}
+
+fn sample_image(dir: &Path) -> PathBuf {
+    let image = dir.join("disc.img");
+    VirtualHimd::create_from_folder(&fixture(), &image, MediaSize::Minutes74, [3; 8]).unwrap();
+    image
+}
+
+/// MPEG-1 Layer III frames at 128 kbps, 44.1 kHz, every other one padded, with varied bodies.
+fn mp3_frames(count: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for i in 0..count {
+        let padded = i % 2 == 1;
+        let header = [0xFF, 0xFB, 0x90 | u8::from(padded) << 1, 0x44];
+        let len = 417 + usize::from(padded);
+        out.extend(header);
+        out.extend((4..len).map(|j| (i * 7 + j) as u8));
+    }
+    out
+}
+
+/// A device that refuses every command after `budget` writes (sectors or keys): a cable
+/// pulled part-way through.
+struct Failing<D: ScsiDevice> {
+    device: D,
+    budget: Option<usize>,
+}
+
+impl<D: ScsiDevice> ScsiDevice for Failing<D> {
+    fn execute(&mut self, cdb: &[u8], data: Data<'_>) -> Result<usize, ScsiError> {
+        let writes = matches!(cdb.first(), Some(&(WRITE_10 | SEND_KEY)));
+        if writes {
+            match self.budget {
+                Some(0) => return Err(ScsiError::Transport("unplugged".into())),
+                Some(n) => self.budget = Some(n - 1),
+                None => {}
+            }
+        }
+        self.device.execute(cdb, data)
+    }
+}
+
+type Shared = SharedDevice<Failing<VirtualHimd>>;
+type TestDisc = Disc<FatFiles<ScsiSectors<Shared>>>;
+
+fn open(image: &Path, budget: Option<usize>) -> (TestDisc, Shared) {
+    let device = SharedDevice::new(Failing {
+        device: VirtualHimd::open(image).unwrap(),
+        budget,
+    });
+    let fat = FatFiles::open(ScsiSectors::new(device.clone()).unwrap()).unwrap();
+    (Disc::open(fat).unwrap(), device)
+}
+
+fn send(
+    image: &Path,
+    audio: &NewAudio,
+    texts: &TrackTexts,
+    budget: Option<usize>,
+) -> Result<usize, HimdError> {
+    let (mut disc, device) = open(image, budget);
+    let mut signer = SessionSigner::new(device, Box::new(OsEntropy));
+    disc.add_track(audio, texts, &mut signer, &mut OsEntropy)
+}
+
+fn audio_of(image: &Path, number: usize) -> Vec<u8> {
+    let (mut disc, _) = open(image, None);
+    let mut out = Vec::new();
+    disc.read_audio(number, &mut out).unwrap();
+    out
+}
+
+fn integrity_holds(image: &Path) -> bool {
+    VirtualHimd::open(image).unwrap().integrity_holds().unwrap()
+}
+
+#[test]
+fn an_mp3_sent_to_the_sample_disc_reads_back_frame_for_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = sample_image(dir.path());
+    let frames = mp3_frames(100);
+    let mp3 = Mp3Frames::parse(&frames).unwrap();
+    let texts = TrackTexts {
+        title: "Sent over".into(),
+        artist: "Ministage".into(),
+        album: "Tests".into(),
+    };
+    let before = open(&image, None).0.listing().unwrap();
+    let n = send(&image, &NewAudio::Mp3(mp3), &texts, None).unwrap();
+    assert_eq!(n, before.tracks.len() + 1);
+
+    let (mut disc, _) = open(&image, None);
+    let listing = disc.listing().unwrap();
+    assert_eq!(listing.generation, before.generation + 1);
+    assert_eq!(disc.generation(), ((before.generation + 1) & 0xF) as u8);
+    let track = listing.tracks.last().unwrap();
+    assert_eq!(track.format, Some(AudioFormat::Mpeg));
+    assert_eq!(track.title.as_deref(), Some("Sent over"));
+    assert_eq!(track.artist.as_deref(), Some("Ministage"));
+    assert_eq!(track.album.as_deref(), Some("Tests"));
+    assert_eq!(track.kbps, 128);
+    assert_eq!(track.seconds, 2);
+    // The tracks that were there are untouched.
+    assert_eq!(listing.tracks[..before.tracks.len()], before.tracks[..]);
+    let names = disc.files().list().unwrap();
+    assert!(names.iter().any(|n| n == "ATDATA08.HMA"), "{names:?}");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n == "ATDATA07.HMA" || n == "TRKIDX07.HMA"),
+        "{names:?}"
+    );
+    drop(disc);
+
+    assert!(audio_of(&image, n) == frames);
+    assert!(
+        audio_of(&image, 1) == {
+            let mut d = Disc::open(himd::FolderFiles::new(fixture())).unwrap();
+            let mut out = Vec::new();
+            d.read_audio(1, &mut out).unwrap();
+            out
+        }
+    );
+    assert!(integrity_holds(&image));
+    fsck(&image);
+}
+
+#[test]
+fn atrac3_and_pcm_round_trip_with_their_macs_on_a_blank_disc() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("blank.img");
+    VirtualHimd::create_blank(&image, MediaSize::Minutes74, &mut OsEntropy).unwrap();
+
+    let codec = CodecInfo::atrac3(384, false);
+    let atrac: Vec<u8> = (0..384 * 100).map(|i| (i * 13 % 251) as u8).collect();
+    let pcm: Vec<u8> = (0..44_100 * 4 * 2 + 64)
+        .map(|i| (i * 31 % 253) as u8)
+        .collect();
+    let texts = TrackTexts {
+        title: "東京".into(),
+        ..TrackTexts::default()
+    };
+    let a = send(
+        &image,
+        &NewAudio::Atrac3 {
+            codec,
+            frames: atrac.clone(),
+        },
+        &texts,
+        None,
+    )
+    .unwrap();
+    let p = send(
+        &image,
+        &NewAudio::Lpcm(pcm.clone()),
+        &TrackTexts::default(),
+        None,
+    )
+    .unwrap();
+    assert_eq!((a, p), (1, 2));
+
+    let (mut disc, _) = open(&image, None);
+    let listing = disc.listing().unwrap();
+    assert_eq!(listing.tracks[0].format, Some(AudioFormat::Atrac3));
+    assert_eq!(listing.tracks[0].title.as_deref(), Some("東京"));
+    assert_eq!(listing.tracks[1].format, Some(AudioFormat::Lpcm));
+    assert_eq!(listing.tracks[1].seconds, 2);
+    for t in &listing.tracks {
+        let mac = disc.computed_mac(t.slot).unwrap();
+        assert_ne!(mac, [0; 8]);
+        assert_eq!(disc.index().track(t.slot).unwrap().mac, mac);
+        assert_eq!(disc.mac_list().mac(t.slot), Some(mac));
+    }
+    drop(disc);
+    assert!(audio_of(&image, 1) == atrac);
+    // PCM comes back in whole frames of 16 samples: the last one is padded with silence.
+    let back = audio_of(&image, 2);
+    assert_eq!(back.len(), pcm.len().div_ceil(64) * 64);
+    assert!(back[..pcm.len()] == pcm[..]);
+    assert!(back[pcm.len()..].iter().all(|&b| b == 0));
+    assert!(integrity_holds(&image));
+    fsck(&image);
+}
+
+#[test]
+fn a_write_cut_off_at_any_step_leaves_the_track_whole_or_absent() {
+    let dir = tempfile::tempdir().unwrap();
+    let frames = mp3_frames(60);
+    let audio = NewAudio::Mp3(Mp3Frames::parse(&frames).unwrap());
+    let texts = TrackTexts {
+        title: "Cut".into(),
+        ..TrackTexts::default()
+    };
+    let tracks_before = 6;
+    let mut budget = 0;
+    let mut outcomes = (0, 0);
+    loop {
+        // A fresh image each time: sparse, where a copy would take its whole size on disk.
+        let image = sample_image(dir.path());
+        let result = send(&image, &audio, &texts, Some(budget));
+        let (mut disc, _) = open(&image, None);
+        let count = disc.track_count();
+        if count == tracks_before {
+            outcomes.0 += 1;
+        } else {
+            assert_eq!(count, tracks_before + 1, "budget {budget}");
+            let mut out = Vec::new();
+            disc.read_audio(count, &mut out).unwrap();
+            assert!(out == frames, "budget {budget}: the track is not whole");
+            outcomes.1 += 1;
+        }
+        drop(disc);
+        if result.is_ok() {
+            assert!(integrity_holds(&image));
+            break;
+        }
+        // A retry on the same disc works and leaves it consistent.
+        send(&image, &audio, &texts, None).unwrap();
+        let (mut disc, _) = open(&image, None);
+        let last = disc.track_count();
+        let mut out = Vec::new();
+        disc.read_audio(last, &mut out).unwrap();
+        assert!(out == frames, "budget {budget}: the retry is not whole");
+        drop(disc);
+        assert!(integrity_holds(&image), "budget {budget}");
+        std::fs::remove_file(&image).unwrap();
+        std::fs::remove_file(himd::virtual_device::sidecar_path(&image)).unwrap();
+        budget += if budget < 40 { 1 } else { 7 };
+    }
+    assert!(outcomes.0 > 0 && outcomes.1 > 0, "{outcomes:?}");
+}
+
+#[test]
+fn deleted_tracks_are_zeroed_and_their_slots_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = sample_image(dir.path());
+    let (mut disc, device) = open(&image, None);
+    let before = disc.listing().unwrap();
+    let slot = before.tracks[1].slot;
+    let mut kept = Vec::new();
+    for n in [1, 3, 6] {
+        let mut out = Vec::new();
+        disc.read_audio(n, &mut out).unwrap();
+        kept.push(out);
+    }
+    let mut signer = SessionSigner::new(device, Box::new(OsEntropy));
+    disc.delete_tracks(&[2, 4, 5], &mut signer).unwrap();
+    drop(disc);
+
+    let (mut disc, _) = open(&image, None);
+    let after = disc.listing().unwrap();
+    assert_eq!(after.tracks.len(), 3);
+    assert_eq!(after.generation, before.generation + 1);
+    for (i, n) in [1, 3, 6].into_iter().enumerate() {
+        assert_eq!(after.tracks[i].title, before.tracks[n - 1].title);
+        let mut out = Vec::new();
+        disc.read_audio(i + 1, &mut out).unwrap();
+        assert!(out == kept[i], "track {n}");
+    }
+    let entry = disc.index().tracks[usize::from(slot)].clone();
+    assert!(!entry.is_used());
+    assert_eq!(entry.title, 0);
+    assert_eq!(disc.mac_list().mac(slot), Some([0; 8]));
+    assert_eq!(disc.index().tracks[0].track_number, slot);
+    drop(disc);
+    assert!(integrity_holds(&image));
+    fsck(&image);
+
+    // The freed slot takes the next track.
+    let frames = mp3_frames(30);
+    let n = send(
+        &image,
+        &NewAudio::Mp3(Mp3Frames::parse(&frames).unwrap()),
+        &TrackTexts::default(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(n, 4);
+    let (disc, _) = open(&image, None);
+    assert_eq!(disc.index().slot_at(3), Some(slot));
+    drop(disc);
+    assert!(audio_of(&image, 4) == frames);
+    assert!(integrity_holds(&image));
+
+    // Deleting the last track gives its room back.
+    let (mut disc, device) = open(&image, None);
+    let atdata = |disc: &mut TestDisc| {
+        let name = format!("ATDATA{:02X}.HMA", disc.generation());
+        disc.files().len(&name).unwrap()
+    };
+    let with = atdata(&mut disc);
+    let free_with = disc.files().space().unwrap().unwrap().free;
+    let mut signer = SessionSigner::new(device, Box::new(OsEntropy));
+    disc.delete_tracks(&[4], &mut signer).unwrap();
+    assert_eq!(atdata(&mut disc), with - 16384);
+    assert!(disc.files().space().unwrap().unwrap().free >= free_with);
+    drop(disc);
+    assert!(integrity_holds(&image));
+    fsck(&image);
+}
+
+#[test]
+fn a_track_whose_titles_do_not_fit_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("blank.img");
+    VirtualHimd::create_blank(&image, MediaSize::Minutes74, &mut OsEntropy).unwrap();
+    let frames = mp3_frames(10);
+    let texts = TrackTexts {
+        title: "x".repeat(4095 * 14),
+        ..TrackTexts::default()
+    };
+    let err = send(
+        &image,
+        &NewAudio::Mp3(Mp3Frames::parse(&frames).unwrap()),
+        &texts,
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(err, HimdError::NoRoom(_)), "{err}");
+    let (mut disc, _) = open(&image, None);
+    assert_eq!(disc.track_count(), 0);
+    assert_eq!(disc.files().len("ATDATA01.HMA").unwrap(), 0);
+    assert_eq!(disc.listing().unwrap().generation, 1);
+}
