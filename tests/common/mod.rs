@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod round_trip;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -128,6 +128,24 @@ impl Atrac1Encoder {
     }
 
     streaming_methods!();
+
+    /// Decodes every frame of `frames` (whole frames of `channels` channels, back to back)
+    /// with the crate's decoder and reports the first one it rejects; returns the number of
+    /// frames. A check for encoder output before it is stored or sent.
+    pub fn check_frames(channels: u16, frames: &[u8]) -> Result<usize, CodecError> {
+        let mut dec = super::Atrac1::new(channels)?;
+        let bytes = dec.frame_bytes();
+        if !frames.len().is_multiple_of(bytes) {
+            return Err(CodecError::frame("ATRAC1", "a partial frame"));
+        }
+        let mut pcm = Vec::with_capacity(SAMPLES_PER_FRAME * usize::from(channels));
+        for (i, frame) in frames.chunks_exact(bytes).enumerate() {
+            pcm.clear();
+            dec.decode_frame(frame, &mut pcm)
+                .map_err(|e| CodecError::frame("ATRAC1", format!("frame {i}: {e}")))?;
+        }
+        Ok(frames.len() / bytes)
+    }
 }
 
 impl Core {

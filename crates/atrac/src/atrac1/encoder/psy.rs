@@ -15,16 +15,20 @@ use crate::encoder::psy::{
 /// increasing frequency).
 const BAND_HZ: [(f32, f32); 3] = [(0.0, 5_512.5), (5_512.5, 11_025.0), (11_025.0, 22_050.0)];
 /// The level (dB SPL) a full-scale sine is taken to play at: where the threshold in quiet
-/// lies.
-const FULL_SCALE_SPL: f32 = 100.0;
+/// lies. Set high, the threshold in quiet keeps only what lies far below audibility out:
+/// quiet high bands that a listener at a higher volume would miss stay coded (`ViSQOL` on the
+/// tuning clips: 4.25 at 90 dB, 4.38 at 100, 4.53 at 120, 4.64 at 160).
+const FULL_SCALE_SPL: f32 = 160.0;
 /// Spreading beyond this distance (Bark) is ignored.
 const SPREAD_REACH: f32 = 8.0;
 /// Lines around a BFU that its tonality is judged on, at least.
 const TONAL_WINDOW: usize = 16;
 /// The allocation's weights: γ, the exponent of the masking threshold, and β, that of the
-/// BFU's own energy (see [`weights`]).
-const MASK_EXPONENT: f32 = 0.2;
-const ENERGY_EXPONENT: f32 = 0.8;
+/// BFU's own energy (see [`weights`]). Tuned on clips with `ViSQOL`, which hardly moves for γ
+/// from 0.2 to 0.6 (γ + β = 1); the plain noise-to-mask ratio (γ = 1) scores 0.04 lower,
+/// the plain squared error (γ = β = 0) 0.35 lower.
+const MASK_EXPONENT: f32 = 0.3;
+const ENERGY_EXPONENT: f32 = 0.7;
 
 /// Line energy to the energy of the same signal at the input, per band and block size: the
 /// MDCT's scale (`(32768 · 4/N)²` times `N/4` lines per sample) and the QMF's decimation.
