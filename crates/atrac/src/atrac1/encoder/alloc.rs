@@ -2,9 +2,11 @@
 //! coded, for the smallest weighted quantisation noise that fits the sound unit.
 //!
 //! Every BFU's options are measured exactly (the squared error at each word length, 2 to 16
-//! bits, divided by the BFU's weight from the psychoacoustic model); then for each BFU count
-//! the format offers, a greedy pass spends the unit's mantissa bits on the upgrade with the
-//! most noise removed per bit until none fits. The count that leaves the least noise wins.
+//! bits, divided by the BFU's weight from the psychoacoustic model); then a greedy pass spends
+//! the unit's mantissa bits on the step (along each BFU's convex hull of bits against noise)
+//! with the most noise removed per bit until none fits — for every BFU coded, and again for
+//! the fewest BFUs that hold what the first pass coded. The count that leaves the least noise
+//! wins.
 //! The unit is filled as far as the BFUs' line counts allow and never overflows.
 
 use super::super::SOUND_UNIT_BYTES;
@@ -48,10 +50,19 @@ pub(super) fn max_level(word_len: u8) -> i32 {
     (1i32 << (word_len - 1)) - 1
 }
 
+/// `x` (at most `max` in magnitude, `max` < 2²²) rounded to an integer, half to even: adding
+/// and removing 1.5 · 2²³ does it in the default rounding mode, and in a loop that vectorises
+/// (a libm `round` call per line was the encoder's largest cost).
+#[inline]
+fn round_within(x: f32, max: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    (x.clamp(-max, max) + MAGIC) - MAGIC
+}
+
 /// The mantissa of `x` at scale factor value `sf` and word length `word_len` ≥ 2.
 pub(super) fn quantise(x: f32, sf: f32, word_len: u8) -> i32 {
-    let m = max_level(word_len);
-    ((x / sf * m as f32).round() as i32).clamp(-m, m)
+    let m = max_level(word_len) as f32;
+    round_within(x / sf * m, m) as i32
 }
 
 /// The smallest scale factor index whose value is at least `peak` (63 when none is).
@@ -81,45 +92,55 @@ pub(super) fn allocate(
         // One bit is not a word length: as bad as none.
         noise[i][1] = noise[i][0];
         for w in 2..=MAX_WORD as u8 {
-            let step = value / max_level(w) as f32;
+            let m = max_level(w) as f32;
+            let (to_level, step) = (m / value, value / m);
             let err: f32 = x
                 .iter()
                 .map(|&v| {
-                    let e = v - quantise(v, value, w) as f32 * step;
+                    let e = v - round_within(v * to_level, m) * step;
                     e * e
                 })
                 .sum();
             noise[i][usize::from(w)] = err * inv_weight;
         }
     }
-    let mut best: Option<(f32, Allocation)> = None;
-    for (amount, &coded) in BFU_AMOUNT.iter().enumerate() {
+    // Every BFU coded first; then the smallest count that still covers every BFU given
+    // bits (its side bits go to the mantissas), and the one below it; on a tie, fewer.
+    let evaluate = |amount: usize| {
+        let coded = BFU_AMOUNT[amount];
         let (word_lens, used) = greedy(&noise[..coded], mantissa_budget(coded));
-        let mut total: f32 = (0..coded)
-            .map(|i| noise[i][usize::from(word_lens[i])])
+        let total: f32 = noise
+            .iter()
+            .zip(&word_lens)
+            .map(|(n, &w)| n[usize::from(w)])
             .sum();
-        total += noise[coded..].iter().map(|n| n[0]).sum::<f32>();
-        if best.as_ref().is_none_or(|(t, _)| total < *t) {
-            best = Some((
-                total,
-                Allocation {
-                    amount,
-                    word_lens,
-                    scale_factors,
-                    mantissa_bits: used,
-                },
-            ));
+        (
+            total,
+            Allocation {
+                amount,
+                word_lens,
+                scale_factors,
+                mantissa_bits: used,
+            },
+        )
+    };
+    let mut best = evaluate(BFU_AMOUNT.len() - 1);
+    let highest = best.1.word_lens.iter().rposition(|&w| w > 0);
+    let covering = highest.map_or(0, |h| {
+        BFU_AMOUNT
+            .iter()
+            .position(|&n| n > h)
+            .unwrap_or(BFU_AMOUNT.len() - 1)
+    });
+    for amount in [covering, covering.saturating_sub(1)] {
+        if amount + 1 < BFU_AMOUNT.len() {
+            let candidate = evaluate(amount);
+            if candidate.0 <= best.0 {
+                best = candidate;
+            }
         }
     }
-    best.map_or(
-        Allocation {
-            amount: 0,
-            word_lens: [0; BFUS],
-            scale_factors,
-            mantissa_bits: 0,
-        },
-        |(_, a)| a,
-    )
+    best.1
 }
 
 /// The word lengths a BFU steps through: the lower convex hull of its (bits, noise) points
@@ -147,55 +168,68 @@ fn hull(noise: &[f32; MAX_WORD + 1]) -> ([u8; MAX_WORD], usize) {
 }
 
 /// Word lengths for the BFUs of `noise` within `budget` bits: steps along each BFU's hull in
-/// order of noise removed per bit; when the next step of a BFU no longer fits, the best
-/// smaller one that does. Returns them and the bits used.
+/// order of noise removed per bit; when no hull step fits any more, the best smaller steps
+/// that do. Returns them and the bits used.
 fn greedy(noise: &[[f32; MAX_WORD + 1]], budget: usize) -> ([u8; BFUS], usize) {
     let mut hulls = [([0u8; MAX_WORD], 0usize); BFUS];
     for (h, n) in hulls.iter_mut().zip(noise) {
         *h = hull(n);
     }
+    // Each BFU's position on its hull, and its next step: (word length, bits, gain per bit).
     let mut at = [0usize; BFUS];
     let mut word_lens = [0u8; BFUS];
+    let step_to = |i: usize, w: usize, v: usize| {
+        let bits = (v - w) * SPECS_PER_BFU[i];
+        (v, bits, (noise[i][w] - noise[i][v]) / bits as f32)
+    };
+    let next_on_hull = |i: usize, at: usize| {
+        let (points, len) = &hulls[i];
+        (at + 1 < *len).then(|| step_to(i, usize::from(points[at]), usize::from(points[at + 1])))
+    };
+    let mut next: [Option<(usize, usize, f32)>; BFUS] = [None; BFUS];
+    for (i, n) in next.iter_mut().enumerate().take(noise.len()) {
+        *n = next_on_hull(i, 0);
+    }
     let mut used = 0;
     loop {
-        let mut pick: Option<(usize, u8, f32)> = None;
-        for (i, n) in noise.iter().enumerate() {
-            let (points, len) = &hulls[i];
-            if at[i] + 1 >= *len {
-                continue;
-            }
-            let w = usize::from(word_lens[i]);
-            let count = SPECS_PER_BFU[i];
-            let left = budget - used;
-            let next = usize::from(points[at[i] + 1]);
-            let step = if (next - w) * count <= left {
-                Some(next)
-            } else {
-                // Any smaller step that fits and removes noise, the best per bit.
-                (w + 1..next)
-                    .filter(|&v| v >= 2 && (v - w) * count <= left && n[v] < n[w])
-                    .max_by(|&a, &b| {
-                        let ra = (n[w] - n[a]) / (a - w) as f32;
-                        let rb = (n[w] - n[b]) / (b - w) as f32;
-                        ra.total_cmp(&rb)
-                    })
-            };
-            let Some(v) = step else {
-                continue;
-            };
-            let gain = (n[w] - n[v]) / ((v - w) * count) as f32;
-            if gain > 0.0 && pick.is_none_or(|(_, _, g)| gain > g) {
-                pick = Some((i, v as u8, gain));
+        let left = budget - used;
+        let mut pick: Option<(usize, (usize, usize, f32))> = None;
+        for (i, step) in next.iter().enumerate() {
+            if let Some(s) = *step
+                && s.1 <= left
+                && s.2 > 0.0
+                && pick.is_none_or(|(_, p)| s.2 > p.2)
+            {
+                pick = Some((i, s));
             }
         }
-        let Some((i, v, _)) = pick else {
+        if pick.is_none() {
+            // The end of the budget: any smaller step that fits and removes noise.
+            for i in 0..noise.len() {
+                let w = usize::from(word_lens[i]);
+                let Some((limit, _, _)) = next[i] else {
+                    continue;
+                };
+                for v in (w + 1).max(2)..limit {
+                    let s = step_to(i, w, v);
+                    if s.1 <= left && s.2 > 0.0 && pick.is_none_or(|(_, p)| s.2 > p.2) {
+                        pick = Some((i, s));
+                    }
+                }
+            }
+        }
+        let Some((i, (v, bits, _))) = pick else {
             break;
         };
-        used += usize::from(v - word_lens[i]) * SPECS_PER_BFU[i];
-        word_lens[i] = v;
+        used += bits;
+        word_lens[i] = v as u8;
         let (points, len) = &hulls[i];
         // Off the hull after a smaller step: go on from the first vertex above it.
-        at[i] = (0..*len).rev().find(|&k| points[k] <= v).unwrap_or(0);
+        at[i] = (0..*len)
+            .rev()
+            .find(|&k| usize::from(points[k]) <= v)
+            .unwrap_or(0);
+        next[i] = next_on_hull(i, at[i]).map(|(target, _, _)| step_to(i, v, target));
     }
     (word_lens, used)
 }
