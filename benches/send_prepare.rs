@@ -1,6 +1,7 @@
-//! SP send preparation speed: decode a 44.1 kHz WAV (and a 48 kHz one, resampled), convert to
-//! big-endian PCM and DES-CBC encrypt it, on one core. The target is ≥ 200× real time
-//! (176,400 bytes of audio a second → ≥ 35 MB/s of output).
+//! Send preparation speed on one core: decode a 44.1 kHz WAV (and a 48 kHz one, resampled),
+//! convert to big-endian PCM (SP) or encode to ATRAC3 (LP2, LP4), and DES-CBC encrypt it. The
+//! targets are ≥ 200× real time for SP (176,400 bytes of audio a second → ≥ 35 MB/s of output)
+//! and ≥ 100× for LP2, so that a recorder (LP4 at up to ~64×) never waits for the encoder.
 //!
 //! `des_cbc_8mib` measures the encryption alone: the project's bulk path (table-driven DES,
 //! `CbcEncryptor`) and, for comparison, RustCrypto's `cbc` over `des::Des`, which the bulk path
@@ -12,10 +13,12 @@
 use std::path::Path;
 use std::time::Duration;
 
+use atrac::Atrac3Mode;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use des::cipher::generic_array::GenericArray;
 use des::cipher::{BlockEncryptMut, KeyIvInit};
 use ministage::transfer::pipeline::prepare_audio;
+use ministage::transfer::prepare::{Feed, Route};
 use netmd::crypto::CbcEncryptor;
 use netmd::send::WireFormat;
 
@@ -41,11 +44,34 @@ fn bench(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(10));
     // Throughput in seconds of audio: criterion's "elements/s" is then the real-time factor.
     group.throughput(Throughput::Elements(SECONDS as u64));
+    let sp = Route {
+        format: WireFormat::SP_STEREO,
+        feed: Feed::Pcm,
+    };
     for rate in [44_100u32, 48_000] {
         let path = dir.path().join(format!("in{rate}.wav"));
         write_wav(&path, rate);
         group.bench_function(format!("wav_{rate}"), |b| {
-            b.iter(|| prepare_audio(&path, WireFormat::SP_STEREO, &|| false).expect("prepare"));
+            b.iter(|| prepare_audio(&path, sp, &|| false).expect("prepare"));
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("send_prepare_lp");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Elements(SECONDS as u64));
+    let path = dir.path().join("in44100.wav");
+    for (name, format, mode) in [
+        ("lp2", WireFormat::LP2, Atrac3Mode::Lp2),
+        ("lp4", WireFormat::LP4, Atrac3Mode::Lp4),
+    ] {
+        let route = Route {
+            format,
+            feed: Feed::Encode(mode),
+        };
+        group.bench_function(format!("wav_44100_{name}"), |b| {
+            b.iter(|| prepare_audio(&path, route, &|| false).expect("prepare"));
         });
     }
     group.finish();

@@ -1,7 +1,8 @@
-//! Peak memory of preparing one long SP track: synthesises a 20-minute 44.1 kHz stereo WAV,
-//! runs `prepare_audio` on it and prints the process's peak resident set (`VmHWM`).
+//! Peak memory of preparing one long track: synthesises a 20-minute 44.1 kHz stereo WAV, runs
+//! `prepare_audio` on it in SP (or LP2/LP4, encoded) and prints the process's peak resident set
+//! (`VmHWM`).
 //!
-//! `cargo run --release --example prepare_rss [minutes]`
+//! `cargo run --release --example prepare_rss [minutes] [sp|lp2|lp4]`
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -9,7 +10,9 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
+use atrac::Atrac3Mode;
 use ministage::transfer::pipeline::prepare_audio;
+use ministage::transfer::prepare::{Feed, Route};
 use netmd::send::WireFormat;
 
 fn vm_hwm() -> String {
@@ -54,11 +57,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(20);
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("long.wav");
+    let mode = std::env::args().nth(2).unwrap_or_else(|| "sp".into());
+    let route = match mode.as_str() {
+        "lp2" => Route {
+            format: WireFormat::LP2,
+            feed: Feed::Encode(Atrac3Mode::Lp2),
+        },
+        "lp4" => Route {
+            format: WireFormat::LP4,
+            feed: Feed::Encode(Atrac3Mode::Lp4),
+        },
+        _ => Route {
+            format: WireFormat::SP_STEREO,
+            feed: Feed::Pcm,
+        },
+    };
     write_wav(&path, minutes * 60 * 44_100)?;
     println!("before: {}", vm_hwm());
-    let audio = prepare_audio(&path, WireFormat::SP_STEREO, &|| false)?;
+    let audio = prepare_audio(&path, route, &|| false)?;
     println!(
-        "{minutes} min SP: {} bytes of stream prepared; after: {}",
+        "{minutes} min {mode}: {} bytes of stream prepared; after: {}",
         audio.stream_len(),
         vm_hwm()
     );

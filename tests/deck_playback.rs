@@ -14,7 +14,7 @@ use atrac::Decoder;
 use common::fixtures::atrac_file as fixture;
 use media::player::{PlaybackSource, Player, Track};
 use ministage::transfer::pipeline::BatchControl;
-use ministage::transfer::{BatchOptions, ItemOutcome, SendItem, TransferMode, send_batch};
+use ministage::transfer::{BatchOptions, ItemOutcome, TransferMode, send_batch};
 use netmd::virtual_deck::DeckAudio;
 use netmd::{Faults, Recorder, VirtualDeck};
 
@@ -46,16 +46,7 @@ fn send(dir: &Path, files: &[(&Path, TransferMode)]) -> Vec<DeckAudio> {
         .unwrap()
         .with_faults(Faults::default());
     let mut r = Recorder::open(Box::new(deck) as Box<dyn netmd::Transport>).unwrap();
-    let items: Vec<SendItem> = files
-        .iter()
-        .enumerate()
-        .map(|(i, (path, mode))| SendItem {
-            id: i as i64,
-            path: path.to_path_buf(),
-            title: None,
-            mode: *mode,
-        })
-        .collect();
+    let items = common::send_items(files);
     let outcomes = send_batch(
         &mut r,
         &items,
@@ -160,13 +151,21 @@ fn device_play_on_the_virtual_deck_is_heard_to_the_end() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // LP2 needs an ATRAC3 source: the file fails with the reason, exit 1, nothing written.
+    // A WAV in LP2 is encoded on the way: track 8, and it plays like any other.
     let out = run(&["device", "send", "--mode", "lp2", wav.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("in LP2"), "{stderr}");
+    let out = run(&["device", "play", "8"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stderr.contains("Short Tone.wav: failed: LP2 needs an ATRAC3 file"),
-        "{stderr}"
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Playing track 8 \"Short Tone\""),
+        "{stdout}"
     );
 
     let out = run(&["device", "play", "7"]);

@@ -1,7 +1,8 @@
-//! Sending to the virtual deck end to end: WAV and MP3 in SP, ATRAC3 in LP2 and LP4 (the
-//! fixtures are read from tests/fixtures/atrac), what the deck decrypted compared byte for
+//! Sending to the virtual deck end to end: WAV and MP3 in SP, ATRAC3 in LP2 and LP4 untouched
+//! (the fixtures are read from tests/fixtures/atrac), what the deck decrypted compared byte for
 //! byte, titles and durations from the disc, refusals, cancel, a disconnect and a retry, a
-//! wrong commit MAC, and the queue worker across a restart.
+//! wrong commit MAC, and the queue worker across a restart. Encoding for LP is in
+//! `transfer_encode.rs`.
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -56,6 +57,7 @@ fn item(id: i64, path: &Path, mode: TransferMode) -> SendItem {
         path: path.to_path_buf(),
         title: None,
         mode,
+        stored: None,
     }
 }
 
@@ -152,39 +154,36 @@ fn a_file_that_cannot_go_fails_alone_and_the_rest_are_sent() {
         &mut r,
         &[
             item(1, &wav, TransferMode::Lp2),
-            item(2, &wav, TransferMode::Sp),
-            item(3, &missing, TransferMode::Sp),
+            item(2, &missing, TransferMode::Sp),
+            item(3, &wav, TransferMode::Sp),
         ],
     )
     .unwrap();
     let of = |id: i64| &outcomes.iter().find(|(i, _)| *i == id).unwrap().1;
     assert!(
-        matches!(of(1), ItemOutcome::Failed(r) if r.contains("needs an ATRAC3 file")),
+        matches!(of(2), ItemOutcome::Failed(r) if r.contains("gone.flac")),
+        "{:?}",
+        of(2)
+    );
+    // A WAV in LP2 is encoded; the missing file takes no track number.
+    assert!(
+        matches!(of(1), ItemOutcome::Done { track: 1, .. }),
         "{:?}",
         of(1)
     );
     assert!(
-        matches!(of(2), ItemOutcome::Done { track: 1, .. }),
-        "{:?}",
-        of(2)
-    );
-    assert!(
-        matches!(of(3), ItemOutcome::Failed(r) if r.contains("gone.flac")),
+        matches!(of(3), ItemOutcome::Done { track: 2, .. }),
         "{:?}",
         of(3)
     );
-    assert_eq!(r.read_disc().unwrap().tracks.len(), 1);
-}
-
-#[test]
-fn lp_refusal_of_a_lone_file_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let wav = dir.path().join("a.wav");
-    write_wav(&wav, 44_100, 2, &tone(4410));
-    let mut r = deck(dir.path(), Faults::default());
-    let outcomes = run(&mut r, &[item(1, &wav, TransferMode::Lp4)]).unwrap();
-    assert!(matches!(&outcomes[0].1, ItemOutcome::Failed(r) if r.contains("LP4")));
-    assert!(r.read_disc().unwrap().tracks.is_empty());
+    let modes: Vec<Mode> = r
+        .read_disc()
+        .unwrap()
+        .tracks
+        .iter()
+        .map(|t| t.mode)
+        .collect();
+    assert_eq!(modes, [Mode::LP2, Mode::SP]);
 }
 
 /// A mono source goes as mono SP to a unit that records it natively (half the disc space),
@@ -480,37 +479,10 @@ fn the_queue_worker_sends_and_survives_a_restart() {
             .unwrap();
     }
     let disc_path = dir.path().join("disc.json");
-    let open = {
-        let disc_path = disc_path.clone();
-        Arc::new(move || {
-            netmd::open(
-                &netmd::DeviceSelector::Virtual(disc_path.clone()),
-                &netmd::OpenOptions::default(),
-            )
-        })
-    };
-    let (tx, rx) = mpsc::channel();
-    let requests = Transferer::spawn(
-        DeviceLink::Direct(open),
-        lib_path.clone(),
-        BatchOptions::default(),
-        move |e| {
-            let _ = tx.send(e);
-        },
-    );
-    requests.send(TransferRequest::Start).unwrap();
-    let mut done = Vec::new();
-    while let Ok(e) = rx.recv_timeout(Duration::from_secs(30)) {
-        match e {
-            TransferEvent::ItemDone { id, .. } => done.push(id),
-            TransferEvent::Idle => break,
-            TransferEvent::ItemFailed { reason, .. } | TransferEvent::Refused(reason) => {
-                panic!("{reason}")
-            }
-            _ => {}
-        }
-    }
-    requests.send(TransferRequest::Shutdown).unwrap();
+    let done: Vec<i64> = run_worker(&lib_path, &disc_path)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     assert_eq!(done, [a, b]);
     let disc = VirtualDeck::load(&disc_path).unwrap();
     assert_eq!(
@@ -527,4 +499,89 @@ fn the_queue_worker_sends_and_survives_a_restart() {
             .iter()
             .all(|t| t.state == TransferState::Done)
     );
+}
+
+/// ministage killed after the recorder took a commit, before the queue heard of it: the item
+/// was noted with its stored track, so after the restart the disc is asked and the item is done
+/// without a second copy; a noted item the disc does not hold is sent.
+#[test]
+fn a_send_committed_before_a_crash_is_not_sent_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib_path = dir.path().join("lib.sqlite3");
+    let wav = dir.path().join("Song.wav");
+    write_wav(&wav, 44_100, 2, &tone(22_050));
+    let disc_path = dir.path().join("disc.json");
+    let mut r = deck(dir.path(), Faults::default());
+    let first = run(&mut r, &[item(1, &wav, TransferMode::Sp)]).unwrap();
+    assert!(matches!(first[0].1, ItemOutcome::Done { track: 1, .. }));
+    drop(r);
+    let uuid = VirtualDeck::load(&disc_path).unwrap().tracks[0]
+        .uuid
+        .clone();
+    let (a, b);
+    {
+        let lib = Library::open(&lib_path).unwrap();
+        a = lib
+            .enqueue_transfer(&TransferSource::Path(wav.clone()), "Song", TransferMode::Sp)
+            .unwrap();
+        b = lib
+            .enqueue_transfer(
+                &TransferSource::Path(wav.clone()),
+                "Again",
+                TransferMode::Sp,
+            )
+            .unwrap();
+        for (id, track, uuid) in [(a, 1, uuid.as_str()), (b, 2, "0011223344556677")] {
+            lib.set_transfer_state(id, TransferState::Sending, None)
+                .unwrap();
+            lib.note_transfer_stored(id, track, uuid).unwrap();
+        }
+    }
+    assert_eq!(run_worker(&lib_path, &disc_path), [(a, 1), (b, 2)]);
+    let titles: Vec<String> = VirtualDeck::load(&disc_path)
+        .unwrap()
+        .tracks
+        .into_iter()
+        .map(|t| t.title)
+        .collect();
+    assert_eq!(titles, ["Song", "Again"]);
+    let lib = Library::open(&lib_path).unwrap();
+    assert!(lib.stored_transfers().unwrap().is_empty());
+}
+
+/// Runs the queue worker on the library's queue against the virtual deck until it is idle;
+/// returns the items done with their disc tracks, and panics on a failure.
+fn run_worker(lib_path: &Path, disc_path: &Path) -> Vec<(i64, u32)> {
+    let open = {
+        let disc_path = disc_path.to_path_buf();
+        Arc::new(move || {
+            netmd::open(
+                &netmd::DeviceSelector::Virtual(disc_path.clone()),
+                &netmd::OpenOptions::default(),
+            )
+        })
+    };
+    let (tx, rx) = mpsc::channel();
+    let requests = Transferer::spawn(
+        DeviceLink::Direct(open),
+        lib_path.to_path_buf(),
+        BatchOptions::default(),
+        move |e| {
+            let _ = tx.send(e);
+        },
+    );
+    requests.send(TransferRequest::Start).unwrap();
+    let mut done = Vec::new();
+    while let Ok(e) = rx.recv_timeout(Duration::from_secs(30)) {
+        match e {
+            TransferEvent::ItemDone { id, track } => done.push((id, track)),
+            TransferEvent::Idle => break,
+            TransferEvent::ItemFailed { reason, .. } | TransferEvent::Refused(reason) => {
+                panic!("{reason}")
+            }
+            _ => {}
+        }
+    }
+    requests.send(TransferRequest::Shutdown).unwrap();
+    done
 }

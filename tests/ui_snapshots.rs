@@ -219,6 +219,7 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
         error: (state == TransferState::Failed).then(|| "the recorder went away".into()),
         bytes_done: 0,
         bytes_total: 0,
+        receive: None,
     };
     update(
         &mut model,
@@ -242,14 +243,14 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
     key(&mut model, KeyCode::Char('4'));
     let screen = render(&model);
     assert!(
-        screen.contains("2 tracks, 0:00 of 1:05:20 free (SP)"),
+        screen.contains("2 tracks in SP: 0:00 of 1:05:20 free"),
         "{screen}"
     );
     assert!(screen.contains("37%"), "{screen}");
     assert!(screen.contains("the recorder went away"), "{screen}");
     insta::assert_snapshot!(screen);
 
-    // A FLAC asked for in LP2 cannot go (no encoder): the row and the header say so.
+    // A FLAC asked for in LP2 is encoded: the row says LP2, the header counts in SP time.
     let mut lp2 = item(5, "Nocturne", TransferState::Queued);
     lp2.mode = TransferMode::Lp2;
     update(
@@ -260,8 +261,11 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
         ])),
     );
     let screen = render(&model);
-    assert!(screen.contains("FLAC LP2!"), "{screen}");
-    assert!(screen.contains("1 cannot go in its mode"), "{screen}");
+    assert!(screen.contains("FLAC LP2"), "{screen}");
+    assert!(
+        screen.contains("2 tracks: 0:00 of 1:05:20 free (SP time"),
+        "{screen}"
+    );
 }
 
 #[test]

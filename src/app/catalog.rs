@@ -186,6 +186,7 @@ mod tests {
             missing: false,
             mode: library::AtracMode::NotAtrac,
             protected: false,
+            grouping: String::new(),
         }
     }
 

@@ -31,7 +31,7 @@ pub use overlay::{
 };
 pub use playback::{PlayState, Playback, PlayerRequest, Repeat};
 pub use playlists::{PlaylistRow, PlaylistsState};
-pub use transfers::fit::{Fit, Planned, fit, planned};
+pub use transfers::fit::{Fit, QueuePlan, fit, plan_queue, route_label};
 pub use transfers::{SendProgress, TransfersState};
 pub use update::update;
 pub use viewport::Viewport;

@@ -123,6 +123,8 @@ impl Model {
             transfers: TransfersState {
                 default_mode: settings.transfer.mode,
                 title_template: settings.transfer.title.clone(),
+                receive_dir: settings.receive.dir.clone(),
+                receive_format: settings.receive.format,
                 ..TransfersState::default()
             },
             overlay: Overlay::None,

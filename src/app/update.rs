@@ -96,7 +96,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     if model.library.filter.editing {
         return library_update::on_filter_key(model, key);
     }
-    match model.keymap.action(&key) {
+    match model.keymap.action_in(&key, model.focus == Pane::Device) {
         Some(action) => on_action(model, action),
         None => Vec::new(),
     }

@@ -31,6 +31,7 @@ fn track(artist: &str, album: &str, n: u32, title: &str, year: i32) -> Track {
         missing: false,
         mode: ::library::AtracMode::NotAtrac,
         protected: false,
+        grouping: String::new(),
     }
 }
 
@@ -149,7 +150,7 @@ fn top_bottom_and_paging_stay_in_bounds() {
     press(&mut m, KeyCode::PageUp);
     let page = m.library.cursor().selected;
     assert!(page < 199 && page > 150, "{page}");
-    press(&mut m, KeyCode::Char('g'));
+    press(&mut m, KeyCode::Home);
     assert_eq!(*m.library.cursor(), ListCursor::default());
     press(&mut m, KeyCode::Up);
     assert_eq!(m.library.cursor().selected, 0);
@@ -584,6 +585,7 @@ fn demo_disc() -> netmd::DiscInfo {
         },
         write_protected: false,
         native_mono: false,
+        can_receive: false,
     }
 }
 
@@ -922,6 +924,7 @@ fn t_queues_the_selection_and_the_transfers_pane_drives_the_queue() {
         error: None,
         bytes_done: 0,
         bytes_total: 0,
+        receive: None,
     };
     update(
         &mut m,
@@ -1118,4 +1121,98 @@ fn queued_titles_follow_the_configured_template() {
     };
     assert_eq!(title, "01 Xtal (Aphex)");
     assert_eq!(*mode, ::library::TransferMode::Lp2);
+}
+
+#[test]
+fn g_queues_tracks_to_receive_from_an_rh1_and_other_recorders_say_why_not() {
+    use crate::app::DeviceEvent;
+    use crate::transfer::{TransferEvent, TransferRequest};
+    use ::library::{QueuedTransfer, ReceiveOrder, TransferMode, TransferState};
+
+    let mut m = model_with(tracks());
+    m.music_dir = PathBuf::from("/home/me/Music");
+    update(&mut m, Msg::Device(DeviceEvent::Connected(demo_disc())));
+    press(&mut m, KeyCode::Char('3'));
+    press(&mut m, KeyCode::Char('j'));
+    press(&mut m, KeyCode::Char('j'));
+    assert_eq!(m.device.selected_track(), Some(1));
+    assert!(press(&mut m, KeyCode::Char('g')).is_empty());
+    let status = m.status.as_ref().unwrap();
+    assert_eq!(status.level, Level::Warning);
+    assert!(
+        status.text.contains("only the Sony MZ-RH1 and MZ-M200"),
+        "{}",
+        status.text
+    );
+
+    let mut rh1 = demo_disc();
+    rh1.device = "Sony MZ-RH1".into();
+    rh1.can_receive = true;
+    update(&mut m, Msg::Device(DeviceEvent::Connected(rh1)));
+    press(&mut m, KeyCode::Char('V'));
+    press(&mut m, KeyCode::Char('j'));
+    let order = |track: u32, name: &str, title: &str, mode| {
+        Effect::Transfer(TransferRequest::EnqueueReceive {
+            order: ReceiveOrder {
+                track,
+                album: "Mix".into(),
+                grouping: "Side A".into(),
+            },
+            into: PathBuf::from(format!("/home/me/Music/MiniDisc/Mix/{name}")),
+            title: title.into(),
+            mode,
+        })
+    };
+    assert_eq!(
+        press(&mut m, KeyCode::Char('g')),
+        vec![
+            order(1, "01 - One.aea", "One", TransferMode::Sp),
+            order(2, "02 - Two.at3", "Two", TransferMode::Lp2),
+            Effect::Transfer(TransferRequest::Start),
+        ]
+    );
+    assert_eq!(
+        m.status.as_ref().unwrap().text,
+        "Queued 2 tracks to receive"
+    );
+    // On a group's row, its tracks.
+    press(&mut m, KeyCode::Up);
+    press(&mut m, KeyCode::Up);
+    assert_eq!(m.device.selected_row(), Some(DeviceRow::Group(0)));
+    assert_eq!(press(&mut m, KeyCode::Char('g')).len(), 3);
+
+    // The queue reports it like a send, in the receiving direction.
+    let item = QueuedTransfer {
+        id: 7,
+        position: 1,
+        track_id: None,
+        path: PathBuf::from("/home/me/Music/MiniDisc/Mix/01 - One.aea"),
+        title: "One".into(),
+        mode: TransferMode::Sp,
+        state: TransferState::Sending,
+        error: None,
+        bytes_done: 0,
+        bytes_total: 0,
+        receive: Some(ReceiveOrder {
+            track: 1,
+            album: "Mix".into(),
+            grouping: "Side A".into(),
+        }),
+    };
+    update(
+        &mut m,
+        Msg::Transfer(TransferEvent::QueueChanged(vec![item])),
+    );
+    // Receive items take no room on the disc and keep the disc's mode and title.
+    assert_eq!(m.transfers.pending().count(), 0);
+    press(&mut m, KeyCode::Char('4'));
+    assert!(press(&mut m, KeyCode::Char('o')).is_empty());
+    update(
+        &mut m,
+        Msg::Transfer(TransferEvent::ItemDone { id: 7, track: 1 }),
+    );
+    assert_eq!(
+        m.status.as_ref().unwrap().text,
+        "Received track 1 \"One\" into the library"
+    );
 }

@@ -372,32 +372,14 @@ fn encode_atrac(
             })
         }
     };
-    let mut samples = Vec::new();
-    let mut feed = |pcm: &[u8], sink: &mut Box<dyn FrameSink + '_>| -> Result<(), TransferError> {
-        samples.clear();
-        samples.extend(
-            pcm.chunks_exact(2)
-                .map(|b| i16::from_be_bytes([b[0], b[1]])),
-        );
+    prepare::decode_samples(input, 2, &|| false, &mut |samples| {
         progress.advance(samples.len() as u64 / 2);
-        sink.push(&samples).map_err(|e| TransferError::Source {
+        sink.push(samples).map_err(|e| TransferError::Source {
             path: output.to_path_buf(),
             detail: format!("cannot write: {e}"),
         })
-    };
-    let mut pcm = Vec::with_capacity(1 << 19);
-    prepare::sp_decode(input, 2, &|| false, &mut pcm, false, &mut |out, keep| {
-        // Whole stereo sample frames only, short of what the resampler may still cut.
-        let take = out.len().saturating_sub(keep) & !3;
-        if take >= 1 << 16 {
-            feed(&out[..take], &mut sink)?;
-            out.drain(..take);
-        }
-        Ok(())
     })
     .map_err(|e| anyhow::anyhow!("cannot convert {e}"))?;
-    let rest = pcm.len() & !3;
-    feed(&pcm[..rest], &mut sink).map_err(|e| anyhow::anyhow!("{e}"))?;
     let frames = sink.finish().with_context(cannot_write)?;
     temp.as_file().sync_all().ok();
     temp.persist(output).with_context(cannot_write)?;
@@ -545,7 +527,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// Decodes everything into `output` through a temporary file renamed at the end, so a failed
 /// conversion never leaves a half-written WAV behind. Returns the sample frames written.
-fn convert(decoder: &mut dyn Decoder, output: &Path) -> anyhow::Result<u64> {
+pub(crate) fn convert(decoder: &mut dyn Decoder, output: &Path) -> anyhow::Result<u64> {
     let temp = temp_beside(output, ".wav")?;
     let mut writer = WavWriter::new(
         BufWriter::with_capacity(256 * 1024, temp.as_file()),

@@ -10,8 +10,11 @@ use serde::Serialize;
 use media::player::AudioOutput;
 use netmd::format_ms;
 use netmd::{
-    AnyRecorder, DeviceError, DeviceSelector, DiscInfo, EditRequest, Mode, VirtualDeck, VirtualDisc,
+    AnyRecorder, DeckModel, DeviceError, DeviceSelector, DiscInfo, EditRequest, Mode, VirtualDeck,
+    VirtualDisc,
 };
+
+use crate::shell::edit_resume::apply_resuming;
 
 #[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
@@ -60,26 +63,61 @@ pub enum DeviceCommand {
     Status,
     /// Eject the disc.
     Eject,
-    /// Send audio files to the disc (SP: any playable file; LP2/LP4: ATRAC3 files of that mode).
+    /// Send audio files to the disc, in any mode: ATRAC3 files already in the mode go untouched,
+    /// anything else playable is encoded (LP) or decoded to PCM (SP).
     Send {
-        /// sp, lp2, lp4, or auto (the best quality that fits).
+        /// sp, lp2, lp105 (LP2 on the disc, 105 kbps on the wire), lp4, or auto (SP when
+        /// everything fits, else the best single LP mode that does).
         #[arg(long, default_value = "auto", value_parser = parse_mode)]
         mode: crate::transfer::TransferMode,
         /// The title (for a single file; default: the title tag, else the file name).
         #[arg(long)]
         title: Option<String>,
+        /// Leave the usual gap handling: every track starts afresh and its end is padded with
+        /// silence (default: neighbours on one album run on into each other, `transfer.gapless`).
+        #[arg(long)]
+        no_gapless: bool,
+        /// ReplayGain before encoding: off, track or album (default: `transfer.replaygain`).
+        #[arg(long, value_parser = parse_replaygain)]
+        replaygain: Option<media::player::GainMode>,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Receive tracks from an MZ-RH1 or MZ-M200 (every track when none is named) into
+    /// receive.dir, and add them to the library: SP as ATRAC1 .aea, LP2/LP4 as ATRAC3 .at3.
+    Receive {
+        n: Vec<u32>,
+        /// The folder (default: receive.dir in the configuration: MiniDisc/DISC TITLE in your music
+        /// folder unless set).
+        #[arg(long)]
+        to: Option<PathBuf>,
+        /// Decode to 16-bit WAV instead of keeping the recorder's ATRAC.
+        #[arg(long)]
+        wav: bool,
+    },
+    /// The disc's titles as CSV (disc title, then track, title, full-width title, group, mode,
+    /// duration), both ways.
+    #[command(subcommand)]
+    Titles(TitlesCommand),
+    /// Archive the disc from an MZ-RH1 or MZ-M200: every track (as received) and titles.csv
+    /// (the disc title, then track, title, full-width title, group, mode, duration) in DIR.
+    Archive { dir: PathBuf },
+    /// Serve the virtual deck's USB transfers on standard input and output, one JSON object
+    /// per line each way, in the shape of WebUSB's calls (for other NetMD clients, such as
+    /// netmd-js through contrib/netmd-js-bridge). Ends at the end of the input.
+    Serve,
     /// Create a virtual deck's disc file (blank, or with --demo a few tracks and groups).
     InitVirtual {
         path: PathBuf,
         /// Tracks in SP, LP2 and LP4, two groups and a full-width title.
         #[arg(long)]
         demo: bool,
-        /// Disc length in minutes: 60, 74 or 80.
-        #[arg(long, default_value_t = 80, value_parser = parse_minutes)]
-        minutes: u32,
+        /// Disc length: 60, 74 or 80 minutes, or (with --himd) 1gb.
+        #[arg(long, default_value = "80", value_parser = parse_length)]
+        minutes: DiscLength,
+        /// A Hi-MD disc in Hi-MD mode (a FAT16 image and its sidecar) instead of a NetMD deck.
+        #[arg(long, conflicts_with_all = ["demo", "write_protected", "native_mono", "model"])]
+        himd: bool,
         /// Set the disc's write-protect tab.
         #[arg(long)]
         write_protected: bool,
@@ -87,7 +125,20 @@ pub enum DeviceCommand {
         /// mono sources are then sent as mono and take half the space.
         #[arg(long)]
         native_mono: bool,
+        /// The recorder to act as: generic, or rh1 (an MZ-RH1, which sends tracks back with
+        /// `device receive`). Kept in the disc file.
+        #[arg(long, default_value = "generic", value_parser = parse_model)]
+        model: DeckModel,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TitlesCommand {
+    /// Write the disc's titles to FILE.
+    Export { file: PathBuf },
+    /// Give the disc the titles and groups in FILE, as one change checked before anything is
+    /// written (tracks it does not list keep theirs).
+    Import { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,16 +155,41 @@ pub enum GroupCommand {
     Remove { n: u32 },
 }
 
-fn parse_minutes(s: &str) -> Result<u32, String> {
+/// A blank disc's length: minutes of a MiniDisc, or a 1 GB Hi-MD disc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscLength {
+    Minutes(u32),
+    Gigabyte,
+}
+
+fn parse_length(s: &str) -> Result<DiscLength, String> {
+    if s.eq_ignore_ascii_case("1gb") {
+        return Ok(DiscLength::Gigabyte);
+    }
     match s.parse::<u32>() {
-        Ok(m @ (60 | 74 | 80)) => Ok(m),
-        _ => Err(format!("{s} is not a disc length: use 60, 74 or 80")),
+        Ok(m @ (60 | 74 | 80)) => Ok(DiscLength::Minutes(m)),
+        _ => Err(format!(
+            "{s} is not a disc length: use 60, 74, 80 or (Hi-MD) 1gb"
+        )),
     }
 }
 
+fn parse_model(s: &str) -> Result<DeckModel, String> {
+    DeckModel::parse(s).ok_or_else(|| format!("{s} is not a deck model: use generic or rh1"))
+}
+
 fn parse_mode(s: &str) -> Result<crate::transfer::TransferMode, String> {
-    crate::transfer::TransferMode::parse(s)
-        .ok_or_else(|| format!("{s} is not a mode: use sp, lp2, lp4 or auto"))
+    crate::transfer::TransferMode::parse(s).ok_or_else(|| {
+        let words: Vec<&str> = crate::transfer::TransferMode::ALL
+            .iter()
+            .map(|m| m.as_str())
+            .collect();
+        format!("{s} is not a mode: use {}", words.join(", "))
+    })
+}
+
+fn parse_replaygain(s: &str) -> Result<media::player::GainMode, String> {
+    s.parse()
 }
 
 fn parse_time(s: &str) -> anyhow::Result<u64> {
@@ -129,26 +205,50 @@ pub fn run(
     cmd: &DeviceCommand,
     device: &str,
     usb_trace: Option<&Path>,
-    audio: AudioOutput,
+    env: &super::setup::Environment,
 ) -> anyhow::Result<i32> {
+    let audio = env.audio;
+    let transfer = &env.settings.transfer;
     if let DeviceCommand::InitVirtual {
         path,
         demo,
         minutes,
         write_protected,
         native_mono,
+        model,
+        himd,
     } = cmd
     {
+        if *himd {
+            use himd::virtual_device::MediaSize;
+            let size = match minutes {
+                DiscLength::Minutes(74) => MediaSize::Minutes74,
+                DiscLength::Minutes(80) => MediaSize::Minutes80,
+                DiscLength::Gigabyte => MediaSize::Gigabyte,
+                DiscLength::Minutes(m) => bail!("Hi-MD discs are 74 or 80 minutes or 1gb, not {m}"),
+            };
+            super::himd::init_blank(path, size)?;
+            return Ok(0);
+        }
+        let DiscLength::Minutes(minutes) = minutes else {
+            bail!("1gb is a Hi-MD disc: add --himd");
+        };
         let mut disc = if *demo {
             VirtualDisc::demo(*minutes, *write_protected)
         } else {
             VirtualDisc::blank(*minutes, *write_protected)
         };
         disc.native_mono = *native_mono;
+        disc.model = *model;
         VirtualDeck::create(path, &disc)?;
         outln!(
-            "created a {}{minutes}-minute virtual disc at {} (use --device virtual:{})",
+            "created a {}{minutes}-minute virtual disc{} at {} (use --device virtual:{})",
             if *demo { "demo " } else { "blank " },
+            if *model == DeckModel::Rh1 {
+                " in an MZ-RH1"
+            } else {
+                ""
+            },
             path.display(),
             path.display()
         )?;
@@ -161,6 +261,12 @@ pub fn run(
         return Ok(1);
     }
     let selector: DeviceSelector = device.parse()?;
+    if let Some(target) = super::himd::target_of(&selector) {
+        return super::himd::run(cmd, &target, env);
+    }
+    if let DeviceCommand::Serve = cmd {
+        return serve(&selector, usb_trace);
+    }
     if let (DeviceCommand::Play { n }, DeviceSelector::Virtual(disc)) = (cmd, &selector) {
         return listen(&selector, disc, *n, usb_trace, audio);
     }
@@ -175,8 +281,62 @@ pub fn run(
         };
         netmd::open(&selector, &options)
     };
-    if let DeviceCommand::Send { mode, title, files } = cmd {
-        return send_files(&mut r, *mode, title.as_deref(), files, &reopen);
+    if let DeviceCommand::Send {
+        mode,
+        title,
+        files,
+        no_gapless,
+        replaygain,
+    } = cmd
+    {
+        let mut options = crate::transfer::BatchOptions::from_settings(transfer);
+        options.gapless &= !no_gapless;
+        if let Some(gain) = replaygain {
+            options.replaygain = *gain;
+        }
+        return send_files(&mut r, *mode, title.as_deref(), files, &options, &reopen);
+    }
+    match cmd {
+        DeviceCommand::Titles(TitlesCommand::Export { file }) => {
+            let disc = r.read_disc()?;
+            if !disc.disc_present {
+                bail!(DeviceError::NoDisc);
+            }
+            super::titles_csv::write_file(file, &disc)?;
+            outln!(
+                "wrote the titles of {} tracks to {}",
+                disc.tracks.len(),
+                file.display()
+            )?;
+            return Ok(0);
+        }
+        DeviceCommand::Titles(TitlesCommand::Import { file }) => {
+            let bytes =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let disc = r.read_disc()?;
+            if !disc.disc_present {
+                bail!(DeviceError::NoDisc);
+            }
+            let sheet = match super::titles_csv::parse(&bytes, &disc) {
+                Ok(sheet) => sheet,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{}: {e}", file.display());
+                    }
+                    bail!("{}: nothing was changed", file.display());
+                }
+            };
+            for w in run_edit(&mut r, &EditRequest::SetTitles(sheet), &reopen)? {
+                eprintln!("warning: {w}");
+            }
+            outln!("titles from {} written to the disc", file.display())?;
+            return Ok(0);
+        }
+        DeviceCommand::Receive { n, to, wav } => {
+            return receive_into_library(&mut r, env, n, to.as_deref(), *wav);
+        }
+        DeviceCommand::Archive { dir } => return archive(&mut r, dir),
+        _ => {}
     }
     let warnings = match edit_request(cmd) {
         Some(request) => run_edit(&mut r, &request, &reopen)?,
@@ -303,6 +463,21 @@ fn listen(
     Ok(0)
 }
 
+/// `device serve`: the virtual deck's transfers on standard input and output. Nothing else is
+/// written to standard output, which belongs to the protocol.
+fn serve(selector: &DeviceSelector, usb_trace: Option<&Path>) -> anyhow::Result<i32> {
+    if !matches!(selector, DeviceSelector::Virtual(_)) {
+        bail!("device serve serves the virtual deck only: use --device virtual:PATH");
+    }
+    let mut transport = netmd::open_transport(selector, &open_options(usb_trace)?)
+        .and_then(|t| t.ok_or(DeviceError::NotFound))
+        .with_context(|| format!("could not open the recorder ({selector})"))?;
+    let stdin = std::io::stdin().lock();
+    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    netmd::virtual_deck::pipe::serve(&mut transport, stdin, stdout)?;
+    Ok(0)
+}
+
 /// Opening options for the command line: the USB trace, and faults from the environment.
 fn open_options(usb_trace: Option<&Path>) -> anyhow::Result<netmd::OpenOptions<'_>> {
     Ok(netmd::OpenOptions {
@@ -357,7 +532,11 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
             Vec::new()
         }
         D::InitVirtual { .. }
+        | D::Serve
         | D::Send { .. }
+        | D::Receive { .. }
+        | D::Archive { .. }
+        | D::Titles(_)
         | D::Rename { .. }
         | D::RenameDisc { .. }
         | D::Group(_)
@@ -406,93 +585,18 @@ fn edit_request(cmd: &DeviceCommand) -> Option<EditRequest> {
     })
 }
 
-/// Makes a change to the disc. When the recorder's answer is lost along the way (a stall, a
-/// pulled cable), the disc is read on a new connection and the change finished from where the
-/// disc shows it stopped: success is reported exactly when the disc holds the change, and a
-/// failure says what the disc holds.
+/// Makes a change to the disc, finished on a new connection when an answer was lost
+/// ([`apply_resuming`]): success is reported exactly when the disc holds the change.
 fn run_edit(
     r: &mut AnyRecorder,
     request: &EditRequest,
     reopen: &dyn Fn() -> Result<AnyRecorder, DeviceError>,
 ) -> anyhow::Result<Vec<String>> {
-    let planned = r.plan(request)?;
-    let edit = &planned.edit;
-    let mut warnings = planned.warnings.clone();
-    let made = |warnings: Vec<String>| -> anyhow::Result<Vec<String>> {
-        if let Some(g) = planned.group {
-            outln!("created group {g}")?;
-        }
-        Ok(warnings)
-    };
-    let mut error = match r.apply(edit) {
-        Ok(()) => return made(warnings),
-        Err(e) if e.leaves_doubt() => e,
-        Err(e) => return Err(e.into()),
-    };
-    let total = edit.steps().len();
-    // Steps the disc showed done at the last look; each look must show more to go on.
-    let mut seen: Option<usize> = None;
-    for _ in 0..=total {
-        let Some(mut again) = reopen_waiting(reopen) else {
-            break;
-        };
-        let now = match again.read_raw(&mut |_, _| {}) {
-            Ok(now) => now,
-            Err(e) if e.leaves_doubt() => {
-                error = e;
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let Some(done) = edit.progress(&now) else {
-            bail!(
-                "{error}; read again, the disc shows changes this command did not make, so \
-                 nothing more was done"
-            );
-        };
-        if seen.is_some_and(|s| done <= s) {
-            break;
-        }
-        seen = Some(done);
-        match again.apply_from(edit, done) {
-            Ok(()) => {
-                warnings.push(if done == total {
-                    format!("the recorder's answer was lost ({error}); read again, the disc shows the change was made")
-                } else {
-                    format!(
-                        "the recorder's answer was lost ({error}); read again, the disc showed \
-                         {done} of {total} steps made, and the change was finished"
-                    )
-                });
-                return made(warnings);
-            }
-            Err(e) if e.leaves_doubt() => error = e,
-            Err(e) => return Err(e.into()),
-        }
+    let applied = apply_resuming(r, request, reopen)?;
+    if let Some(g) = applied.group {
+        outln!("created group {g}")?;
     }
-    match seen {
-        Some(0) => bail!("{error}; the disc shows nothing was changed"),
-        Some(done) => bail!(
-            "{error}; the disc shows the change partly made ({done} of {total} steps): check it \
-             with `ministage device info`"
-        ),
-        None => bail!(
-            "{error}; the disc could not be read again, so the change may be partly made: check \
-             it with `ministage device info`"
-        ),
-    }
-}
-
-/// A new connection to the recorder, trying a few times (a replugged cable takes a moment).
-fn reopen_waiting(reopen: &dyn Fn() -> Result<AnyRecorder, DeviceError>) -> Option<AnyRecorder> {
-    for wait in [0, 1, 2] {
-        std::thread::sleep(std::time::Duration::from_secs(wait));
-        match reopen() {
-            Ok(r) => return Some(r),
-            Err(e) => tracing::debug!("reaching the recorder again: {e}"),
-        }
-    }
-    None
+    Ok(applied.warnings)
 }
 
 #[derive(Serialize)]
@@ -636,19 +740,79 @@ fn table(d: &DiscInfo) -> String {
     out
 }
 
+/// The disc, refusing a recorder that cannot send tracks back before reading it.
+fn disc_to_receive(r: &mut AnyRecorder) -> anyhow::Result<DiscInfo> {
+    netmd::receive::check_can_receive(r.identity())?;
+    let disc = r.read_disc()?;
+    if !disc.disc_present {
+        bail!(DeviceError::NoDisc);
+    }
+    Ok(disc)
+}
+
+/// `device receive`: exit 0 only when every track asked for is in the folder.
+fn receive_into_library(
+    r: &mut AnyRecorder,
+    env: &super::setup::Environment,
+    numbers: &[u32],
+    to: Option<&Path>,
+    wav: bool,
+) -> anyhow::Result<i32> {
+    use super::receive::{Target, receive_tracks};
+    use crate::config::ReceiveFormat;
+    use crate::transfer::receive::folder_for;
+
+    let disc = disc_to_receive(r)?;
+    let target = Target {
+        dir: to.map_or_else(
+            || {
+                folder_for(
+                    env.settings.receive.dir.as_deref(),
+                    &crate::paths::default_music_dir(),
+                    &crate::transfer::receive::album_of(&disc),
+                )
+            },
+            Path::to_path_buf,
+        ),
+        format: if wav {
+            ReceiveFormat::Wav
+        } else {
+            env.settings.receive.format
+        },
+    };
+    let outcome = receive_tracks(r, &disc, numbers, &target)?;
+    if !outcome.arrived.is_empty() {
+        super::receive::add_to_library(env, &disc, &outcome.arrived)?;
+    }
+    Ok(i32::from(outcome.failed > 0))
+}
+
+/// `device archive DIR`: every track as the recorder sends it, and titles.csv.
+fn archive(r: &mut AnyRecorder, dir: &Path) -> anyhow::Result<i32> {
+    use super::receive::{Target, receive_tracks};
+
+    let disc = disc_to_receive(r)?;
+    let target = Target {
+        dir: dir.to_path_buf(),
+        format: crate::config::ReceiveFormat::Native,
+    };
+    let outcome = receive_tracks(r, &disc, &[], &target)?;
+    let csv = dir.join("titles.csv");
+    super::titles_csv::write_file(&csv, &disc)?;
+    outln!("titles: {}", csv.display())?;
+    Ok(i32::from(outcome.failed > 0))
+}
+
 /// `device send`: exit 0 only when every file arrived.
 fn send_files(
     r: &mut AnyRecorder,
     mode: crate::transfer::TransferMode,
     title: Option<&str>,
     files: &[PathBuf],
+    options: &crate::transfer::BatchOptions,
     reopen: &dyn Fn() -> Result<AnyRecorder, DeviceError>,
 ) -> anyhow::Result<i32> {
-    use std::io::{IsTerminal, Write};
-
-    use crate::transfer::{
-        BatchEvent, BatchOptions, ItemOutcome, SendItem, pipeline::BatchControl,
-    };
+    use crate::transfer::{BatchEvent, ItemOutcome, SendItem, pipeline::BatchControl};
 
     if title.is_some() && files.len() > 1 {
         bail!("--title names a single file; {} were given", files.len());
@@ -661,6 +825,7 @@ fn send_files(
             path: path.clone(),
             title: title.map(str::to_string),
             mode,
+            stored: None,
         })
         .collect();
     let name = |id: i64| {
@@ -669,14 +834,11 @@ fn send_files(
             .map(|p| p.display().to_string())
             .unwrap_or_default()
     };
-    let terminal = std::io::stderr().is_terminal();
-    let mut last_line = std::time::Instant::now();
-    // A progress bar is on screen and needs its line ended.
-    let mut bar_drawn = false;
+    let mut bar = ProgressBar::new();
     let outcomes = crate::transfer::send_batch_with(
         r,
         &items,
-        &BatchOptions::default(),
+        options,
         &BatchControl::default(),
         Some(reopen),
         &mut |e| match e {
@@ -697,29 +859,9 @@ fn send_files(
                 rate_bps,
                 eta_ms,
                 ..
-            } => {
-                let pct = bytes_done * 100 / bytes_total.max(1);
-                if terminal {
-                    let filled = (pct / 5) as usize;
-                    eprint!(
-                        "\r[{}{}] {pct:3}% {:.1} MB/s {} left ",
-                        "#".repeat(filled),
-                        "-".repeat(20 - filled.min(20)),
-                        rate_bps as f64 / 1e6,
-                        format_ms(eta_ms)
-                    );
-                    let _ = std::io::stderr().flush();
-                    bar_drawn = true;
-                } else if last_line.elapsed().as_secs() >= 5 || bytes_done == bytes_total {
-                    eprintln!("{pct}% ({bytes_done} of {bytes_total} bytes)");
-                    last_line = std::time::Instant::now();
-                }
-            }
-            BatchEvent::Finished { .. } if bar_drawn => {
-                eprintln!();
-                bar_drawn = false;
-            }
-            _ => {}
+            } => bar.show(bytes_done, bytes_total, rate_bps, eta_ms),
+            BatchEvent::Finished { .. } => bar.end(),
+            BatchEvent::Preparing { .. } | BatchEvent::Stored { .. } => {}
         },
     )?;
     let mut all = true;
@@ -754,4 +896,51 @@ fn send_files(
         }
     }
     Ok(i32::from(!all))
+}
+
+/// The progress of a transfer on standard error: a bar redrawn in place on a terminal, a line
+/// every five seconds otherwise. `device send` and `device receive` show the same one.
+pub(super) struct ProgressBar {
+    terminal: bool,
+    last_line: std::time::Instant,
+    /// A bar is on screen and needs its line ended.
+    drawn: bool,
+}
+
+impl ProgressBar {
+    pub(super) fn new() -> Self {
+        use std::io::IsTerminal;
+        Self {
+            terminal: std::io::stderr().is_terminal(),
+            last_line: std::time::Instant::now(),
+            drawn: false,
+        }
+    }
+
+    pub(super) fn show(&mut self, bytes_done: u64, bytes_total: u64, rate_bps: u64, eta_ms: u64) {
+        use std::io::Write;
+        let pct = bytes_done * 100 / bytes_total.max(1);
+        if self.terminal {
+            let filled = (pct / 5) as usize;
+            eprint!(
+                "\r[{}{}] {pct:3}% {:.1} MB/s {} left ",
+                "#".repeat(filled.min(20)),
+                "-".repeat(20 - filled.min(20)),
+                rate_bps as f64 / 1e6,
+                format_ms(eta_ms)
+            );
+            let _ = std::io::stderr().flush();
+            self.drawn = true;
+        } else if self.last_line.elapsed().as_secs() >= 5 || bytes_done == bytes_total {
+            eprintln!("{pct}% ({bytes_done} of {bytes_total} bytes)");
+            self.last_line = std::time::Instant::now();
+        }
+    }
+
+    /// Ends the bar's line, if one is drawn.
+    pub(super) fn end(&mut self) {
+        if std::mem::take(&mut self.drawn) {
+            eprintln!();
+        }
+    }
 }

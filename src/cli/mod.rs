@@ -20,12 +20,15 @@ macro_rules! out {
 
 mod args;
 mod commands;
-mod convert;
+pub(crate) mod convert;
 mod device;
+mod himd;
 mod play;
 mod playlist;
+mod receive;
 mod setup;
 mod tag;
+mod titles_csv;
 
 pub use args::{Cli, Command, ImportArgs, LibraryCommand, PlayArgs};
 
@@ -77,9 +80,7 @@ fn run(cli: &Cli) -> anyhow::Result<i32> {
             out!("{}", crate::config::default_toml())?;
             Ok(0)
         }
-        Some(Command::Device(cmd)) => {
-            device::run(cmd, &cli.device, cli.usb_trace.as_deref(), env.audio)
-        }
+        Some(Command::Device(cmd)) => device::run(cmd, &cli.device, cli.usb_trace.as_deref(), &env),
         Some(Command::Convert(args)) => convert::run(args),
         Some(Command::Tag(args)) => tag::run(&env, args),
         Some(Command::Playlist(cmd)) => playlist::run(&env, cmd),

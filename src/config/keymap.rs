@@ -18,6 +18,9 @@ pub enum Group {
     Library,
     Playback,
     Editing,
+    /// Keys of the Device pane alone: there they win over a global key bound to the same
+    /// combination (`g` receives there and goes to the top everywhere else).
+    Device,
 }
 
 impl Group {
@@ -29,6 +32,7 @@ impl Group {
         Group::Library,
         Group::Playback,
         Group::Editing,
+        Group::Device,
     ];
 
     /// The heading in the help overlay.
@@ -40,6 +44,7 @@ impl Group {
             Group::Library => "Library",
             Group::Playback => "Playback",
             Group::Editing => "Editing",
+            Group::Device => "Device pane",
         }
     }
 }
@@ -132,6 +137,7 @@ actions! {
     EditTags: "edit_tags", Editing, ["e"], "Edit the tags of the selection";
     Undo: "undo", Editing, ["u"], "Undo the last tag edit";
     Transfer: "transfer", Editing, ["t"], "Queue the selection for the recorder";
+    Receive: "receive", Device, ["g"], "Queue the selected tracks to receive from the recorder (MZ-RH1)";
 }
 
 impl Action {
@@ -389,6 +395,8 @@ pub struct KeyMap {
     /// Indexed by [`Action::index`].
     keys: Vec<Vec<KeyCombo>>,
     lookup: HashMap<KeyCombo, Action>,
+    /// [`Group::Device`] actions, looked up first when the Device pane has the focus.
+    device: HashMap<KeyCombo, Action>,
 }
 
 impl Default for KeyMap {
@@ -455,10 +463,19 @@ impl KeyMap {
             .iter()
             .filter(|a| configured[a.index()])
             .chain(Action::ALL.iter().filter(|a| !configured[a.index()]));
-        let mut lookup = HashMap::from([(CTRL_C, Action::Quit)]);
+        let mut global = HashMap::from([(CTRL_C, Action::Quit)]);
+        let mut device = HashMap::new();
         let mut bound: Vec<Vec<KeyCombo>> = vec![Vec::new(); Action::ALL.len()];
         for &action in order {
+            let lookup = if action.group() == Group::Device {
+                &mut device
+            } else {
+                &mut global
+            };
             for &combo in &wanted[action.index()] {
+                if combo == CTRL_C {
+                    continue;
+                }
                 match lookup.get(&combo) {
                     Some(&owner) if owner == action => {}
                     Some(&owner) => warnings.push(format!(
@@ -481,7 +498,8 @@ impl KeyMap {
         (
             KeyMap {
                 keys: bound,
-                lookup,
+                lookup: global,
+                device,
             },
             warnings,
         )
@@ -489,10 +507,20 @@ impl KeyMap {
 
     /// The action bound to a key press, if any. Key releases never trigger actions.
     pub fn action(&self, ev: &KeyEvent) -> Option<Action> {
+        self.action_in(ev, false)
+    }
+
+    /// [`KeyMap::action`] with the Device pane's own keys first when it has the focus.
+    pub fn action_in(&self, ev: &KeyEvent, device_pane: bool) -> Option<Action> {
         if ev.kind == KeyEventKind::Release {
             return None;
         }
-        self.lookup.get(&KeyCombo::from_event(ev)).copied()
+        let combo = KeyCombo::from_event(ev);
+        device_pane
+            .then(|| self.device.get(&combo))
+            .flatten()
+            .or_else(|| self.lookup.get(&combo))
+            .copied()
     }
 
     /// The keys bound to `a`, in configuration order.
@@ -686,6 +714,25 @@ mod tests {
     }
 
     #[test]
+    fn device_pane_keys_win_there_and_only_there() {
+        let map = KeyMap::defaults();
+        let g = key(KeyCode::Char('g'), KeyModifiers::NONE);
+        assert_eq!(map.action(&g), Some(Action::Top));
+        assert_eq!(map.action_in(&g, false), Some(Action::Top));
+        assert_eq!(map.action_in(&g, true), Some(Action::Receive));
+        // Keys the Device pane does not claim are the global ones there too.
+        let j = key(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(map.action_in(&j, true), Some(Action::Down));
+        // Rebinding receive moves it; `g` is then top in the Device pane as well.
+        let keys = BTreeMap::from([("receive".to_string(), vec!["Ctrl-r".to_string()])]);
+        let (map, warnings) = KeyMap::from_config(&keys);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(map.action_in(&g, true), Some(Action::Top));
+        let ctrl_r = key(KeyCode::Char('r'), KeyModifiers::CONTROL);
+        assert_eq!(map.action_in(&ctrl_r, true), Some(Action::Receive));
+    }
+
+    #[test]
     fn defaults_bind_every_action_without_conflicts() {
         let (map, warnings) = KeyMap::from_config(&BTreeMap::new());
         assert!(warnings.is_empty(), "{warnings:?}");
@@ -696,8 +743,12 @@ mod tests {
                 a.default_keys().len() + usize::from(a == Action::Quit),
                 "{a}: a default key failed to parse or conflicts"
             );
+            let device_pane = a.group() == Group::Device;
             for k in map.keys_for(a) {
-                assert_eq!(map.action(&key(k.code, k.modifiers)), Some(a));
+                assert_eq!(
+                    map.action_in(&key(k.code, k.modifiers), device_pane),
+                    Some(a)
+                );
             }
         }
         assert_eq!(

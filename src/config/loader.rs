@@ -706,7 +706,7 @@ mod tests {
             err.to_string(),
             format!(
                 "{}: transfer.mode: invalid value \"lp3\"; expected one of \"auto\", \"sp\", \
-                 \"lp2\", \"lp4\"",
+                 \"lp2\", \"lp105\", \"lp4\"",
                 path.display()
             )
         );

@@ -20,6 +20,6 @@ pub use loader::{
 };
 pub use reference::default_toml;
 pub use settings::{
-    AudioSettings, LibrarySettings, LibraryView, LogSettings, ReplayGain, Settings, SortKey,
-    SoundOutput, TransferMode, TransferSettings, UiSettings,
+    AudioSettings, LibrarySettings, LibraryView, LogSettings, ReceiveFormat, ReceiveSettings,
+    ReplayGain, Settings, SortKey, SoundOutput, TransferMode, TransferSettings, UiSettings,
 };

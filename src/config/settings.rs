@@ -113,6 +113,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub audio: AudioSettings,
     pub transfer: TransferSettings,
+    pub receive: ReceiveSettings,
 }
 
 impl Settings {
@@ -125,6 +126,7 @@ impl Settings {
         Section::Fixed(&LogSettings::DOC),
         Section::Fixed(&AudioSettings::DOC),
         Section::Fixed(&TransferSettings::DOC),
+        Section::Fixed(&ReceiveSettings::DOC),
     ];
 
     /// Replaces a leading `~` in every path setting with `home`.
@@ -133,6 +135,7 @@ impl Settings {
             &mut self.library.database,
             &mut self.library.music_dir,
             &mut self.log.file,
+            &mut self.receive.dir,
         ]
         .into_iter()
         .flatten()
@@ -221,8 +224,11 @@ section! {
 section! {
     ["transfer"]
     pub struct TransferSettings {
-        /// The mode `t` queues tracks with: "auto" (the best quality that fits), "sp", "lp2" or "lp4".
-        /// `o` in the Transfers pane changes it (for an item, or for new items when the queue is empty).
+        /// The mode `t` queues tracks with: "auto" (SP when the queue fits, else the best single LP mode
+        /// that does), "sp", "lp2", "lp105" (LP2 on the disc, 105 kbps on the wire) or "lp4". Anything
+        /// playable goes in any mode: ATRAC3 files already in the mode go untouched, the rest are
+        /// encoded. `o` in the Transfers pane changes it (for an item, or for new items when the queue
+        /// is empty).
         #[serde(deserialize_with = "named")]
         pub mode: TransferMode = TransferMode::Auto,
         /// The track title on the disc. {title}, {artist}, {album} and {track} (two digits) are
@@ -234,6 +240,28 @@ section! {
         pub disc_title: String = String::new(),
         /// Put a whole album sent at once into a group named after it.
         pub group_albums: bool = false,
+        /// Send neighbouring tracks of one album without gaps: the encoder runs on from one track into
+        /// the next and each boundary falls on a frame (it may move by up to half a frame, 12 ms in
+        /// LP, 6 ms in SP). `device send --no-gapless` turns it off for one send.
+        pub gapless: bool = true,
+        /// ReplayGain applied before encoding: "off", "track" or "album" (album falls back to track).
+        /// A gain that would clip is lowered to the tagged peak. ATRAC3 files sent untouched keep
+        /// their level.
+        pub replaygain: ReplayGain = ReplayGain::Off,
+    }
+}
+
+section! {
+    ["receive"]
+    pub struct ReceiveSettings {
+        /// Where tracks received from an MZ-RH1 or MZ-M200 go (`ministage device receive`); {disc}
+        /// is replaced by the disc's title. Default: $XDG_MUSIC_DIR/MiniDisc/{disc}.
+        #[example = "\"~/Music/MiniDisc/{disc}\""]
+        #[serde(deserialize_with = "optional_path")]
+        pub dir: Option<PathBuf> = None,
+        /// "native" keeps the recorder's own bits (SP as ATRAC1 .aea, LP2 and LP4 as ATRAC3 .at3,
+        /// never re-encoded); "wav" decodes them to 16-bit WAV files.
+        pub format: ReceiveFormat = ReceiveFormat::Native,
     }
 }
 
@@ -309,6 +337,18 @@ macro_rules! names {
             }
         }
     };
+}
+
+names! {
+    /// What received tracks are stored as.
+    #[derive(Default)]
+    pub enum ReceiveFormat {
+        /// The recorder's own bits: ATRAC1 `.aea` (SP), ATRAC3 `.at3` (LP2, LP4).
+        #[default]
+        Native = "native",
+        /// Decoded to 16-bit WAV.
+        Wav = "wav",
+    }
 }
 
 names! {

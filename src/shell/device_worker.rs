@@ -8,10 +8,11 @@ use std::thread;
 use std::time::Duration;
 
 use crate::app::{DeviceEvent, DeviceRequest};
+use crate::shell::edit_resume::{EditFailed, Reopen, apply_resuming};
 use netmd::TraceRecorder;
 use netmd::{
-    AnyRecorder, DeviceError, DeviceSelector, Faults, OpenOptions, PlayerStatus, Recorder,
-    SpeakerFactory, Transport, usb,
+    AnyRecorder, DeviceError, DeviceSelector, EditRequest, Faults, OpenOptions, PlayerStatus,
+    Recorder, SpeakerFactory, Transport, usb,
 };
 
 /// Environment variable with faults for virtual decks opened by selector: how tests and users
@@ -48,13 +49,28 @@ impl DeviceHandle {
     }
 
     /// Starts the worker, handing each event to `emit` (e.g. to wrap it in the app's message).
+    /// The faults of [`FAULTS_ENV`] are read once, here.
     pub fn spawn_with(
         selector: DeviceSelector,
         trace: Option<PathBuf>,
         speaker: Option<SpeakerFactory>,
         emit: impl Fn(DeviceEvent) + Send + 'static,
     ) -> Sender<DeviceRequest> {
+        Self::spawn_faulty(selector, trace, speaker, faults_from_env(), emit)
+    }
+
+    fn spawn_faulty(
+        selector: DeviceSelector,
+        trace: Option<PathBuf>,
+        speaker: Option<SpeakerFactory>,
+        faults: Result<Option<Faults>, DeviceError>,
+        emit: impl Fn(DeviceEvent) + Send + 'static,
+    ) -> Sender<DeviceRequest> {
         let (tx, rx) = mpsc::channel();
+        let faults = faults.map_err(|e| match e {
+            DeviceError::Virtual(message) => message,
+            other => other.to_string(),
+        });
         let wake = tx.clone();
         let spawned = thread::Builder::new().name("device".into()).spawn(move || {
             let hotplug = match selector {
@@ -67,6 +83,7 @@ impl DeviceHandle {
                 selector,
                 trace,
                 speaker,
+                faults,
                 emit: Box::new(emit),
                 recorder: None,
                 disc_present: false,
@@ -87,6 +104,8 @@ impl DeviceHandle {
 struct Worker {
     selector: DeviceSelector,
     trace: Option<PathBuf>,
+    /// Faults for a virtual deck (or why the asked-for ones could not be read).
+    faults: Result<Option<Faults>, String>,
     /// For a virtual deck: where its audio is heard.
     speaker: Option<SpeakerFactory>,
     emit: Box<dyn Fn(DeviceEvent) + Send>,
@@ -112,11 +131,15 @@ impl Worker {
         }
     }
 
+    fn faults(&self) -> Result<Option<Faults>, DeviceError> {
+        self.faults.clone().map_err(DeviceError::Virtual)
+    }
+
     fn transport(&mut self) -> Result<Option<Box<dyn Transport>>, DeviceError> {
         let options = OpenOptions {
             trace: None,
             speaker: self.speaker.as_ref(),
-            faults: faults_from_env()?,
+            faults: self.faults()?,
         };
         let Some(transport) = netmd::open_transport(&self.selector, &options)? else {
             return Ok(None);
@@ -246,13 +269,27 @@ impl Worker {
             (self.emit)(DeviceEvent::Error("no recorder is connected".into()));
             return;
         };
-        let (result, edits) = run_request(recorder, request);
+        let (selector, speaker, faults) = (&self.selector, self.speaker.as_ref(), &self.faults);
+        let reopen = || -> Result<AnyRecorder, DeviceError> {
+            let options = OpenOptions {
+                trace: None,
+                speaker,
+                faults: faults.clone().map_err(DeviceError::Virtual)?,
+            };
+            netmd::open(selector, &options)
+        };
+        let (result, after) = run_request(recorder, request, &reopen);
+        let edits = after != After::Nothing;
         match result {
             Ok((done, warnings)) => {
                 for w in warnings {
                     (self.emit)(DeviceEvent::Warning(w));
                 }
-                if edits {
+                if after == After::Reconnect {
+                    // The change was finished on a new connection; the old one is gone.
+                    self.recorder = None;
+                    self.connect();
+                } else if edits {
                     self.reread();
                 } else if let Some(Ok(status)) =
                     self.recorder.as_mut().map(netmd::Recorder::player_status)
@@ -264,7 +301,7 @@ impl Worker {
                     (self.emit)(DeviceEvent::Done(done));
                 }
             }
-            Err(e) if e.is_disconnect() => self.lost(&e),
+            Err(EditFailed::Device(e)) if e.is_disconnect() => self.lost(&e),
             Err(e) => {
                 (self.emit)(DeviceEvent::Error(e.to_string()));
                 // A failed edit may have got halfway: show what is really on the disc.
@@ -276,70 +313,147 @@ impl Worker {
     }
 }
 
-type Outcome = Result<(String, Vec<String>), DeviceError>;
+type Outcome = Result<(String, Vec<String>), EditFailed>;
 
-/// Carries out one request; also says whether it changes the disc.
-fn run_request(r: &mut AnyRecorder, request: &DeviceRequest) -> (Outcome, bool) {
+/// What the worker does after a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum After {
+    Nothing,
+    /// The disc may have changed: read it again.
+    Reread,
+    /// The disc changed through a new connection: connect again.
+    Reconnect,
+}
+
+/// Carries out one request; also says whether it changes the disc. Changes to the disc are
+/// finished on a new connection (`reopen`) when an answer was lost ([`apply_resuming`]).
+fn run_request(
+    r: &mut AnyRecorder,
+    request: &DeviceRequest,
+    reopen: &Reopen<'_>,
+) -> (Outcome, After) {
     use DeviceRequest as R;
-    let done = |text: String| move |warnings: Vec<String>| (text, warnings);
     let plain = |text: &str| {
         let text = text.to_string();
         move |()| (text, Vec::new())
     };
+    let device = |r: Result<(String, Vec<String>), DeviceError>| r.map_err(EditFailed::from);
     match request {
-        R::Refresh => (Ok((String::new(), Vec::new())), true),
-        R::RenameTrack { track, title } => (
-            r.rename_track(*track, title)
-                .map(done(format!("renamed track {track}"))),
-            true,
+        R::Refresh => (Ok((String::new(), Vec::new())), After::Reread),
+        R::RenameTrack { .. }
+        | R::RenameDisc { .. }
+        | R::CreateGroup { .. }
+        | R::RenameGroup { .. }
+        | R::DeleteGroup { .. }
+        | R::AddToGroup { .. }
+        | R::RemoveFromGroup { .. }
+        | R::MoveTrack { .. }
+        | R::DeleteTracks(_)
+        | R::EraseDisc => edit(r, request, reopen),
+        R::Play => (device(r.play().map(plain(""))), After::Nothing),
+        R::Pause => (device(r.pause().map(plain(""))), After::Nothing),
+        R::Stop => (device(r.stop().map(plain(""))), After::Nothing),
+        R::Next => (device(r.next_track().map(plain(""))), After::Nothing),
+        R::Previous => (device(r.previous_track().map(plain(""))), After::Nothing),
+        R::Goto(track) => (device(r.goto_track(*track).map(plain(""))), After::Nothing),
+        R::Seek { track, position_ms } => (
+            device(r.seek(*track, *position_ms).map(plain(""))),
+            After::Nothing,
         ),
-        R::RenameDisc { title } => (
-            r.rename_disc(title).map(done("renamed the disc".into())),
-            true,
+        R::Eject => (
+            device(r.eject().map(plain("ejected the disc"))),
+            After::Reread,
         ),
-        R::CreateGroup { first, last, name } => (
-            r.create_group(*first, *last, name)
-                .map(|(g, w)| (format!("created group {g}"), w)),
-            true,
-        ),
-        R::RenameGroup { group, name } => (
-            r.rename_group(*group, name)
-                .map(done(format!("renamed group {group}"))),
-            true,
-        ),
-        R::DeleteGroup { group } => (r.delete_group(*group).map(plain("deleted the group")), true),
-        R::AddToGroup { group, track } => (
-            r.add_to_group(*group, *track)
-                .map(plain("added the track to the group")),
-            true,
-        ),
-        R::RemoveFromGroup { track } => (
-            r.remove_from_group(*track)
-                .map(plain("took the track out of its group")),
-            true,
-        ),
-        R::MoveTrack { from, to } => (r.move_track(*from, *to).map(plain("moved the track")), true),
-        R::DeleteTracks(tracks) => (
-            r.delete_tracks(tracks).map(plain("deleted the tracks")),
-            true,
-        ),
-        R::EraseDisc => (r.erase_disc().map(plain("erased the disc")), true),
-        R::Play => (r.play().map(plain("")), false),
-        R::Pause => (r.pause().map(plain("")), false),
-        R::Stop => (r.stop().map(plain("")), false),
-        R::Next => (r.next_track().map(plain("")), false),
-        R::Previous => (r.previous_track().map(plain("")), false),
-        R::Goto(track) => (r.goto_track(*track).map(plain("")), false),
-        R::Seek { track, position_ms } => (r.seek(*track, *position_ms).map(plain("")), false),
-        R::Eject => (r.eject().map(plain("ejected the disc")), true),
         R::Exclusive(job) => {
             if let Some(job) = job.take() {
                 job(r);
             }
-            (Ok((String::new(), Vec::new())), true)
+            (Ok((String::new(), Vec::new())), After::Reread)
         }
-        R::Shutdown => (Ok((String::new(), Vec::new())), false),
+        R::Shutdown => (Ok((String::new(), Vec::new())), After::Nothing),
     }
+}
+
+/// Makes the change to the disc a request asks for.
+fn edit(r: &mut AnyRecorder, request: &DeviceRequest, reopen: &Reopen<'_>) -> (Outcome, After) {
+    let Some((edit, done)) = edit_of(request) else {
+        return (Ok((String::new(), Vec::new())), After::Nothing);
+    };
+    match apply_resuming(r, &edit, reopen) {
+        Ok(applied) => {
+            let done = match applied.group {
+                Some(g) if matches!(edit, EditRequest::CreateGroup { .. }) => {
+                    format!("created group {g}")
+                }
+                _ => done,
+            };
+            let after = if applied.resumed {
+                After::Reconnect
+            } else {
+                After::Reread
+            };
+            (Ok((done, applied.warnings)), after)
+        }
+        Err(e) => (Err(e), After::Reread),
+    }
+}
+
+/// The change to the disc a request asks for, with what to say once it is made.
+fn edit_of(request: &DeviceRequest) -> Option<(EditRequest, String)> {
+    use DeviceRequest as R;
+    use EditRequest as E;
+    Some(match request {
+        R::RenameTrack { track, title } => (
+            E::RenameTrack {
+                track: *track,
+                title: title.clone(),
+            },
+            format!("renamed track {track}"),
+        ),
+        R::RenameDisc { title } => (
+            E::RenameDisc {
+                title: title.clone(),
+            },
+            "renamed the disc".into(),
+        ),
+        R::CreateGroup { first, last, name } => (
+            E::CreateGroup {
+                first: *first,
+                last: *last,
+                name: name.clone(),
+            },
+            "created the group".into(),
+        ),
+        R::RenameGroup { group, name } => (
+            E::RenameGroup {
+                group: *group,
+                name: name.clone(),
+            },
+            format!("renamed group {group}"),
+        ),
+        R::DeleteGroup { group } => (E::DeleteGroup { group: *group }, "deleted the group".into()),
+        R::AddToGroup { group, track } => (
+            E::AddToGroup {
+                group: *group,
+                track: *track,
+            },
+            "added the track to the group".into(),
+        ),
+        R::RemoveFromGroup { track } => (
+            E::RemoveFromGroup { track: *track },
+            "took the track out of its group".into(),
+        ),
+        R::MoveTrack { from, to } => (
+            E::MoveTrack {
+                from: *from,
+                to: *to,
+            },
+            "moved the track".into(),
+        ),
+        R::DeleteTracks(tracks) => (E::DeleteTracks(tracks.clone()), "deleted the tracks".into()),
+        R::EraseDisc => (E::EraseDisc, "erased the disc".into()),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -385,5 +499,104 @@ mod tests {
         wait(&|e| matches!(e, DeviceEvent::Player(s) if s.state == PlayerState::Playing));
         tx.send(DeviceRequest::Shutdown).unwrap();
         assert!(std::fs::read_to_string(&trace).unwrap().contains("ctrlOUT"));
+    }
+
+    /// Events of a worker on `disc` with `faults`, until `stop` says so.
+    fn worker(
+        path: &std::path::Path,
+        trace: Option<PathBuf>,
+        faults: Option<Faults>,
+    ) -> (Sender<DeviceRequest>, Receiver<DeviceEvent>) {
+        let (event_tx, event_rx) = mpsc::channel();
+        let tx = DeviceHandle::spawn_faulty(
+            DeviceSelector::Virtual(path.to_path_buf()),
+            trace,
+            None,
+            Ok(faults),
+            move |e| {
+                let _ = event_tx.send(e);
+            },
+        );
+        (tx, event_rx)
+    }
+
+    /// The Device pane's changes report what the disc holds, whatever transfer fails: a move
+    /// whose answer is lost is finished on a new connection (or reported with what the disc
+    /// shows), swept over every transfer of the move.
+    #[test]
+    fn a_change_from_the_device_pane_is_finished_when_an_answer_is_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let original = VirtualDisc::demo(80, false);
+        let path = dir.path().join("deck.json");
+        let request = || DeviceRequest::MoveTrack { from: 1, to: 5 };
+        // How many transfers connecting takes, and how many the move adds.
+        VirtualDeck::create(&path, &original).unwrap();
+        let trace = dir.path().join("trace.jsonl");
+        let lines = || std::fs::read_to_string(&trace).map_or(0, |t| t.lines().count());
+        let (tx, rx) = worker(&path, Some(trace.clone()), None);
+        let next = |rx: &Receiver<DeviceEvent>| {
+            rx.recv_timeout(Duration::from_secs(20)).expect("an event")
+        };
+        while !matches!(next(&rx), DeviceEvent::Connected(_)) {}
+        let connect = lines();
+        tx.send(request()).unwrap();
+        while !matches!(next(&rx), DeviceEvent::Done(_)) {}
+        let moved = lines();
+        tx.send(DeviceRequest::Shutdown).unwrap();
+        let expected = VirtualDeck::load(&path).unwrap();
+        assert_ne!(expected, original);
+
+        let mut resumed = 0;
+        // Connecting reads the disc, planning the move reads it again, and after the move the
+        // worker reads it a third time: the move's own transfers are in between.
+        // Connecting reads the disc, so does planning the move, and so does the worker after
+        // it: the move's own transfers come after the second read.
+        for n in 2 * connect - 2..=moved - connect + 2 {
+            VirtualDeck::create(&path, &original).unwrap();
+            let faults = Faults {
+                disconnect_after: Some(n as u64),
+                ..Faults::default()
+            };
+            let (tx, rx) = worker(&path, None, Some(faults));
+            let connected = loop {
+                match next(&rx) {
+                    DeviceEvent::Connected(_) => break true,
+                    DeviceEvent::Disconnected(_) => break false,
+                    _ => {}
+                }
+            };
+            if !connected {
+                tx.send(DeviceRequest::Shutdown).unwrap();
+                continue;
+            }
+            tx.send(request()).unwrap();
+            let mut warned = false;
+            let done = loop {
+                match next(&rx) {
+                    DeviceEvent::Warning(w) => warned |= w.contains("answer was lost"),
+                    DeviceEvent::Done(_) => break true,
+                    DeviceEvent::Error(_) | DeviceEvent::Disconnected(_) => break false,
+                    _ => {}
+                }
+            };
+            tx.send(DeviceRequest::Shutdown).unwrap();
+            let now = VirtualDeck::load(&path).unwrap();
+            if done {
+                assert_eq!(
+                    now, expected,
+                    "disconnect-after={n}: done, but the disc differs"
+                );
+                resumed += usize::from(warned);
+            } else {
+                assert!(
+                    now == original || now == expected,
+                    "disconnect-after={n}: partly moved"
+                );
+            }
+        }
+        assert!(
+            resumed > 0,
+            "no lost answer was finished on a new connection"
+        );
     }
 }

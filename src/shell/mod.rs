@@ -4,6 +4,7 @@
 
 pub mod deck_speaker;
 pub mod device_worker;
+pub mod edit_resume;
 pub mod library_worker;
 mod path_completion;
 mod runtime;

@@ -17,7 +17,7 @@ use crate::shell::path_completion;
 use crate::shell::terminal::{self, TerminalGuard};
 use crate::shell::transfer_worker::{DeviceLink, Transferer};
 use crate::theme::Theme;
-use crate::transfer::{BatchOptions, TitleTemplate, TransferRequest};
+use crate::transfer::{BatchOptions, TransferRequest};
 use crate::ui;
 use media::player::{AudioOutput, GainMode, Player, PlayerEvent, Track};
 use netmd::DeviceSelector;
@@ -105,14 +105,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     let transfers = Transferer::spawn(
         DeviceLink::Worker(device.clone(), reopen),
         model.library_path.clone(),
-        BatchOptions {
-            template: TitleTemplate {
-                track: opts.settings.transfer.title.clone(),
-                disc: Some(opts.settings.transfer.disc_title.clone()).filter(|d| !d.is_empty()),
-                group_albums: opts.settings.transfer.group_albums,
-            },
-            ..BatchOptions::default()
-        },
+        BatchOptions::from_settings(&opts.settings.transfer),
         move |e| {
             if let Ok(tx) = transfer_tx.lock() {
                 let _ = tx.send(Msg::Transfer(e));
@@ -121,10 +114,14 @@ pub fn run(opts: RunOptions) -> anyhow::Result<()> {
     );
 
     while !model.quit {
-        guard
-            .terminal()?
-            .draw(|frame| ui::view(&model, frame))
-            .context("could not draw")?;
+        let drawn = guard
+            .terminal()
+            .and_then(|t| t.draw(|frame| ui::view(&model, frame)).map(drop));
+        if let Err(e) = drawn {
+            // The terminal went away (a dropped SSH connection): the workers still stop in order.
+            tracing::info!("could not draw ({e:#}): shutting down");
+            break;
+        }
         let Ok(first) = rx.recv() else { break };
         let mut msg = Some(first);
         let mut handled = 0;

@@ -3,6 +3,7 @@
 //! ([`DeviceLink::Direct`]) or inside the device worker ([`DeviceLink::Worker`]), which then
 //! stays the only thing talking to the recorder.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -14,8 +15,9 @@ use crate::app::{DeviceRequest, ExclusiveJob};
 use crate::transfer::pipeline::{
     BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch_with,
 };
+use crate::transfer::receive;
 use crate::transfer::{TransferEvent, TransferRequest};
-use library::{Library, TransferState};
+use library::{Library, QueuedTransfer, TransferState};
 use netmd::{AnyRecorder, DeviceError};
 
 /// How often progress is written to the database (events go out every chunk).
@@ -204,6 +206,14 @@ impl Worker {
             } => {
                 self.db(lib.enqueue_transfer(&source, &title, mode));
             }
+            R::EnqueueReceive {
+                order,
+                into,
+                title,
+                mode,
+            } => {
+                self.db(lib.enqueue_receive(&order, &into, &title, mode));
+            }
             R::Remove(id) => {
                 // The running item cannot be pulled from under the sender.
                 if self.is_running_item(id) {
@@ -298,7 +308,15 @@ impl Worker {
                     eta_ms,
                 });
             }
+            BatchEvent::Stored { id, track, uuid } => {
+                self.db(lib.note_transfer_stored(id, track, &netmd::bytes::to_hex(&uuid)));
+            }
             BatchEvent::Finished { id, outcome } => {
+                // A failed send keeps its note: the commit may have been taken all the same,
+                // and a retry asks the disc first.
+                if matches!(outcome, ItemOutcome::Done { .. } | ItemOutcome::Cancelled) {
+                    self.db(lib.clear_transfer_stored(id));
+                }
                 let event = match outcome {
                     ItemOutcome::Done {
                         track, warnings, ..
@@ -307,6 +325,7 @@ impl Worker {
                             tracing::warn!("transfer {id}: {w}");
                         }
                         self.db(lib.set_transfer_state(id, TransferState::Done, None));
+                        self.file_received(id);
                         TransferEvent::ItemDone { id, track }
                     }
                     ItemOutcome::Failed(reason) => {
@@ -328,7 +347,35 @@ impl Worker {
         }
     }
 
-    /// Starts a batch of everything queued, when running and idle.
+    /// A received item joins the library (its file is in place once it is done).
+    fn file_received(&mut self, id: i64) {
+        let Some(Some(item)) = self.db(self.library.transfer(id)) else {
+            return;
+        };
+        let Some(order) = &item.receive else {
+            return;
+        };
+        let filed = receive::Filed {
+            path: &item.path,
+            album: &order.album,
+            title: &item.title,
+            number: order.track,
+            grouping: &order.grouping,
+        };
+        match receive::file_in_library(&mut self.library, &[filed]) {
+            Ok(not_added) => {
+                for f in not_added {
+                    (self.emit)(TransferEvent::Error(format!(
+                        "not added to the library: {f}"
+                    )));
+                }
+            }
+            Err(e) => (self.emit)(TransferEvent::Error(format!("{e:#}"))),
+        }
+    }
+
+    /// Starts a batch of everything queued, when running and idle: the sends, or the receives
+    /// when the first queued item is one.
     fn maybe_start(&mut self) {
         if !self.running || self.batch.is_some() {
             return;
@@ -336,14 +383,32 @@ impl Worker {
         let Some(queue) = self.db(self.library.transfer_queue()) else {
             return;
         };
+        let receiving = queue
+            .iter()
+            .find(|t| t.state == TransferState::Queued)
+            .is_some_and(|t| t.receive.is_some());
+        if receiving {
+            return self.start_receiving(&queue);
+        }
+        // What an earlier run stored on the disc before it stopped: the disc tells if it arrived.
+        let stored: HashMap<i64, (u32, [u8; 8])> = self
+            .db(self.library.stored_transfers())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(id, track, uuid)| {
+                let uuid = netmd::bytes::from_hex(&uuid)?.try_into().ok()?;
+                Some((id, (track, uuid)))
+            })
+            .collect();
         let items: Vec<SendItem> = queue
             .iter()
-            .filter(|t| t.state == TransferState::Queued)
+            .filter(|t| t.state == TransferState::Queued && t.receive.is_none())
             .map(|t| SendItem {
                 id: t.id,
                 path: t.path.clone(),
                 title: (!t.title.trim().is_empty()).then(|| t.title.clone()),
                 mode: t.mode,
+                stored: stored.get(&t.id).copied(),
             })
             .collect();
         if items.is_empty() {
@@ -375,6 +440,12 @@ impl Worker {
             );
             guard.result = Some(result.map(drop).map_err(|e| e.to_string()));
         };
+        self.run_job(job);
+    }
+
+    /// Runs a batch's job on the recorder: inside the device worker, or on a connection of its
+    /// own.
+    fn run_job(&mut self, job: impl FnOnce(&mut AnyRecorder) + Send + 'static) {
         match &self.link {
             DeviceLink::Worker(device, _) => {
                 if device
@@ -405,5 +476,58 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// Starts receiving the queued receive items (MZ-RH1): the disc is read first, so that an
+    /// item whose track changed since it was queued fails instead of bringing back another.
+    fn start_receiving(&mut self, queue: &[QueuedTransfer]) {
+        let orders: Vec<QueuedTransfer> = queue
+            .iter()
+            .filter(|t| t.state == TransferState::Queued && t.receive.is_some())
+            .cloned()
+            .collect();
+        let control = BatchControl::default();
+        self.batch = Some(control.clone());
+        let tx = self.tx.clone();
+        let guard = DoneGuard {
+            tx: tx.clone(),
+            result: None,
+        };
+        let job = move |recorder: &mut AnyRecorder| {
+            let mut guard = guard;
+            let mut emit = |e| {
+                let _ = tx.send(Msg::Batch(e));
+            };
+            let disc = netmd::receive::check_can_receive(recorder.identity())
+                .map_err(|e| e.to_string())
+                .and_then(|()| recorder.read_disc().map_err(|e| e.to_string()));
+            let disc = match disc {
+                Ok(d) => d.map_text(library::text::clean),
+                Err(reason) => {
+                    // Only the receive items fail: queued sends are not this batch's.
+                    for q in &orders {
+                        emit(BatchEvent::Finished {
+                            id: q.id,
+                            outcome: ItemOutcome::Failed(reason.clone()),
+                        });
+                    }
+                    guard.result = Some(Ok(()));
+                    return;
+                }
+            };
+            let mut items = Vec::new();
+            for q in &orders {
+                match receive::item_for(q, &disc) {
+                    Ok(item) => items.push(item),
+                    Err(reason) => emit(BatchEvent::Finished {
+                        id: q.id,
+                        outcome: ItemOutcome::Failed(reason),
+                    }),
+                }
+            }
+            receive::receive_batch(recorder, &items, &control, &mut emit);
+            guard.result = Some(Ok(()));
+        };
+        self.run_job(job);
     }
 }

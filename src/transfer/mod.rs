@@ -9,17 +9,20 @@
 //! device worker as a [`DeviceRequest::Exclusive`](crate::app::DeviceRequest::Exclusive) job, so the UI's
 //! device worker stays the only USB user.
 
+pub mod coder;
+pub mod gapless;
 pub mod pipeline;
 pub mod plan;
 pub mod prepare;
 pub mod queue;
+pub mod receive;
 
 use std::path::PathBuf;
 
 use thiserror::Error;
 
+use netmd::DeviceError;
 use netmd::send::SendError;
-use netmd::{DeviceError, Mode};
 
 /// The mode an item asks for (a queue item's, `device send --mode`).
 pub use library::TransferMode;
@@ -32,15 +35,13 @@ pub enum TransferError {
     #[error("{}: {detail}", path.display())]
     Source { path: PathBuf, detail: String },
     #[error(
-        "{}: {mode} needs an ATRAC3 file of that mode (found {found}); other sources can be sent \
-         in SP until the ATRAC3 encoder lands",
-        path.display()
+        "the queue does not fit on the disc even in LP4: it needs {} of LP4 time and {} is free \
+         ({} too much); nothing was sent",
+        netmd::format_ms(*needed_ms),
+        netmd::format_ms(*free_ms),
+        netmd::format_ms(needed_ms.saturating_sub(*free_ms))
     )]
-    NeedsAtrac3 {
-        path: PathBuf,
-        mode: Mode,
-        found: String,
-    },
+    FitsNowhere { needed_ms: u64, free_ms: u64 },
     #[error(
         "not enough space on the disc: this needs {} (in SP time) and {} is free; nothing was sent",
         netmd::format_ms(*needed_ms),

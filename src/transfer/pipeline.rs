@@ -11,11 +11,14 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::TransferError;
-use super::plan::{self, Planned, TitleTemplate, TrackTags};
-use super::prepare;
+use super::gapless::{self, Job, Prepared};
+use super::plan::{self, AutoInput, AutoPlan, Planned, TitleTemplate, TrackTags};
+use super::prepare::{self, Route, SourceFacts};
+use crate::config::TransferSettings;
 use library::TransferMode;
+use media::player::GainMode;
 use netmd::Transport;
-use netmd::crypto::{OsEntropy, StreamKeys};
+use netmd::crypto::OsEntropy;
 use netmd::send::{BULK_CHUNK, EncryptedAudio, SendError, SentTrack};
 use netmd::{AnyRecorder, DeviceError, Mode, Recorder};
 
@@ -42,6 +45,9 @@ pub struct SendItem {
     /// A title that overrides the template.
     pub title: Option<String>,
     pub mode: TransferMode,
+    /// The disc track (number, UUID) an earlier run stored this item as before it stopped:
+    /// when the disc still holds it, the item is done and is not sent again.
+    pub stored: Option<(u32, [u8; 8])>,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +57,10 @@ pub struct BatchOptions {
     pub native_mono: bool,
     /// Bulk write size.
     pub chunk_bytes: usize,
+    /// Neighbours on one album run on into each other ([`plan::gapless_links`]).
+    pub gapless: bool,
+    /// ReplayGain applied before encoding.
+    pub replaygain: GainMode,
 }
 
 impl Default for BatchOptions {
@@ -59,6 +69,24 @@ impl Default for BatchOptions {
             template: TitleTemplate::default(),
             native_mono: false,
             chunk_bytes: BULK_CHUNK,
+            gapless: true,
+            replaygain: GainMode::Off,
+        }
+    }
+}
+
+impl BatchOptions {
+    /// The options the `[transfer]` settings ask for.
+    pub fn from_settings(settings: &TransferSettings) -> Self {
+        Self {
+            template: TitleTemplate {
+                track: settings.title.clone(),
+                disc: Some(settings.disc_title.clone()).filter(|d| !d.is_empty()),
+                group_albums: settings.group_albums,
+            },
+            gapless: settings.gapless,
+            replaygain: settings.replaygain.into(),
+            ..Self::default()
         }
     }
 }
@@ -80,6 +108,13 @@ pub enum BatchEvent {
         bytes_total: u64,
         rate_bps: u64,
         eta_ms: u64,
+    },
+    /// The recorder stored the item as this track and the commit follows: noted, a crash
+    /// from here on cannot make the item go twice ([`SendItem::stored`]).
+    Stored {
+        id: i64,
+        track: u32,
+        uuid: [u8; 8],
     },
     Finished {
         id: i64,
@@ -135,17 +170,42 @@ pub fn send_batch_with<T: Transport>(
     reopen: Option<&Reopen<'_>>,
     events: &mut dyn FnMut(BatchEvent),
 ) -> Result<Vec<(i64, ItemOutcome)>, TransferError> {
+    let mut outcomes: Vec<(i64, ItemOutcome)> = Vec::with_capacity(items.len());
+    let items = settle_stored(recorder, items, &options.template, events, &mut outcomes);
+    let items = items.as_slice();
     let raw = recorder.read_raw(&mut |_, _| {})?;
     let native_mono = options.native_mono || recorder.identity().native_mono;
     let tags: Vec<TrackTags> = items.iter().map(|i| TrackTags::read(&i.path)).collect();
+    let facts: Vec<Result<SourceFacts, TransferError>> =
+        items.iter().map(|i| prepare::inspect(&i.path)).collect();
+    let auto_inputs: Vec<AutoInput> = items
+        .iter()
+        .zip(&facts)
+        .filter_map(|(item, facts)| facts.as_ref().ok().map(|f| auto_input(item, f)))
+        .collect();
+    let auto = plan::plan_auto(&auto_inputs, raw.capacity.free_ms, native_mono);
+    if let AutoPlan::FitsNowhere { needed_ms, free_ms } = auto {
+        return Err(TransferError::FitsNowhere { needed_ms, free_ms });
+    }
     let mut unfit = Vec::new();
     let mut runnable = Vec::with_capacity(items.len());
     let mut plans = Vec::with_capacity(items.len());
-    for (item, tags) in items.iter().zip(&tags) {
-        match plan_item(item, tags, options, native_mono) {
-            Ok(planned) => {
+    let mut runnable_tags = Vec::with_capacity(items.len());
+    for ((item, tags), facts) in items.iter().zip(&tags).zip(facts) {
+        match facts {
+            Ok(facts) => {
+                let route = auto.route(&auto_input(item, &facts), native_mono);
+                let title = match &item.title {
+                    Some(t) => netmd::titles::prepare(t),
+                    None => options.template.track_title(tags),
+                };
                 runnable.push(item.clone());
-                plans.push(planned);
+                runnable_tags.push(tags.clone());
+                plans.push(Planned {
+                    route,
+                    duration_ms: facts.duration_ms,
+                    title,
+                });
             }
             Err(e) => unfit.push((item.id, e.to_string())),
         }
@@ -153,7 +213,6 @@ pub fn send_batch_with<T: Transport>(
     if !plans.is_empty() {
         plan::preflight(&raw, &plans)?;
     }
-    let mut outcomes: Vec<(i64, ItemOutcome)> = Vec::with_capacity(items.len());
     for (id, reason) in unfit {
         finish(events, &mut outcomes, id, ItemOutcome::Failed(reason));
     }
@@ -161,7 +220,8 @@ pub fn send_batch_with<T: Transport>(
     let first_new = raw.tracks.len() as u32 + 1;
     let items = runnable.as_slice();
 
-    let prepared = spawn_preparer(items, &plans, control);
+    let jobs = jobs(items, &plans, &runnable_tags, options);
+    let prepared = spawn_preparer(jobs, control);
     let mut stopped: Option<String> = None;
     let mut sent_numbers = Vec::new();
     for (item, planned) in items.iter().zip(&plans) {
@@ -170,8 +230,8 @@ pub fn send_batch_with<T: Transport>(
             continue;
         }
         events(BatchEvent::Preparing { id: item.id });
-        let audio = match prepared.recv() {
-            Ok(Ok(a)) => a,
+        let Prepared { audio, warnings } = match prepared.recv() {
+            Ok(Ok(p)) => p,
             Ok(Err(TransferError::Cancelled)) => {
                 control.cancel_current.store(false, Ordering::SeqCst);
                 finish(events, &mut outcomes, item.id, ItemOutcome::Cancelled);
@@ -209,7 +269,7 @@ pub fn send_batch_with<T: Transport>(
             Ok(sent) => ItemOutcome::Done {
                 track: sent.number,
                 title: planned.title.half_width.clone(),
-                warnings: sent.warnings,
+                warnings: warnings.into_iter().chain(sent.warnings).collect(),
             },
             Err(TransferError::Cancelled) => {
                 control.cancel_current.store(false, Ordering::SeqCst);
@@ -291,30 +351,87 @@ fn confirm_elsewhere(
     .into())
 }
 
-/// What one item will be on the disc, or why it cannot go.
-fn plan_item(
-    item: &SendItem,
-    tags: &TrackTags,
-    options: &BatchOptions,
-    native_mono: bool,
-) -> Result<Planned, TransferError> {
-    let facts = prepare::inspect(&item.path)?;
-    let format = prepare::choose_format(
-        &item.path,
-        item.mode,
-        &facts,
-        native_mono,
-        facts.channels == 1,
-    )?;
-    let title = match &item.title {
-        Some(t) => netmd::titles::prepare(t),
-        None => options.template.track_title(tags),
-    };
-    Ok(Planned {
-        format,
+/// Items an earlier run stored on the disc before it stopped: those the disc holds are done
+/// (reported at once); the rest are sent.
+fn settle_stored<T: Transport>(
+    recorder: &mut Recorder<T>,
+    items: &[SendItem],
+    template: &TitleTemplate,
+    events: &mut dyn FnMut(BatchEvent),
+    outcomes: &mut Vec<(i64, ItemOutcome)>,
+) -> Vec<SendItem> {
+    let mut rest = Vec::with_capacity(items.len());
+    for item in items {
+        let Some((track, uuid)) = item.stored else {
+            rest.push(item.clone());
+            continue;
+        };
+        match recorder.confirm_sent(track, uuid) {
+            Ok(true) => {
+                let title = match &item.title {
+                    Some(t) => t.clone(),
+                    None => {
+                        template
+                            .track_title(&TrackTags::read(&item.path))
+                            .half_width
+                    }
+                };
+                let outcome = ItemOutcome::Done {
+                    track,
+                    title,
+                    warnings: vec![format!(
+                        "ministage stopped as track {track} was committed; the disc shows it                          arrived, so it was not sent again"
+                    )],
+                };
+                finish(events, outcomes, item.id, outcome);
+            }
+            Ok(false) => rest.push(SendItem {
+                stored: None,
+                ..item.clone()
+            }),
+            Err(e) => {
+                tracing::warn!("could not tell whether track {track} arrived: {e}");
+                rest.push(item.clone());
+            }
+        }
+    }
+    rest
+}
+
+fn auto_input(item: &SendItem, facts: &SourceFacts) -> AutoInput {
+    AutoInput {
+        request: item.mode,
+        channels: facts.channels,
+        atrac3: facts.atrac3,
         duration_ms: facts.duration_ms,
-        title,
-    })
+    }
+}
+
+/// What the preparer makes of each item: its route, its ReplayGain, and whether it runs on
+/// into the next.
+fn jobs(
+    items: &[SendItem],
+    plans: &[Planned],
+    tags: &[TrackTags],
+    options: &BatchOptions,
+) -> Vec<Job> {
+    let routes: Vec<Route> = plans.iter().map(|p| p.route).collect();
+    let links = if options.gapless {
+        plan::gapless_links(tags, &routes)
+    } else {
+        vec![false; items.len()]
+    };
+    items
+        .iter()
+        .zip(&routes)
+        .zip(links)
+        .map(|((item, &route), joins_next)| Job {
+            path: item.path.clone(),
+            route,
+            gain: media::player::gain_factor(&item.path, options.replaygain, 0.0),
+            joins_next,
+        })
+        .collect()
 }
 
 fn finish(
@@ -330,31 +447,20 @@ fn finish(
     outcomes.push((id, outcome));
 }
 
-/// Decodes and encrypts each item in order on a thread of its own.
+/// Decodes, encodes and encrypts the items in order on a thread of its own, running ahead of
+/// the USB writes.
 fn spawn_preparer(
-    items: &[SendItem],
-    plans: &[Planned],
+    jobs: Vec<Job>,
     control: &BatchControl,
-) -> Receiver<Result<EncryptedAudio, TransferError>> {
+) -> Receiver<Result<Prepared, TransferError>> {
     let (tx, rx) = sync_channel(PREPARED_AHEAD);
-    let work: Vec<_> = items
-        .iter()
-        .zip(plans)
-        .map(|(i, p)| (i.path.clone(), p.format))
-        .collect();
     let stop = control.stop.clone();
     let spawned = thread::Builder::new()
         .name("transfer-prepare".into())
         .spawn(move || {
-            for (path, format) in work {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let result = prepare_audio(&path, format, &|| stop.load(Ordering::SeqCst));
-                if tx.send(result).is_err() {
-                    break;
-                }
-            }
+            gapless::prepare_jobs(&jobs, &|| stop.load(Ordering::SeqCst), &mut |result| {
+                tx.send(result).is_ok()
+            });
         });
     if let Err(e) = spawned {
         tracing::error!("could not start the preparation thread: {e}");
@@ -362,21 +468,26 @@ fn spawn_preparer(
     rx
 }
 
-/// Decodes, pads and encrypts one file with fresh keys (an SP track into a temporary file).
+/// Prepares one file on its own (fresh keys; no gapless join, no ReplayGain).
 pub fn prepare_audio(
     path: &std::path::Path,
-    format: netmd::send::WireFormat,
+    route: Route,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<EncryptedAudio, TransferError> {
-    let keys = StreamKeys::random(&mut OsEntropy).map_err(netmd::send::SendError::from)?;
-    // SP is big (about 10 MB a minute): it goes to a temporary file as it is decoded. ATRAC3
-    // frames are a tenth of that or less and stay in memory.
-    if format.wire == netmd::send::WireFormat::SP_STEREO.wire {
-        return prepare::sp_spilled(path, format, &keys, cancelled);
-    }
-    let plain = prepare::wire_payload(path, format, cancelled)?;
-    EncryptedAudio::encrypt(format, plain, &keys)
-        .map_err(|e| TransferError::Send(netmd::send::SendError::from(e)))
+    let job = Job {
+        path: path.to_path_buf(),
+        route,
+        gain: 1.0,
+        joins_next: false,
+    };
+    let mut result = None;
+    gapless::prepare_jobs(std::slice::from_ref(&job), cancelled, &mut |r| {
+        result = Some(r);
+        true
+    });
+    result
+        .unwrap_or(Err(TransferError::Cancelled))
+        .map(|p| p.audio)
 }
 
 fn send_one<T: Transport>(
@@ -397,6 +508,8 @@ fn send_one<T: Transport>(
         bytes_total: audio.stream_len(),
     });
     let started = Instant::now();
+    // Progress and the stored note both report, one after the other.
+    let events = std::cell::RefCell::new(events);
     let mut progress = |done: u64, total: u64| {
         if control.cancel_current.load(Ordering::SeqCst) {
             return ControlFlow::Break(());
@@ -404,7 +517,7 @@ fn send_one<T: Transport>(
         let elapsed_ms = started.elapsed().as_millis().max(1) as u64;
         let rate_bps = done * 1000 / elapsed_ms;
         let eta_ms = (total - done.min(total)) * 1000 / rate_bps.max(1);
-        events(BatchEvent::Progress {
+        (events.borrow_mut())(BatchEvent::Progress {
             id,
             bytes_done: done,
             bytes_total: total,
@@ -413,12 +526,15 @@ fn send_one<T: Transport>(
         });
         ControlFlow::Continue(())
     };
-    match recorder.send_track_chunked(
+    let mut stored =
+        |track: u32, uuid: [u8; 8]| (events.borrow_mut())(BatchEvent::Stored { id, track, uuid });
+    match recorder.send_track_noting(
         audio,
         &planned.title,
         &mut OsEntropy,
         options.chunk_bytes,
         &mut progress,
+        &mut stored,
     ) {
         Ok(sent) => Ok(sent),
         Err(netmd::send::SendError::Cancelled) => Err(TransferError::Cancelled),

@@ -7,6 +7,8 @@ use lofty::file::TaggedFileExt;
 use lofty::tag::Accessor;
 
 use super::TransferError;
+use super::prepare::{self, Route, SourceFacts};
+use library::TransferMode;
 use netmd::send::WireFormat;
 use netmd::titles::{self, Title};
 use netmd::{DeviceError, Mode};
@@ -112,7 +114,7 @@ pub fn whole_album(tags: &[TrackTags]) -> Option<String> {
 /// One item of a batch as it will be written.
 #[derive(Debug, Clone)]
 pub struct Planned {
-    pub format: WireFormat,
+    pub route: Route,
     /// The source's playing time (the send pads it to whole units).
     pub duration_ms: u64,
     pub title: Title,
@@ -121,8 +123,108 @@ pub struct Planned {
 impl Planned {
     /// Disc time in SP-stereo terms.
     pub fn sp_ms(&self) -> u64 {
-        self.duration_ms / self.format.mode.space_factor(self.format.channels)
+        sp_ms(self.route.format, self.duration_ms)
     }
+}
+
+/// Disc time, in SP-stereo terms, of `duration_ms` of audio in `format`, rounded up to whole
+/// seconds as recorders allocate whole clusters.
+pub fn sp_ms(format: WireFormat, duration_ms: u64) -> u64 {
+    (duration_ms / format.mode.space_factor(format.channels)).div_ceil(1000) * 1000
+}
+
+/// What the queue-wide `auto` choice needs to know of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoInput {
+    pub request: TransferMode,
+    pub channels: u16,
+    /// The ATRAC3 wire format the source can go in untouched.
+    pub atrac3: Option<WireFormat>,
+    pub duration_ms: u64,
+}
+
+/// The modes `auto` chooses from, best first.
+const AUTO_MODES: [TransferMode; 3] = [TransferMode::Sp, TransferMode::Lp2, TransferMode::Lp4];
+
+/// The mode the queue's `auto` items go in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoPlan {
+    /// Every `auto` item goes in this mode, but ATRAC3 sources, which keep their own.
+    Fits(TransferMode),
+    /// Not even LP4 fits: the queue's time and the disc's free time, in LP4 terms.
+    FitsNowhere { needed_ms: u64, free_ms: u64 },
+}
+
+impl AutoPlan {
+    /// The request an item is sent with: `auto` resolved, anything else as it was asked.
+    pub fn resolve(self, request: TransferMode, atrac3: Option<WireFormat>) -> TransferMode {
+        match (request, self) {
+            (TransferMode::Auto, AutoPlan::Fits(mode)) if atrac3.is_none() => mode,
+            _ => request,
+        }
+    }
+
+    pub fn route(self, item: &AutoInput, native_mono: bool) -> Route {
+        let facts = SourceFacts {
+            duration_ms: item.duration_ms,
+            channels: item.channels,
+            atrac3: item.atrac3,
+            codec_label: String::new(),
+        };
+        prepare::route(self.resolve(item.request, item.atrac3), &facts, native_mono)
+    }
+}
+
+/// Chooses the mode for the queue's `auto` items: SP when everything fits, else the best single
+/// LP mode that fits. Items with a mode of their own, and ATRAC3 sources (sent untouched in
+/// their mode), count as they are.
+pub fn plan_auto(items: &[AutoInput], free_sp_ms: u64, native_mono: bool) -> AutoPlan {
+    let needed = |plan: AutoPlan| -> u64 {
+        items
+            .iter()
+            .map(|i| sp_ms(plan.route(i, native_mono).format, i.duration_ms))
+            .sum()
+    };
+    let choosing = items
+        .iter()
+        .any(|i| i.request == TransferMode::Auto && i.atrac3.is_none());
+    if !choosing {
+        return AutoPlan::Fits(TransferMode::Sp);
+    }
+    for mode in AUTO_MODES {
+        if needed(AutoPlan::Fits(mode)) <= free_sp_ms {
+            return AutoPlan::Fits(mode);
+        }
+    }
+    let lp4 = Mode::LP4.space_factor(2);
+    AutoPlan::FitsNowhere {
+        needed_ms: needed(AutoPlan::Fits(TransferMode::Lp4)) * lp4,
+        free_ms: free_sp_ms * lp4,
+    }
+}
+
+/// Which items run on into the next without a gap: neighbours in the queue with the same
+/// decoded route, on the same album, with consecutive track numbers (or all of the batch one
+/// album, queued at once).
+pub fn gapless_links(tags: &[TrackTags], routes: &[Route]) -> Vec<bool> {
+    let one_album = whole_album(tags).is_some();
+    (0..tags.len())
+        .map(|i| {
+            let (Some(a), Some(b)) = (tags.get(i), tags.get(i + 1)) else {
+                return false;
+            };
+            let album = a.album.trim();
+            let consecutive = matches!(
+                (a.track_number, b.track_number),
+                (Some(x), Some(y)) if y == x + 1
+            );
+            routes[i] == routes[i + 1]
+                && routes[i].decodes()
+                && !album.is_empty()
+                && album == b.album.trim()
+                && (consecutive || one_album)
+        })
+        .collect()
 }
 
 /// Refuses a batch that would not fit, before anything is written.
@@ -133,8 +235,7 @@ pub fn preflight(raw: &RawDisc, items: &[Planned]) -> Result<(), TransferError> 
     if raw.write_protected {
         return Err(DeviceError::WriteProtected.into());
     }
-    // Rounded up to whole seconds per track: recorders allocate in whole clusters.
-    let needed_ms: u64 = items.iter().map(|p| p.sp_ms().div_ceil(1000) * 1000).sum();
+    let needed_ms: u64 = items.iter().map(Planned::sp_ms).sum();
     if needed_ms > raw.capacity.free_ms {
         return Err(TransferError::Capacity {
             needed_ms,
@@ -143,7 +244,7 @@ pub fn preflight(raw: &RawDisc, items: &[Planned]) -> Result<(), TransferError> 
     }
     let rooms: Vec<(Mode, Title)> = items
         .iter()
-        .map(|p| (p.format.mode, p.title.clone()))
+        .map(|p| (p.route.format.mode, p.title.clone()))
         .collect();
     check_room(raw, &rooms)?;
     Ok(())
@@ -174,5 +275,56 @@ mod tests {
             Some("Record".into())
         );
         assert_eq!(whole_album(&[tags]), None);
+    }
+
+    fn tagged(album: &str, track: Option<u32>) -> TrackTags {
+        TrackTags {
+            title: "t".into(),
+            album: album.into(),
+            track_number: track,
+            ..TrackTags::default()
+        }
+    }
+
+    #[test]
+    fn neighbours_on_one_album_run_on_into_each_other() {
+        use super::super::prepare::Feed;
+        let lp2 = Route {
+            format: WireFormat::LP2,
+            feed: Feed::Encode(atrac::Atrac3Mode::Lp2),
+        };
+        let sp = Route {
+            format: WireFormat::SP_STEREO,
+            feed: Feed::Pcm,
+        };
+        let untouched = Route {
+            format: WireFormat::LP2,
+            feed: Feed::Untouched,
+        };
+        // Consecutive numbers on one album join; a jump, another album or mode does not.
+        let tags = [
+            tagged("A", Some(1)),
+            tagged("A", Some(2)),
+            tagged("A", Some(4)),
+            tagged("B", Some(5)),
+            tagged("B", Some(6)),
+            tagged("B", Some(7)),
+        ];
+        let routes = [lp2, lp2, lp2, lp2, sp, sp];
+        assert_eq!(
+            gapless_links(&tags, &routes),
+            [true, false, false, false, true, false]
+        );
+        // A whole album queued at once joins whatever its numbering; untouched ATRAC3 never.
+        let tags = [
+            tagged("A", None),
+            tagged("A", Some(9)),
+            tagged("A", Some(2)),
+        ];
+        assert_eq!(gapless_links(&tags, &[lp2; 3]), [true, true, false]);
+        assert_eq!(gapless_links(&tags, &[untouched; 3]), [false; 3]);
+        // No album, no join.
+        let tags = [tagged("", Some(1)), tagged("", Some(2))];
+        assert_eq!(gapless_links(&tags, &[lp2; 2]), [false; 2]);
     }
 }

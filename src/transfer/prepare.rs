@@ -1,6 +1,6 @@
-//! Turning a source file into what goes on the wire: SP as 44.1 kHz stereo 16-bit big-endian
-//! PCM (any playable source, resampled with rubato), LP2/LP4 as the ATRAC3 frames of a source
-//! that already has the right frame size, untouched.
+//! What a source file is ([`inspect`]), how it goes on the wire ([`route`]), and reading it:
+//! ATRAC3 frames untouched, or any playable file decoded and resampled (rubato) to 44.1 kHz.
+//! [`super::gapless`] turns the samples into wire bytes.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -9,19 +9,14 @@ use std::path::Path;
 use rubato::{FftFixedIn, Resampler};
 
 use super::TransferError;
-use atrac::Codec;
+use atrac::{Atrac3Mode, Codec};
 use library::TransferMode;
 use media::player;
-use netmd::Mode;
-use netmd::crypto::StreamKeys;
-use netmd::send::{EncryptedAudio, SpillWriter, WireFormat};
+use netmd::send::WireFormat;
 
 pub const SP_RATE: u32 = 44_100;
 /// Frames fed to the resampler at a time.
 const RESAMPLE_CHUNK: usize = 4096;
-/// Bytes of PCM gathered before they are encrypted and spilled to disk: large enough that
-/// the writes are cheap, small enough that preparing a track takes a few megabytes.
-const SPILL_BLOCK: usize = 1 << 20;
 /// Bytes a resampling decode keeps back from the spill file: the resampler's last drain cuts
 /// its overshoot (under one chunk of output) off the end of what was produced.
 const RESAMPLE_HOLDBACK: usize = 1 << 18;
@@ -84,50 +79,68 @@ pub fn inspect(path: &Path) -> Result<SourceFacts, TransferError> {
     })
 }
 
-/// Chooses the wire format for a request, or says why it cannot be done.
-pub fn choose_format(
-    path: &Path,
-    request: TransferMode,
-    facts: &SourceFacts,
-    native_mono: bool,
-    source_mono: bool,
-) -> Result<WireFormat, TransferError> {
-    let sp = if native_mono && source_mono {
-        WireFormat::SP_MONO
-    } else {
-        WireFormat::SP_STEREO
-    };
-    let lp = |mode: Mode| match facts.atrac3 {
-        Some(f) if f.mode == mode => Ok(f),
-        _ => Err(TransferError::NeedsAtrac3 {
-            path: path.to_path_buf(),
-            mode,
-            found: facts.codec_label.clone(),
-        }),
-    };
-    match request {
-        TransferMode::Sp => Ok(sp),
-        TransferMode::Lp2 => lp(Mode::LP2),
-        TransferMode::Lp4 => lp(Mode::LP4),
-        TransferMode::Auto => Ok(facts.atrac3.unwrap_or(sp)),
+/// How an item's audio is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// The source's ATRAC3 frames, container stripped, as they are: no generation loss.
+    Untouched,
+    /// Decoded to 44.1 kHz PCM, which the recorder encodes (SP).
+    Pcm,
+    /// Decoded and encoded to ATRAC3 here.
+    Encode(Atrac3Mode),
+}
+
+/// What an item becomes on the wire and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub format: WireFormat,
+    pub feed: Feed,
+}
+
+impl Route {
+    /// Whether the item's audio is made from decoded samples (and so can run on into the
+    /// next item's without a gap).
+    pub fn decodes(self) -> bool {
+        self.feed != Feed::Untouched
     }
 }
 
-/// The plaintext payload of a send (not yet padded or encrypted).
-pub fn wire_payload(
-    path: &Path,
-    format: WireFormat,
-    cancelled: &dyn Fn() -> bool,
-) -> Result<Vec<u8>, TransferError> {
-    if format.wire == WireFormat::SP_STEREO.wire {
-        sp_payload(path, format.channels, cancelled)
-    } else {
-        atrac3_frames(path, format)
+/// How a request is carried out. `Auto` here is an item's own choice (an ATRAC3 source in its
+/// mode, else SP); the queue-wide choice for `Auto` is [`super::plan::plan_auto`]'s. An ATRAC3
+/// source already in the requested frame size goes untouched; anything else is encoded.
+pub fn route(request: TransferMode, facts: &SourceFacts, native_mono: bool) -> Route {
+    let pcm = Route {
+        format: if native_mono && facts.channels == 1 {
+            WireFormat::SP_MONO
+        } else {
+            WireFormat::SP_STEREO
+        },
+        feed: Feed::Pcm,
+    };
+    let lp = |format: WireFormat, mode: Atrac3Mode| match facts.atrac3 {
+        Some(f) if f == format => Route {
+            format,
+            feed: Feed::Untouched,
+        },
+        _ => Route {
+            format,
+            feed: Feed::Encode(mode),
+        },
+    };
+    match request {
+        TransferMode::Sp => pcm,
+        TransferMode::Lp2 => lp(WireFormat::LP2, Atrac3Mode::Lp2),
+        TransferMode::Lp105 => lp(WireFormat::LP105, Atrac3Mode::Lp105),
+        TransferMode::Lp4 => lp(WireFormat::LP4, Atrac3Mode::Lp4),
+        TransferMode::Auto => facts.atrac3.map_or(pcm, |format| Route {
+            format,
+            feed: Feed::Untouched,
+        }),
     }
 }
 
 /// The ATRAC3 frames of the file, container stripped.
-fn atrac3_frames(path: &Path, format: WireFormat) -> Result<Vec<u8>, TransferError> {
+pub(crate) fn untouched_frames(path: &Path, format: WireFormat) -> Result<Vec<u8>, TransferError> {
     let source_err = |detail: String| TransferError::Source {
         path: path.to_path_buf(),
         detail,
@@ -156,65 +169,50 @@ fn atrac3_frames(path: &Path, format: WireFormat) -> Result<Vec<u8>, TransferErr
     Ok(frames)
 }
 
-/// Decodes any playable file to 44.1 kHz 16-bit big-endian PCM, stereo (or mono when the
-/// recorder takes mono and `channels` is 1), in memory.
-fn sp_payload(
+/// Decodes any playable file to 44.1 kHz interleaved samples, `channels` of them (mono is
+/// duplicated to stereo, extra channels dropped), handing them to `take` a block at a time.
+pub(crate) fn decode_samples(
     path: &Path,
     channels: u8,
     cancelled: &dyn Fn() -> bool,
-) -> Result<Vec<u8>, TransferError> {
-    let mut out = Vec::new();
-    sp_decode(
-        path,
-        channels,
-        cancelled,
-        &mut out,
-        true,
-        &mut |_, _| Ok(()),
-    )?;
-    Ok(out)
-}
-
-/// Decodes, pads and encrypts an SP track into a temporary file as it goes, so that memory
-/// stays at about one spill block (`SPILL_BLOCK`) whatever the track's length. The stream is byte for byte
-/// what [`EncryptedAudio::encrypt`] makes of [`wire_payload`].
-pub fn sp_spilled(
-    path: &Path,
-    format: WireFormat,
-    keys: &StreamKeys,
-    cancelled: &dyn Fn() -> bool,
-) -> Result<EncryptedAudio, TransferError> {
-    let mut writer = SpillWriter::new(format, keys)?;
-    let mut out = Vec::with_capacity(SPILL_BLOCK + RESAMPLE_HOLDBACK + (1 << 16));
-    sp_decode(
-        path,
-        format.channels,
-        cancelled,
-        &mut out,
-        false,
-        &mut |out, keep| {
-            if out.len() >= SPILL_BLOCK + keep {
-                writer.write_units(out, keep)?;
-            }
-            Ok(())
-        },
-    )?;
-    Ok(writer.finish(out)?)
+    take: &mut dyn FnMut(&[i16]) -> Result<(), TransferError>,
+) -> Result<(), TransferError> {
+    let frame_bytes = 2 * usize::from(channels.max(1));
+    let mut samples = Vec::new();
+    let mut hand_over = |pcm: &[u8]| {
+        samples.clear();
+        samples.extend(
+            pcm.chunks_exact(2)
+                .map(|b| i16::from_be_bytes([b[0], b[1]])),
+        );
+        take(&samples)
+    };
+    let mut pcm = Vec::with_capacity(1 << 19);
+    sp_decode(path, channels, cancelled, &mut pcm, &mut |out, keep| {
+        // Whole sample frames only, short of what the resampler may still cut.
+        let ready = out.len().saturating_sub(keep);
+        let ready = ready - ready % frame_bytes;
+        if ready >= 1 << 16 {
+            hand_over(&out[..ready])?;
+            out.drain(..ready);
+        }
+        Ok(())
+    })?;
+    let rest = pcm.len() - pcm.len() % frame_bytes;
+    hand_over(&pcm[..rest])
 }
 
 /// Where decoded PCM goes: called after each block with what was produced and not yet taken;
 /// it may take from the front, short of the last `keep` bytes.
-pub(crate) type PcmSink<'a> = dyn FnMut(&mut Vec<u8>, usize) -> Result<(), TransferError> + 'a;
+type PcmSink<'a> = dyn FnMut(&mut Vec<u8>, usize) -> Result<(), TransferError> + 'a;
 
-/// The SP decode loop: appends the PCM to `out`, handing it to `sink` block by block.
-/// `reserve` sizes `out` for the whole track (when it is all kept in memory). `convert` uses
-/// it too, as the decode and resampling stage of the ATRAC3 encoder.
-pub(crate) fn sp_decode(
+/// The decode loop: appends 44.1 kHz big-endian PCM to `out`, handing it to `sink` block by
+/// block.
+fn sp_decode(
     path: &Path,
     channels: u8,
     cancelled: &dyn Fn() -> bool,
     out: &mut Vec<u8>,
-    reserve: bool,
     sink: &mut PcmSink<'_>,
 ) -> Result<(), TransferError> {
     let source_err = |detail: String| TransferError::Source {
@@ -225,14 +223,6 @@ pub(crate) fn sp_decode(
     let rate = decoder.sample_rate();
     let source_channels = usize::from(decoder.channels().max(1));
     let out_channels = usize::from(channels.max(1));
-    if reserve {
-        let estimate = decoder
-            .total_frames()
-            .map_or(0, |f| f as usize * out_channels * 2);
-        // Room for the zero padding to whole wire units too, so padding does not copy the track.
-        let unit = WireFormat::SP_STEREO.unit as usize;
-        out.reserve(estimate.div_ceil(unit).saturating_mul(unit).min(1 << 30));
-    }
     let mut block = Vec::new();
     let mut resampler = if rate == SP_RATE {
         None

@@ -1,7 +1,9 @@
 //! The transfer queue's vocabulary: what the core asks of the transfer worker
 //! ([`TransferRequest`]) and what the worker reports ([`TransferEvent`]).
 
-use library::{QueuedTransfer, TransferMode, TransferSource};
+use std::path::PathBuf;
+
+use library::{QueuedTransfer, ReceiveOrder, TransferMode, TransferSource};
 use netmd::Mode;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +20,13 @@ pub enum TransferRequest {
     RetryFailed,
     Enqueue {
         source: TransferSource,
+        title: String,
+        mode: TransferMode,
+    },
+    /// Queue a disc track to receive (MZ-RH1) into the file `into`.
+    EnqueueReceive {
+        order: ReceiveOrder,
+        into: PathBuf,
         title: String,
         mode: TransferMode,
     },

@@ -10,10 +10,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::focused;
 use super::format::duration;
 use super::widgets::{bar, key_name, pane_block, split_row};
-use crate::app::{Model, Pane, Planned, fit, planned};
+use crate::app::{Model, Pane, QueuePlan, fit, plan_queue, route_label};
+use crate::transfer::plan::AutoPlan;
 use library::text;
-use library::{QueuedTransfer, Track, TransferMode, TransferState};
-use netmd::Mode;
+use library::{QueuedTransfer, Track, TransferState};
 
 pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let theme = &model.theme;
@@ -48,6 +48,7 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         return;
     }
     let width = usize::from(body.width);
+    let plan = queue_plan(model);
     let mut lines = Vec::new();
     for (i, item) in t
         .items
@@ -64,12 +65,22 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             }
             (state, _) => state.as_str().to_string(),
         };
-        let right = format!(
-            "{} {} {} {state}",
-            source_codec(item, track),
-            item_plan(model, item, track).label(item.mode),
-            duration(track.map_or(0, |t| t.duration_ms))
-        );
+        let right = if item.receive.is_some() {
+            // From the recorder: its mode on the disc, into the file's format.
+            format!(
+                "{} {} {} {state}",
+                if model.ascii { "<-" } else { "←" },
+                item.mode.label(),
+                source_codec(item, track),
+            )
+        } else {
+            format!(
+                "{} {} {} {state}",
+                source_codec(item, track),
+                item_label(model, &plan, item, track),
+                duration(track.map_or(0, |t| t.duration_ms))
+            )
+        };
         let style = match item.state {
             TransferState::Failed => theme.status_error,
             TransferState::Done | TransferState::Cancelled => theme.dim,
@@ -131,13 +142,60 @@ fn bytes(n: u64) -> String {
     }
 }
 
-fn item_plan(model: &Model, item: &QueuedTransfer, track: Option<&Track>) -> Planned {
+/// The pending items (what is still to send) planned together, with their ids.
+fn queue_plan(model: &Model) -> (Vec<i64>, QueuePlan) {
     let native_mono = model.device.disc().is_some_and(|d| d.native_mono);
-    planned(item, track, native_mono)
+    let pending: Vec<(&QueuedTransfer, Option<&Track>)> = model
+        .transfers
+        .pending()
+        .map(|i| (i, library_track(model, i)))
+        .collect();
+    let free = model.device.disc().map(|d| d.capacity.free_ms);
+    let ids = pending.iter().map(|(i, _)| i.id).collect();
+    (ids, plan_queue(&pending, free, native_mono))
 }
 
-/// `12 tracks, 41:20 of 58:10 free (LP2), 180 of 255 title cells`.
+/// The mode an item goes (or went) in: from the queue's plan when it is still to send, else
+/// from its own request.
+fn item_label(
+    model: &Model,
+    (ids, plan): &(Vec<i64>, QueuePlan),
+    item: &QueuedTransfer,
+    track: Option<&Track>,
+) -> String {
+    if let Some(route) = ids
+        .iter()
+        .position(|&id| id == item.id)
+        .and_then(|i| plan.routes.get(i))
+    {
+        return route_label(*route);
+    }
+    let native_mono = model.device.disc().is_some_and(|d| d.native_mono);
+    let alone = plan_queue(&[(item, track)], None, native_mono);
+    alone
+        .routes
+        .first()
+        .map_or_else(|| item.mode.label(), |r| route_label(*r))
+}
+
+/// `12 tracks, 41:20 of 58:10 free (LP2), 180 of 255 title cells`, and how many tracks wait
+/// to be received.
 fn summary(model: &Model) -> String {
+    let receiving = model
+        .transfers
+        .items
+        .iter()
+        .filter(|i| i.receive.is_some() && i.state == TransferState::Queued)
+        .count();
+    let sends = send_summary(model);
+    if receiving == 0 {
+        sends
+    } else {
+        format!("{receiving} to receive · {sends}")
+    }
+}
+
+fn send_summary(model: &Model) -> String {
     let pending: Vec<&QueuedTransfer> = model.transfers.pending().collect();
     let tracks = |n: usize| {
         if n == 1 {
@@ -158,49 +216,40 @@ fn summary(model: &Model) -> String {
             duration(total_ms)
         );
     };
-    let items: Vec<(Planned, u64, &str)> = pending
+    let (_, plan) = queue_plan(model);
+    let items: Vec<(u64, &str)> = pending
         .iter()
         .map(|i| {
             let track = library_track(model, i);
-            (
-                item_plan(model, i, track),
-                track.map_or(0, |t| t.duration_ms),
-                i.title.as_str(),
-            )
+            (track.map_or(0, |t| t.duration_ms), i.title.as_str())
         })
         .collect();
-    let default = match model.transfers.default_mode {
-        TransferMode::Lp2 => Mode::LP2,
-        TransferMode::Lp4 => Mode::LP4,
-        TransferMode::Sp | TransferMode::Auto => Mode::SP,
-    };
-    let f = fit(
-        &items,
-        disc,
-        Planned::Goes {
-            mode: default,
-            channels: 2,
-        },
-    );
-    let mode = f.mode.map_or_else(
-        || "SP time".to_string(),
-        |m| m.label(model.transfers.default_mode),
-    );
+    let f = fit(&plan, &items, disc);
     // Problems first: in a narrow pane the end of the line is cut off.
     let mut line = String::new();
-    if !f.fits {
+    if let AutoPlan::FitsNowhere { needed_ms, free_ms } = plan.auto {
+        line.push_str(&format!(
+            "does not fit even in LP4 ({} too much) · ",
+            duration(needed_ms.saturating_sub(free_ms))
+        ));
+    } else if !f.fits {
         line.push_str("does not fit · ");
     }
-    if f.cannot_go > 0 {
-        line.push_str(&format!("{} cannot go in its mode · ", f.cannot_go));
+    let time = format!("{} of {} free", duration(f.needed_ms), duration(f.free_ms));
+    match f.mode {
+        _ if f.tracks == 0 => {
+            line.push_str(&format!("0 tracks, {} free (SP)", duration(f.free_ms)));
+        }
+        Some(route) => line.push_str(&format!(
+            "{} in {}: {time}",
+            tracks(f.tracks),
+            route_label(route)
+        )),
+        None => line.push_str(&format!("{}: {time} (SP time)", tracks(f.tracks))),
     }
     line.push_str(&format!(
-        "{}, {} of {} free ({mode}), {} of {} title cells",
-        tracks(f.tracks),
-        duration(f.needed_ms),
-        duration(f.free_ms),
-        f.cells_used,
-        f.cells_total
+        ", {} of {} title cells",
+        f.cells_used, f.cells_total
     ));
     line
 }

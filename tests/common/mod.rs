@@ -6,7 +6,9 @@
 #![allow(clippy::unwrap_used)]
 #![allow(dead_code)]
 
+pub mod ffmpeg;
 pub mod fixtures;
+pub mod receive;
 pub mod round_trip;
 
 use std::path::PathBuf;
@@ -38,6 +40,7 @@ pub fn track(artist: &str, album: &str, n: u32, title: &str, year: i32, secs: u6
         missing: false,
         mode: AtracMode::NotAtrac,
         protected: false,
+        grouping: String::new(),
     }
 }
 
@@ -173,6 +176,7 @@ pub fn disc() -> netmd::DiscInfo {
         },
         write_protected: false,
         native_mono: false,
+        can_receive: false,
     }
 }
 
@@ -187,4 +191,21 @@ pub fn ministage(dir: &std::path::Path) -> std::process::Command {
         .env_remove("MINISTAGE_LIBRARY")
         .env_remove("MINISTAGE_CONFIG");
     cmd
+}
+
+/// Batch items for `files`, numbered from 0 in order.
+pub fn send_items(
+    files: &[(&std::path::Path, library::TransferMode)],
+) -> Vec<ministage::transfer::SendItem> {
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, (path, mode))| ministage::transfer::SendItem {
+            id: i as i64,
+            path: path.to_path_buf(),
+            title: None,
+            mode: *mode,
+            stored: None,
+        })
+        .collect()
 }

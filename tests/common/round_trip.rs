@@ -21,3 +21,26 @@ pub fn snr(source: &[i16], decoded: &[i16], offset: usize) -> f64 {
     }
     10.0 * (sig / err.max(1e-9)).log10()
 }
+
+/// Pushes interleaved stereo `pcm` into an encoder a tenth of a second at a time, handing the
+/// frames of each piece to `write`, then flushes and hands over the tail's.
+pub fn encode_in_pieces<E>(
+    enc: &mut E,
+    pcm: &[i16],
+    push: fn(&mut E, &[i16]),
+    take_frames: fn(&mut E, &mut Vec<u8>) -> usize,
+    flush: fn(&mut E),
+    write: &mut dyn FnMut(&[u8]),
+) {
+    let mut frames = Vec::new();
+    for chunk in pcm.chunks(2 * 4410) {
+        push(enc, chunk);
+        frames.clear();
+        take_frames(enc, &mut frames);
+        write(&frames);
+    }
+    flush(enc);
+    frames.clear();
+    take_frames(enc, &mut frames);
+    write(&frames);
+}

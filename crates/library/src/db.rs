@@ -266,6 +266,36 @@ impl Library {
         Ok(tracks)
     }
 
+    /// Sets the title, number and grouping of an imported track whose format has no room for
+    /// them (a received `.aea` or `.at3`), as text from the recorder, cleaned here. They hold
+    /// until the file changes and is read again. Returns false when no track has that path.
+    pub fn set_stored_tags(
+        &self,
+        path: &Path,
+        title: &str,
+        track_number: Option<u32>,
+        grouping: &str,
+    ) -> Result<bool, LibraryError> {
+        self.check_writable()?;
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let Some(key) = key.to_str() else {
+            return Ok(false);
+        };
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE tracks SET title = ?2, track_number = ?3, grouping = ?4 WHERE path = ?1",
+                rusqlite::params![
+                    key,
+                    crate::text::clean(title),
+                    track_number,
+                    crate::text::clean(grouping)
+                ],
+            )
+            .map_err(|e| self.db_err(e))?;
+        Ok(changed > 0)
+    }
+
     /// The number of tracks known, including missing ones.
     pub fn track_count(&self) -> Result<u64, LibraryError> {
         let count: i64 = self
@@ -332,7 +362,7 @@ pub(crate) const TRACK_SELECT: &str =
     "SELECT t.id, t.path, t.title, t.artist, coalesce(al.title, ''),
         CASE WHEN t.album_artist <> '' THEN t.album_artist ELSE t.artist END AS eff_aa,
         t.track_number, t.disc_number, t.year, t.genre, t.duration_ms, t.codec,
-        t.sample_rate, t.channels, t.bitrate_kbps, t.missing, t.mode, t.protected
+        t.sample_rate, t.channels, t.bitrate_kbps, t.missing, t.mode, t.protected, t.grouping
      FROM tracks t LEFT JOIN albums al ON al.id = t.album_id";
 
 pub(crate) fn track_from_row(row: &Row<'_>) -> rusqlite::Result<Track> {
@@ -360,6 +390,7 @@ pub(crate) fn track_from_row(row: &Row<'_>) -> rusqlite::Result<Track> {
         missing: row.get::<_, i64>(15)? != 0,
         mode: row.get(16)?,
         protected: row.get::<_, i64>(17)? != 0,
+        grouping: row.get(18)?,
     })
 }
 

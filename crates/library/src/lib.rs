@@ -51,4 +51,4 @@ pub use report::{ImportFailure, ImportOptions, ImportProgress, ImportReport, Ove
 pub use tag_edit::{TagEditBatch, TagEditOutcome};
 pub use tag_write::{TagEdit, TagValues, TagWriteError, read_tag_values, write_tags};
 pub use track::{PlaylistSummary, Track, TransferItem};
-pub use transfers::{QueuedTransfer, TransferMode, TransferSource, TransferState};
+pub use transfers::{QueuedTransfer, ReceiveOrder, TransferMode, TransferSource, TransferState};

@@ -115,6 +115,25 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER playlist_entries_removed AFTER DELETE ON playlist_entries
         BEGIN UPDATE library_generation SET n = n + 1; END;
     ",
+    // 5: the grouping (a work or a MiniDisc group's name), from the file's grouping tag or, for
+    // formats without one (AEA, AT3), kept here only.
+    r"
+    ALTER TABLE tracks ADD COLUMN grouping TEXT NOT NULL DEFAULT '';
+    ",
+    // 6: the queue also receives tracks from the recorder (MZ-RH1): the disc track, and the
+    // album and grouping it is filed under; `path` is then the file it is received into.
+    r"
+    ALTER TABLE transfer_items ADD COLUMN direction TEXT NOT NULL DEFAULT 'send';
+    ALTER TABLE transfer_items ADD COLUMN disc_track INTEGER;
+    ALTER TABLE transfer_items ADD COLUMN album TEXT NOT NULL DEFAULT '';
+    ALTER TABLE transfer_items ADD COLUMN grouping TEXT NOT NULL DEFAULT '';
+    ",
+    // 7: a send's track as the recorder stored it, noted before the commit, so that after a
+    // crash the disc can tell whether the item arrived (and it is not sent twice).
+    r"
+    ALTER TABLE transfer_items ADD COLUMN stored_track INTEGER;
+    ALTER TABLE transfer_items ADD COLUMN stored_uuid TEXT;
+    ",
 ];
 
 /// `PRAGMA application_id` of every ministage library (`MnSt` in ASCII): a file without it is

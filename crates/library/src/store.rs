@@ -27,7 +27,7 @@ pub(crate) fn load_known(
         "SELECT t.id, t.path, t.file_size, t.mtime_ns, t.missing,
                 t.title, t.artist, coalesce(al.title, ''), t.album_artist, t.track_number,
                 t.disc_number, t.year, t.genre, t.duration_ms, t.codec, t.sample_rate,
-                t.channels, t.bitrate_kbps, t.mode, t.protected
+                t.channels, t.bitrate_kbps, t.mode, t.protected, t.grouping
          FROM tracks t LEFT JOIN albums al ON al.id = t.album_id",
     )?;
     let mut rows = stmt.query([])?;
@@ -55,6 +55,7 @@ pub(crate) fn load_known(
                 bitrate_kbps: opt_u32(row.get(17)?),
                 mode: row.get(18)?,
                 protected: row.get::<_, i64>(19)? != 0,
+                grouping: Some(row.get(20)?),
             })
         } else {
             None
@@ -102,9 +103,9 @@ pub(crate) fn write(
         "INSERT INTO tracks (path, album_id, title, artist, album_artist, track_number,
                              disc_number, year, genre, duration_ms, codec, sample_rate, channels,
                              bitrate_kbps, file_size, mtime_ns, missing, added_at, updated_at,
-                             mode, protected)
+                             mode, protected, grouping)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 0, ?17, ?17,
-                 ?18, ?19)
+                 ?18, ?19, coalesce(?20, ''))
          ON CONFLICT (path) DO UPDATE SET
              album_id = excluded.album_id, title = excluded.title, artist = excluded.artist,
              album_artist = excluded.album_artist, track_number = excluded.track_number,
@@ -113,7 +114,8 @@ pub(crate) fn write(
              sample_rate = excluded.sample_rate, channels = excluded.channels,
              bitrate_kbps = excluded.bitrate_kbps, file_size = excluded.file_size,
              mtime_ns = excluded.mtime_ns, missing = 0, updated_at = excluded.updated_at,
-             mode = excluded.mode, protected = excluded.protected",
+             mode = excluded.mode, protected = excluded.protected,
+             grouping = coalesce(?20, tracks.grouping)",
     )?;
 
     // Albums are shared by many tracks: each one is upserted once per import.
@@ -159,6 +161,7 @@ pub(crate) fn write(
             now,
             meta.mode,
             meta.protected,
+            meta.grouping,
         ])?;
     }
 

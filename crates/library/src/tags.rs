@@ -37,6 +37,9 @@ pub(crate) struct TrackMeta {
     pub mode: AtracMode,
     /// OpenMG-encrypted: listed, never decoded.
     pub protected: bool,
+    /// The grouping tag; `None` for formats that have no room for one (AEA, AT3, OMA), whose
+    /// grouping the library keeps on its own.
+    pub grouping: Option<String>,
 }
 
 impl TrackMeta {
@@ -154,6 +157,7 @@ fn meta_from_sony(info: SonyFileInfo) -> TrackMeta {
         bitrate_kbps: positive(info.bitrate_kbps),
         mode,
         protected: info.protected,
+        grouping: None,
     }
 }
 
@@ -237,6 +241,7 @@ fn meta_from(file: &TaggedFile, codec: AudioCodec) -> TrackMeta {
         bitrate_kbps: positive(props.audio_bitrate()).or(positive(props.overall_bitrate())),
         mode: AtracMode::NotAtrac,
         protected: false,
+        grouping: Some(text(ItemKey::ContentGroup)),
     }
 }
 

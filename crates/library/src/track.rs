@@ -32,6 +32,8 @@ pub struct Track {
     pub mode: AtracMode,
     /// OpenMG-encrypted ("protected (OpenMG DRM)"): listed, never played or converted.
     pub protected: bool,
+    /// The grouping: the file's grouping tag, or a MiniDisc group's name for received tracks.
+    pub grouping: String,
 }
 
 impl Track {

@@ -57,24 +57,28 @@ impl TransferState {
 /// `device send` use the same words.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum TransferMode {
-    /// The best quality that fits: an ATRAC3 source's own mode, else SP.
+    /// The best quality that fits the whole queue: ATRAC3 sources in their own mode, the
+    /// rest in SP, else LP2, else LP4.
     #[default]
     Auto,
     Sp,
     Lp2,
+    /// LP2 on the disc, sent as 105 kbps ATRAC3 (the wire format some recorders take faster).
+    Lp105,
     Lp4,
 }
 
 impl TransferMode {
     /// Every mode, in the order `o` in the Transfers pane cycles through them.
-    pub const ALL: &[TransferMode] = &[Self::Auto, Self::Sp, Self::Lp2, Self::Lp4];
+    pub const ALL: &[TransferMode] = &[Self::Auto, Self::Sp, Self::Lp2, Self::Lp105, Self::Lp4];
 
-    /// The word stored and configured: `auto`, `sp`, `lp2`, `lp4`.
+    /// The word stored and configured: `auto`, `sp`, `lp2`, `lp105`, `lp4`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Auto => "auto",
             Self::Sp => "sp",
             Self::Lp2 => "lp2",
+            Self::Lp105 => "lp105",
             Self::Lp4 => "lp4",
         }
     }
@@ -116,6 +120,18 @@ impl fmt::Display for TransferMode {
 
 text_column!(TransferMode, TransferMode::from_stored);
 
+/// A receive item (MD → computer, MZ-RH1 only): the disc track it brings back and how the
+/// received file is filed in the library.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReceiveOrder {
+    /// The track on the disc, from 1.
+    pub track: u32,
+    /// The disc's title: the album the received track joins.
+    pub album: String,
+    /// The name of the track's group on the disc: its grouping.
+    pub grouping: String,
+}
+
 /// A queue item with what the sender needs: the file to read and the progress so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedTransfer {
@@ -130,6 +146,9 @@ pub struct QueuedTransfer {
     pub error: Option<String>,
     pub bytes_done: u64,
     pub bytes_total: u64,
+    /// Set for an item received from the recorder rather than sent to it; `path` is then the
+    /// file it is received into.
+    pub receive: Option<ReceiveOrder>,
 }
 
 fn now() -> i64 {
@@ -162,12 +181,43 @@ impl Library {
         run().map_err(|e| self.db_err(e))
     }
 
+    /// Adds an item at the end of the queue that receives a disc track into the file `into`;
+    /// returns its id.
+    pub fn enqueue_receive(
+        &self,
+        order: &ReceiveOrder,
+        into: &std::path::Path,
+        title: &str,
+        mode: TransferMode,
+    ) -> Result<i64, LibraryError> {
+        let run = || -> rusqlite::Result<i64> {
+            self.conn.execute(
+                "INSERT INTO transfer_items (position, path, title, mode, state, created_at,
+                                             direction, disc_track, album, grouping)
+                 VALUES ((SELECT coalesce(max(position), 0) + 1 FROM transfer_items),
+                         ?1, ?2, ?3, 'queued', ?4, 'receive', ?5, ?6, ?7)",
+                params![
+                    into.to_string_lossy(),
+                    title,
+                    mode,
+                    now(),
+                    order.track,
+                    order.album,
+                    order.grouping
+                ],
+            )?;
+            Ok(self.conn.last_insert_rowid())
+        };
+        run().map_err(|e| self.db_err(e))
+    }
+
     /// The queue in order, with files resolved.
     pub fn transfer_queue(&self) -> Result<Vec<QueuedTransfer>, LibraryError> {
         let run = || -> rusqlite::Result<Vec<QueuedTransfer>> {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT q.id, q.position, q.track_id, coalesce(t.path, q.path), q.title, q.mode,
-                        q.state, q.error, q.bytes_done, q.bytes_total
+                        q.state, q.error, q.bytes_done, q.bytes_total, q.direction,
+                        q.disc_track, q.album, q.grouping
                  FROM transfer_items q LEFT JOIN tracks t ON t.id = q.track_id
                  ORDER BY q.position, q.id",
             )?;
@@ -185,6 +235,17 @@ impl Library {
                     error: row.get(7)?,
                     bytes_done: u64::try_from(row.get::<_, i64>(8)?).unwrap_or(0),
                     bytes_total: u64::try_from(row.get::<_, i64>(9)?).unwrap_or(0),
+                    receive: match row.get::<_, String>(10)?.as_str() {
+                        "receive" => Some(ReceiveOrder {
+                            track: row
+                                .get::<_, Option<i64>>(11)?
+                                .and_then(|n| u32::try_from(n).ok())
+                                .unwrap_or(0),
+                            album: row.get(12)?,
+                            grouping: row.get(13)?,
+                        }),
+                        _ => None,
+                    },
                 })
             })?;
             rows.collect()
@@ -287,6 +348,50 @@ impl Library {
             .map_err(|e| self.db_err(e))
     }
 
+    /// Notes the disc track a send was stored as (its number and UUID), before the commit.
+    pub fn note_transfer_stored(
+        &self,
+        id: i64,
+        track: u32,
+        uuid: &str,
+    ) -> Result<(), LibraryError> {
+        self.conn
+            .execute(
+                "UPDATE transfer_items SET stored_track = ?1, stored_uuid = ?2 WHERE id = ?3",
+                params![track, uuid, id],
+            )
+            .map(drop)
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Forgets the note of [`Library::note_transfer_stored`] (the send ended either way).
+    pub fn clear_transfer_stored(&self, id: i64) -> Result<(), LibraryError> {
+        self.conn
+            .execute(
+                "UPDATE transfer_items SET stored_track = NULL, stored_uuid = NULL WHERE id = ?1",
+                [id],
+            )
+            .map(drop)
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Queued items whose send was stored on the disc when ministage stopped: `(id, track,
+    /// uuid)`. Whether each arrived is for the disc to tell.
+    pub fn stored_transfers(&self) -> Result<Vec<(i64, u32, String)>, LibraryError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, stored_track, stored_uuid FROM transfer_items
+                 WHERE state = 'queued' AND stored_track IS NOT NULL AND stored_uuid IS NOT NULL
+                 ORDER BY position, id",
+            )
+            .map_err(|e| self.db_err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.db_err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.db_err(e))
+    }
+
     /// Queues a failed or cancelled item again; false when there is no such item.
     pub fn retry_transfer(&self, id: i64) -> Result<bool, LibraryError> {
         self.conn
@@ -373,7 +478,15 @@ mod tests {
             lib.move_transfer(c, 1).unwrap();
         }
         let lib = Library::open(&path).unwrap();
+        lib.note_transfer_stored(a, 3, "0011223344556677").unwrap();
         assert_eq!(lib.recover_transfers().unwrap(), 1);
+        // The note outlives the restart, for the disc to settle; then it goes.
+        assert_eq!(
+            lib.stored_transfers().unwrap(),
+            [(a, 3, "0011223344556677".to_string())]
+        );
+        lib.clear_transfer_stored(a).unwrap();
+        assert!(lib.stored_transfers().unwrap().is_empty());
         let q = lib.transfer_queue().unwrap();
         assert_eq!(q.iter().map(|t| t.id).collect::<Vec<_>>(), [c, a, b]);
         assert_eq!(q[1].state, TransferState::Queued);
@@ -412,7 +525,7 @@ mod tests {
             assert_eq!(lib.transfer(id).unwrap().unwrap().mode, mode.next());
         }
         let words: Vec<&str> = TransferMode::ALL.iter().map(|m| m.as_str()).collect();
-        assert_eq!(words, ["auto", "sp", "lp2", "lp4"]);
+        assert_eq!(words, ["auto", "sp", "lp2", "lp105", "lp4"]);
     }
 
     #[test]

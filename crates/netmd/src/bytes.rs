@@ -13,17 +13,23 @@ pub fn to_hex(bytes: &[u8]) -> String {
 
 /// Parses hex text; spaces are ignored so that command templates can be written readably.
 pub fn from_hex(text: &str) -> Option<Vec<u8>> {
-    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if !digits.len().is_multiple_of(2) {
-        return None;
+    // Digit by digit: `device serve` reads megabytes of bulk data through here.
+    let nibble = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(text.len() / 2);
+    let mut high = None;
+    for b in text.bytes().filter(|b| !b.is_ascii_whitespace()) {
+        let n = nibble(b)?;
+        match high.take() {
+            None => high = Some(n),
+            Some(h) => out.push(h << 4 | n),
+        }
     }
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let s = std::str::from_utf8(pair).ok()?;
-            u8::from_str_radix(s, 16).ok()
-        })
-        .collect()
+    high.is_none().then_some(out)
 }
 
 /// Hex for templates that are compile-time constants in this crate.
@@ -164,6 +170,10 @@ mod tests {
         assert_eq!(from_hex("00 18ff"), Some(vec![0, 0x18, 0xff]));
         assert_eq!(to_hex(&[0, 0x18, 0xff]), "0018ff");
         assert_eq!(from_hex("0"), None);
+        assert_eq!(from_hex("0A0b"), Some(vec![0x0a, 0x0b]));
+        assert_eq!(from_hex("+f"), None);
+        assert_eq!(from_hex("0g"), None);
+        assert_eq!(from_hex(""), Some(vec![]));
     }
 
     #[test]

@@ -314,6 +314,16 @@ pub fn send_track(wire_format: u8, disc_format: u8, frames: u32, total_bytes: u3
         .named("send track")
 }
 
+/// The receive command (MD → PC; MZ-RH1/M200 only): `1800 080046 f003010330 ff00 1001 <track>`,
+/// the track numbered from 1 on the wire, unlike every other command.
+pub fn receive_track(number: u16) -> Command {
+    let [hi, lo] = number.to_be_bytes();
+    secure("receive track", OP_RECEIVE, &[0x00, 0x10, 0x01, hi, lo])
+}
+
+/// The secure-command op of a receive.
+pub const OP_RECEIVE: u8 = 0x30;
+
 // ---- replies ----------------------------------------------------------------------------
 
 pub type ParseResult<T> = Result<T, String>;

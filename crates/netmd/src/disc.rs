@@ -136,6 +136,10 @@ impl TitleCells {
 
 /// The whole disc as read from the recorder.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent facts about the disc and the recorder, not a state machine"
+)]
 pub struct DiscInfo {
     /// The recorder's name, e.g. "Sony MZ-N707" or "virtual deck".
     pub device: String,
@@ -149,6 +153,9 @@ pub struct DiscInfo {
     pub write_protected: bool,
     /// The recorder records mono SP when a send asks for it.
     pub native_mono: bool,
+    /// The recorder sends tracks back to the computer (MZ-RH1, MZ-M200).
+    #[serde(default)]
+    pub can_receive: bool,
 }
 
 impl DiscInfo {

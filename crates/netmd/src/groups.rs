@@ -57,6 +57,15 @@ pub enum GroupError {
     TooMany,
     #[error("track {track} is not in a group")]
     NotGrouped { track: u32 },
+    #[error(
+        "group {title:?} is split: track {track} is not next to track {last}, its last one \
+         (a group is a run of consecutive tracks)"
+    )]
+    Split {
+        title: String,
+        track: u32,
+        last: u32,
+    },
     #[error("the first track of a range must not come after the last ({first} > {last})")]
     Reversed { first: u32, last: u32 },
 }

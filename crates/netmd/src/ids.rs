@@ -76,6 +76,15 @@ pub fn lookup(vendor_id: u16, product_id: u16) -> Option<&'static KnownDevice> {
         .find(|k| k.vendor_id == vendor_id && k.product_id == product_id)
 }
 
+/// The recorders that send tracks back to the computer (the receive command): the MZ-RH1 and
+/// its twin the MZ-M200, which share one product id. Every other NetMD unit is write-only.
+pub const RECEIVING_DEVICES: &[(u16, u16)] = &[(0x054c, 0x0286)];
+
+/// Whether the recorder with these ids answers the receive command.
+pub fn can_receive(vendor_id: u16, product_id: u16) -> bool {
+    RECEIVING_DEVICES.contains(&(vendor_id, product_id))
+}
+
 /// Hi-MD recorders switched to Hi-MD mode show up as USB mass storage under these ids; they
 /// speak no NetMD until switched back to MD mode. (The fact sheet also names 0187 for the
 /// MZ-NH600D in Hi-MD mode, but lists 0187 as a NetMD id too; the table wins.)

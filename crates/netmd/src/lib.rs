@@ -19,8 +19,10 @@ mod error;
 mod framing;
 pub mod groups;
 pub mod ids;
+pub mod receive;
 mod recorder;
 pub mod send;
+pub mod title_sheet;
 pub mod titles;
 mod trace;
 mod transport;
@@ -30,6 +32,9 @@ pub mod usb;
 pub mod virtual_deck;
 
 // Two attributes rather than `all(test, ..)`: clippy recognises a plain `cfg(test)` as test code.
+#[cfg(test)]
+#[cfg(feature = "virtual")]
+mod receive_tests;
 #[cfg(test)]
 #[cfg(feature = "virtual")]
 mod recorder_tests;
@@ -48,7 +53,7 @@ pub use recorder::{EditRequest, Planned, RawDisc, Recorder, check_room};
 pub use trace::TraceRecorder;
 pub use transport::{ControlSetup, DeviceIdentity, Transport, TransportError};
 #[cfg(feature = "virtual")]
-pub use virtual_deck::{Faults, SpeakerFactory, VirtualDeck, VirtualDisc};
+pub use virtual_deck::{DeckModel, Faults, SpeakerFactory, VirtualDeck, VirtualDisc};
 
 /// Which recorder to use: `auto` (a real one if present), `usb`, or `virtual:PATH`.
 #[derive(Debug, Clone, PartialEq, Eq)]

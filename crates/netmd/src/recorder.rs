@@ -11,6 +11,7 @@ use super::edit::{Edit, Step};
 use super::error::DeviceError;
 use super::framing::{Framing, NetMdError, Timing};
 use super::groups::{self, Layout};
+use super::title_sheet::{self, TitleSheet};
 use super::titles::{self, Title};
 use super::transport::{DeviceIdentity, Transport};
 
@@ -108,6 +109,7 @@ impl RawDisc {
             },
             write_protected: self.write_protected,
             native_mono: device.native_mono,
+            can_receive: super::ids::can_receive(device.vendor_id, device.product_id),
         }
     }
 }
@@ -128,7 +130,7 @@ pub fn cells_for(
 }
 
 /// Refuses a change that would overflow a title area, unless it frees space.
-fn check_cells(before: (u32, u32), after: (u32, u32)) -> Result<(), DeviceError> {
+pub(crate) fn check_cells(before: (u32, u32), after: (u32, u32)) -> Result<(), DeviceError> {
     if after.0 > TITLE_CELLS && after.0 > before.0 {
         return Err(DeviceError::TitleSpace {
             needed: after.0,
@@ -199,6 +201,7 @@ pub enum EditRequest {
     MoveTrack { from: u32, to: u32 },
     DeleteTracks(Vec<u32>),
     EraseDisc,
+    SetTitles(TitleSheet),
 }
 
 /// A planned change: its steps, and what the caller reports once it is made.
@@ -248,7 +251,7 @@ fn rename_track_steps(raw: &RawDisc, track: u32, title: &Title) -> Result<Vec<St
 }
 
 /// The writes that give the disc the titles `half` and `full`.
-fn disc_title_steps(raw: &RawDisc, half: Vec<u8>, full: Vec<u8>) -> Vec<Step> {
+pub(crate) fn disc_title_steps(raw: &RawDisc, half: Vec<u8>, full: Vec<u8>) -> Vec<Step> {
     let mut steps = Vec::new();
     if raw.title != half {
         steps.push(Step::DiscTitle {
@@ -428,7 +431,7 @@ impl<T: Transport> Recorder<T> {
         cmd::parse_track_title(&reply).map_err(|d| malformed(&c, d))
     }
 
-    fn track_info(&mut self, track: u32) -> Result<(Mode, u8, u64, bool), DeviceError> {
+    pub(crate) fn track_info(&mut self, track: u32) -> Result<(Mode, u8, u64, bool), DeviceError> {
         let t = wire_track(track);
         let c = cmd::track_encoding(t);
         let reply = self.read(Descriptor::DiscContents, &c)?;
@@ -735,6 +738,11 @@ impl<T: Transport> Recorder<T> {
             }
             E::DeleteTracks(numbers) => Self::delete_steps(&raw, numbers)?,
             E::EraseDisc => vec![Step::Erase],
+            E::SetTitles(sheet) => {
+                let (steps, w) = title_sheet::plan(&raw, sheet)?;
+                warnings = w;
+                steps
+            }
         };
         Ok(Planned {
             edit: Edit::new(raw, steps),

@@ -537,6 +537,21 @@ impl<T: Transport> Recorder<T> {
         chunk: usize,
         progress: Progress<'_>,
     ) -> Result<SentTrack, SendError> {
+        self.send_track_noting(audio, title, entropy, chunk, progress, &mut |_, _| {})
+    }
+
+    /// [`Recorder::send_track_chunked`] that calls `stored(number, uuid)` once the recorder
+    /// has stored the track and before it is committed: a caller that writes this down can
+    /// tell after a crash, with [`Recorder::confirm_sent`], whether the track is on the disc.
+    pub fn send_track_noting(
+        &mut self,
+        audio: &EncryptedAudio,
+        title: &Title,
+        entropy: &mut dyn Entropy,
+        chunk: usize,
+        progress: Progress<'_>,
+        stored: &mut dyn FnMut(u32, [u8; 8]),
+    ) -> Result<SentTrack, SendError> {
         let units =
             u32::try_from(audio.units()).map_err(|_| SendError::TooLong(audio.data_len()))?;
         let total =
@@ -548,7 +563,16 @@ impl<T: Transport> Recorder<T> {
         self.optional(&cmd::acquire())?;
         // Some Sharp units answer "not implemented": harmless.
         self.secure_optional("turn off new-track protection", 0x2b, &[0x00, 0x01])?;
-        let end = self.session(audio, units, total, title, entropy, chunk.max(1), progress);
+        let end = self.session(
+            audio,
+            units,
+            total,
+            title,
+            entropy,
+            chunk.max(1),
+            progress,
+            stored,
+        );
         match end {
             SessionEnd::Committed(mut sent) => {
                 // The track is on the disc: what follows cannot undo that.
@@ -643,12 +667,14 @@ impl<T: Transport> Recorder<T> {
         entropy: &mut dyn Entropy,
         chunk: usize,
         progress: Progress<'_>,
+        noted: &mut dyn FnMut(u32, [u8; 8]),
     ) -> SessionEnd {
         let stored = self.stream_track(audio, units, total, entropy, chunk, progress);
         let (wire_track, uuid, session_key) = match stored {
             Ok(s) => s,
             Err(e) => return SessionEnd::Failed(e),
         };
+        noted(u32::from(wire_track) + 1, uuid);
         self.finish_track(wire_track, uuid, session_key, title)
     }
 

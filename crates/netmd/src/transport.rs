@@ -43,26 +43,53 @@ impl ControlSetup {
         }
     }
 
+    /// The setup WebUSB describes by names (`requestType: "vendor"`, `recipient: "interface"`);
+    /// `None` for a name that is not one of those the traces use (`REQUEST_KINDS`, `RECIPIENTS`).
+    pub fn from_names(
+        device_to_host: bool,
+        kind: &str,
+        recipient: &str,
+        request: u8,
+        value: u16,
+        index: u16,
+    ) -> Option<Self> {
+        let kind = REQUEST_KINDS.iter().position(|k| *k == kind)? as u8;
+        let recipient = RECIPIENTS.iter().position(|r| *r == recipient)? as u8;
+        Some(Self {
+            request_type: u8::from(device_to_host) << 7 | kind << 5 | recipient,
+            request,
+            value,
+            index,
+        })
+    }
+
+    /// The request type's name, as WebUSB and the traces write it (`vendor`).
+    pub fn kind(&self) -> &'static str {
+        REQUEST_KINDS[usize::from((self.request_type >> 5) & 0x3)]
+    }
+
+    /// The recipient's name, as WebUSB and the traces write it (`interface`).
+    pub fn recipient(&self) -> &'static str {
+        RECIPIENTS[usize::from((self.request_type & 0x1f).min(3))]
+    }
+
     /// The setup as the trace files write it, e.g. `vendor/interface req=0x80 val=0 idx=0`.
     pub fn describe(&self) -> String {
-        let kind = match (self.request_type >> 5) & 0x3 {
-            0 => "standard",
-            1 => "class",
-            2 => "vendor",
-            _ => "reserved",
-        };
-        let recipient = match self.request_type & 0x1f {
-            0 => "device",
-            1 => "interface",
-            2 => "endpoint",
-            _ => "other",
-        };
         format!(
-            "{kind}/{recipient} req={:#x} val={} idx={}",
-            self.request, self.value, self.index
+            "{}/{} req={:#x} val={} idx={}",
+            self.kind(),
+            self.recipient(),
+            self.request,
+            self.value,
+            self.index
         )
     }
 }
+
+/// bmRequestType bits 5–6, by the names the traces and WebUSB use.
+const REQUEST_KINDS: [&str; 4] = ["standard", "class", "vendor", "reserved"];
+/// bmRequestType bits 0–4 (3 and above are all "other").
+const RECIPIENTS: [&str; 4] = ["device", "interface", "endpoint", "other"];
 
 /// Why a transfer failed. Each kind needs a different reaction above: a disconnect ends the
 /// session, a timeout may be retried, a permission error needs the user.
@@ -187,6 +214,28 @@ mod tests {
         assert_eq!(
             ControlSetup::vendor_in(0x01).describe(),
             "vendor/interface req=0x1 val=0 idx=0"
+        );
+    }
+
+    #[test]
+    fn setup_from_webusb_names() {
+        assert_eq!(
+            ControlSetup::from_names(false, "vendor", "interface", 0x80, 0, 0),
+            Some(ControlSetup::vendor_out(0x80))
+        );
+        assert_eq!(
+            ControlSetup::from_names(true, "vendor", "interface", 0x01, 0, 0),
+            Some(ControlSetup::vendor_in(0x01))
+        );
+        let standard = ControlSetup::from_names(true, "standard", "device", 6, 0x100, 0);
+        assert_eq!(standard.map(|s| s.request_type), Some(0x80));
+        assert_eq!(
+            ControlSetup::from_names(false, "vendor", "cable", 1, 0, 0),
+            None
+        );
+        assert_eq!(
+            ControlSetup::from_names(false, "Vendor", "device", 1, 0, 0),
+            None
         );
     }
 }

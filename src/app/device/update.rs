@@ -66,8 +66,11 @@ pub fn on_event(model: &mut Model, event: DeviceEvent) -> Vec<Effect> {
 
 /// Keys acting on the recorder; `None` when the action means nothing here.
 pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
-    let relevant =
-        action == Action::Activate || matches!(action.group(), Group::Playback | Group::Editing);
+    let relevant = action == Action::Activate
+        || matches!(
+            action.group(),
+            Group::Playback | Group::Editing | Group::Device
+        );
     if !relevant {
         return None;
     }
@@ -248,6 +251,51 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
                 model.device.cursor.selected = pos;
             }
             effect(DeviceRequest::MoveTrack { from: n, to })
+        }
+        Action::Receive => {
+            if !disc.can_receive {
+                let why = netmd::receive::ReceiveError::Unsupported {
+                    device: disc.device.clone(),
+                };
+                model.set_status(Level::Warning, why.to_string());
+                return Some(Vec::new());
+            }
+            let numbers: Vec<u32> = match row {
+                Some(DeviceRow::Disc) => disc.tracks.iter().map(|t| t.number).collect(),
+                Some(DeviceRow::Group(g)) => disc
+                    .groups
+                    .get(g)
+                    .map(|g| (g.first..=g.last).collect())
+                    .unwrap_or_default(),
+                Some(DeviceRow::Track(_)) => dev
+                    .selected_range()
+                    .map(|(first, last)| (first..=last).collect())
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            };
+            let t = &model.transfers;
+            let orders = crate::transfer::receive::orders_for(
+                disc,
+                &numbers,
+                t.receive_dir.as_deref(),
+                &model.music_dir,
+                t.receive_format,
+            );
+            let count = orders.len();
+            let mut effects: Vec<Effect> = orders.into_iter().map(Effect::Transfer).collect();
+            if count > 0 {
+                effects.push(Effect::Transfer(crate::transfer::TransferRequest::Start));
+                model.device.anchor = None;
+                model.set_status(
+                    Level::Info,
+                    if count == 1 {
+                        "Queued 1 track to receive".to_string()
+                    } else {
+                        format!("Queued {count} tracks to receive")
+                    },
+                );
+            }
+            effects
         }
         Action::SelectRange => {
             let dev = &mut model.device;

@@ -27,6 +27,9 @@ pub struct TransfersState {
     pub default_mode: TransferMode,
     /// The title template (config `transfer.title`).
     pub title_template: String,
+    /// Where received tracks go (config `receive.dir`; `None`: the music folder's MiniDisc/).
+    pub receive_dir: Option<std::path::PathBuf>,
+    pub receive_format: crate::config::ReceiveFormat,
 }
 
 impl TransfersState {
@@ -45,12 +48,14 @@ impl TransfersState {
         self.items.get(self.cursor.selected)
     }
 
+    /// The items still to send (receive items take no room on the disc).
     pub fn pending(&self) -> impl Iterator<Item = &QueuedTransfer> {
         self.items.iter().filter(|i| {
-            matches!(
-                i.state,
-                TransferState::Queued | TransferState::Preparing | TransferState::Sending
-            )
+            i.receive.is_none()
+                && matches!(
+                    i.state,
+                    TransferState::Queued | TransferState::Preparing | TransferState::Sending
+                )
         })
     }
 }

@@ -49,9 +49,17 @@ pub fn on_event(model: &mut Model, event: TransferEvent) -> Vec<Effect> {
         }
         TransferEvent::ItemDone { id, track } => {
             t.running = None;
-            let title = t.items.iter().find(|i| i.id == id).map(|i| i.title.clone());
-            let title = title.unwrap_or_default();
-            model.set_status(Level::Info, format!("Sent \"{title}\" as track {track}"));
+            let item = t.items.iter().find(|i| i.id == id);
+            let receive = item.is_some_and(|i| i.receive.is_some());
+            let title = item.map(|i| i.title.clone()).unwrap_or_default();
+            model.set_status(
+                Level::Info,
+                if receive {
+                    format!("Received track {track} \"{title}\" into the library")
+                } else {
+                    format!("Sent \"{title}\" as track {track}")
+                },
+            );
         }
         TransferEvent::ItemFailed { id, reason } => {
             t.running = None;
@@ -59,11 +67,16 @@ pub fn on_event(model: &mut Model, event: TransferEvent) -> Vec<Effect> {
             let title = title.unwrap_or_default();
             model.set_status(Level::Error, format!("\"{title}\" failed: {reason}"));
         }
-        TransferEvent::ItemCancelled { .. } => {
+        TransferEvent::ItemCancelled { id } => {
             t.running = None;
+            let receive = t.items.iter().any(|i| i.id == id && i.receive.is_some());
             model.set_status(
                 Level::Info,
-                "Transfer cancelled; nothing was left on the disc",
+                if receive {
+                    "Receive cancelled; no file was left behind"
+                } else {
+                    "Transfer cancelled; nothing was left on the disc"
+                },
             );
         }
         TransferEvent::Refused(reason) => {
@@ -135,6 +148,15 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
     let page = page(model);
     let t = &mut model.transfers;
     let item = t.selected().cloned();
+    if matches!(action, Action::CycleSort | Action::Rename)
+        && item.as_ref().is_some_and(|i| i.receive.is_some())
+    {
+        model.set_status(
+            Level::Info,
+            "A track received from the recorder keeps the disc's mode and title",
+        );
+        return Some(Vec::new());
+    }
     let out = match action {
         Action::PlayPause => {
             t.paused = !t.paused;

@@ -9,7 +9,8 @@ pub(super) const ARTIST: usize = 2;
 pub(super) const ALBUM_ARTIST: usize = 3;
 pub(super) const GENRE: usize = 4;
 pub(super) const CODEC: usize = 5;
-const SEGMENTS: usize = 6;
+pub(super) const GROUPING: usize = 6;
+const SEGMENTS: usize = 7;
 
 /// Separates the folded fields. Needles never contain it (the parser collapses whitespace), so a
 /// match cannot straddle two fields.
@@ -42,6 +43,7 @@ impl Haystack {
             album_artist,
             &track.genre,
             track.codec.as_str(),
+            &track.grouping,
         ];
         let mut text = String::with_capacity(fields.iter().map(|f| f.len() + 1).sum());
         let mut ends = [0u32; SEGMENTS];

@@ -2,7 +2,7 @@
 //!
 //! Whitespace-separated terms, all of which must match:
 //! - `word` or `"a phrase"`: in the title, artist, album or album artist;
-//! - `artist:`, `album:`, `title:`, `genre:` with a word or a quoted phrase;
+//! - `artist:`, `album:`, `title:`, `genre:`, `grouping:` with a word or a quoted phrase;
 //! - `codec:flac`: the codec, exactly;
 //! - `year:1994`, `year:1990..1999`, `year:..1999`, `year:1990..`;
 //! - a leading `-` negates a term (`-live`, `-codec:mp3`).
@@ -18,13 +18,15 @@ use std::str::FromStr;
 use thiserror::Error;
 
 pub use haystack::Haystack;
-use haystack::{ALBUM, ALBUM_ARTIST, ARTIST, CODEC, GENRE, TITLE};
+use haystack::{ALBUM, ALBUM_ARTIST, ARTIST, CODEC, GENRE, GROUPING, TITLE};
 
 use crate::Track;
 use crate::text::{clean, fold};
 
 /// The field names accepted before a `:`.
-pub const KNOWN_FIELDS: &[&str] = &["artist", "album", "title", "genre", "codec", "year"];
+pub const KNOWN_FIELDS: &[&str] = &[
+    "artist", "album", "title", "genre", "grouping", "codec", "year",
+];
 
 /// A query that cannot be parsed; the message is meant for the user.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -62,6 +64,7 @@ enum Test {
     Album(String),
     Artist(String),
     Genre(String),
+    Grouping(String),
     Codec(String),
     Year { from: Option<i32>, to: Option<i32> },
 }
@@ -123,6 +126,7 @@ impl Test {
             Test::Album(needle) => h.segment(ALBUM).contains(needle.as_str()),
             Test::Artist(needle) => h.segments(ARTIST, ALBUM_ARTIST).contains(needle.as_str()),
             Test::Genre(needle) => h.segment(GENRE).contains(needle.as_str()),
+            Test::Grouping(needle) => h.segment(GROUPING).contains(needle.as_str()),
             Test::Codec(codec) => h.segment(CODEC) == codec,
             Test::Year { from, to } => h
                 .year()
@@ -162,6 +166,7 @@ fn field_test(field: &str, value: &str) -> Result<Option<Test>, QueryError> {
         "album" => needle(value).map(Test::Album),
         "title" => needle(value).map(Test::Title),
         "genre" => needle(value).map(Test::Genre),
+        "grouping" => needle(value).map(Test::Grouping),
         "codec" => needle(value).map(Test::Codec),
         "year" => parse_years(value.trim())?,
         _ => {

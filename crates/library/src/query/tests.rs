@@ -23,6 +23,7 @@ fn track(title: &str, artist: &str, album: &str, album_artist: &str) -> Track {
         missing: false,
         mode: AtracMode::NotAtrac,
         protected: false,
+        grouping: String::new(),
     }
 }
 
@@ -148,6 +149,16 @@ fn title_album_and_genre_fields() {
     assert!(matches("genre:post-rock", &s));
     assert!(!matches("genre:electronic", &s));
     assert!(!matches("genre:rock", &compilation_track()));
+}
+
+#[test]
+fn grouping_is_a_field_of_its_own() {
+    let mut s = sigur_ros();
+    s.grouping = "Side A".into();
+    assert!(matches("grouping:\"side a\"", &s));
+    assert!(!matches("grouping:side", &bjork()));
+    // A plain word does not search it.
+    assert!(!matches("side", &s));
 }
 
 #[test]

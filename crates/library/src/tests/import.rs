@@ -460,3 +460,52 @@ fn untagged_files_are_filed_by_folder_as_the_preview_proposes() {
     );
     assert_eq!(count(&lib, "albums"), 2);
 }
+
+#[test]
+fn grouping_comes_from_the_tag_or_is_kept_by_the_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let tagged = write_wav(dir.path(), "tagged.wav");
+    let mut tag = lofty::tag::Tag::new(lofty::tag::TagType::Id3v2);
+    tag.insert_text(lofty::tag::ItemKey::ContentGroup, "Side A".into());
+    lofty::tag::TagExt::save_to_path(&tag, &tagged, lofty::config::WriteOptions::default())
+        .unwrap();
+    // An AEA file has no room for a grouping: the library keeps the one it is given.
+    let aea = dir.path().join("01 - Recorded.aea");
+    let mut bytes = vec![0u8; 2048];
+    bytes[..4].copy_from_slice(&[0x00, 0x08, 0x00, 0x00]);
+    bytes[264] = 1;
+    bytes.extend(vec![0u8; 212 * 4]);
+    std::fs::write(&aea, &bytes).unwrap();
+
+    let mut lib = Library::open_in_memory().unwrap();
+    run(&mut lib, dir.path());
+    let tracks = lib.all_tracks().unwrap();
+    let grouped = tracks
+        .iter()
+        .find(|t| t.path.ends_with("tagged.wav"))
+        .unwrap();
+    assert_eq!(grouped.grouping, "Side A");
+    assert!(
+        lib.set_stored_tags(&aea, "Recorded \u{1b}[31mlive", Some(7), "Side B")
+            .unwrap()
+    );
+    assert!(
+        !lib.set_stored_tags(&dir.path().join("nope.aea"), "x", None, "")
+            .unwrap()
+    );
+    // A second import of the unchanged files keeps what was stored.
+    run(&mut lib, dir.path());
+    let tracks = lib.all_tracks().unwrap();
+    let received = tracks
+        .iter()
+        .find(|t| t.path.ends_with("01 - Recorded.aea"))
+        .unwrap();
+    assert_eq!(
+        (
+            received.title.as_str(),
+            received.track_number,
+            received.grouping.as_str()
+        ),
+        ("Recorded live", Some(7), "Side B")
+    );
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::time::Duration;
 
-use super::gain::{self, GainMode};
+use super::gain::GainMode;
 use super::source;
 use super::stream::{Block, Feed, Shared};
 use super::{PlayerEvent, Track};
@@ -160,10 +160,10 @@ impl Engine {
         match opened {
             Ok(decoder) => {
                 let (mode, preamp) = self.gain;
-                let gain = if mode == GainMode::Off || track.raw.is_some() {
+                let gain = if track.raw.is_some() {
                     1.0
                 } else {
-                    gain::factor(&gain::read_tags(&track.path), mode, preamp)
+                    super::gain_factor(&track.path, mode, preamp)
                 };
                 Some(Playing {
                     track,

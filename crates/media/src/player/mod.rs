@@ -23,6 +23,22 @@ pub use gain::{GainMode, GainTags};
 pub use output::AudioOutput;
 pub use stream::PlaybackSource;
 
+/// How long a sound device may hold samples it has pulled before they are heard: the last
+/// track counts as ended (and `ministage play` exits) only after this much silence followed it.
+/// A typical `ALSA` buffer is well under it; a longer one (`PulseAudio` can hold up to two seconds)
+/// may still lose the very end.
+const DEVICE_TAIL: Duration = Duration::from_millis(500);
+
+/// The linear ReplayGain factor for `path` in `mode`, with `preamp_db` added and lowered so
+/// that the tagged peak stays at full scale (1.0 when the file has no such tag). Playback
+/// applies it as it plays; sending to a recorder applies it before encoding.
+pub fn gain_factor(path: &std::path::Path, mode: GainMode, preamp_db: f32) -> f32 {
+    if mode == GainMode::Off {
+        return 1.0;
+    }
+    gain::factor(&gain::read_tags(path), mode, preamp_db)
+}
+
 use engine::{Command, Engine};
 use output::OutputHandle;
 use stream::Shared;
@@ -122,12 +138,13 @@ impl Player {
         let shared = Arc::new(Shared::default());
         let (commands, command_rx) = mpsc::channel();
         let (feed_tx, feed_rx) = mpsc::sync_channel(FEED_BLOCKS);
-        // A sound card's callback must never wait; the other outputs may.
-        let wait = match output {
-            AudioOutput::Default => Duration::ZERO,
-            AudioOutput::Null => Duration::from_secs(2),
+        // A sound card's callback must never wait; the other outputs may. A sound card also
+        // plays what it pulled a while later: the end of the last track waits for it.
+        let (wait, tail) = match output {
+            AudioOutput::Default => (Duration::ZERO, DEVICE_TAIL),
+            AudioOutput::Null => (Duration::from_secs(2), Duration::ZERO),
         };
-        let source = PlaybackSource::new(feed_rx, shared.clone(), wait);
+        let source = PlaybackSource::new(feed_rx, shared.clone(), wait, tail);
         let engine_events = events.clone();
         let engine = Engine::new(
             command_rx,

@@ -92,11 +92,19 @@ pub struct PlaybackSource {
     /// How long to wait for the decoder before playing silence: zero for a sound card's
     /// callback, longer for outputs that may wait (the null output, tests).
     wait: Duration,
+    /// Frames of silence played after the last track before it counts as ended: the sound
+    /// device still holds what was pulled last, and ending earlier cuts it off.
+    tail_frames: u64,
+    /// The track whose end was read, with the frames of tail still to play.
+    pending_end: Option<(u64, u64)>,
 }
 
 impl PlaybackSource {
-    pub fn new(feed: Receiver<Feed>, shared: Arc<Shared>, wait: Duration) -> Self {
+    /// `tail`: how long the output lags behind what it pulls (its buffer).
+    pub fn new(feed: Receiver<Feed>, shared: Arc<Shared>, wait: Duration, tail: Duration) -> Self {
         Self {
+            tail_frames: (tail.as_secs_f64() * 44_100.0) as u64,
+            pending_end: None,
             feed,
             shared,
             current: None,
@@ -126,6 +134,8 @@ impl PlaybackSource {
             let generation = self.shared.generation.load(Ordering::Acquire);
             match feed {
                 Feed::Audio(block) if block.generation == generation => {
+                    // More music follows: the previous track has ended for good.
+                    self.publish_end();
                     self.shared.seq.store(block.seq, Ordering::Relaxed);
                     self.shared
                         .frame
@@ -138,7 +148,12 @@ impl PlaybackSource {
                     return true;
                 }
                 Feed::End { seq, generation: g } if g == generation => {
-                    self.shared.ended.store(seq, Ordering::Release);
+                    self.publish_end();
+                    if self.tail_frames == 0 {
+                        self.shared.ended.store(seq, Ordering::Release);
+                    } else {
+                        self.pending_end = Some((seq, self.tail_frames));
+                    }
                 }
                 // Left over from before a seek or a new track: never heard.
                 _ => {}
@@ -149,6 +164,24 @@ impl PlaybackSource {
 }
 
 impl PlaybackSource {
+    fn publish_end(&mut self) {
+        if let Some((seq, _)) = self.pending_end.take() {
+            self.shared.ended.store(seq, Ordering::Release);
+        }
+    }
+
+    /// Counts down the tail after the last track while silence plays.
+    fn play_tail(&mut self, frames: u64) {
+        if let Some((seq, left)) = self.pending_end {
+            if left <= frames {
+                self.pending_end = None;
+                self.shared.ended.store(seq, Ordering::Release);
+            } else {
+                self.pending_end = Some((seq, left - frames));
+            }
+        }
+    }
+
     fn remaining(&self) -> usize {
         self.current
             .as_ref()
@@ -164,9 +197,11 @@ impl PlaybackSource {
         self.current = None;
         if !self.advance() {
             let seq = self.shared.seq.load(Ordering::Relaxed);
-            if seq != 0 && seq != self.shared.ended.load(Ordering::Relaxed) {
+            let ending = self.pending_end.is_some_and(|(s, _)| s == seq);
+            if seq != 0 && seq != self.shared.ended.load(Ordering::Relaxed) && !ending {
                 self.shared.underruns.fetch_add(1, Ordering::Relaxed);
             }
+            self.play_tail(SILENCE_FRAMES as u64);
             self.silence_left = SILENCE_FRAMES * usize::from(self.channels);
         }
     }
@@ -265,5 +300,69 @@ impl Source for PlaybackSource {
 
     fn total_duration(&self) -> Option<Duration> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::*;
+
+    fn block(seq: u64, frames: usize) -> Feed {
+        Feed::Audio(Block {
+            seq,
+            generation: 0,
+            rate: 44_100,
+            channels: 2,
+            start_frame: 0,
+            samples: vec![1000; 2 * frames],
+            gain: 1.0,
+        })
+    }
+
+    /// Pulls `frames` stereo frames.
+    fn pull(source: &mut PlaybackSource, frames: usize) {
+        for _ in 0..2 * frames {
+            source.next();
+        }
+    }
+
+    #[test]
+    fn the_last_track_ends_after_the_device_tail_and_a_next_track_ends_it_at_once() {
+        let (tx, rx) = mpsc::sync_channel(8);
+        let shared = Arc::new(Shared::default());
+        let tail = Duration::from_millis(100);
+        let mut source = PlaybackSource::new(rx, shared.clone(), Duration::ZERO, tail);
+        tx.send(block(1, 1000)).unwrap();
+        tx.send(Feed::End {
+            seq: 1,
+            generation: 0,
+        })
+        .unwrap();
+        pull(&mut source, 1200);
+        assert_eq!(
+            shared.ended.load(Ordering::Acquire),
+            0,
+            "ended before the tail"
+        );
+        // 100 ms is 4410 frames of silence.
+        pull(&mut source, 4410);
+        assert_eq!(shared.ended.load(Ordering::Acquire), 1);
+        assert_eq!(shared.underruns.load(Ordering::Relaxed), 0);
+
+        // Track 2 ends, and track 3 follows within the tail: 2 has ended when 3 starts.
+        tx.send(block(2, 500)).unwrap();
+        tx.send(Feed::End {
+            seq: 2,
+            generation: 0,
+        })
+        .unwrap();
+        pull(&mut source, 700);
+        assert_eq!(shared.ended.load(Ordering::Acquire), 1);
+        tx.send(block(3, 500)).unwrap();
+        pull(&mut source, 300);
+        assert_eq!(shared.ended.load(Ordering::Acquire), 2);
+        assert_eq!(shared.seq.load(Ordering::Relaxed), 3);
     }
 }

@@ -1,6 +1,7 @@
 //! The virtual deck: a simulated NetMD recorder behind the [`Transport`] trait. It parses the
 //! real command bytes and answers with a recorder's reply layouts; its disc lives in a JSON file
-//! (`virtual:PATH`) that survives restarts. Faults can be injected for tests.
+//! (`virtual:PATH`) that survives restarts. Faults can be injected for tests. [`pipe`] serves
+//! its transfers to another process as JSON lines (`ministage device serve`).
 //!
 //! Layout for the next issue (sending audio): [`secure::SecureSession`] holds the session state
 //! machine, bulk OUT transfers go to it, and sent audio is kept in files beside the disc file
@@ -8,6 +9,8 @@
 
 pub mod faults;
 pub mod model;
+pub mod pipe;
+pub mod receive;
 pub mod responder;
 pub mod secure;
 pub mod speaker;
@@ -21,20 +24,22 @@ use std::time::Duration;
 use thiserror::Error;
 
 pub use faults::Faults;
-pub use model::{VirtualDisc, VirtualTrack};
+pub use model::{DeckModel, VirtualDisc, VirtualTrack};
 use responder::DeckState;
 pub use speaker::{DeckAudio, Speaker, SpeakerFactory};
 
 use super::disc::PlayerState;
 use super::framing::{REQUEST_COMMAND, REQUEST_POLL, REQUEST_REPLY};
 use super::transport::{
-    BULK_OUT_ENDPOINT, ControlSetup, DeviceIdentity, Transport, TransportError, VENDOR_IN,
-    VENDOR_OUT,
+    BULK_IN_ENDPOINT, BULK_OUT_ENDPOINT, ControlSetup, DeviceIdentity, Transport, TransportError,
+    VENDOR_IN, VENDOR_OUT,
 };
 
 /// The ids the virtual deck reports (Sony's vendor id, a product id no recorder uses).
 pub const VIRTUAL_VENDOR: u16 = 0x054c;
 pub const VIRTUAL_PRODUCT: u16 = 0xffff;
+/// The product id the deck reports as an MZ-RH1 (the real unit's).
+pub const RH1_PRODUCT: u16 = 0x0286;
 
 #[derive(Debug, Error)]
 pub enum VirtualDeckError {
@@ -65,6 +70,8 @@ pub struct VirtualDeck {
     speaker: Option<Box<dyn Speaker>>,
     /// The speaker holds a track (playing or paused).
     sounding: bool,
+    /// A track being sent back to the host (MZ-RH1 receive).
+    outgoing: Option<receive::Outgoing>,
 }
 
 impl VirtualDeck {
@@ -79,6 +86,7 @@ impl VirtualDeck {
             transfers: 0,
             speaker: None,
             sounding: false,
+            outgoing: None,
         }
     }
 
@@ -204,8 +212,12 @@ impl VirtualDeck {
 
     fn command(&mut self, frame: &[u8]) {
         let command = frame.get(1..).unwrap_or(&[]);
+        // A new command ends a stream the host stopped reading.
+        self.outgoing = None;
         let mut replies = if self.faults.rejects(command) {
             vec![responder::reply(super::framing::STATUS_REJECTED, command)]
+        } else if let Some(args) = receive::args_of(frame) {
+            self.start_receive(command, args)
         } else {
             let before = (self.state.player.clone(), self.state.cue);
             let replies = responder::respond(&mut self.state, frame);
@@ -232,6 +244,28 @@ impl VirtualDeck {
 }
 
 impl VirtualDeck {
+    /// Answers a receive: only an MZ-RH1 with a disc does; the stream waits for bulk reads.
+    fn start_receive(&mut self, command: &[u8], args: &[u8]) -> Vec<Vec<u8>> {
+        let status = if self.state.disc.model != DeckModel::Rh1 {
+            super::framing::STATUS_NOT_IMPLEMENTED
+        } else if !self.state.disc_present {
+            super::framing::STATUS_REJECTED
+        } else {
+            let dir = self.path.as_deref().and_then(Path::parent);
+            match receive::start(&self.state.disc.tracks, dir, args) {
+                Ok((interim, outgoing)) => {
+                    self.outgoing = Some(outgoing);
+                    return vec![interim];
+                }
+                Err(receive::Refusal(why)) => {
+                    tracing::warn!("virtual deck: refused a receive: {why}");
+                    super::framing::STATUS_REJECTED
+                }
+            }
+        };
+        vec![responder::reply(status, command)]
+    }
+
     /// Makes the speaker do what the deck's player just started doing.
     fn follow_player(&mut self, before: &responder::Player, cue_before: u64) {
         let Some(speaker) = self.speaker.as_mut() else {
@@ -419,20 +453,41 @@ impl Transport for VirtualDeck {
 
     fn bulk_in(
         &mut self,
-        _endpoint: u8,
-        _length: usize,
+        endpoint: u8,
+        length: usize,
         timeout: Duration,
     ) -> Result<Vec<u8>, TransportError> {
         self.begin_transfer(timeout)?;
-        // Receiving (MD → PC) is an MZ-RH1 feature this deck does not have.
-        Err(TransportError::Stall)
+        // Only a receive in progress (an MZ-RH1's) sends anything.
+        let Some(outgoing) = self
+            .outgoing
+            .as_mut()
+            .filter(|_| endpoint == BULK_IN_ENDPOINT)
+        else {
+            return Err(TransportError::Stall);
+        };
+        let piece = outgoing.read(length).map_err(|e| {
+            tracing::error!("virtual deck: reading the track to send back: {e}");
+            TransportError::Stall
+        });
+        if piece.is_err() || outgoing.remaining() == 0 {
+            let done = self.outgoing.take();
+            if piece.is_ok() {
+                self.pending.extend(done.map(|o| o.final_reply));
+            }
+        }
+        piece
     }
 
     fn identity(&self) -> DeviceIdentity {
+        let (name, product_id) = match self.state.disc.model {
+            DeckModel::Generic => ("virtual deck", VIRTUAL_PRODUCT),
+            DeckModel::Rh1 => ("virtual deck (MZ-RH1)", RH1_PRODUCT),
+        };
         DeviceIdentity {
-            name: "virtual deck".into(),
+            name: name.into(),
             vendor_id: VIRTUAL_VENDOR,
-            product_id: VIRTUAL_PRODUCT,
+            product_id,
             simulated: true,
             native_mono: self.state.disc.native_mono,
         }

@@ -72,6 +72,35 @@ impl VirtualTrack {
     }
 }
 
+/// Which recorder the deck acts as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeckModel {
+    /// A recorder that only records, as nearly all NetMD units are.
+    #[default]
+    Generic,
+    /// An MZ-RH1: reports its product id and sends tracks back to the computer.
+    Rh1,
+}
+
+impl DeckModel {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "generic" => Some(Self::Generic),
+            "rh1" | "mz-rh1" => Some(Self::Rh1),
+            _ => None,
+        }
+    }
+
+    #[allow(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "serde's skip_serializing_if passes a reference"
+    )]
+    fn is_generic(&self) -> bool {
+        *self == Self::Generic
+    }
+}
+
 /// A MiniDisc: its size, protection tab, titles and tracks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VirtualDisc {
@@ -88,6 +117,9 @@ pub struct VirtualDisc {
     /// table flags `nativeMonoUpload`; other units refuse that disc format.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub native_mono: bool,
+    /// The recorder the deck acts as; kept with the disc so that reopening keeps it.
+    #[serde(default, skip_serializing_if = "DeckModel::is_generic")]
+    pub model: DeckModel,
 }
 
 impl VirtualDisc {
@@ -100,6 +132,7 @@ impl VirtualDisc {
             full_width_title: String::new(),
             tracks: Vec::new(),
             native_mono: false,
+            model: DeckModel::Generic,
         }
     }
 

@@ -3,7 +3,11 @@
 //! decrypted and checked, the track stored, and only a commit with the right MAC keeps it.
 //! Anything out of order or malformed is rejected (status 0a), as a recorder does.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tempfile::NamedTempFile;
 
 use super::model::{AudioRef, VirtualDisc, VirtualTrack};
 use super::responder::reply;
@@ -21,7 +25,7 @@ const LEAF_ID: [u8; 8] = [0x01, 0x00, 0x00, 0x21, 0xcf, 0x06, 0x00, 0x00];
 const ATRAC3_UNIT_ID: u8 = 0x28;
 
 /// Where a session stands. Each step may only follow the one before it, as on a recorder.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub enum SessionState {
     #[default]
     Idle,
@@ -40,7 +44,7 @@ pub enum SessionState {
         format: WireFormat,
         /// The whole stream, header included.
         expected_bytes: u64,
-        received: Vec<u8>,
+        stream: IncomingStream,
     },
     /// The track was stored and awaits its commit (`48`); without one it goes again.
     AwaitingCommit {
@@ -48,8 +52,156 @@ pub enum SessionState {
         kek: [u8; 8],
         track: usize,
         uuid: String,
-        audio: Vec<u8>,
+        audio: AudioSink,
     },
+}
+
+/// A send's bulk stream, decrypted as it arrives so that the deck holds no more than a block
+/// of it in memory whatever the track's length.
+#[derive(Debug, Clone, Default)]
+pub struct IncomingStream {
+    received: u64,
+    /// `[BE64 length][Kh][IV]` as it arrives.
+    header: Vec<u8>,
+    /// The content key and the CBC chain, once the header is in.
+    key: Option<([u8; 8], [u8; 8])>,
+    /// Ciphertext short of a whole cipher block.
+    partial: Vec<u8>,
+    /// Plaintext bytes written so far.
+    plain: u64,
+    /// A frame that is not ATRAC3 (for an LP send), or the sink failed.
+    bad: bool,
+    sink: AudioSink,
+}
+
+/// Where a received track's plaintext goes: a temporary file in the deck's audio folder
+/// (renamed into place at the commit), or memory for a deck without a folder.
+#[derive(Debug, Clone)]
+pub enum AudioSink {
+    Memory(Vec<u8>),
+    /// Shared so that a specific inquiry's trial copy of the deck can be thrown away.
+    File(Arc<NamedTempFile>),
+}
+
+impl Default for AudioSink {
+    fn default() -> Self {
+        AudioSink::Memory(Vec::new())
+    }
+}
+
+impl AudioSink {
+    fn new(audio_dir: Option<&Path>) -> std::io::Result<Self> {
+        let Some(dir) = audio_dir else {
+            return Ok(AudioSink::Memory(Vec::new()));
+        };
+        std::fs::create_dir_all(dir)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".audio-")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        Ok(AudioSink::File(Arc::new(tmp)))
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            AudioSink::Memory(v) => {
+                v.extend_from_slice(bytes);
+                Ok(())
+            }
+            AudioSink::File(tmp) => tmp.as_file().write_all(bytes),
+        }
+    }
+
+    /// Moves the audio to `dir/name` (synced first: a full disk or a kill leaves the whole file
+    /// or none).
+    fn persist(self, dir: Option<&Path>, name: &str) -> std::io::Result<()> {
+        match (self, dir) {
+            (AudioSink::File(tmp), Some(dir)) => {
+                let tmp = Arc::try_unwrap(tmp)
+                    .map_err(|_| std::io::Error::other("the received audio is still in use"))?;
+                tmp.as_file().sync_all()?;
+                tmp.persist(dir.join(name)).map_err(|e| e.error)?;
+                Ok(())
+            }
+            (AudioSink::Memory(bytes), Some(dir)) => write_atomically(dir, name, &bytes),
+            (_, None) => Ok(()),
+        }
+    }
+}
+
+impl IncomingStream {
+    fn new(audio_dir: Option<&Path>) -> std::io::Result<Self> {
+        Ok(Self {
+            sink: AudioSink::new(audio_dir)?,
+            ..Self::default()
+        })
+    }
+
+    /// Takes the next bytes of the stream: the header first, then ciphertext, decrypted and
+    /// written out in whole cipher blocks.
+    fn take(&mut self, mut data: &[u8], kek: [u8; 8], format: &WireFormat) {
+        self.received += data.len() as u64;
+        if self.header.len() < STREAM_HEADER_BYTES {
+            let n = (STREAM_HEADER_BYTES - self.header.len()).min(data.len());
+            self.header.extend_from_slice(&data[..n]);
+            data = &data[n..];
+            if self.header.len() == STREAM_HEADER_BYTES {
+                let wrapped: [u8; 8] = self.header[8..16].try_into().unwrap_or_default();
+                let iv: [u8; 8] = self.header[16..24].try_into().unwrap_or_default();
+                self.key = Some((crypto::unwrap_key(wrapped, &kek), iv));
+            }
+        }
+        let Some((key, iv)) = self.key.as_mut() else {
+            return;
+        };
+        self.partial.extend_from_slice(data);
+        let whole = self.partial.len() - self.partial.len() % 8;
+        if whole == 0 || self.bad {
+            return;
+        }
+        let mut block: Vec<u8> = self.partial.drain(..whole).collect();
+        let next_iv: [u8; 8] = block[whole - 8..].try_into().unwrap_or_default();
+        if crypto::CbcDecryptor::new(key, *iv)
+            .decrypt(&mut block)
+            .is_err()
+        {
+            self.bad = true;
+            return;
+        }
+        *iv = next_iv;
+        let frame = u64::from(format.frame);
+        if format.wire != WireFormat::SP_STEREO.wire {
+            // Every frame starts with the ATRAC3 sound unit's id.
+            let start = self.plain;
+            let first = start.div_ceil(frame) * frame;
+            let mut at = first;
+            while at < start + block.len() as u64 {
+                let byte = block[(at - start) as usize];
+                if byte >> 2 != ATRAC3_UNIT_ID {
+                    self.bad = true;
+                    return;
+                }
+                at += frame;
+            }
+        }
+        self.plain += block.len() as u64;
+        if let Err(e) = self.sink.write(&block) {
+            tracing::error!("virtual deck: could not keep the received audio: {e}");
+            self.bad = true;
+        }
+    }
+
+    /// The plaintext's length and where it is, if the stream was whole and right.
+    fn finish(self, format: &WireFormat) -> Option<(u64, AudioSink)> {
+        let len = u64::from_be_bytes(self.header.get(..8)?.try_into().ok()?);
+        let data = self.received.checked_sub(STREAM_HEADER_BYTES as u64)?;
+        let ok = !self.bad
+            && self.partial.is_empty()
+            && len == data
+            && self.plain == data
+            && data.is_multiple_of(u64::from(format.frame));
+        ok.then_some((self.plain, self.sink))
+    }
 }
 
 /// What the session answers.
@@ -70,8 +222,6 @@ pub struct SecureSession {
     pub new_track_protection: bool,
     /// Where committed audio is written (`<PATH>.audio/`); in-memory decks keep none.
     pub audio_dir: Option<PathBuf>,
-    /// The decrypted audio of the last committed track, for in-memory decks and tests.
-    pub last_committed: Option<(String, Vec<u8>)>,
     disc_changed: bool,
 }
 
@@ -119,7 +269,7 @@ impl SecureSession {
                 self.new_track_protection = args != [0x00, 0x01];
                 SecureAnswer::Accepted(args.to_vec())
             }
-            OP_LEAF_ID if self.state != SessionState::Idle => {
+            OP_LEAF_ID if !matches!(self.state, SessionState::Idle) => {
                 SecureAnswer::Accepted(LEAF_ID.to_vec())
             }
             OP_EKB => self.ekb(args),
@@ -134,7 +284,7 @@ impl SecureSession {
     }
 
     fn ekb(&mut self, args: &[u8]) -> SecureAnswer {
-        if self.state != SessionState::Entered || args != ekb_args().as_slice() {
+        if !matches!(self.state, SessionState::Entered) || args != ekb_args().as_slice() {
             return SecureAnswer::Rejected;
         }
         self.state = SessionState::KeyData;
@@ -235,12 +385,19 @@ impl SecureSession {
         {
             return SecureAnswer::Rejected;
         }
+        let stream = match IncomingStream::new(self.audio_dir.as_deref()) {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::error!("virtual deck: cannot take a track: {e}");
+                return SecureAnswer::Rejected;
+            }
+        };
         self.state = SessionState::Receiving {
             session_key,
             kek,
             format,
             expected_bytes: total,
-            received: Vec::new(),
+            stream,
         };
         let mut echo = args.to_vec();
         echo[5] = 0x00;
@@ -257,18 +414,20 @@ impl SecureSession {
     ) -> Result<(usize, Option<Vec<u8>>), TransportError> {
         let SessionState::Receiving {
             expected_bytes,
-            received,
+            stream,
+            kek,
+            format,
             ..
         } = &mut self.state
         else {
             return Err(TransportError::Stall);
         };
-        if received.len() as u64 + data.len() as u64 > *expected_bytes {
+        if stream.received + data.len() as u64 > *expected_bytes {
             self.abort_receive();
             return Err(TransportError::Stall);
         }
-        received.extend_from_slice(data);
-        if (received.len() as u64) < *expected_bytes {
+        stream.take(data, *kek, format);
+        if stream.received < *expected_bytes {
             return Ok((data.len(), None));
         }
         Ok((data.len(), Some(self.finish(disc))))
@@ -289,7 +448,7 @@ impl SecureSession {
             session_key,
             kek,
             format,
-            received,
+            stream,
             ..
         } = std::mem::take(&mut self.state)
         else {
@@ -302,7 +461,7 @@ impl SecureSession {
             0x00,
             &[0x00, 0x01, 0x00, 0x10, 0x01],
         );
-        let Some(audio) = decrypt_stream(&received, kek, &format) else {
+        let Some((audio_len, audio)) = stream.finish(&format) else {
             return rejected;
         };
         let Ok(uuid) = OsEntropy.bytes8() else {
@@ -313,17 +472,13 @@ impl SecureSession {
             "",
             format.mode,
             format.channels,
-            format.duration_ms(audio.len() as u64),
+            format.duration_ms(audio_len),
         );
         track.uuid.clone_from(&uuid_hex);
-        track.audio = self.audio_dir.as_ref().map(|dir| {
-            AudioRef::in_dir(
-                dir,
-                &format!("{uuid_hex}.bin"),
-                format.wire,
-                audio.len() as u64,
-            )
-        });
+        track.audio = self
+            .audio_dir
+            .as_ref()
+            .map(|dir| AudioRef::in_dir(dir, &format!("{uuid_hex}.bin"), format.wire, audio_len));
         let index = disc.tracks.len();
         disc.tracks.push(track);
         let mut plain = uuid.to_vec();
@@ -370,13 +525,10 @@ impl SecureSession {
         }
         let audio = std::mem::take(audio);
         let uuid = std::mem::take(uuid);
-        if let Some(dir) = &self.audio_dir
-            && let Err(e) = write_atomically(dir, &format!("{uuid}.bin"), &audio)
-        {
+        if let Err(e) = audio.persist(self.audio_dir.as_deref(), &format!("{uuid}.bin")) {
             tracing::error!("virtual deck: could not store the audio: {e}");
             return SecureAnswer::Rejected;
         }
-        self.last_committed = Some((uuid, audio));
         self.state = SessionState::SetUp {
             session_key: *session_key,
             kek: *kek,
@@ -413,7 +565,6 @@ impl SecureSession {
 /// either the whole file or none (a temporary file left by a kill goes when the disc is next
 /// opened).
 fn write_atomically(dir: &std::path::Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".audio-")
@@ -423,31 +574,6 @@ fn write_atomically(dir: &std::path::Path, name: &str, bytes: &[u8]) -> std::io:
     tmp.as_file().sync_all()?;
     tmp.persist(dir.join(name)).map_err(|e| e.error)?;
     Ok(())
-}
-
-/// `[BE64 length][Kh][IV][ciphertext]` → the plaintext, if the lengths and frames are right.
-fn decrypt_stream(stream: &[u8], kek: [u8; 8], format: &WireFormat) -> Option<Vec<u8>> {
-    let header = stream.get(..STREAM_HEADER_BYTES)?;
-    let data = &stream[STREAM_HEADER_BYTES..];
-    let len = u64::from_be_bytes(header[..8].try_into().ok()?);
-    if len != data.len() as u64 || !data.len().is_multiple_of(format.frame as usize) {
-        return None;
-    }
-    let key = crypto::unwrap_key(header[8..16].try_into().ok()?, &kek);
-    let iv: [u8; 8] = header[16..24].try_into().ok()?;
-    let mut audio = data.to_vec();
-    crypto::CbcDecryptor::new(&key, iv)
-        .decrypt(&mut audio)
-        .ok()?;
-    let atrac3 = format.wire != WireFormat::SP_STEREO.wire;
-    if atrac3
-        && audio
-            .chunks(format.frame as usize)
-            .any(|f| f[0] >> 2 != ATRAC3_UNIT_ID)
-    {
-        return None;
-    }
-    Some(audio)
 }
 
 /// `23 ff 1001 tttt` → `23 00 1001 tttt <UUID>`.
@@ -464,4 +590,64 @@ fn track_uuid(disc: &VirtualDisc, args: &[u8]) -> SecureAnswer {
     let mut payload = args.to_vec();
     payload.extend(uuid);
     SecureAnswer::Accepted(payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{KEK, StreamKeys};
+
+    /// Five LP2 frames, each starting with the ATRAC3 sound unit's id.
+    fn lp2_frames() -> Vec<u8> {
+        let mut plain: Vec<u8> = (0..384 * 5).map(|i| (i * 7 % 251) as u8).collect();
+        for frame in plain.chunks_mut(384) {
+            frame[0] = ATRAC3_UNIT_ID << 2;
+        }
+        plain
+    }
+
+    fn stream_of(plain: &[u8]) -> Vec<u8> {
+        let keys = StreamKeys {
+            data_key: [1, 2, 3, 4, 5, 6, 7, 8],
+            iv: [9, 8, 7, 6, 5, 4, 3, 2],
+        };
+        let mut data = plain.to_vec();
+        keys.encryptor().encrypt(&mut data).unwrap();
+        let mut bytes = keys.header(data.len() as u64).to_vec();
+        bytes.extend(data);
+        bytes
+    }
+
+    fn receive(bytes: &[u8], piece: usize) -> Option<Vec<u8>> {
+        let mut stream = IncomingStream::new(None).unwrap();
+        for chunk in bytes.chunks(piece) {
+            stream.take(chunk, KEK, &WireFormat::LP2);
+        }
+        match stream.finish(&WireFormat::LP2)? {
+            (len, AudioSink::Memory(plain)) if len == plain.len() as u64 => Some(plain),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_stream_in_any_pieces_decrypts_to_its_plaintext() {
+        let plain = lp2_frames();
+        let bytes = stream_of(&plain);
+        for piece in [1, 7, 13, 24, 1000, bytes.len()] {
+            assert_eq!(
+                receive(&bytes, piece).as_deref(),
+                Some(&plain[..]),
+                "{piece}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_frame_that_is_not_atrac3_or_a_short_stream_is_refused() {
+        let mut plain = lp2_frames();
+        plain[3 * 384] = 0;
+        assert_eq!(receive(&stream_of(&plain), 100), None);
+        let bytes = stream_of(&lp2_frames());
+        assert_eq!(receive(&bytes[..bytes.len() - 8], 100), None);
+    }
 }

@@ -1,0 +1,48 @@
+//! Sony Hi-MD discs in Hi-MD mode, where a unit is a USB mass-storage device holding a FAT16
+//! volume with 2048-byte sectors.
+//!
+//! Layers, bottom up:
+//! - the on-disc structures, each in its own module: [`track_index`] (`TRKIDXnn.HMA`: play
+//!   order, groups, tracks, fragments, string chunks, whose [`text`] is Latin-1, UTF-16BE or
+//!   Shift-JIS), [`block`] (16 KiB `ATDATA` blocks), [`mac_list`] (`MCLISTnn.HMA`),
+//!   [`generation`] (file names), and [`codec`] (what a track's codec bytes mean);
+//! - [`keys`]: the key chain that decrypts ATRAC and PCM audio, track MACs, the integrity
+//!   check value (ICV) and the MP3 scrambling;
+//! - [`scsi`]: the [`ScsiDevice`](scsi::ScsiDevice) seam between a real unit ([`bot`]'s
+//!   Bulk-Only Transport framing, `usb` feature) and the virtual one (`virtual` feature), and
+//!   [`session`], the authenticated SEND KEY / REPORT KEY exchange that guards the ICV;
+//! - [`volume`]: the files of a disc — a FAT16 image or device through `fatfs`, or a folder
+//!   where the system has mounted one;
+//! - [`disc`]: a disc read whole — its listing — and [`export`], which writes a track out in
+//!   its own bits (`.oma`, `.wav`, `.mp3`).
+//!
+//! Titles come back as the disc holds them: a caller that shows them on a terminal
+//! sanitises them first. Nothing here decrypts OpenMG files from a computer's library: the
+//! audio keys are those of the unit's own disc format.
+
+pub mod blank;
+pub mod block;
+pub mod bot;
+pub mod codec;
+pub mod disc;
+mod error;
+pub mod export;
+pub mod generation;
+pub mod keys;
+pub mod mac_list;
+pub mod scsi;
+pub mod session;
+pub mod text;
+pub mod track_index;
+#[cfg(feature = "usb")]
+pub mod usb;
+#[cfg(feature = "virtual")]
+pub mod virtual_device;
+pub mod volume;
+
+mod be;
+
+pub use codec::{AudioFormat, CodecInfo};
+pub use disc::{Disc, DiscListing, GroupListing, TrackListing};
+pub use error::HimdError;
+pub use volume::{DiscFiles, FolderFiles};

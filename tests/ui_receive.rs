@@ -1,0 +1,82 @@
+//! The Transfers pane with receive items (MZ-RH1): listed with `←`, the disc's mode and the
+//! file format, their progress, and counted apart from what is to be sent.
+
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use library::{QueuedTransfer, ReceiveOrder, TransferMode, TransferState};
+use ministage::app::{DeviceEvent, Msg, update};
+use ministage::transfer::TransferEvent;
+use ministage::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[test]
+fn receive_items_show_their_direction_and_progress() {
+    let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
+    update(
+        &mut model,
+        Msg::Device(DeviceEvent::Connected(common::disc())),
+    );
+    let item = |id: i64, title: &str, ext: &str, state: TransferState| QueuedTransfer {
+        id,
+        position: id as u32,
+        track_id: None,
+        path: format!("/m/MiniDisc/Mix/0{id} - {title}.{ext}").into(),
+        title: title.into(),
+        mode: TransferMode::Lp2,
+        state,
+        error: (state == TransferState::Failed).then(|| "the recorder was disconnected".into()),
+        bytes_done: 0,
+        bytes_total: 0,
+        receive: Some(ReceiveOrder {
+            track: id as u32,
+            album: "Mix".into(),
+            grouping: String::new(),
+        }),
+    };
+    update(
+        &mut model,
+        Msg::Transfer(TransferEvent::QueueChanged(vec![
+            item(1, "Cafe au lait", "at3", TransferState::Sending),
+            item(2, "Yoake", "wav", TransferState::Failed),
+            item(3, "Late", "at3", TransferState::Queued),
+        ])),
+    );
+    update(
+        &mut model,
+        Msg::Transfer(TransferEvent::Progress {
+            id: 1,
+            bytes_done: 1_000_000,
+            bytes_total: 4_000_000,
+            rate_bps: 2_000_000,
+            eta_ms: 1_500,
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::NONE)),
+    );
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    terminal.draw(|f| ui::view(&model, f)).unwrap();
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .chunks(100)
+        .map(|row| {
+            row.iter()
+                .map(ratatui::buffer::Cell::symbol)
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    assert!(screen.contains("← LP2 AT3 25%"), "{screen}");
+    assert!(screen.contains("← LP2 WAV failed"), "{screen}");
+    assert!(screen.contains("the recorder was disconnected"), "{screen}");
+    // One waits to be received; nothing is to be sent.
+    assert!(screen.contains("1 to receive · 0 tracks"), "{screen}");
+}
