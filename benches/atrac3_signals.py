@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
-"""Pre-echo on a castanet-like transient and LP4 on a sustained pure tone: ministage's ATRAC3
-encoder beside atracdenc.
+"""Pre-echo on a castanet-like transient and pure tones: ministage's ATRAC3 and ATRAC1 encoders
+beside atracdenc.
 
 Usage: benches/atrac3_signals.py (--ministage PATH | --ours CMD) [--atracdenc PATH]
+       [--modes lp2,lp4,sp]
 
 See atrac3_quality.py for the two ways of naming our encoder. Every encode is decoded by
 FFmpeg 8 (PyAV) and aligned to the input (delay and polarity, by cross-correlation).
 
 - Castanets: clicks of damped 2–6 kHz noise (3 ms attack, 15 ms decay) every 0.35 s over
-  silence at −60 dBFS noise, LP2 and LP4. Pre-echo = energy of the decoded signal in the 20 ms
+  silence at −60 dBFS noise, in each mode. Pre-echo = energy of the decoded signal in the 20 ms
   before each click over the click's energy (dB; lower is better; the input's own is printed).
-- Tones: a 1 kHz sine at −6 dBFS for 10 s, and a 12 kHz one over white noise at −50 dBFS, LP4
-  (and LP2). SNR (dB) and warble: the standard deviation of the tone's level over 10 ms
+- Tones: a 1 kHz sine at −6 dBFS for 10 s, and a 12 kHz one over white noise at −50 dBFS, in
+  each mode. `sp` (ATRAC1) is written to .aea, the LP modes to .oma. SNR (dB) and warble: the standard deviation of the tone's level over 10 ms
   windows (dB; the input's is ~0).
 Needs `pip install numpy scipy av`.
 """
@@ -19,7 +20,11 @@ import argparse, os, shlex, subprocess, sys, tempfile, wave
 import numpy as np
 
 RATE = 44100
-ATRACDENC_MODE = {"lp2": "atrac3", "lp4": "atrac3_lp4"}
+ATRACDENC_MODE = {"lp2": "atrac3", "lp4": "atrac3_lp4", "sp": "atrac1"}
+
+
+def ext(mode):
+    return "aea" if mode == "sp" else "oma"
 
 
 def write(path, x):
@@ -101,7 +106,9 @@ def main():
     ap.add_argument("--ours", help="CMD run as `CMD IN.wav OUT.oma MODE`")
     ap.add_argument("--ministage", help="a ministage binary: `ministage convert IN.wav OUT.oma --mode MODE`")
     ap.add_argument("--atracdenc")
+    ap.add_argument("--modes", default="lp2,lp4")
     a = ap.parse_args()
+    modes = a.modes.split(",")
     work = tempfile.mkdtemp(prefix="atrac3-signals-")
     if a.ministage:
         encoders = [("ours", lambda i, o, m: [a.ministage, "convert", i, o, "--mode", m])]
@@ -113,18 +120,18 @@ def main():
     x, onsets = castanets()
     src = f"{work}/castanets.wav"; write(src, x)
     print(f"castanets\tinput\tpre-echo={pre_echo(x, x, onsets):.1f} dB")
-    for mode in ("lp2", "lp4"):
+    for mode in modes:
         for name, cmd in encoders:
-            out = f"{work}/castanets.{mode}.{name}.oma"
+            out = f"{work}/castanets.{mode}.{name}.{ext(mode)}"
             subprocess.run(cmd(src, out, mode), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             y = align(x, decode(out))
             print(f"castanets\t{mode}\t{name}\tpre-echo={pre_echo(x, y, onsets):.1f} dB")
 
     for label, x in [("tone 1 kHz", tone()), ("tone 12 kHz + noise at -50 dBFS", tone(12000, noise_db=-50))]:
         src = f"{work}/tone.wav"; write(src, x)
-        for mode in ("lp4", "lp2"):
+        for mode in modes:
             for name, cmd in encoders:
-                out = f"{work}/tone.{mode}.{name}.oma"
+                out = f"{work}/tone.{mode}.{name}.{ext(mode)}"
                 subprocess.run(cmd(src, out, mode), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 snr, warble = tone_figures(x, align(x, decode(out)))
                 print(f"{label}\t{mode}\t{name}\tSNR={snr:.1f} dB\twarble={warble:.2f} dB")

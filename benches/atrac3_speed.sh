@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Times `ministage convert IN OUT.oma --mode lp2|lp4` against atracdenc on the same piece, one
-# core each (taskset -c 0), best of 3, and measures the peak RSS of converting a long file.
+# Times `ministage convert IN OUT.oma --mode lp2|lp4` (and `OUT.aea`, ATRAC1, for sp) against
+# atracdenc on the same piece, one core each (taskset -c 0), best of 3, and measures the peak
+# RSS of converting a long file.
 #
-#   benches/atrac3_speed.sh [PIECE.wav] [RSS_MINUTES]
+#   MODES="lp2 lp4 sp" benches/atrac3_speed.sh [PIECE.wav] [RSS_MINUTES]
 #
 # PIECE.wav: a 44.1 kHz 16-bit stereo WAV of five minutes or more (default: the music and voice
 # fixture sources repeated to 5 minutes). RSS_MINUTES (default 74): the length of the file made
@@ -70,12 +71,17 @@ best() {
     echo "$best_t"
 }
 
-for mode in lp2 lp4; do
-    ours=$(best "$ministage" convert "$piece" "$work/out.oma" --mode "$mode")
+modes=${MODES:-lp2 lp4}
+# The output for a mode: ATRAC1 for sp, ATRAC3 otherwise.
+out_ext() { if [ "$1" = sp ]; then echo aea; else echo oma; fi; }
+
+for mode in $modes; do
+    ext=$(out_ext "$mode")
+    ours=$(best "$ministage" convert "$piece" "$work/out.$ext" --mode "$mode")
     line="$mode  ministage ${ours}s ($(echo "$seconds / $ours" | bc -l | xargs printf '%.0f')× real time)"
     if [ -n "$atracdenc" ]; then
-        enc=atrac3; [ "$mode" = lp4 ] && enc=atrac3_lp4
-        theirs=$(best "$atracdenc" -e "$enc" -i "$piece" -o "$work/theirs.oma")
+        enc=atrac3; [ "$mode" = lp4 ] && enc=atrac3_lp4; [ "$mode" = sp ] && enc=atrac1
+        theirs=$(best "$atracdenc" -e "$enc" -i "$piece" -o "$work/theirs.$ext")
         line="$line  atracdenc ${theirs}s ($(echo "$seconds / $theirs" | bc -l | xargs printf '%.0f')× real time)  ratio $(echo "$ours / $theirs" | bc -l | xargs printf '%.2f')"
     fi
     echo "$line"
@@ -83,9 +89,9 @@ done
 
 if [ "$rss_minutes" -gt 0 ]; then
     repeat_wav "$piece" "$work/long.wav" $((rss_minutes * 60))
-    rm -f "$work/out.oma" "$work/theirs.oma"
-    for mode in lp2 lp4; do
-        /usr/bin/time -f "%M %e" -o "$work/time" "$ministage" convert "$work/long.wav" "$work/long.oma" --mode "$mode" >/dev/null 2>&1
+    rm -f "$work"/out.* "$work"/theirs.*
+    for mode in $modes; do
+        /usr/bin/time -f "%M %e" -o "$work/time" "$ministage" convert "$work/long.wav" "$work/long.$(out_ext "$mode")" --mode "$mode" >/dev/null 2>&1
         rss=$(tail -1 "$work/time")
         echo "$mode  ${rss_minutes}-minute file: peak RSS ${rss%% *} KiB, ${rss##* } s"
     done

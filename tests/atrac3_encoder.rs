@@ -12,6 +12,7 @@ use std::io::Cursor;
 
 use atrac::{Atrac3Container, Atrac3Encoder, Atrac3Mode, Atrac3Writer, CODEC_DELAY, TagUpdate};
 use common::fixtures::source_pcm;
+use common::round_trip::{self, decode_bytes};
 
 /// Encodes interleaved stereo 44.1 kHz `pcm` into a whole file in memory.
 fn encode_file(pcm: &[i16], mode: Atrac3Mode, container: Atrac3Container) -> Vec<u8> {
@@ -23,37 +24,20 @@ fn encode_file(pcm: &[i16], mode: Atrac3Mode, container: Atrac3Container) -> Vec
         &TagUpdate::default(),
     )
     .expect("writer");
-    let mut frames = Vec::new();
-    for chunk in pcm.chunks(2 * 4410) {
-        enc.push(chunk);
-        frames.clear();
-        enc.take_frames(&mut frames);
-        w.write_frames(&frames).expect("write");
-    }
-    enc.flush();
-    frames.clear();
-    enc.take_frames(&mut frames);
-    w.write_frames(&frames).expect("write");
+    round_trip::encode_in_pieces(
+        &mut enc,
+        pcm,
+        Atrac3Encoder::push,
+        Atrac3Encoder::take_frames,
+        Atrac3Encoder::flush,
+        &mut |frames| w.write_frames(frames).expect("write"),
+    );
     w.finish(enc.samples_pushed()).expect("finish").into_inner()
-}
-
-fn decode_file(bytes: Vec<u8>) -> Vec<i16> {
-    let len = bytes.len() as u64;
-    let mut dec = atrac::open_reader(Cursor::new(bytes), len).expect("open");
-    let mut out = Vec::new();
-    while dec.next_block(&mut out).expect("decode") {}
-    out
 }
 
 /// SNR (dB) of the decode against the source, after the codec's delay.
 fn snr(source: &[i16], decoded: &[i16]) -> f64 {
-    let (mut sig, mut err) = (0f64, 0f64);
-    for (i, &x) in source.iter().enumerate() {
-        let y = decoded[i + 2 * CODEC_DELAY];
-        sig += f64::from(x).powi(2);
-        err += (f64::from(x) - f64::from(y)).powi(2);
-    }
-    10.0 * (sig / err.max(1e-9)).log10()
+    round_trip::snr(source, decoded, 2 * CODEC_DELAY)
 }
 
 /// The floors: about 1 dB under what the encoder reaches today (printed by the test). The
@@ -76,7 +60,7 @@ fn fixture_sources_round_trip_above_their_floors() {
         assert_eq!((source.sample_rate, source.channels), (44_100, 2));
         for container in [Atrac3Container::Oma, Atrac3Container::At3] {
             let file = encode_file(&source.samples, mode, container);
-            let decoded = decode_file(file);
+            let decoded = decode_bytes(file);
             assert!(
                 decoded.len() >= source.samples.len() + 2 * CODEC_DELAY,
                 "{name} {mode}: the tail is cut"
@@ -115,7 +99,7 @@ fn ffmpeg_decodes_what_we_write() {
             let file = encode_file(&source.samples, mode, container);
             let path = dir.path().join(format!("t.{ext}"));
             std::fs::write(&path, &file).unwrap();
-            let ours = decode_file(file);
+            let ours = decode_bytes(file);
             common::ffmpeg::check(&path, &ours, source.samples.len(), &format!("{mode} {ext}"));
         }
     }

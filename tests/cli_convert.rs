@@ -1,5 +1,5 @@
-//! `ministage convert` to ATRAC3: FLAC and MP3 sources to `.oma` (tags carried over) and
-//! `.at3`, several inputs into a folder, a 48 kHz mono source, and refusals (protected OpenMG,
+//! `ministage convert` to ATRAC3 and ATRAC1: FLAC and MP3 sources to `.oma` (tags carried
+//! over) and `.at3`, FLAC to `.aea` and back, several inputs into a folder, a 48 kHz mono source, and refusals (protected OpenMG,
 //! a missing file) that exit 2, name the file and leave nothing behind.
 
 // Test code: a failed unwrap is a failed test, with its message.
@@ -287,4 +287,57 @@ fn mode_needs_an_atrac_output() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains(".oma"), "{}", stderr(&o));
+}
+
+#[test]
+fn flac_to_aea_is_atrac1_that_decodes_back_to_the_source() {
+    let (_guard, files) = setup();
+    let src = flac(files.as_path(), "song.flac", 1.5);
+    let out = files.as_path().join("song.aea");
+    let o = convert(files.as_path(), &[&src, &out], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info = atrac::probe(&out).unwrap();
+    assert_eq!(
+        (info.container, info.codec),
+        (Container::Aea, Codec::Atrac1)
+    );
+    assert_eq!(
+        (info.sample_rate, info.channels, info.mode.as_str()),
+        (44_100, 2, "SP")
+    );
+    // The header's title: the tag's, cut to the 15 bytes an AEA header holds.
+    assert_eq!(info.tags.title.as_deref(), Some("Tokyo 東京 (L"));
+    let (source, _) = {
+        let mut dec = media::player::source::open(&src).unwrap();
+        let mut out = Vec::new();
+        while dec.next_block(&mut out).unwrap() {}
+        (out, dec.channels())
+    };
+    let (pcm, channels) = decode(&out);
+    assert_eq!(channels, 2);
+    let delay = 2 * atrac::Atrac1Encoder::DELAY;
+    assert!(pcm.len() >= source.len() + delay, "{} samples", pcm.len());
+    let snr = common::round_trip::snr(&source, &pcm, delay);
+    assert!(snr > 16.0, "SNR {snr:.1} dB");
+    // `--mode sp` says the same; LP modes are ATRAC3, which an .aea file does not hold.
+    let sp = files.as_path().join("sp.aea");
+    let o = convert(files.as_path(), &[&src, &sp], &["--mode", "sp"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&sp).unwrap(), std::fs::read(&out).unwrap());
+    let o = convert(
+        files.as_path(),
+        &[&src, &files.as_path().join("lp.aea")],
+        &["--mode", "lp2"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("ATRAC1 (SP)"), "{}", stderr(&o));
+    let o = convert(
+        files.as_path(),
+        &[&src, &files.as_path().join("sp.oma")],
+        &["--mode", "sp"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(".aea"), "{}", stderr(&o));
+    // Nothing but the source and the two outputs (no temporary files).
+    assert_eq!(names(files.as_path()), ["song.aea", "song.flac", "sp.aea"]);
 }

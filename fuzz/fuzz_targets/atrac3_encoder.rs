@@ -4,6 +4,9 @@
 //! cover every sample pushed.
 #![no_main]
 
+#[path = "encoding.rs"]
+mod encoding;
+
 use atrac::{Atrac3Encoder, Atrac3Mode, CODEC_DELAY, SAMPLES_PER_FRAME, check_frames};
 use libfuzzer_sys::fuzz_target;
 
@@ -14,20 +17,18 @@ fuzz_target!(|data: &[u8]| {
     let mode = Atrac3Mode::ALL[usize::from(control % 3)];
     let channels = 1 + u16::from(control >> 2 & 1);
     let chunk = 1 + usize::from(control >> 3) * 97;
-    let samples: Vec<i16> = bytes
-        .chunks_exact(2)
-        .map(|b| i16::from_le_bytes([b[0], b[1]]))
-        .collect();
+    let samples = encoding::pcm(bytes);
     let Ok(mut enc) = Atrac3Encoder::new(mode, channels) else {
         return;
     };
-    let mut frames = Vec::new();
-    for piece in samples.chunks(chunk) {
-        enc.push(piece);
-        enc.take_frames(&mut frames);
-    }
-    enc.flush();
-    enc.take_frames(&mut frames);
+    let frames = encoding::encode_in_pieces(
+        &mut enc,
+        &samples,
+        chunk,
+        Atrac3Encoder::push,
+        Atrac3Encoder::take_frames,
+        Atrac3Encoder::flush,
+    );
     let n = check_frames(mode, &frames).expect("every frame decodes");
     let pushed = samples.len() / usize::from(channels);
     assert!(n * SAMPLES_PER_FRAME >= pushed + CODEC_DELAY);

@@ -2,6 +2,7 @@
 //! decoders, the common formats through symphonia) to
 //! - ATRAC3 (`.oma` OpenMG with the source's tags, or `.at3` RIFF WAVE), in LP2, 105 kbps or
 //!   LP4, resampled to 44.1 kHz stereo by the transfer's decode stage;
+//! - ATRAC1 (`.aea`, SP, titled from the source's tags), resampled the same way;
 //! - a 16-bit PCM WAV (`.wav`) at the source's own rate and channel count.
 //!
 //! Streaming: memory stays constant whatever the length. The output is written to a temporary
@@ -22,7 +23,8 @@ use rayon::prelude::*;
 use crate::transfer::TransferError;
 use crate::transfer::prepare::{self, SP_RATE};
 use atrac::{
-    Atrac3Container, Atrac3Encoder, Atrac3Mode, Atrac3Writer, CodecError, Decoder, TagUpdate,
+    AeaWriter, Atrac1Encoder, Atrac3Container, Atrac3Encoder, Atrac3Mode, Atrac3Writer, CodecError,
+    Decoder, TagUpdate,
 };
 use media::player;
 
@@ -30,14 +32,14 @@ use media::player;
 pub struct ConvertArgs {
     /// INPUT OUTPUT, or with --output-dir the inputs: anything ministage plays (ATRAC3/ATRAC1
     /// in OMA, AT3 or AEA, MP3, FLAC, Ogg Vorbis, WAV, AAC/ALAC). The output's extension
-    /// picks what is written: .oma or .at3 (ATRAC3), .wav (16-bit PCM).
+    /// picks what is written: .oma or .at3 (ATRAC3), .aea (ATRAC1), .wav (16-bit PCM).
     #[arg(value_name = "FILE", required = true, num_args = 1..)]
     pub files: Vec<PathBuf>,
     /// Convert every FILE into this folder, in parallel, named after the input.
     #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// The ATRAC3 mode of .oma/.at3 outputs: lp2 (132 kbps), lp105 (105 kbps) or lp4
-    /// (66 kbps, joint stereo). Default lp2.
+    /// (66 kbps, joint stereo). Default lp2. An .aea output is always sp (ATRAC1, 292 kbps).
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
     /// With --output-dir: the format of the outputs (default oma).
@@ -48,17 +50,20 @@ pub struct ConvertArgs {
 /// `--mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ModeArg {
+    Sp,
     Lp2,
     Lp105,
     Lp4,
 }
 
-impl From<ModeArg> for Atrac3Mode {
-    fn from(m: ModeArg) -> Self {
-        match m {
-            ModeArg::Lp2 => Atrac3Mode::Lp2,
-            ModeArg::Lp105 => Atrac3Mode::Lp105,
-            ModeArg::Lp4 => Atrac3Mode::Lp4,
+impl ModeArg {
+    /// The ATRAC3 mode; `None` for SP (ATRAC1).
+    fn atrac3(self) -> Option<Atrac3Mode> {
+        match self {
+            Self::Sp => None,
+            Self::Lp2 => Some(Atrac3Mode::Lp2),
+            Self::Lp105 => Some(Atrac3Mode::Lp105),
+            Self::Lp4 => Some(Atrac3Mode::Lp4),
         }
     }
 }
@@ -68,6 +73,7 @@ impl From<ModeArg> for Atrac3Mode {
 pub enum FormatArg {
     Oma,
     At3,
+    Aea,
     Wav,
 }
 
@@ -76,6 +82,7 @@ impl FormatArg {
         match self {
             Self::Oma => "oma",
             Self::At3 => "at3",
+            Self::Aea => "aea",
             Self::Wav => "wav",
         }
     }
@@ -86,6 +93,8 @@ impl FormatArg {
 enum Target {
     Wav,
     Atrac3(Atrac3Container, Atrac3Mode),
+    /// ATRAC1 in an AEA file.
+    Atrac1,
 }
 
 /// One conversion.
@@ -126,22 +135,39 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<i32> {
 
 /// The conversions `args` ask for, checked before anything is written.
 fn plan(args: &ConvertArgs) -> anyhow::Result<Vec<Job>> {
-    let mode = args.mode.map(Atrac3Mode::from);
+    let mode = args.mode;
     let target_for = |output: &Path| -> anyhow::Result<Target> {
         let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("");
         if ext.eq_ignore_ascii_case("wav") {
             if mode.is_some() {
                 bail!(
-                    "{}: --mode applies to .oma and .at3 outputs, not WAV",
+                    "{}: --mode applies to .oma, .at3 and .aea outputs, not WAV",
                     output.display()
                 );
             }
             return Ok(Target::Wav);
         }
+        if ext.eq_ignore_ascii_case("aea") {
+            return match mode.map(ModeArg::atrac3) {
+                None | Some(None) => Ok(Target::Atrac1),
+                Some(Some(m)) => bail!(
+                    "{}: an .aea file holds ATRAC1 (SP), not {}: leave out --mode, or write \
+                     .oma or .at3 for ATRAC3",
+                    output.display(),
+                    m.name().to_uppercase()
+                ),
+            };
+        }
         match Atrac3Container::for_extension(ext) {
-            Some(c) => Ok(Target::Atrac3(c, mode.unwrap_or(Atrac3Mode::Lp2))),
+            Some(c) => match mode.map_or(Some(Atrac3Mode::Lp2), ModeArg::atrac3) {
+                Some(m) => Ok(Target::Atrac3(c, m)),
+                None => bail!(
+                    "{}: SP is ATRAC1, which .oma and .at3 files do not hold: write an .aea file",
+                    output.display()
+                ),
+            },
             None => bail!(
-                "{}: the output must end in .oma, .at3 (ATRAC3) or .wav (PCM)",
+                "{}: the output must end in .oma, .at3 (ATRAC3), .aea (ATRAC1) or .wav (PCM)",
                 output.display()
             ),
         }
@@ -208,21 +234,110 @@ fn convert_one(job: &Job, progress: &Progress) -> anyhow::Result<()> {
                 .with_context(|| format!("could not convert {}", input.display()))?;
             tracing::info!(input = %input.display(), output = %job.output.display(), frames, "convert: done");
         }
-        Target::Atrac3(container, mode) => {
-            let frames = encode_atrac3(input, &job.output, container, mode, progress)?;
-            tracing::info!(input = %input.display(), output = %job.output.display(), %mode, frames, "convert: encoded");
+        target @ (Target::Atrac3(..) | Target::Atrac1) => {
+            let frames = encode_atrac(input, &job.output, target, progress)?;
+            tracing::info!(input = %input.display(), output = %job.output.display(), ?target, frames, "convert: encoded");
         }
     }
     progress.file_done();
     Ok(())
 }
 
-/// Encodes `input` to ATRAC3 in `output` through a temporary file; returns the frames written.
-fn encode_atrac3(
+/// The calls `encode_atrac` makes on an encoder, the same for ATRAC3 and ATRAC1.
+trait Encode {
+    fn push(&mut self, samples: &[i16]);
+    fn flush(&mut self);
+    fn take_frames(&mut self, out: &mut Vec<u8>) -> usize;
+    fn frames_encoded(&self) -> usize;
+    fn samples_pushed(&self) -> u64;
+}
+
+macro_rules! encode_by_inherent_methods {
+    ($($encoder:ty),*) => {$(
+        impl Encode for $encoder {
+            fn push(&mut self, samples: &[i16]) {
+                <$encoder>::push(self, samples);
+            }
+            fn flush(&mut self) {
+                <$encoder>::flush(self);
+            }
+            fn take_frames(&mut self, out: &mut Vec<u8>) -> usize {
+                <$encoder>::take_frames(self, out)
+            }
+            fn frames_encoded(&self) -> usize {
+                <$encoder>::frames_encoded(self)
+            }
+            fn samples_pushed(&self) -> u64 {
+                <$encoder>::samples_pushed(self)
+            }
+        }
+    )*};
+}
+
+encode_by_inherent_methods!(Atrac3Encoder, Atrac1Encoder);
+
+/// The file an encoder's frames go to.
+trait WriteFrames {
+    fn write_frames(&mut self, frames: &[u8]) -> Result<(), CodecError>;
+    /// Completes the file of `samples` input samples per channel.
+    fn finish(self, samples: u64) -> Result<(), CodecError>;
+}
+
+impl<W: Write + Seek> WriteFrames for Atrac3Writer<W> {
+    fn write_frames(&mut self, frames: &[u8]) -> Result<(), CodecError> {
+        Atrac3Writer::write_frames(self, frames)
+    }
+    fn finish(self, samples: u64) -> Result<(), CodecError> {
+        Atrac3Writer::finish(self, samples).map(drop)
+    }
+}
+
+impl<W: Write + Seek> WriteFrames for AeaWriter<W> {
+    fn write_frames(&mut self, frames: &[u8]) -> Result<(), CodecError> {
+        AeaWriter::write_frames(self, frames)
+    }
+    fn finish(self, _samples: u64) -> Result<(), CodecError> {
+        AeaWriter::finish(self).map(drop)
+    }
+}
+
+/// An encoder and the file its frames go to, whichever the codec.
+trait FrameSink {
+    /// Encodes interleaved stereo samples and writes the frames they complete.
+    fn push(&mut self, samples: &[i16]) -> Result<(), CodecError>;
+    /// Encodes the tail and completes the file; returns the frames written.
+    fn finish(self: Box<Self>) -> Result<u64, CodecError>;
+}
+
+struct Sink<E, W> {
+    encoder: E,
+    writer: W,
+    frames: Vec<u8>,
+}
+
+impl<E: Encode, W: WriteFrames> FrameSink for Sink<E, W> {
+    fn push(&mut self, samples: &[i16]) -> Result<(), CodecError> {
+        self.encoder.push(samples);
+        self.frames.clear();
+        self.encoder.take_frames(&mut self.frames);
+        self.writer.write_frames(&self.frames)
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<u64, CodecError> {
+        self.encoder.flush();
+        self.push(&[])?;
+        let frames = self.encoder.frames_encoded() as u64;
+        self.writer.finish(self.encoder.samples_pushed())?;
+        Ok(frames)
+    }
+}
+
+/// Encodes `input` to ATRAC3 or ATRAC1 in `output` through a temporary file; returns the
+/// frames written.
+fn encode_atrac(
     input: &Path,
     output: &Path,
-    container: Atrac3Container,
-    mode: Atrac3Mode,
+    target: Target,
     progress: &Progress,
 ) -> anyhow::Result<u64> {
     // Refuses unreadable and protected inputs before anything is created.
@@ -230,49 +345,53 @@ fn encode_atrac3(
     let rate = u64::from(probe.sample_rate().max(1));
     progress.add_total(probe.total_frames().unwrap_or(0) * u64::from(SP_RATE) / rate);
     drop(probe);
-    let tags = match container {
-        Atrac3Container::Oma => source_tags(input),
-        Atrac3Container::At3 => TagUpdate::default(),
-    };
-    let temp = temp_beside(output, container_extension(container))?;
-    let mut writer = Atrac3Writer::new(
-        BufWriter::with_capacity(256 * 1024, temp.as_file()),
-        container,
-        mode,
-        &tags,
-    )
-    .with_context(|| format!("cannot write {}", output.display()))?;
-    let mut encoder = Atrac3Encoder::new(mode, 2)?;
-    let mut frames = Vec::new();
-    let write_err = |e: CodecError| TransferError::Source {
-        path: output.to_path_buf(),
-        detail: format!("cannot write: {e}"),
+    let temp = temp_beside(output, target_suffix(target))?;
+    let file = BufWriter::with_capacity(256 * 1024, temp.as_file());
+    let cannot_write = || format!("cannot write {}", output.display());
+    let mut sink: Box<dyn FrameSink + '_> = match target {
+        Target::Atrac3(container, mode) => {
+            let tags = match container {
+                Atrac3Container::Oma => source_tags(input),
+                Atrac3Container::At3 => TagUpdate::default(),
+            };
+            Box::new(Sink {
+                encoder: Atrac3Encoder::new(mode, 2)?,
+                writer: Atrac3Writer::new(file, container, mode, &tags)
+                    .with_context(cannot_write)?,
+                frames: Vec::new(),
+            })
+        }
+        // WAV outputs are decoded, not encoded (`convert_one`).
+        Target::Wav => bail!("{}: not an ATRAC output", output.display()),
+        Target::Atrac1 => {
+            let title = source_tags(input).title.unwrap_or_default();
+            Box::new(Sink {
+                encoder: Atrac1Encoder::new(2)?,
+                writer: AeaWriter::new(file, 2, &title).with_context(cannot_write)?,
+                frames: Vec::new(),
+            })
+        }
     };
     prepare::decode_samples(input, 2, &|| false, &mut |samples| {
-        encoder.push(samples);
         progress.advance(samples.len() as u64 / 2);
-        frames.clear();
-        encoder.take_frames(&mut frames);
-        writer.write_frames(&frames).map_err(write_err)
+        sink.push(samples).map_err(|e| TransferError::Source {
+            path: output.to_path_buf(),
+            detail: format!("cannot write: {e}"),
+        })
     })
     .map_err(|e| anyhow::anyhow!("cannot convert {e}"))?;
-    encoder.flush();
-    frames.clear();
-    encoder.take_frames(&mut frames);
-    writer
-        .write_frames(&frames)
-        .and_then(|()| writer.finish(encoder.samples_pushed()).map(drop))
-        .with_context(|| format!("cannot write {}", output.display()))?;
+    let frames = sink.finish().with_context(cannot_write)?;
     temp.as_file().sync_all().ok();
-    temp.persist(output)
-        .with_context(|| format!("cannot write {}", output.display()))?;
-    Ok(encoder.frames_encoded() as u64)
+    temp.persist(output).with_context(cannot_write)?;
+    Ok(frames)
 }
 
-fn container_extension(c: Atrac3Container) -> &'static str {
-    match c {
-        Atrac3Container::Oma => ".oma",
-        Atrac3Container::At3 => ".at3",
+fn target_suffix(target: Target) -> &'static str {
+    match target {
+        Target::Atrac3(Atrac3Container::Oma, _) => ".oma",
+        Target::Atrac3(Atrac3Container::At3, _) => ".at3",
+        Target::Atrac1 => ".aea",
+        Target::Wav => ".wav",
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod ffmpeg;
 pub mod fixtures;
 pub mod receive;
+pub mod round_trip;
 
 use std::path::PathBuf;
 use std::sync::Arc;

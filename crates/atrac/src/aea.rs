@@ -8,8 +8,34 @@ use super::error::{CodecError, truncated_as};
 use super::id3::SonyTags;
 use super::layout::{Codec, Container, Layout};
 
-const HEADER_LEN: u64 = 2048;
+pub(crate) const HEADER_LEN: u64 = 2048;
 const MAGIC: [u8; 4] = [0x00, 0x08, 0x00, 0x00];
+/// Where the title (16 bytes, NUL-padded), the sound-unit count (u32 LE) and the channel
+/// count (one byte) lie in the header.
+const TITLE_AT: usize = 4;
+const TITLE_LEN: usize = 16;
+pub(crate) const UNITS_AT: u64 = 260;
+const CHANNELS_AT: usize = 264;
+
+/// The header of an AEA file of `channels` channels and `units` sound units (all channels'):
+/// `title` is cut to 15 bytes at a character boundary (a NUL always ends it, as Sony's tools
+/// expect), without control characters.
+pub(crate) fn header(channels: u8, title: &str, units: u32) -> Vec<u8> {
+    let mut h = vec![0u8; HEADER_LEN as usize];
+    h[..4].copy_from_slice(&MAGIC);
+    let mut len = 0;
+    for c in title.chars().filter(|c| !c.is_control()) {
+        let n = c.len_utf8();
+        if len + n >= TITLE_LEN {
+            break;
+        }
+        c.encode_utf8(&mut h[TITLE_AT + len..TITLE_AT + len + n]);
+        len += n;
+    }
+    h[UNITS_AT as usize..UNITS_AT as usize + 4].copy_from_slice(&units.to_le_bytes());
+    h[CHANNELS_AT] = channels;
+    h
+}
 
 pub(crate) fn sniff(head: &[u8]) -> bool {
     head.starts_with(&MAGIC)
@@ -22,15 +48,18 @@ pub(crate) fn parse<R: Read + Seek>(r: &mut R, file_len: u64) -> Result<Layout, 
     if !sniff(&h) {
         return Err(CodecError::UnknownFormat);
     }
-    let channels = h[264];
+    let channels = h[CHANNELS_AT];
     if !(1..=2).contains(&channels) {
         return Err(CodecError::header(
             "AEA",
             format!("{channels} channels (ATRAC1 has one or two)"),
         ));
     }
-    let title_bytes = &h[4..20];
-    let title_end = title_bytes.iter().position(|&b| b == 0).unwrap_or(16);
+    let title_bytes = &h[TITLE_AT..TITLE_AT + TITLE_LEN];
+    let title_end = title_bytes
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(TITLE_LEN);
     let title = String::from_utf8_lossy(&title_bytes[..title_end])
         .trim()
         .to_string();
@@ -66,14 +95,6 @@ mod tests {
 
     use super::*;
 
-    pub fn aea_header(channels: u8, title: &str) -> Vec<u8> {
-        let mut h = vec![0u8; 2048];
-        h[..4].copy_from_slice(&MAGIC);
-        h[4..4 + title.len()].copy_from_slice(title.as_bytes());
-        h[264] = channels;
-        h
-    }
-
     fn parse_bytes(bytes: Vec<u8>) -> Result<Layout, CodecError> {
         let len = bytes.len() as u64;
         parse(&mut Cursor::new(bytes), len)
@@ -81,7 +102,7 @@ mod tests {
 
     #[test]
     fn reads_channels_title_and_frames() {
-        let mut b = aea_header(2, "MD track");
+        let mut b = header(2, "MD track", 0);
         b.extend(vec![0u8; 424 * 5 + 100]);
         let l = parse_bytes(b).unwrap();
         assert_eq!(l.channels, 2);
@@ -96,9 +117,9 @@ mod tests {
             parse_bytes(MAGIC.to_vec()),
             Err(CodecError::Truncated(_))
         ));
-        assert!(parse_bytes(aea_header(0, "")).is_err());
-        assert!(parse_bytes(aea_header(3, "")).is_err());
-        let mut b = aea_header(1, "");
+        assert!(parse_bytes(header(0, "", 0)).is_err());
+        assert!(parse_bytes(header(3, "", 0)).is_err());
+        let mut b = header(1, "", 0);
         b[1] = 9;
         assert!(matches!(parse_bytes(b), Err(CodecError::UnknownFormat)));
     }

@@ -2,15 +2,18 @@
 //!
 //! [`probe`] reads what the library needs (codec, mode, duration, tags, DRM); [`open`] gives a
 //! [`Decoder`] producing interleaved 16-bit samples; [`Atrac3Encoder`] and [`Atrac3Writer`]
-//! make ATRAC3 files (LP2, 105 kbps, LP4). ATRAC3, ATRAC1 and ATRAC3plus (mono and stereo) are
+//! make ATRAC3 files (LP2, 105 kbps, LP4), [`Atrac1Encoder`] and [`AeaWriter`] ATRAC1 (SP)
+//! ones. ATRAC3, ATRAC1 and ATRAC3plus (mono and stereo) are
 //! decoded here, with output within ±1 LSB of FFmpeg 8; OpenMG DRM is detected and never
 //! decrypted.
 
 mod aea;
+mod aea_writer;
 mod atrac1;
 mod atrac3;
 mod atrac3plus;
 mod bits;
+mod encode_stream;
 // The encoder's own modules still carry pedantic findings (casts, one-letter DSP names) to be
 // worked through; the default clippy set and `-D warnings` apply to it.
 #[allow(clippy::pedantic)]
@@ -28,12 +31,16 @@ mod raw;
 mod riff;
 mod stream;
 mod tag_writer;
+#[cfg(test)]
+mod test_signals;
 mod writer;
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
+pub use aea_writer::AeaWriter;
+pub use atrac1::Atrac1Encoder;
 pub use encoder::{Atrac3Encoder, Atrac3Mode, CODEC_DELAY, SAMPLES_PER_FRAME, check_frames};
 pub use error::CodecError;
 pub use id3::SonyTags;

@@ -1,7 +1,11 @@
 //! The ATRAC1 (SP) decoder: per channel a 212-byte sound unit with 52 block floating units
-//! over three QMF bands, adaptive long/short IMDCT blocks, and two QMF stages.
+//! over three QMF bands, adaptive long/short IMDCT blocks, and two QMF stages; and its
+//! encoder ([`encoder`]).
 
+mod encoder;
 mod tables;
+
+pub use encoder::Atrac1Encoder;
 
 use self::tables::{
     BFU_AMOUNT, BFU_AMOUNT_TAB2, BFU_AMOUNT_TAB3, BFU_BANDS, BFU_START_LONG, BFU_START_SHORT,

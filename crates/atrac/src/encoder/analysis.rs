@@ -103,6 +103,7 @@ pub(crate) mod tests {
     use crate::gain::{GainInfo, GainTables};
     use crate::mdct::Imdct;
     use crate::qmf::QmfSynthesis;
+    use crate::test_signals::music;
 
     /// The decoder's synthesis of one channel from spectra, without a bitstream: IMDCT,
     /// window, overlap-add and the three QMF stages, as `Atrac3::decode_unit` and
@@ -183,31 +184,6 @@ pub(crate) mod tests {
         }
         *prev = bands;
         spectrum
-    }
-
-    /// A music-like test signal at 16-bit resolution: a chord, a few partials up to 16 kHz
-    /// and some noise, peaking near −3 dBFS.
-    pub fn music(len: usize, seed: u32) -> Vec<f32> {
-        let mut s = seed;
-        (0..len)
-            .map(|i| {
-                let t = i as f64 / 44100.0;
-                let tone: f64 = [
-                    (220.0, 0.2),
-                    (277.2, 0.15),
-                    (329.6, 0.12),
-                    (3520.0, 0.05),
-                    (9000.0, 0.03),
-                    (15800.0, 0.02),
-                ]
-                .iter()
-                .map(|&(f, a)| a * (2.0 * std::f64::consts::PI * f * t).sin())
-                .sum();
-                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                let noise = ((s >> 8) as f64 / (1 << 24) as f64 - 0.5) * 0.1;
-                ((tone + noise) * 32768.0).round() as f32 / 32768.0
-            })
-            .collect()
     }
 
     /// The fixed delay of analysis + synthesis: 92 samples per QMF stage at its input rate

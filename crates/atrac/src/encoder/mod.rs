@@ -18,9 +18,9 @@
 
 mod alloc;
 mod analysis;
-mod bitwriter;
+pub(crate) mod bitwriter;
 mod gain;
-mod psy;
+pub(crate) mod psy;
 mod quant;
 mod stereo;
 mod tonal;
@@ -37,6 +37,7 @@ use self::psy::{PsyState, PsyTables};
 use self::quant::{BFUS, QuantTables};
 use self::tonal::Tonal;
 use self::unit::JointSide;
+use crate::encode_stream::{EncodeStream, streaming_methods};
 use crate::error::CodecError;
 use crate::gain::GainInfo;
 
@@ -191,16 +192,8 @@ struct Core {
 /// assert_eq!(frames.len(), n * 384);
 /// ```
 pub struct Atrac3Encoder {
-    channels: usize,
-    /// Input not yet encoded, per channel, full scale ±1.
-    pending: [Vec<f32>; 2],
+    stream: EncodeStream,
     core: Box<Core>,
-    /// Frames encoded and not yet taken.
-    out: Vec<u8>,
-    frames_out: usize,
-    samples_pushed: u64,
-    /// Samples fed to the analysis, silence of flushes included.
-    samples_fed: u64,
 }
 
 impl Atrac3Encoder {
@@ -243,13 +236,14 @@ impl Atrac3Encoder {
             psy,
         });
         Ok(Self {
-            channels: usize::from(channels),
-            pending: [Vec::with_capacity(2 * FRAME), Vec::with_capacity(2 * FRAME)],
+            stream: EncodeStream::new(
+                usize::from(channels),
+                2,
+                FRAME,
+                mode.frame_bytes(),
+                CODEC_DELAY,
+            ),
             core,
-            out: Vec::new(),
-            frames_out: 0,
-            samples_pushed: 0,
-            samples_fed: 0,
         })
     }
 
@@ -263,71 +257,7 @@ impl Atrac3Encoder {
         self.core.mode.frame_bytes()
     }
 
-    /// Feeds interleaved 16-bit samples (any number; an incomplete last sample frame is
-    /// ignored) and encodes every whole frame they complete.
-    pub fn push(&mut self, samples: &[i16]) {
-        let frames = samples.chunks_exact(self.channels);
-        self.samples_pushed += frames.len() as u64;
-        for f in frames {
-            let left = f32::from(f[0]) / 32768.0;
-            let right = f.get(1).map_or(left, |&r| f32::from(r) / 32768.0);
-            self.pending[0].push(left);
-            self.pending[1].push(right);
-            if self.pending[0].len() == FRAME {
-                self.encode_pending();
-            }
-        }
-    }
-
-    /// Encodes the tail: pads with silence until every sample pushed so far comes out of a
-    /// decoder (after [`CODEC_DELAY`]). Pushing may go on afterwards, behind that silence;
-    /// to join tracks without a gap, keep pushing and flush only at the very end.
-    pub fn flush(&mut self) {
-        // Input sample i comes out of a decoder as output sample i + CODEC_DELAY.
-        let end = self.samples_fed + self.pending[0].len() as u64 + CODEC_DELAY as u64;
-        while self.samples_fed < end {
-            for p in &mut self.pending {
-                p.resize(FRAME, 0.0);
-            }
-            self.encode_pending();
-        }
-    }
-
-    /// Appends every frame encoded so far to `out` and returns how many.
-    pub fn take_frames(&mut self, out: &mut Vec<u8>) -> usize {
-        let n = self.out.len() / self.frame_bytes();
-        out.extend_from_slice(&self.out);
-        self.out.clear();
-        n
-    }
-
-    /// Frames encoded so far (taken or not).
-    pub fn frames_encoded(&self) -> usize {
-        self.frames_out
-    }
-
-    /// Sample frames pushed so far (without the silence of flushes).
-    pub fn samples_pushed(&self) -> u64 {
-        self.samples_pushed
-    }
-
-    fn encode_pending(&mut self) {
-        let start = self.out.len();
-        self.out.resize(start + self.frame_bytes(), 0);
-        let (left, right) = (&self.pending[0], &self.pending[1]);
-        let pcm = [
-            <&[f32; FRAME]>::try_from(&left[..FRAME]).ok(),
-            <&[f32; FRAME]>::try_from(&right[..FRAME]).ok(),
-        ];
-        if let [Some(l), Some(r)] = pcm {
-            self.core.encode_frame([l, r], &mut self.out[start..]);
-        }
-        for p in &mut self.pending {
-            p.clear();
-        }
-        self.samples_fed += FRAME as u64;
-        self.frames_out += 1;
-    }
+    streaming_methods!();
 }
 
 /// Decodes every frame of `frames` (whole `mode` frames, back to back) with the crate's
@@ -349,6 +279,16 @@ pub fn check_frames(mode: Atrac3Mode, frames: &[u8]) -> Result<usize, CodecError
 }
 
 impl Core {
+    /// Encodes one frame of the stream's two channels (`FRAME` samples each).
+    fn encode_stream_frame(&mut self, pcm: &[Vec<f32>], frame: &mut [u8]) {
+        if let [Some(left), Some(right)] = [0, 1].map(|c| {
+            pcm.get(c)
+                .and_then(|p| <&[f32; FRAME]>::try_from(&p[..]).ok())
+        }) {
+            self.encode_frame([left, right], frame);
+        }
+    }
+
     /// Encodes one frame of both channels into `frame` (`mode.frame_bytes()` long).
     fn encode_frame(&mut self, pcm: [&[f32; FRAME]; 2], frame: &mut [u8]) {
         for (ch, input) in self.channels.iter_mut().zip(pcm) {

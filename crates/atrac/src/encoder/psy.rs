@@ -18,9 +18,9 @@ const SPREAD_BELOW: f32 = 3.0;
 const SPREAD_ABOVE: f32 = 8.0;
 /// Signal-to-mask ratios (dB): a tonal masker hides noise this far below it (plus a little
 /// more per Bark), a noise-like one hides a tone this far below.
-const TONE_MASKS_NOISE_DB: f32 = 18.0;
-const TONE_MASKS_NOISE_PER_BARK: f32 = 0.25;
-const NOISE_MASKS_TONE_DB: f32 = 6.0;
+pub(crate) const TONE_MASKS_NOISE_DB: f32 = 18.0;
+pub(crate) const TONE_MASKS_NOISE_PER_BARK: f32 = 0.25;
+pub(crate) const NOISE_MASKS_TONE_DB: f32 = 6.0;
 /// Line energies this far (dB) below the frame's loudest are masked whatever the model says:
 /// the dynamic range a listener follows within one frame.
 const LOUDNESS_FLOOR_DB: f32 = 90.0;
@@ -159,7 +159,7 @@ impl PsyTables {
 }
 
 /// Schroeder's spreading function: the masking (dB) `dz` Bark above a masker.
-fn spreading_db(dz: f32) -> f32 {
+pub(crate) fn spreading_db(dz: f32) -> f32 {
     let x = dz + 0.474;
     15.81 + 7.5 * x - 17.5 * (1.0 + x * x).sqrt()
 }

@@ -1,9 +1,9 @@
 //! The encoder against the in-crate decoder: every frame decodes, the round trip keeps the
 //! signal (SNR floors per mode), edge cases stay within the frame, output is deterministic.
 
-use super::analysis::tests::music;
 use super::*;
 use crate::atrac3::Atrac3;
+use crate::test_signals::{self, music, stereo_music};
 
 /// Encodes interleaved stereo `pcm` completely.
 pub(crate) fn encode(mode: Atrac3Mode, channels: u16, pcm: &[i16]) -> Vec<u8> {
@@ -30,26 +30,9 @@ pub(crate) fn decode(mode: Atrac3Mode, frames: &[u8]) -> Vec<i16> {
     out
 }
 
-/// Interleaves a mono test signal into stereo with a slightly different right channel.
-fn stereo_music(len: usize) -> Vec<i16> {
-    let l = music(len, 1);
-    let r = music(len, 2);
-    l.iter()
-        .zip(&r)
-        .flat_map(|(&a, &b)| [(a * 32768.0) as i16, ((0.7 * a + 0.3 * b) * 32768.0) as i16])
-        .collect()
-}
-
 /// SNR (dB) of `decoded` against `input`, both interleaved stereo, after the codec delay.
 fn snr(input: &[i16], decoded: &[i16]) -> f64 {
-    let d = 2 * CODEC_DELAY;
-    let (mut sig, mut err) = (0f64, 0f64);
-    for (i, &x) in input.iter().enumerate() {
-        let y = decoded[i + d];
-        sig += f64::from(x).powi(2);
-        err += (f64::from(x) - f64::from(y)).powi(2);
-    }
-    10.0 * (sig / err.max(1e-9)).log10()
+    test_signals::snr(input, decoded, 2 * CODEC_DELAY)
 }
 
 #[test]
@@ -101,25 +84,9 @@ fn the_delay_is_constant_and_documented() {
 
 #[test]
 fn extreme_input_stays_within_the_frame() {
-    let n = 44_100;
-    let square: Vec<i16> = (0..2 * n)
-        .map(|i| if (i / 2 / 50) % 2 == 0 { 32767 } else { -32768 })
-        .collect();
-    let dc = vec![32767i16; 2 * n];
-    let clipped: Vec<i16> = (0..2 * n)
-        .map(|i| ((i as f64 * 0.03).sin() * 90_000.0).clamp(-32768.0, 32767.0) as i16)
-        .collect();
-    let mut alternating = vec![0i16; 2 * n];
-    for (i, s) in alternating.iter_mut().enumerate() {
-        *s = if i % 4 < 2 { 32767 } else { -32768 };
-    }
+    let inputs = test_signals::extreme_inputs();
     for mode in Atrac3Mode::ALL {
-        for (name, input) in [
-            ("square", &square),
-            ("dc", &dc),
-            ("clipped", &clipped),
-            ("nyquist", &alternating),
-        ] {
+        for (name, input) in &inputs {
             let frames = encode(mode, 2, input);
             let decoded = decode(mode, &frames);
             assert!(!decoded.is_empty(), "{mode} {name}");
