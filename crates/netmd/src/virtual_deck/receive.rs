@@ -2,7 +2,7 @@
 //! an interim reply with the frame count, disc format and length, the audio on bulk IN, then
 //! the final reply once the stream is read. LP tracks go back as the ATRAC3 frames they were
 //! sent as; SP tracks as ATRAC1 sound units, which a recorder makes from the PCM it is sent,
-//! so the deck encodes the PCM it stored (`encode_sp`).
+//! so the deck encodes the PCM it stored with the in-crate ATRAC1 encoder.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
@@ -170,14 +170,18 @@ fn encode_lp(mut pcm: impl Read, format: WireFormat) -> Result<Stream, Refusal> 
     })
 }
 
-/// ATRAC1 sound units from the deck's stored SP audio (16-bit big-endian PCM), spooled to a
-/// temporary file: the seam to the in-crate ATRAC1 encoder. `atrac::Atrac1Encoder` (branch
-/// atrac1enc) has the ATRAC3 encoder's streaming API, so once it is in, this is
-/// [`encode_lp`]'s body with `Atrac1Encoder::new(u16::from(channels))`.
-fn encode_sp(_pcm: impl Read, _channels: u8) -> Result<Stream, Refusal> {
-    Err(Refusal(
-        "SP tracks cannot be sent back yet: the ATRAC1 encoder is not in this build".into(),
-    ))
+/// ATRAC1 sound units from the deck's stored SP audio (16-bit big-endian PCM), as a recorder
+/// makes them from the PCM it is sent, spooled to a temporary file.
+fn encode_sp(mut pcm: impl Read, channels: u8) -> Result<Stream, Refusal> {
+    let mut encoder =
+        atrac::Atrac1Encoder::new(u16::from(channels)).map_err(|e| Refusal(e.to_string()))?;
+    spool(&mut pcm, |samples, frames| {
+        match samples {
+            Some(s) => encoder.push(s),
+            None => encoder.flush(),
+        }
+        encoder.take_frames(frames);
+    })
 }
 
 /// Feeds big-endian PCM from `pcm` to `encode` in blocks (`None` at the end, to flush) and
