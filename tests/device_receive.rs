@@ -303,9 +303,9 @@ fn sp_tracks_come_back_as_atrac1_of_the_sent_pcm() {
     s.ok(&["device", "receive", "--to", s.out().to_str().unwrap()]);
     assert_eq!(s.received(), ["01 - Music.aea"]);
     let aea = s.out().join("01 - Music.aea");
-    let mut decoder = atrac::open(&aea).unwrap();
+    let mut aea_decoder = atrac::open(&aea).unwrap();
     let mut decoded = Vec::new();
-    while decoder.next_block(&mut decoded).unwrap() {}
+    while aea_decoder.next_block(&mut decoded).unwrap() {}
     // Every sent sample comes out after the delay; the send pads to a 2048-byte unit (512
     // frames) and the encoder adds at most one sound unit more.
     let frames = source.samples.len() / 2;
