@@ -131,6 +131,19 @@ fn modes_parse_and_describe_themselves() {
     assert!(Atrac3Encoder::new(Atrac3Mode::Lp2, 3).is_err());
 }
 
+/// 748 whole stereo frames and half of one: with the delay exactly two frames (748 + 1300 =
+/// 2048) come out, and the half frame is not encoded (proptest once found this length).
+#[test]
+fn a_half_stereo_frame_at_the_end_is_left_out() {
+    let samples = vec![100i16; 1497];
+    let frames = encode(Atrac3Mode::Lp2, 2, &samples);
+    assert_eq!(frames.len(), 2 * Atrac3Mode::Lp2.frame_bytes());
+    assert_eq!(
+        decode(Atrac3Mode::Lp2, &frames).len(),
+        1496 + 2 * CODEC_DELAY
+    );
+}
+
 mod prop {
     use proptest::prelude::*;
 
@@ -151,7 +164,8 @@ mod prop {
             let frames = encode(mode, 2, &samples);
             prop_assert_eq!(frames.len() % mode.frame_bytes(), 0);
             let decoded = decode(mode, &frames);
-            prop_assert!(decoded.len() >= samples.len() + 2 * CODEC_DELAY);
+            // An odd last sample (half a stereo frame) is not encoded.
+            prop_assert!(decoded.len() >= samples.len() / 2 * 2 + 2 * CODEC_DELAY);
         }
     }
 }
