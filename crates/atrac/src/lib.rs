@@ -14,9 +14,6 @@ mod atrac3;
 mod atrac3plus;
 mod bits;
 mod encode_stream;
-// The encoder's own modules still carry pedantic findings (casts, one-letter DSP names) to be
-// worked through; the default clippy set and `-D warnings` apply to it.
-#[allow(clippy::pedantic)]
 mod encoder;
 mod error;
 mod gain;

@@ -232,22 +232,21 @@ pub(crate) fn allocate(
             }
             *hint = hi;
         }
-        match best {
-            Some(b) => *out = b,
-            None => {
-                // Nothing fit even at the highest price: code nothing.
-                out.clear();
-                for p in plans {
-                    let mut a = Allocation {
-                        selectors: [0; BFUS],
-                        coding: Coding::Clc,
-                        coded: 1,
-                        bits: 0,
-                        nmr: 0.0,
-                    };
-                    recount(p, &mut a);
-                    out.push(a);
-                }
+        if let Some(b) = best {
+            *out = b;
+        } else {
+            // Nothing fit even at the highest price: code nothing.
+            out.clear();
+            for p in plans {
+                let mut a = Allocation {
+                    selectors: [0; BFUS],
+                    coding: Coding::Clc,
+                    coded: 1,
+                    bits: 0,
+                    nmr: 0.0,
+                };
+                recount(p, &mut a);
+                out.push(a);
             }
         }
     }
@@ -269,7 +268,8 @@ fn fill(plans: &[UnitPlan], fits: &dyn Fn(&[u32]) -> bool, allocs: &mut [Allocat
                 let cur = usize::from(a.selectors[i]);
                 // Coding a subband past the last one codes the selectors in between too.
                 let reach = if i > last {
-                    SELECTOR_BITS as i64 * (i - last) as i64 + i64::from(plan.overhead[band_of(i)])
+                    i64::from(SELECTOR_BITS) * (i - last) as i64
+                        + i64::from(plan.overhead[band_of(i)])
                         - i64::from(plan.overhead[band_of(last)])
                 } else {
                     0

@@ -16,7 +16,7 @@ pub(crate) const BAND: usize = 256;
 /// times ours overlaps to 2 per sample pair; a plain MDCT/IMDCT pair gains N/2 = 256.
 const MDCT_SCALE: f64 = -32768.0 / 256.0;
 
-/// The rising half of the analysis window, s_i = sin(((i + ½)/256 − ½)π) + 1; the falling half
+/// The rising half of the analysis window, `s_i` = sin(((i + ½)/256 − ½)π) + 1; the falling half
 /// is its mirror image. The decoder's window is this one normalised for perfect overlap.
 pub(crate) fn encode_window() -> [f32; BAND] {
     let mut w = [0f32; BAND];

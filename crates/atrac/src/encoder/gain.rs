@@ -128,6 +128,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::float_cmp,
+        reason = "the level of a block of ones is exactly a power of two"
+    )]
     fn the_curve_matches_the_decoders_compensation() {
         let tables = GainTables::atrac3();
         let info = GainInfo {

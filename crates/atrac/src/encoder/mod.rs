@@ -198,6 +198,10 @@ pub struct Atrac3Encoder {
 
 impl Atrac3Encoder {
     /// An encoder for `channels` (1 or 2) interleaved channels at 44.1 kHz.
+    #[expect(
+        clippy::large_stack_arrays,
+        reason = "the channel and unit states are built once per encoder, then boxed"
+    )]
     pub fn new(mode: Atrac3Mode, channels: u16) -> Result<Self, CodecError> {
         if !(1..=2).contains(&channels) {
             return Err(CodecError::Unsupported(format!(
@@ -387,14 +391,14 @@ impl Core {
         for (sf, o) in sfs.iter_mut().zip(&bfus) {
             *sf = o.sf;
         }
-        let plan = UnitPlan {
+        let tonal_plan = UnitPlan {
             bfus,
             overhead: unit::overhead_bits(&self.quant, &unit.gain, &tonal, second_js),
         };
         (
             plain,
             Some(TonalVariant {
-                plan,
+                plan: tonal_plan,
                 sfs,
                 tonal,
                 residual,
@@ -504,9 +508,9 @@ impl Core {
             );
         }
         let mut unit_masks = [[0f32; BFUS]; 2];
-        stereo::unit_masks(&masks, &matrix, &mut unit_masks);
+        stereo::unit_masks(&masks, matrix, &mut unit_masks);
         let mut unit_weights = [[0f32; BFUS]; 2];
-        stereo::unit_masks(&channel_weights, &matrix, &mut unit_weights);
+        stereo::unit_masks(&channel_weights, matrix, &mut unit_weights);
         let mut plain = Vec::with_capacity(2);
         let mut variants = Vec::with_capacity(2);
         for u in 0..2 {

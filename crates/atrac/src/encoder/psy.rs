@@ -36,7 +36,7 @@ const PRE_ECHO_LIMIT: f32 = 8.0;
 /// How the model's thresholds become the allocation's weights, per mode. The noise of a
 /// subband is weighted by `1 / (mask^γ · max(energy, mask)^β)`: γ = 1, β = 0 is the plain
 /// noise-to-mask ratio; β > 0 also protects each subband's own level, so quiet subbands keep
-/// their share (which ViSQOL's spectro-temporal comparison rewards — tuned on clips).
+/// their share (which `ViSQOL`'s spectro-temporal comparison rewards — tuned on clips).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PsyParams {
     /// The level (dB SPL) a full-scale sine is taken to play at: where the threshold in

@@ -5,6 +5,10 @@
 use crate::atrac3::tables::{CLC_LENGTH, HUFF_BITS, HUFF_CODES, MANTISSA_VLC, SUBBAND_TAB};
 use crate::qmf::scale_factors;
 
+/// Adding and removing 1.5 · 2^23 rounds to the nearest integer (ties to even) without the
+/// libm call `round` costs on baseline x86-64; exact for |t| < 2^22.
+const MAGIC: f32 = 12_582_912.0;
+
 /// Subbands of the spectrum.
 pub(crate) const BFUS: usize = 32;
 /// Table selectors 0 (not coded) to 7.
@@ -87,9 +91,6 @@ impl QuantTables {
         let step = self.scale[usize::from(sf)] / MAX_QUANT[sel];
         let inv = 1.0 / step;
         let max = MAX_MANTISSA[sel] as f32;
-        // Adding and removing 1.5 · 2^23 rounds to the nearest integer (ties to even) without
-        // the libm call `round` costs on baseline x86-64; exact for |t| < 2^22.
-        const MAGIC: f32 = 12_582_912.0;
         let mut err = 0f32;
         for (o, &v) in out.iter_mut().zip(x) {
             let t = (v * inv).clamp(-max - 0.5, max + 0.5);
@@ -114,7 +115,6 @@ impl QuantTables {
         let step = self.scale[usize::from(sf)] / MAX_QUANT[sel];
         let inv = 1.0 / step;
         let max = MAX_MANTISSA[sel] as f32;
-        const MAGIC: f32 = 12_582_912.0;
         let table = &self.vlc[sel];
         let (mut err, mut vlc) = (0f32, 0u32);
         for &v in x {
@@ -200,7 +200,14 @@ mod tests {
     fn scale_factors_cover_the_peak_tightly() {
         let t = QuantTables::new();
         for peak in [
-            1e-6f32, 0.03, 1.0, 1.26, 1.2599211, 1000.0, 30000.0, 65536.0,
+            1e-6f32,
+            0.03,
+            1.0,
+            1.26,
+            1.259_921_1,
+            1000.0,
+            30000.0,
+            65536.0,
         ] {
             let sf = t.scale_factor_for(peak);
             assert!(t.scale[usize::from(sf)] >= peak || sf == 63, "{peak}");

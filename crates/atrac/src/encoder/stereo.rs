@@ -52,7 +52,7 @@ fn unit_mask(gains: [f32; 2], m: [f32; 2]) -> f32 {
 }
 
 /// The masks of the two units' subbands from the left and right channels' masks.
-pub(crate) fn unit_masks(masks: &[[f32; BFUS]; 2], matrix: &[u8; 4], out: &mut [[f32; BFUS]; 2]) {
+pub(crate) fn unit_masks(masks: &[[f32; BFUS]; 2], matrix: [u8; 4], out: &mut [[f32; BFUS]; 2]) {
     let [first, second] = out;
     for (i, ((&ml, &mr), (a, b))) in masks[0]
         .iter()

@@ -229,9 +229,9 @@ fn tonal_components_code_a_high_sustained_tone() {
     let input: Vec<i16> = (0..n)
         .flat_map(|i| {
             s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            let noise = ((s >> 8) as f64 / (1 << 24) as f64 - 0.5) * 0.01;
-            let x =
-                0.5 * (2.0 * std::f64::consts::PI * 12_000.0 * i as f64 / 44_100.0).sin() + noise;
+            let noise = (f64::from(s >> 8) / f64::from(1 << 24) - 0.5) * 0.01;
+            let x = 0.5 * (2.0 * std::f64::consts::PI * 12_000.0 * f64::from(i) / 44_100.0).sin()
+                + noise;
             let v = (x * 32767.0) as i16;
             [v, v]
         })

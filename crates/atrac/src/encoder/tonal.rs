@@ -114,7 +114,7 @@ impl Tonal {
 /// Finds the peaks worth coding apart in `spectrum`, quantises them into `out` and subtracts
 /// what the decoder will add back; returns false (and leaves both alone) when there are none.
 pub(crate) fn extract(
-    q: &QuantTables,
+    tables: &QuantTables,
     spectrum: &mut [f32],
     values: usize,
     quant: usize,
@@ -125,16 +125,16 @@ pub(crate) fn extract(
     out.components.clear();
     let mut per_block = [0usize; 1024 / BLOCK];
     for i in 0..BFUS {
-        let r = bfu_range(i);
-        if r.len() < MIN_BFU_LINES {
+        let lines = bfu_range(i);
+        if lines.len() < MIN_BFU_LINES {
             continue;
         }
-        let total: f32 = spectrum[r.clone()].iter().map(|x| x * x).sum();
+        let total: f32 = spectrum[lines.clone()].iter().map(|x| x * x).sum();
         let mut taken = 0;
-        let mut k = r.start + 1;
-        while k + 1 < r.end && taken < MAX_PER_BFU && out.components.len() < MAX_COMPONENTS {
+        let mut k = lines.start + 1;
+        while k + 1 < lines.end && taken < MAX_PER_BFU && out.components.len() < MAX_COMPONENTS {
             let e = spectrum[k] * spectrum[k];
-            let rest = (total - e) / (r.len() - 1) as f32;
+            let rest = (total - e) / (lines.len() - 1) as f32;
             let is_peak =
                 e >= spectrum[k - 1] * spectrum[k - 1] && e > spectrum[k + 1] * spectrum[k + 1];
             if !is_peak || e <= PEAK_RATIO * rest.max(1e-12) {
@@ -158,8 +158,8 @@ pub(crate) fn extract(
             }
             let lines = &mut spectrum[start..start + values];
             let peak = lines.iter().fold(0f32, |m, x| m.max(x.abs()));
-            let sf = q.scale_factor_for(peak);
-            let step = q.scale[usize::from(sf)] / MAX_QUANT[quant];
+            let sf = tables.scale_factor_for(peak);
+            let step = tables.scale[usize::from(sf)] / MAX_QUANT[quant];
             let max = MAX_MANTISSA[quant] as f32;
             let mut mantissas = [0i8; 8];
             for (m, x) in mantissas.iter_mut().zip(lines.iter_mut()) {
@@ -185,7 +185,7 @@ pub(crate) fn extract(
     let (mut vlc, mut clc) = (0, 0);
     for c in &out.components {
         let n = values.min(1024 - usize::from(c.pos));
-        let (v, f) = q.mantissa_bits(&c.mantissas[..n], quant);
+        let (v, f) = tables.mantissa_bits(&c.mantissas[..n], quant);
         vlc += v;
         clc += f;
     }
@@ -198,6 +198,10 @@ mod tests {
     use super::*;
 
     #[test]
+    #[expect(
+        clippy::float_cmp,
+        reason = "lines away from the peak are left exactly as they were"
+    )]
     fn a_peak_in_a_wide_subband_is_extracted_and_subtracted() {
         let q = QuantTables::new();
         let mut spectrum = [0f32; 1024];
