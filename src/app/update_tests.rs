@@ -623,6 +623,28 @@ fn device_pane_lists_the_disc_and_edits_it() {
             title: "One!".into()
         })]
     );
+    // `w` / `W`: the titles as CSV, to a file the dialog names.
+    press(&mut m, KeyCode::Char('w'));
+    let Overlay::Rename(dialog) = &m.overlay else {
+        panic!("no file dialog")
+    };
+    assert_eq!(dialog.input.lines(), ["titles.csv"]);
+    let effects = press(&mut m, KeyCode::Enter);
+    assert_eq!(
+        effects,
+        vec![Effect::Device(DeviceRequest::ExportTitles(
+            "titles.csv".into()
+        ))]
+    );
+    press(&mut m, KeyCode::Char('W'));
+    type_text(&mut m, "2");
+    let effects = press(&mut m, KeyCode::Enter);
+    assert_eq!(
+        effects,
+        vec![Effect::Device(DeviceRequest::ImportTitles(
+            "titles.csv2".into()
+        ))]
+    );
     // A range of tracks becomes a group; delete asks first.
     press(&mut m, KeyCode::Char('V'));
     press(&mut m, KeyCode::Char('j'));

@@ -327,7 +327,7 @@ pub fn run(
             if !disc.disc_present {
                 bail!(DeviceError::NoDisc);
             }
-            super::titles_csv::write_file(file, &disc)?;
+            crate::shell::titles_csv::write_file(file, &disc)?;
             outln!(
                 "wrote the titles of {} tracks to {}",
                 disc.tracks.len(),
@@ -342,7 +342,7 @@ pub fn run(
             if !disc.disc_present {
                 bail!(DeviceError::NoDisc);
             }
-            let sheet = match super::titles_csv::parse(&bytes, &disc) {
+            let sheet = match crate::shell::titles_csv::parse(&bytes, &disc) {
                 Ok(sheet) => sheet,
                 Err(errors) => {
                     for e in &errors {
@@ -823,7 +823,7 @@ fn archive(r: &mut AnyRecorder, dir: &Path) -> anyhow::Result<i32> {
     };
     let outcome = receive_tracks(r, &disc, &[], &target)?;
     let csv = dir.join("titles.csv");
-    super::titles_csv::write_file(&csv, &disc)?;
+    crate::shell::titles_csv::write_file(&csv, &disc)?;
     outln!("titles: {}", csv.display())?;
     Ok(i32::from(outcome.failed > 0))
 }

@@ -28,7 +28,6 @@ mod playlist;
 mod receive;
 mod setup;
 mod tag;
-mod titles_csv;
 
 pub use args::{Cli, Command, ImportArgs, LibraryCommand, PlayArgs};
 

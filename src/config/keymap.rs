@@ -137,6 +137,8 @@ actions! {
     EditTags: "edit_tags", Editing, ["e"], "Edit the tags of the selection";
     Undo: "undo", Editing, ["u"], "Undo the last tag edit";
     Transfer: "transfer", Editing, ["t"], "Queue the selection for the recorder";
+    ExportTitles: "export_titles", Device, ["w"], "Write the disc's titles and groups to a CSV file";
+    ImportTitles: "import_titles", Device, ["W"], "Apply titles and groups from a CSV file to the disc";
     Receive: "receive", Device, ["g"], "Queue the selected tracks to receive from the recorder (MZ-RH1)";
 }
 

@@ -350,6 +350,8 @@ fn run_request(
         | R::MoveTrack { .. }
         | R::DeleteTracks(_)
         | R::EraseDisc => edit(r, request, reopen),
+        R::ExportTitles(path) => (export_titles(r, path), After::Nothing),
+        R::ImportTitles(path) => import_titles(r, path, reopen),
         R::Play => (device(r.play().map(plain(""))), After::Nothing),
         R::Pause => (device(r.pause().map(plain(""))), After::Nothing),
         R::Stop => (device(r.stop().map(plain(""))), After::Nothing),
@@ -374,12 +376,71 @@ fn run_request(
     }
 }
 
+/// `w` in the Device pane: the disc's titles as CSV.
+fn export_titles(r: &mut AnyRecorder, path: &std::path::Path) -> Outcome {
+    let disc = r.read_disc()?;
+    if !disc.disc_present {
+        return Err(DeviceError::NoDisc.into());
+    }
+    crate::shell::titles_csv::write_file(path, &disc)
+        .map_err(|e| EditFailed::Invalid(format!("{e:#}")))?;
+    let done = format!(
+        "wrote the titles of {} tracks to {}",
+        disc.tracks.len(),
+        path.display()
+    );
+    Ok((done, Vec::new()))
+}
+
+/// `W` in the Device pane: a CSV file of titles applied as one checked change; nothing is
+/// written unless every line checks out.
+fn import_titles(
+    r: &mut AnyRecorder,
+    path: &std::path::Path,
+    reopen: &Reopen<'_>,
+) -> (Outcome, After) {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            let text = format!("cannot read {}: {e}", path.display());
+            return (Err(EditFailed::Invalid(text)), After::Nothing);
+        }
+    };
+    let disc = match r.read_disc() {
+        Ok(d) => d,
+        Err(e) => return (Err(e.into()), After::Nothing),
+    };
+    let sheet = match crate::shell::titles_csv::parse(&bytes, &disc) {
+        Ok(sheet) => sheet,
+        Err(errors) => {
+            let text = format!(
+                "{}: {}; nothing was changed",
+                path.display(),
+                errors.join("; ")
+            );
+            return (Err(EditFailed::Invalid(text)), After::Nothing);
+        }
+    };
+    let done = format!("titles from {} written to the disc", path.display());
+    apply(r, &EditRequest::SetTitles(sheet), done, reopen)
+}
+
 /// Makes the change to the disc a request asks for.
 fn edit(r: &mut AnyRecorder, request: &DeviceRequest, reopen: &Reopen<'_>) -> (Outcome, After) {
     let Some((edit, done)) = edit_of(request) else {
         return (Ok((String::new(), Vec::new())), After::Nothing);
     };
-    match apply_resuming(r, &edit, reopen) {
+    apply(r, &edit, done, reopen)
+}
+
+/// Applies `edit` ([`apply_resuming`]); `done` is what to say once the disc holds it.
+fn apply(
+    r: &mut AnyRecorder,
+    edit: &EditRequest,
+    done: String,
+    reopen: &Reopen<'_>,
+) -> (Outcome, After) {
+    match apply_resuming(r, edit, reopen) {
         Ok(applied) => {
             let done = match applied.group {
                 Some(g) if matches!(edit, EditRequest::CreateGroup { .. }) => {
@@ -598,5 +659,59 @@ mod tests {
             resumed > 0,
             "no lost answer was finished on a new connection"
         );
+    }
+
+    /// `w` and `W` in the Device pane: the titles go out to CSV and come back as one checked
+    /// change; a sheet that does not check out changes nothing.
+    #[test]
+    fn titles_go_to_csv_and_come_back_through_the_worker() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deck.json");
+        VirtualDeck::create(&path, &VirtualDisc::demo(80, false)).unwrap();
+        let (tx, rx) = worker(&path, None, None);
+        let next = || rx.recv_timeout(Duration::from_secs(20)).expect("an event");
+        while !matches!(next(), DeviceEvent::Connected(_)) {}
+        let csv = dir.path().join("titles.csv");
+        tx.send(DeviceRequest::ExportTitles(csv.clone())).unwrap();
+        let done = loop {
+            match next() {
+                DeviceEvent::Done(text) => break text,
+                DeviceEvent::Error(e) => panic!("{e}"),
+                _ => {}
+            }
+        };
+        assert!(done.contains("wrote the titles of 6 tracks"), "{done}");
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let first = VirtualDeck::load(&path).unwrap().tracks[0].title.clone();
+        assert!(text.contains(&first), "{text}");
+        std::fs::write(&csv, text.replacen(&first, "From a sheet", 1)).unwrap();
+        tx.send(DeviceRequest::ImportTitles(csv.clone())).unwrap();
+        let mut changed = None;
+        loop {
+            match next() {
+                DeviceEvent::DiscChanged(info) => changed = Some(info),
+                DeviceEvent::Done(_) => break,
+                DeviceEvent::Error(e) => panic!("{e}"),
+                _ => {}
+            }
+        }
+        assert_eq!(
+            changed.expect("the disc read again").tracks[0].title,
+            "From a sheet"
+        );
+        // A line for a track the disc does not have: refused whole, the disc as it was.
+        std::fs::write(&csv, "track,title\n99,Nowhere\n").unwrap();
+        let before = VirtualDeck::load(&path).unwrap();
+        tx.send(DeviceRequest::ImportTitles(csv)).unwrap();
+        let error = loop {
+            match next() {
+                DeviceEvent::Error(e) => break e,
+                DeviceEvent::Done(d) => panic!("{d}"),
+                _ => {}
+            }
+        };
+        assert!(error.contains("nothing was changed"), "{error}");
+        assert_eq!(VirtualDeck::load(&path).unwrap(), before);
+        tx.send(DeviceRequest::Shutdown).unwrap();
     }
 }

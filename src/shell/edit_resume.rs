@@ -36,6 +36,10 @@ pub enum EditFailed {
     /// The answer was lost and the disc, read again, shows where things stand.
     #[error("{0}")]
     Doubt(String),
+    /// Refused before anything was sent (a file that cannot be read, a sheet that does not
+    /// check out).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Plans and applies `request`, finishing it on a new connection (`reopen`) when an answer was

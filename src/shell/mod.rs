@@ -10,6 +10,7 @@ mod path_completion;
 mod runtime;
 pub mod stderr;
 mod terminal;
+pub(crate) mod titles_csv;
 pub mod transfer_worker;
 
 pub use library_worker::load_library;

@@ -42,6 +42,10 @@ pub enum DeviceRequest {
     },
     DeleteTracks(Vec<u32>),
     EraseDisc,
+    /// Write the disc's titles, full-width titles and groups to a CSV file.
+    ExportTitles(std::path::PathBuf),
+    /// Apply a CSV file of titles and groups to the disc, as one checked change.
+    ImportTitles(std::path::PathBuf),
     Play,
     Pause,
     Stop,

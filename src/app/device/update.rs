@@ -252,6 +252,24 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
             }
             effect(DeviceRequest::MoveTrack { from: n, to })
         }
+        Action::ExportTitles => {
+            open_rename(
+                model,
+                RenameTarget::ExportTitles,
+                "Write the titles to a CSV file".into(),
+                "titles.csv".into(),
+            );
+            Vec::new()
+        }
+        Action::ImportTitles => {
+            open_rename(
+                model,
+                RenameTarget::ImportTitles,
+                "Apply titles from a CSV file".into(),
+                "titles.csv".into(),
+            );
+            Vec::new()
+        }
         Action::Receive => {
             if !disc.can_receive {
                 let why = netmd::receive::ReceiveError::Unsupported {

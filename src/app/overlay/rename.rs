@@ -23,6 +23,10 @@ pub enum RenameTarget {
     AddToPlaylist(Vec<i64>),
     /// The title a queued transfer gets on the disc.
     TransferTitle(i64),
+    /// The CSV file the disc's titles are written to.
+    ExportTitles,
+    /// The CSV file titles are read from.
+    ImportTitles,
 }
 
 impl RenameTarget {
@@ -51,6 +55,8 @@ impl RenameTarget {
             RenameTarget::TransferTitle(id) => {
                 Effect::Transfer(crate::transfer::TransferRequest::SetTitle { id, title: text })
             }
+            RenameTarget::ExportTitles => Effect::Device(D::ExportTitles(text.into())),
+            RenameTarget::ImportTitles => Effect::Device(D::ImportTitles(text.into())),
         }
     }
 }

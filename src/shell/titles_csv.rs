@@ -1,8 +1,8 @@
-//! A disc's titles as CSV: `device titles export` and `device archive` write it, `device titles
-//! import` reads it back. One row for the disc (`disc` in the track column), then one per track:
-//! track, title, full-width title, group, mode, duration. On import only the track, title,
-//! full-width title and group columns change the disc; a mode that differs from the disc's says
-//! the file belongs to another disc.
+//! A disc's titles as CSV: `device titles export`, `device archive` and `w` in the Device pane
+//! write it; `device titles import` and `W` read it back. One row for the disc (`disc` in the
+//! track column), then one per track: track, title, full-width title, group, mode, duration. On
+//! import only the track, title, full-width title and group columns change the disc; a mode
+//! that differs from the disc's says the file belongs to another disc.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -32,7 +32,7 @@ fn mode_label(t: &TrackInfo) -> String {
 }
 
 /// The CSV of a disc's titles, as the disc holds them.
-pub(super) fn to_csv(disc: &DiscInfo) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn to_csv(disc: &DiscInfo) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(HEADER)?;
     w.write_record([DISC_ROW, &disc.title, &disc.full_width_title, "", "", ""])?;
@@ -54,7 +54,7 @@ pub(super) fn to_csv(disc: &DiscInfo) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Writes the CSV to `path` through a temporary file and a rename.
-pub(super) fn write_file(path: &Path, disc: &DiscInfo) -> anyhow::Result<()> {
+pub(crate) fn write_file(path: &Path, disc: &DiscInfo) -> anyhow::Result<()> {
     let bytes = to_csv(disc)?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -74,7 +74,7 @@ pub(super) fn write_file(path: &Path, disc: &DiscInfo) -> anyhow::Result<()> {
 
 /// The titles a CSV gives `disc`, or every line that does not fit it (numbered as in the file,
 /// text cleaned for the terminal).
-pub(super) fn parse(bytes: &[u8], disc: &DiscInfo) -> Result<TitleSheet, Vec<String>> {
+pub(crate) fn parse(bytes: &[u8], disc: &DiscInfo) -> Result<TitleSheet, Vec<String>> {
     let clean = library::text::clean;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
