@@ -3,20 +3,12 @@
 //! connection and the change finished from where the disc shows it stopped. `device` commands
 //! and the Device pane both go through here.
 
-use std::time::Duration;
-
 use netmd::{AnyRecorder, DeviceError, EditRequest};
 use thiserror::Error;
 
-/// Opens a new connection to the recorder.
-pub type Reopen<'a> = dyn Fn() -> Result<AnyRecorder, DeviceError> + 'a;
-
-/// Waits before each try to reach the recorder again (a replugged cable takes a moment).
-const REOPEN_WAITS: [Duration; 3] = [
-    Duration::ZERO,
-    Duration::from_secs(1),
-    Duration::from_secs(2),
-];
+use crate::transfer::pipeline::REOPEN_WAITS;
+/// A new connection to the recorder, as a send reaches it again.
+pub use crate::transfer::pipeline::Reopen;
 
 /// A change the disc holds.
 #[derive(Debug, Default)]

@@ -27,7 +27,7 @@ use netmd::{AnyRecorder, DeviceError, Mode, Recorder};
 pub type Reopen<'a> = dyn Fn() -> Result<AnyRecorder, DeviceError> + 'a;
 
 /// Waits before each try to reach the recorder again (a replugged cable takes a moment).
-const REOPEN_WAITS: [Duration; 3] = [
+pub(crate) const REOPEN_WAITS: [Duration; 3] = [
     Duration::ZERO,
     Duration::from_secs(1),
     Duration::from_secs(2),

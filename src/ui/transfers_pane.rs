@@ -27,10 +27,12 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
     let block = pane_block(model, Pane::Transfers.number(), &title, is_focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    // Planned once per draw: the header's summary and every row's mode come from it.
+    let plan = queue_plan(model);
     let [header, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     frame.render_widget(
         Span::styled(
-            text::fit(&summary(model), usize::from(header.width)),
+            text::fit(&summary(model, &plan), usize::from(header.width)),
             theme.header,
         ),
         header,
@@ -48,7 +50,6 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
         return;
     }
     let width = usize::from(body.width);
-    let plan = queue_plan(model);
     let mut lines = Vec::new();
     for (i, item) in t
         .items
@@ -180,14 +181,14 @@ fn item_label(
 
 /// `12 tracks, 41:20 of 58:10 free (LP2), 180 of 255 title cells`, and how many tracks wait
 /// to be received.
-fn summary(model: &Model) -> String {
+fn summary(model: &Model, plan: &(Vec<i64>, QueuePlan)) -> String {
     let receiving = model
         .transfers
         .items
         .iter()
         .filter(|i| i.receive.is_some() && i.state == TransferState::Queued)
         .count();
-    let sends = send_summary(model);
+    let sends = send_summary(model, &plan.1);
     if receiving == 0 {
         sends
     } else {
@@ -195,7 +196,7 @@ fn summary(model: &Model) -> String {
     }
 }
 
-fn send_summary(model: &Model) -> String {
+fn send_summary(model: &Model, plan: &QueuePlan) -> String {
     let pending: Vec<&QueuedTransfer> = model.transfers.pending().collect();
     let tracks = |n: usize| {
         if n == 1 {
@@ -216,7 +217,6 @@ fn send_summary(model: &Model) -> String {
             duration(total_ms)
         );
     };
-    let (_, plan) = queue_plan(model);
     let items: Vec<(u64, &str)> = pending
         .iter()
         .map(|i| {
@@ -224,7 +224,7 @@ fn send_summary(model: &Model) -> String {
             (track.map_or(0, |t| t.duration_ms), i.title.as_str())
         })
         .collect();
-    let f = fit(&plan, &items, disc);
+    let f = fit(plan, &items, disc);
     // Problems first: in a narrow pane the end of the line is cut off.
     let mut line = String::new();
     if let AutoPlan::FitsNowhere { needed_ms, free_ms } = plan.auto {
