@@ -7,6 +7,8 @@
 //! leaves the change on the disc with the unit's ICV stale, which the next signed write
 //! (or [`Disc::resign`]) puts right.
 
+use std::collections::BTreeSet;
+
 use netmd::crypto::Entropy;
 
 use crate::disc::Disc;
@@ -48,7 +50,22 @@ impl<F: DiscFiles> Disc<F> {
     pub(crate) fn commit(
         &mut self,
         index: TrackIndex,
+        mac_list: MacList,
+        signer: &mut dyn IcvSigner,
+    ) -> Result<(), HimdError> {
+        self.commit_cutting(index, mac_list, &BTreeSet::new(), signer)
+    }
+
+    /// [`Disc::commit`], taking the clusters at positions `cut` out of `ATDATA` as it goes
+    /// (`index` already numbers the blocks as they will be). The FAT changes and the rename
+    /// reach the device in one flush, FAT sectors first: until then the disc reads as
+    /// before; a flush cut off between the two leaves the old generation with later tracks
+    /// out of place, the one window FAT16 leaves open.
+    pub(crate) fn commit_cutting(
+        &mut self,
+        index: TrackIndex,
         mut mac_list: MacList,
+        cut: &BTreeSet<u32>,
         signer: &mut dyn IcvSigner,
     ) -> Result<(), HimdError> {
         let old = self.generation;
@@ -81,6 +98,10 @@ impl<F: DiscFiles> Disc<F> {
         self.files.create(&index_name, &index.to_bytes())?;
         self.files
             .create(&DiscFile::MacList.name(new), &mac_list.to_bytes())?;
+        if !cut.is_empty() {
+            self.files
+                .cut_clusters(&DiscFile::AudioData.name(old), cut)?;
+        }
         self.files.rename(
             &DiscFile::AudioData.name(old),
             &DiscFile::AudioData.name(new),

@@ -14,6 +14,7 @@ use crate::commit::IcvSigner;
 use crate::disc::Disc;
 use crate::error::HimdError;
 use crate::generation::DiscFile;
+use crate::reclaim;
 use crate::track_index::{ChunkKind, Fragment, GROUP_SLOTS, GroupEntry, TrackEntry, TrackIndex};
 use crate::volume::DiscFiles;
 
@@ -174,7 +175,17 @@ impl<F: DiscFiles> Disc<F> {
             layout.track_deleted(n as u32);
         }
         put_groups(&mut index, &layout)?;
-        self.commit(index, mac_list, signer)?;
+        let atdata = DiscFile::AudioData.name(self.generation);
+        let len = self.files.len(&atdata)?;
+        let plan = match self.files.cluster_bytes()? {
+            Some(cluster) => reclaim::plan(&index, len, cluster)?,
+            None => None,
+        };
+        match plan {
+            Some(plan) => self.commit_cutting(plan.index, mac_list, &plan.cut, signer)?,
+            None => self.commit(index, mac_list, signer)?,
+        }
+        // Where clusters cannot be cut (a mounted folder), the unused end can still go.
         self.trim_audio()
     }
 

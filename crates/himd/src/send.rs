@@ -173,11 +173,16 @@ impl<F: DiscFiles> Disc<F> {
         let (clear, counts) = audio.blocks()?;
         let atdata = DiscFile::AudioData.name(self.generation);
         let old_len = self.files.len(&atdata)?;
-        let first_block = old_len.div_ceil(BLOCK_BYTES as u64);
+        // A track starts on a cluster, so that deleting it frees every cluster it used.
+        let align = match self.files.cluster_bytes()? {
+            Some(c) if c > 0 && c.is_multiple_of(BLOCK_BYTES as u64) => c,
+            _ => BLOCK_BYTES as u64,
+        };
+        let first_block = old_len.div_ceil(align) * align / BLOCK_BYTES as u64;
         let last_block = first_block + clear.len() as u64 - 1;
         let last_block = u16::try_from(last_block)
             .map_err(|_| HimdError::NoRoom("the audio file has no more block numbers".into()))?;
-        self.check_space(old_len, clear.len())?;
+        self.check_space(old_len, first_block, clear.len())?;
 
         let mut entry = new_entry(format, codec, audio.seconds(), slot);
         let mpeg = format == AudioFormat::Mpeg;
@@ -284,16 +289,20 @@ impl<F: DiscFiles> Disc<F> {
         Ok(self.index.play_order.len())
     }
 
-    /// Refuses a write of `blocks` blocks after `atdata_len` bytes that the volume cannot
-    /// hold, together with the next generation's index and MAC list written beside the
-    /// current ones.
-    fn check_space(&mut self, atdata_len: u64, blocks: usize) -> Result<(), HimdError> {
+    /// Refuses a write of `blocks` blocks from block `first_block` of an `ATDATA` of
+    /// `atdata_len` bytes that the volume cannot hold, together with the next generation's
+    /// index and MAC list written beside the current ones.
+    fn check_space(
+        &mut self,
+        atdata_len: u64,
+        first_block: u64,
+        blocks: usize,
+    ) -> Result<(), HimdError> {
         let Some(space) = self.files.space()? else {
             return Ok(());
         };
         let cluster = u64::from(CLUSTER_BYTES);
-        let new_len = atdata_len.div_ceil(BLOCK_BYTES as u64) * BLOCK_BYTES as u64
-            + (blocks * BLOCK_BYTES) as u64;
+        let new_len = (first_block + blocks as u64) * BLOCK_BYTES as u64;
         let audio = (new_len.div_ceil(cluster) - atdata_len.div_ceil(cluster)) * cluster;
         let files =
             (crate::track_index::TRACK_INDEX_BYTES + crate::mac_list::MAC_LIST_BYTES) as u64;

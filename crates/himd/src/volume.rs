@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::HimdError;
 use crate::generation::{HIMD_DIR, MARKER_FILE};
@@ -38,6 +39,22 @@ pub trait DiscFiles {
     fn truncate(&mut self, name: &str, len: u64) -> Result<(), HimdError>;
     fn rename(&mut self, from: &str, to: &str) -> Result<(), HimdError>;
     fn remove(&mut self, name: &str) -> Result<(), HimdError>;
+
+    /// The volume's cluster size when [`DiscFiles::cut_clusters`] can take clusters out of a
+    /// file; `None` where it cannot (a mounted folder).
+    fn cluster_bytes(&mut self) -> Result<Option<u64>, HimdError> {
+        Ok(None)
+    }
+
+    /// Takes the clusters at positions `cut` (from 0 within the file) out of `name`, the
+    /// rest closing up; returns the file's new length. The changed FAT and directory sectors
+    /// reach the device with the next file-system write that syncs (a rename).
+    fn cut_clusters(&mut self, name: &str, cut: &BTreeSet<u32>) -> Result<u64, HimdError> {
+        let _ = cut;
+        Err(HimdError::FileSystem(format!(
+            "clusters cannot be taken out of {name} here"
+        )))
+    }
 
     fn read(&mut self, name: &str) -> Result<Vec<u8>, HimdError> {
         let len = self.len(name)?;
@@ -79,6 +96,12 @@ impl<T: DiscFiles + ?Sized> DiscFiles for &mut T {
     }
     fn remove(&mut self, name: &str) -> Result<(), HimdError> {
         (**self).remove(name)
+    }
+    fn cluster_bytes(&mut self) -> Result<Option<u64>, HimdError> {
+        (**self).cluster_bytes()
+    }
+    fn cut_clusters(&mut self, name: &str, cut: &BTreeSet<u32>) -> Result<u64, HimdError> {
+        (**self).cut_clusters(name, cut)
     }
 }
 
@@ -527,13 +550,60 @@ impl<D: SectorDevice> Seek for SectorStream<D> {
 /// Hi-MD volumes use 32 KiB clusters: two audio blocks.
 pub const CLUSTER_BYTES: u32 = 0x8000;
 
+/// The stream `fatfs` works on, shared with the chain editor ([`crate::fat_chain`]) so that
+/// both see one sector cache.
+struct SharedStream<D: SectorDevice>(Arc<Mutex<SectorStream<D>>>);
+
+impl<D: SectorDevice> SharedStream<D> {
+    fn lock(&self) -> io::Result<MutexGuard<'_, SectorStream<D>>> {
+        self.0
+            .lock()
+            .map_err(|_| io::Error::other("the volume was poisoned by a panic"))
+    }
+}
+
+impl<D: SectorDevice> Read for SharedStream<D> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.lock()?.read(buf)
+    }
+}
+
+impl<D: SectorDevice> Write for SharedStream<D> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.lock()?.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.lock()?.flush()
+    }
+}
+
+impl<D: SectorDevice> Seek for SharedStream<D> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.lock()?.seek(pos)
+    }
+}
+
+type FileSystem<D> = fatfs::FileSystem<SharedStream<D>>;
+
 /// A FAT16 volume on a sector device.
 pub struct FatFiles<D: SectorDevice> {
-    fs: fatfs::FileSystem<SectorStream<D>>,
+    /// Always there but while [`FatFiles::cut_clusters`] remounts it.
+    fs: Option<FileSystem<D>>,
+    stream: Arc<Mutex<SectorStream<D>>>,
 }
 
 fn fs_error(e: &io::Error) -> HimdError {
     HimdError::FileSystem(e.to_string())
+}
+
+fn mount<D: SectorDevice>(
+    stream: &Arc<Mutex<SectorStream<D>>>,
+) -> Result<FileSystem<D>, HimdError> {
+    let mut shared = SharedStream(Arc::clone(stream));
+    // `fatfs` reads the boot sector from where the stream stands.
+    shared.seek(SeekFrom::Start(0))?;
+    fatfs::FileSystem::new(shared, fatfs::FsOptions::new())
+        .map_err(|e| HimdError::NotHimd(format!("no FAT file system: {e}")))
 }
 
 impl<D: SectorDevice> FatFiles<D> {
@@ -542,9 +612,11 @@ impl<D: SectorDevice> FatFiles<D> {
     }
 
     fn on(stream: SectorStream<D>) -> Result<Self, HimdError> {
-        let fs = fatfs::FileSystem::new(stream, fatfs::FsOptions::new())
-            .map_err(|e| HimdError::NotHimd(format!("no FAT file system: {e}")))?;
-        Ok(Self { fs })
+        let stream = Arc::new(Mutex::new(stream));
+        Ok(Self {
+            fs: Some(mount(&stream)?),
+            stream,
+        })
     }
 
     /// Writes a new FAT16 file system on the whole device, with the Hi-MD marker and folder.
@@ -563,15 +635,21 @@ impl<D: SectorDevice> FatFiles<D> {
         stream.seek(SeekFrom::Start(0))?;
         let files = Self::on(stream)?;
         {
-            let root = files.fs.root_dir();
+            let root = files.fs()?.root_dir();
             root.create_file(MARKER_FILE).map_err(|e| fs_error(&e))?;
             root.create_dir(HIMD_DIR).map_err(|e| fs_error(&e))?;
         }
         Ok(files)
     }
 
-    fn dir(&self) -> Result<fatfs::Dir<'_, SectorStream<D>>, HimdError> {
+    fn fs(&self) -> Result<&FileSystem<D>, HimdError> {
         self.fs
+            .as_ref()
+            .ok_or_else(|| HimdError::FileSystem("the volume is not mounted".into()))
+    }
+
+    fn dir(&self) -> Result<fatfs::Dir<'_, SharedStream<D>>, HimdError> {
+        self.fs()?
             .root_dir()
             .open_dir(HIMD_DIR)
             .map_err(|_| HimdError::NotHimd(format!("no {HIMD_DIR} folder on the volume")))
@@ -581,7 +659,7 @@ impl<D: SectorDevice> FatFiles<D> {
     /// device only through a file, so the marker file every Hi-MD volume has serves.
     fn sync(&self) -> Result<(), HimdError> {
         let mut marker = self
-            .fs
+            .fs()?
             .root_dir()
             .open_file(MARKER_FILE)
             .map_err(|e| fs_error(&e))?;
@@ -589,8 +667,11 @@ impl<D: SectorDevice> FatFiles<D> {
     }
 
     /// Writes the file system's state (its dirty flag) to the device.
-    pub fn close(self) -> Result<(), HimdError> {
-        self.fs.unmount().map_err(|e| fs_error(&e))
+    pub fn close(mut self) -> Result<(), HimdError> {
+        match self.fs.take() {
+            Some(fs) => fs.unmount().map_err(|e| fs_error(&e)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -678,8 +759,26 @@ impl<D: SectorDevice> DiscFiles for FatFiles<D> {
         self.sync()
     }
 
+    fn cluster_bytes(&mut self) -> Result<Option<u64>, HimdError> {
+        Ok(Some(u64::from(self.fs()?.cluster_size())))
+    }
+
+    fn cut_clusters(&mut self, name: &str, cut: &BTreeSet<u32>) -> Result<u64, HimdError> {
+        // `fatfs` keeps its own count of free clusters: it is unmounted around the edit and
+        // counts afresh when mounted again.
+        if let Some(fs) = self.fs.take() {
+            fs.unmount().map_err(|e| fs_error(&e))?;
+        }
+        let cut = {
+            let mut stream = SharedStream(Arc::clone(&self.stream));
+            crate::fat_chain::cut_clusters(&mut stream, HIMD_DIR, name, cut)
+        };
+        self.fs = Some(mount(&self.stream)?);
+        cut.map_err(|e| fs_error(&e))
+    }
+
     fn space(&mut self) -> Result<Option<Space>, HimdError> {
-        let stats = self.fs.stats().map_err(|e| fs_error(&e))?;
+        let stats = self.fs()?.stats().map_err(|e| fs_error(&e))?;
         let cluster = u64::from(stats.cluster_size());
         Ok(Some(Space {
             total: u64::from(stats.total_clusters()) * cluster,

@@ -348,3 +348,81 @@ fn a_track_whose_titles_do_not_fit_is_refused_before_anything_is_written() {
     assert_eq!(disc.files().len("ATDATA01.HMA").unwrap(), 0);
     assert_eq!(disc.listing().unwrap().generation, 1);
 }
+
+/// A blank disc holding an ATRAC3 track of 3 blocks, a PCM track of 5 and an MP3 of 2 (odd
+/// counts, so tracks end part-way through a cluster), and the audio of each.
+fn three_tracks(dir: &Path) -> (PathBuf, Vec<Vec<u8>>) {
+    let image = dir.join("three.img");
+    VirtualHimd::create_blank(&image, MediaSize::Minutes74, &mut OsEntropy).unwrap();
+    let codec = CodecInfo::atrac3(384, false);
+    let atrac: Vec<u8> = (0..384 * 42 * 3).map(|i| (i * 13 % 251) as u8).collect();
+    let pcm: Vec<u8> = (0..16_320 * 5).map(|i| (i * 31 % 253) as u8).collect();
+    let mp3 = mp3_frames(50);
+    let audio = [
+        NewAudio::Atrac3 {
+            codec,
+            frames: atrac.clone(),
+        },
+        NewAudio::Lpcm(pcm.clone()),
+        NewAudio::Mp3(Mp3Frames::parse(&mp3).unwrap()),
+    ];
+    for (i, a) in audio.iter().enumerate() {
+        let texts = TrackTexts {
+            title: format!("Track {}", i + 1),
+            ..TrackTexts::default()
+        };
+        assert_eq!(send(&image, a, &texts, None).unwrap(), i + 1);
+    }
+    (image, vec![atrac, pcm, mp3])
+}
+
+#[test]
+fn a_deleted_track_gives_its_clusters_back_wherever_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    for gone in 1..=3 {
+        let (image, audio) = three_tracks(dir.path());
+        let (mut disc, device) = open(&image, None);
+        let blocks = disc.track(gone).unwrap().blocks;
+        assert_eq!(blocks, [3, 5, 2][gone - 1]);
+        let free_before = disc.files().space().unwrap().unwrap().free;
+        let mut signer = SessionSigner::new(device, Box::new(OsEntropy));
+        disc.delete_tracks(&[gone], &mut signer).unwrap();
+        drop(disc);
+
+        let (mut disc, _) = open(&image, None);
+        let free_after = disc.files().space().unwrap().unwrap().free;
+        // Each track starts on a 32 KiB cluster: its clusters are its blocks rounded up.
+        assert_eq!(
+            free_after - free_before,
+            u64::from(blocks.div_ceil(2)) * 32_768,
+            "deleting track {gone}"
+        );
+        let listing = disc.listing().unwrap();
+        let kept: Vec<usize> = (1..=3).filter(|&n| n != gone).collect();
+        assert_eq!(listing.tracks.len(), 2);
+        for (i, &n) in kept.iter().enumerate() {
+            let title = format!("Track {n}");
+            assert_eq!(listing.tracks[i].title.as_deref(), Some(title.as_str()));
+            let mut out = Vec::new();
+            disc.read_audio(i + 1, &mut out).unwrap();
+            assert!(out == audio[n - 1], "track {n} after deleting {gone}");
+            let slot = listing.tracks[i].slot;
+            assert_eq!(
+                disc.mac_list().mac(slot),
+                Some(disc.computed_mac(slot).unwrap())
+            );
+        }
+        let atdata = format!("ATDATA{:02X}.HMA", disc.generation());
+        let last = listing.tracks.last().unwrap();
+        let end = disc.index().fragment_chain(last.slot).unwrap()[0].last_block;
+        assert_eq!(
+            disc.files().len(&atdata).unwrap(),
+            (u64::from(end) + 1) * 16_384
+        );
+        drop(disc);
+        assert!(integrity_holds(&image), "deleting track {gone}");
+        fsck(&image);
+        std::fs::remove_file(&image).unwrap();
+        std::fs::remove_file(himd::virtual_device::sidecar_path(&image)).unwrap();
+    }
+}
