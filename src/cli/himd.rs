@@ -162,6 +162,7 @@ pub(super) fn run(
             let numbers: Vec<usize> = n.iter().map(|&n| n as usize).collect();
             let (mut disc, device) = open_with_device(target)?;
             disc.delete_tracks(&numbers, &mut signer(device))?;
+            warn_unfinished(&disc);
             outln!("deleted {} track(s)", numbers.len())?;
             Ok(0)
         }
@@ -169,6 +170,7 @@ pub(super) fn run(
             let (mut disc, device) = open_with_device(target)?;
             let all: Vec<usize> = (1..=disc.track_count()).collect();
             disc.delete_tracks(&all, &mut signer(device))?;
+            warn_unfinished(&disc);
             disc.set_disc_title("")?;
             outln!("erased the disc ({} tracks)", all.len())?;
             Ok(0)
@@ -183,6 +185,13 @@ pub(super) fn run(
             "this command does not work on Hi-MD discs yet: info, receive, send, rename, \
              rename-disc, move, delete, erase and group do"
         ),
+    }
+}
+
+/// A write that took effect but left its signature (or old files) for later.
+fn warn_unfinished<F: himd::DiscFiles>(disc: &Disc<F>) {
+    if let Some(warning) = disc.unfinished() {
+        eprintln!("warning: {warning}");
     }
 }
 
@@ -518,6 +527,7 @@ fn send(
         };
         let sent = audio_for(path, mode).and_then(|audio| {
             let n = disc.add_track(&audio, &texts, &mut signer, &mut netmd::crypto::OsEntropy)?;
+            warn_unfinished(&disc);
             Ok((n, audio))
         });
         match sent {

@@ -4,8 +4,9 @@
 //! given the new integrity check value through the authenticated session.
 //!
 //! Until the rename the disc reads as before; after it, as changed. A failure while signing
-//! leaves the change on the disc with the unit's ICV stale, which the next signed write
-//! (or [`Disc::resign`]) puts right.
+//! (tried twice) leaves the change on the disc with the unit's ICV stale: the write still
+//! succeeds, [`Disc::unfinished`] says so, and the next signed write (or [`Disc::resign`])
+//! puts it right.
 
 use std::collections::BTreeSet;
 
@@ -110,10 +111,23 @@ impl<F: DiscFiles> Disc<F> {
         self.index = index;
         self.index_file = index_name;
         self.mac_list = mac_list;
-        for kind in [DiscFile::TrackIndex, DiscFile::MacList] {
-            self.files.remove(&kind.name(old))?;
-        }
-        self.sign(signer)
+        // The change is on the disc: what follows tidies and signs it, and its failure is a
+        // warning, since failing the write would have a retry add the change a second time.
+        let tidy = [DiscFile::TrackIndex, DiscFile::MacList]
+            .iter()
+            .try_for_each(|kind| self.files.remove(&kind.name(old)));
+        let signature = self.sign(signer).or_else(|_| self.sign(signer));
+        self.unsigned = match (tidy, signature) {
+            (_, Err(e)) => Some(format!(
+                "the change is on the disc but the unit did not take its signature ({e}); \
+                 the next change signs it, or `Disc::resign`"
+            )),
+            (Err(e), Ok(())) => Some(format!(
+                "the change is on the disc and signed, but the last generation's files stay ({e})"
+            )),
+            (Ok(()), Ok(())) => None,
+        };
+        Ok(())
     }
 
     fn sign(&mut self, signer: &mut dyn IcvSigner) -> Result<(), HimdError> {
@@ -124,8 +138,16 @@ impl<F: DiscFiles> Disc<F> {
         signer.sign(&record)
     }
 
+    /// What the last write left undone though it took effect (the unit's signature, old
+    /// files), for the caller to show as a warning; `None` when it finished.
+    pub fn unfinished(&self) -> Option<&str> {
+        self.unsigned.as_deref()
+    }
+
     /// Gives the unit the ICV of the disc as it is (after a write whose signing failed).
     pub fn resign(&mut self, signer: &mut dyn IcvSigner) -> Result<(), HimdError> {
-        self.sign(signer)
+        self.sign(signer)?;
+        self.unsigned = None;
+        Ok(())
     }
 }

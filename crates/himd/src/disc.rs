@@ -29,6 +29,8 @@ pub struct Disc<F: DiscFiles> {
     pub(crate) index_file: String,
     pub(crate) index: TrackIndex,
     pub(crate) mac_list: MacList,
+    /// Set when the last write took effect but was not signed or tidied.
+    pub(crate) unsigned: Option<String>,
 }
 
 /// The texts of a track.
@@ -126,6 +128,7 @@ impl<F: DiscFiles> Disc<F> {
             index_file,
             index,
             mac_list,
+            unsigned: None,
         })
     }
 

@@ -171,6 +171,16 @@ impl<F: DiscFiles> Disc<F> {
         check_title_room(&index, texts)?;
 
         let (clear, counts) = audio.blocks()?;
+        if let Some(number) = self.already_sent(codec, texts, &clear)? {
+            // A retry of a send that took effect though its caller saw it fail: sign what
+            // is there rather than add it twice.
+            if let Err(e) = self.resign(signer) {
+                self.unsigned = Some(format!(
+                    "the track was already on the disc; the unit did not take its signature ({e})"
+                ));
+            }
+            return Ok(number);
+        }
         let atdata = DiscFile::AudioData.name(self.generation);
         let old_len = self.files.len(&atdata)?;
         // A track starts on a cluster, so that deleting it frees every cluster it used.
@@ -287,6 +297,33 @@ impl<F: DiscFiles> Disc<F> {
         })?;
         self.commit(index, mac_list, signer)?;
         Ok(self.index.play_order.len())
+    }
+
+    /// The number of the last track when it is this one — same codec, titles and audio —
+    /// which is what a retry of a send that went through finds.
+    fn already_sent(
+        &mut self,
+        codec: CodecInfo,
+        texts: &TrackTexts,
+        clear: &[Vec<u8>],
+    ) -> Result<Option<usize>, HimdError> {
+        let number = self.track_count();
+        if number == 0 {
+            return Ok(None);
+        }
+        let last = self.track(number)?;
+        let text = |t: &String| (!t.is_empty()).then(|| t.clone());
+        if last.codec != codec
+            || last.blocks as usize != clear.len()
+            || last.title != text(&texts.title)
+            || last.artist != text(&texts.artist)
+            || last.album != text(&texts.album)
+        {
+            return Ok(None);
+        }
+        let mut on_disc = Vec::new();
+        self.read_audio(number, &mut on_disc)?;
+        Ok((on_disc == clear.concat()).then_some(number))
     }
 
     /// Refuses a write of `blocks` blocks from block `first_block` of an `ATDATA` of

@@ -84,9 +84,20 @@ fn send(
     texts: &TrackTexts,
     budget: Option<usize>,
 ) -> Result<usize, HimdError> {
+    send_reporting(image, audio, texts, budget).0
+}
+
+/// A send, and what it left unfinished though it took effect.
+fn send_reporting(
+    image: &Path,
+    audio: &NewAudio,
+    texts: &TrackTexts,
+    budget: Option<usize>,
+) -> (Result<usize, HimdError>, Option<String>) {
     let (mut disc, device) = open(image, budget);
     let mut signer = SessionSigner::new(device, Box::new(OsEntropy));
-    disc.add_track(audio, texts, &mut signer, &mut OsEntropy)
+    let result = disc.add_track(audio, texts, &mut signer, &mut OsEntropy);
+    (result, disc.unfinished().map(str::to_string))
 }
 
 fn audio_of(image: &Path, number: usize) -> Vec<u8> {
@@ -209,7 +220,7 @@ fn atrac3_and_pcm_round_trip_with_their_macs_on_a_blank_disc() {
 }
 
 #[test]
-fn a_write_cut_off_at_any_step_leaves_the_track_whole_or_absent() {
+fn a_write_cut_off_at_any_step_leaves_the_track_whole_or_absent_and_a_retry_adds_it_once() {
     let dir = tempfile::tempdir().unwrap();
     let frames = mp3_frames(60);
     let audio = NewAudio::Mp3(Mp3Frames::parse(&frames).unwrap());
@@ -219,33 +230,50 @@ fn a_write_cut_off_at_any_step_leaves_the_track_whole_or_absent() {
     };
     let tracks_before = 6;
     let mut budget = 0;
-    let mut outcomes = (0, 0);
+    // Cut off before the switch, after it (reported as a warning), and not at all.
+    let mut outcomes = (0, 0, 0);
     loop {
         // A fresh image each time: sparse, where a copy would take its whole size on disk.
         let image = sample_image(dir.path());
-        let result = send(&image, &audio, &texts, Some(budget));
+        let (result, unfinished) = send_reporting(&image, &audio, &texts, Some(budget));
         let (mut disc, _) = open(&image, None);
         let count = disc.track_count();
         if count == tracks_before {
+            assert!(result.is_err(), "budget {budget}: success with no track");
             outcomes.0 += 1;
         } else {
             assert_eq!(count, tracks_before + 1, "budget {budget}");
             let mut out = Vec::new();
             disc.read_audio(count, &mut out).unwrap();
             assert!(out == frames, "budget {budget}: the track is not whole");
-            outcomes.1 += 1;
         }
         drop(disc);
-        if result.is_ok() {
-            assert!(integrity_holds(&image));
-            break;
+        match (&result, &unfinished) {
+            (Ok(n), None) => {
+                assert_eq!(*n, tracks_before + 1);
+                assert!(integrity_holds(&image));
+                outcomes.2 += 1;
+                break;
+            }
+            (Ok(n), Some(warning)) => {
+                assert_eq!(*n, tracks_before + 1, "budget {budget}");
+                assert!(warning.contains("signature"), "{warning}");
+                outcomes.1 += 1;
+            }
+            (Err(_), _) => {}
         }
-        // A retry on the same disc works and leaves it consistent.
-        send(&image, &audio, &texts, None).unwrap();
+        // A retry on the same disc works, adds the track once, and signs the disc.
+        let (retry, unfinished) = send_reporting(&image, &audio, &texts, None);
+        assert_eq!(retry.unwrap(), tracks_before + 1, "budget {budget}");
+        assert_eq!(unfinished, None);
         let (mut disc, _) = open(&image, None);
-        let last = disc.track_count();
+        assert_eq!(
+            disc.track_count(),
+            tracks_before + 1,
+            "budget {budget}: added twice"
+        );
         let mut out = Vec::new();
-        disc.read_audio(last, &mut out).unwrap();
+        disc.read_audio(tracks_before + 1, &mut out).unwrap();
         assert!(out == frames, "budget {budget}: the retry is not whole");
         drop(disc);
         assert!(integrity_holds(&image), "budget {budget}");
@@ -253,7 +281,41 @@ fn a_write_cut_off_at_any_step_leaves_the_track_whole_or_absent() {
         std::fs::remove_file(himd::virtual_device::sidecar_path(&image)).unwrap();
         budget += if budget < 40 { 1 } else { 7 };
     }
+    eprintln!("cut before, after the switch, not at all: {outcomes:?}");
     assert!(outcomes.0 > 0 && outcomes.1 > 0, "{outcomes:?}");
+}
+
+#[test]
+fn a_write_whose_signing_fails_succeeds_with_a_warning_and_resign_fixes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("blank.img");
+    VirtualHimd::create_blank(&image, MediaSize::Minutes74, &mut OsEntropy).unwrap();
+    let codec = CodecInfo::atrac3(192, true);
+    let atrac: Vec<u8> = (0..192 * 84 * 2).map(|i| (i % 241) as u8).collect();
+    let audio = NewAudio::Atrac3 {
+        codec,
+        frames: atrac.clone(),
+    };
+    let (mut disc, device) = open(&image, None);
+    let mut broken = SessionSigner::new(
+        SharedDevice::new(Failing {
+            device: VirtualHimd::open(&image).unwrap(),
+            budget: Some(0),
+        }),
+        Box::new(OsEntropy),
+    );
+    let n = disc
+        .add_track(&audio, &TrackTexts::default(), &mut broken, &mut OsEntropy)
+        .unwrap();
+    assert_eq!(n, 1);
+    assert!(disc.unfinished().unwrap().contains("signature"));
+    drop(broken);
+    disc.resign(&mut SessionSigner::new(device, Box::new(OsEntropy)))
+        .unwrap();
+    assert_eq!(disc.unfinished(), None);
+    drop(disc);
+    assert!(audio_of(&image, 1) == atrac);
+    assert!(integrity_holds(&image));
 }
 
 #[test]
