@@ -41,6 +41,18 @@ impl Setup {
             .unwrap();
     }
 
+    /// A blank 74-minute disc from `device init-virtual --himd`.
+    fn blank_disc(&self) {
+        self.ok(&[
+            "device",
+            "init-virtual",
+            self.image().to_str().unwrap(),
+            "--himd",
+            "--minutes",
+            "74",
+        ]);
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         let library = self.dir.path().join("lib.sqlite3");
         let mut all = vec!["--library", library.to_str().unwrap()];
@@ -75,14 +87,7 @@ impl Setup {
 #[test]
 fn init_virtual_himd_makes_a_blank_disc_recognised_by_content() {
     let s = Setup::new();
-    s.ok(&[
-        "device",
-        "init-virtual",
-        s.image().to_str().unwrap(),
-        "--himd",
-        "--minutes",
-        "74",
-    ]);
+    s.blank_disc();
     let info = s.info();
     assert_eq!(info["kind"], "himd");
     assert_eq!(info["tracks"].as_array().unwrap().len(), 0);
@@ -385,4 +390,66 @@ fn moves_groups_and_deletes_on_a_himd_disc() {
     let info = s.info();
     assert_eq!(info["tracks"].as_array().unwrap().len(), 0);
     s.consistent();
+}
+
+/// Writes `bytes` over the start of the current track index in the image.
+fn damage_track_index(image: &Path, bytes: &[u8]) -> String {
+    let open = || {
+        himd::volume::FatFiles::open(
+            himd::volume::ScsiSectors::new(VirtualHimd::open(image).unwrap()).unwrap(),
+        )
+        .unwrap()
+    };
+    let name = himd::Disc::open(open()).unwrap().index_file().to_owned();
+    let mut files = open();
+    himd::DiscFiles::overwrite(&mut files, &name, bytes).unwrap();
+    files.close().unwrap();
+    name
+}
+
+#[test]
+fn a_damaged_track_index_is_named_with_its_backup_and_restored() {
+    let s = Setup::new();
+    s.blank_disc();
+    let (file, frames) = mp3_file(60, |_| 9);
+    let mp3 = s.dir.path().join("song.mp3");
+    std::fs::write(&mp3, &file).unwrap();
+    let at3 = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/atrac/music4s_lp2.at3");
+    s.ok(&["device", "send", "--mode", "mp3", mp3.to_str().unwrap()]);
+    s.ok(&["device", "send", "--mode", "lp2", at3.to_str().unwrap()]);
+    s.ok(&["device", "rename", "2", "Second"]);
+    let before = s.info();
+    let at3_back = audio_on_disc(&s.image(), 2);
+
+    let name = damage_track_index(&s.image(), b"JUNK");
+    let out = s.run(&["device", "info"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&name) && err.contains("TIF"), "{err}");
+    assert!(
+        err.contains("_RKIDX") && err.contains("restore-index"),
+        "{err}"
+    );
+
+    // Without --yes nothing changes.
+    let refused = s.run(&["device", "restore-index"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(!s.run(&["device", "info"]).status.success());
+
+    let out = s.ok(&["device", "restore-index", "--yes"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 track(s)"));
+    let after = s.info();
+    assert_eq!(after["tracks"], before["tracks"]);
+    assert_eq!(after["tracks"][1]["title"], "Second");
+    assert!(audio_on_disc(&s.image(), 1) == frames);
+    assert!(audio_on_disc(&s.image(), 2) == at3_back);
+    let out_dir = s.dir.path().join("back");
+    s.ok(&["device", "receive", "--to", out_dir.to_str().unwrap(), "1"]);
+    let received = std::fs::read(out_dir.join("01 - Sent as MP3.mp3")).unwrap();
+    assert!(himd::mp3::Mp3Frames::parse(&received).unwrap().data == frames);
+    s.consistent();
+
+    // An index that reads needs nothing.
+    let out = s.ok(&["device", "restore-index", "--yes"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to restore"));
 }

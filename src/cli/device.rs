@@ -44,6 +44,13 @@ pub enum DeviceCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Hi-MD: put the device's backup of the track index (`_RKIDXnn`) in place of a damaged
+    /// current one (`TRKIDXnn`).
+    RestoreIndex {
+        /// Confirm: the tracks, titles and groups become those the backup lists.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Start the recorder's playback (at track N when given). On the virtual deck the audio is
     /// heard here, through --audio, until the track ends.
     Play { n: Option<u32> },
@@ -285,6 +292,9 @@ pub fn run(
     let selector: DeviceSelector = device.parse()?;
     if let Some(target) = super::himd::target_of(&selector) {
         return super::himd::run(cmd, &target, env);
+    }
+    if let DeviceCommand::RestoreIndex { .. } = cmd {
+        bail!("restore-index is for Hi-MD discs in Hi-MD mode; this is a NetMD disc");
     }
     if let DeviceCommand::Serve = cmd {
         return serve(&selector, usb_trace);
@@ -567,7 +577,8 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
         | D::Group(_)
         | D::Move { .. }
         | D::Delete { .. }
-        | D::Erase { .. } => Vec::new(),
+        | D::Erase { .. }
+        | D::RestoreIndex { .. } => Vec::new(),
     })
 }
 

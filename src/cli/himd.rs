@@ -1,12 +1,12 @@
 //! `ministage device …` on a Hi-MD disc in Hi-MD mode: the virtual Hi-MD device
 //! (`--device virtual:IMAGE`, an image made by `device init-virtual --himd`), or a unit in
 //! Hi-MD mode on USB (`auto`/`usb` when no NetMD recorder is there). `info`, `receive`,
-//! `send`, `rename`, `rename-disc`, `move`, `delete`, `erase` and `group` work; the other
+//! `send`, `rename`, `rename-disc`, `move`, `delete`, `erase`, `group` and `restore-index` work; the other
 //! commands say they are not there yet.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use serde::Serialize;
 
 use himd::bot::BotDevice;
@@ -18,7 +18,7 @@ use himd::scsi::{ScsiDevice, SharedDevice};
 use himd::send::{NewAudio, TrackTexts};
 use himd::virtual_device::{MediaSize, VirtualHimd};
 use himd::volume::{FatFiles, ScsiSectors};
-use himd::{AudioFormat, Disc, DiscListing, TrackListing};
+use himd::{AudioFormat, Disc, DiscListing, HimdError, TrackListing};
 use netmd::{DeviceSelector, format_ms};
 
 use super::device::{DeviceCommand, GroupCommand, SendMode};
@@ -74,14 +74,15 @@ pub(super) fn init_blank(path: &Path, size: MediaSize) -> anyhow::Result<()> {
 }
 
 type Device = SharedDevice<Box<dyn ScsiDevice>>;
-type HimdDisc = Disc<FatFiles<ScsiSectors<Device>>>;
+type HimdFiles = FatFiles<ScsiSectors<Device>>;
+type HimdDisc = Disc<HimdFiles>;
 
 fn open(target: &HimdTarget) -> anyhow::Result<HimdDisc> {
     Ok(open_with_device(target)?.0)
 }
 
-/// The disc, and a second handle on its device for the session that signs a write.
-fn open_with_device(target: &HimdTarget) -> anyhow::Result<(HimdDisc, Device)> {
+/// The disc's files, and a second handle on its device for the session that signs a write.
+fn open_files(target: &HimdTarget) -> anyhow::Result<(HimdFiles, Device)> {
     let device: Box<dyn ScsiDevice> = match target {
         HimdTarget::Image(image) => Box::new(
             VirtualHimd::open(image)
@@ -104,7 +105,50 @@ fn open_with_device(target: &HimdTarget) -> anyhow::Result<(HimdDisc, Device)> {
     };
     let device = SharedDevice::new(device);
     let files = FatFiles::open(ScsiSectors::new(device.clone())?)?;
-    Ok((Disc::open(files)?, device))
+    Ok((files, device))
+}
+
+/// The disc, and a second handle on its device for the session that signs a write.
+fn open_with_device(target: &HimdTarget) -> anyhow::Result<(HimdDisc, Device)> {
+    let (files, device) = open_files(target)?;
+    let disc = Disc::open(files).map_err(|e| match e {
+        HimdError::DamagedTrackIndex {
+            backup: Some(_), ..
+        } => anyhow!("{e}: `ministage device restore-index --yes` puts the backup in its place"),
+        e => e.into(),
+    })?;
+    Ok((disc, device))
+}
+
+/// `device restore-index`: the device's backup of the track index in place of a damaged one.
+fn restore_index(target: &HimdTarget, yes: bool) -> anyhow::Result<i32> {
+    let backup = match Disc::open(open_files(target)?.0) {
+        Ok(_) => {
+            outln!("the track index reads: nothing to restore")?;
+            return Ok(0);
+        }
+        Err(HimdError::DamagedTrackIndex {
+            backup: Some(backup),
+            file,
+            ..
+        }) => {
+            if !yes {
+                eprintln!(
+                    "ministage: {file} would be replaced by the backup {backup}, whose tracks, \
+                     titles and groups may be older; add --yes to do it"
+                );
+                return Ok(1);
+            }
+            backup
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut disc = Disc::restore_index_from_backup(open_files(target)?.0)?;
+    outln!(
+        "restored the track index from {backup}: {} track(s)",
+        disc.listing()?.tracks.len()
+    )?;
+    Ok(0)
 }
 
 fn describe(target: &HimdTarget) -> String {
@@ -176,6 +220,7 @@ pub(super) fn run(
             Ok(0)
         }
         DeviceCommand::Group(group) => edit_group(target, group),
+        DeviceCommand::RestoreIndex { yes } => restore_index(target, *yes),
         DeviceCommand::RenameDisc { title } => {
             open(target)?.set_disc_title(title)?;
             outln!("disc renamed")?;
@@ -183,7 +228,7 @@ pub(super) fn run(
         }
         _ => bail!(
             "this command does not work on Hi-MD discs yet: info, receive, send, rename, \
-             rename-disc, move, delete, erase and group do"
+             rename-disc, move, delete, erase, group and restore-index do"
         ),
     }
 }

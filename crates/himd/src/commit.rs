@@ -115,7 +115,8 @@ impl<F: DiscFiles> Disc<F> {
         // warning, since failing the write would have a retry add the change a second time.
         let tidy = [DiscFile::TrackIndex, DiscFile::MacList]
             .iter()
-            .try_for_each(|kind| self.files.remove(&kind.name(old)));
+            .try_for_each(|kind| self.files.remove(&kind.name(old)))
+            .and_then(|()| self.write_index_backup());
         let signature = self.sign(signer).or_else(|_| self.sign(signer));
         self.unsigned = match (tidy, signature) {
             (_, Err(e)) => Some(format!(
@@ -123,7 +124,8 @@ impl<F: DiscFiles> Disc<F> {
                  the next change signs it, or `Disc::resign`"
             )),
             (Err(e), Ok(())) => Some(format!(
-                "the change is on the disc and signed, but the last generation's files stay ({e})"
+                "the change is on the disc and signed, but the old generation's files or the \
+                 index's backup were not tidied ({e})"
             )),
             (Ok(()), Ok(())) => None,
         };

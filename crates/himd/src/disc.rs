@@ -301,6 +301,12 @@ impl<F: DiscFiles> Disc<F> {
         self.files.overwrite(&name, &index.to_bytes())?;
         self.index = index;
         self.index_file = name;
+        // The change is made; a backup that cannot follow it is a warning, not a failure.
+        if let Err(e) = self.write_index_backup() {
+            self.unsigned = Some(format!(
+                "the change is made, but the track index's backup was not ({e})"
+            ));
+        }
         Ok(())
     }
 
@@ -416,14 +422,14 @@ fn read_index<F: DiscFiles>(files: &mut F, name: &str) -> Result<TrackIndex, Him
     TrackIndex::parse(name, &bytes)
 }
 
-/// The device's backup of the track index that reads: the one of this generation first,
-/// then any other.
+/// The device's backup of the track index that reads: the one named for this generation
+/// first, then any other.
 fn find_backup<F: DiscFiles>(
     files: &mut F,
     names: &[String],
     generation: u8,
 ) -> Option<(String, TrackIndex)> {
-    let own = DiscFile::TrackIndexBackup.name(generation);
+    let own = crate::index_backup::backup_name(generation);
     let mut candidates: Vec<&String> = names
         .iter()
         .filter(|n| DiscFile::TrackIndexBackup.generation_of(n).is_some())

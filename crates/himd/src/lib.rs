@@ -34,6 +34,7 @@ mod error;
 pub mod export;
 mod fat_chain;
 pub mod generation;
+mod index_backup;
 pub mod keys;
 pub mod mac_list;
 pub mod mp3;

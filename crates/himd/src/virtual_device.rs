@@ -152,6 +152,10 @@ impl VirtualHimd {
                 DiscFile::TrackIndex.name(generation),
                 blank::blank_track_index()?.to_bytes(),
             ),
+            (
+                crate::index_backup::backup_name(generation),
+                blank::blank_track_index()?.to_bytes(),
+            ),
             (DiscFile::AudioData.name(generation), Vec::new()),
             (DiscFile::MacList.name(generation), mac_list.to_bytes()),
             (blank::EKB_FILE_NAME.to_string(), blank::EKB_FILE.to_vec()),

@@ -488,3 +488,39 @@ fn a_deleted_track_gives_its_clusters_back_wherever_it_is() {
         std::fs::remove_file(himd::virtual_device::sidecar_path(&image)).unwrap();
     }
 }
+
+#[test]
+fn the_track_index_backup_follows_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = sample_image(dir.path());
+    let backups = |disc: &mut TestDisc| -> Vec<String> {
+        let names = disc.files().list().unwrap();
+        names
+            .into_iter()
+            .filter(|n| n.starts_with("_RKIDX"))
+            .collect()
+    };
+    let (mut disc, _) = open(&image, None);
+    assert_eq!(backups(&mut disc), ["_RKIDX08.HMA"]);
+    disc.set_track_text(1, himd::disc::TextField::Title, "Renamed")
+        .unwrap();
+    let current = disc.files().read("TRKIDX07.HMA").unwrap();
+    assert!(disc.files().read("_RKIDX08.HMA").unwrap() == current);
+    drop(disc);
+
+    let frames = mp3_frames(20);
+    send(
+        &image,
+        &NewAudio::Mp3(Mp3Frames::parse(&frames).unwrap()),
+        &TrackTexts::default(),
+        None,
+    )
+    .unwrap();
+    let (mut disc, _) = open(&image, None);
+    // Generation 08 now: the backup moved to the name after it, holding the new index.
+    assert_eq!(backups(&mut disc), ["_RKIDX09.HMA"]);
+    let current = disc.files().read("TRKIDX08.HMA").unwrap();
+    assert!(disc.files().read("_RKIDX09.HMA").unwrap() == current);
+    drop(disc);
+    fsck(&image);
+}
