@@ -85,10 +85,58 @@ pub fn can_receive(vendor_id: u16, product_id: u16) -> bool {
     RECEIVING_DEVICES.contains(&(vendor_id, product_id))
 }
 
-/// Hi-MD recorders switched to Hi-MD mode show up as USB mass storage under these ids; they
-/// speak no NetMD until switched back to MD mode. (The fact sheet also names 0187 for the
-/// MZ-NH600D in Hi-MD mode, but lists 0187 as a NetMD id too; the table wins.)
+/// Hi-MD units switched to Hi-MD mode show up as USB mass storage under these ids; they
+/// speak no NetMD until switched back to MD mode. Sony's are the MD-mode id + 1 (fact sheet
+/// §4, from himd-js and qhimdtransfer; the model pairs that share an id from Web MiniDisc's
+/// device notes). 0187 is also listed as the MZ-NH600D's NetMD id; the NetMD table is
+/// looked up first.
 pub const HI_MD_MODE_IDS: &[(u16, u16, &str)] = &[
-    (0x054c, 0x0287, "Sony MZ-RH1"),
-    (0x054c, 0x021c, "Sony MZ-RH910/M10"),
+    (0x054c, 0x017f, "Sony MZ-NH1"),
+    (0x054c, 0x0181, "Sony MZ-NH3D"),
+    (0x054c, 0x0183, "Sony MZ-NH900"),
+    (0x054c, 0x0185, "Sony MZ-NH700/NH800/NHF800"),
+    (0x054c, 0x0187, "Sony MZ-NH600/NH600D"),
+    (0x054c, 0x018b, "Sony LAM-3"),
+    (0x054c, 0x01ea, "Sony MZ-DH10P"),
+    (0x054c, 0x021a, "Sony MZ-RH10/M100"),
+    (0x054c, 0x021c, "Sony MZ-RH910/RH710/M10/DH710"),
+    (0x054c, 0x022d, "Sony CMT-AH10"),
+    (0x054c, 0x023d, "Sony DS-HMD1"),
+    (0x054c, 0x0287, "Sony MZ-RH1/M200"),
+    (0x0411, 0x007f, "Buffalo MD-HUSB"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_sony_hi_md_mode_id_is_its_netmd_id_plus_one() {
+        for &(vendor, product, name) in HI_MD_MODE_IDS {
+            if vendor != 0x054c {
+                continue;
+            }
+            let netmd = lookup(vendor, product - 1)
+                .unwrap_or_else(|| panic!("{name} ({product:04x}) has no NetMD id below it"));
+            // The MD-mode name's first model, without its "Sony MZ-" prefix.
+            let model = netmd
+                .name
+                .trim_start_matches("Sony ")
+                .trim_start_matches("MZ-");
+            let model = model.split('/').next().unwrap_or(model);
+            assert!(
+                name.contains(model),
+                "{name} ({product:04x}) sits above {} ({:04x})",
+                netmd.name,
+                product - 1
+            );
+        }
+        // The Buffalo drive's ids follow no such rule: 0083 in MD mode, 007f in Hi-MD mode.
+        assert!(lookup(0x0411, 0x0083).is_some());
+        assert!(
+            HI_MD_MODE_IDS
+                .iter()
+                .any(|&(v, p, _)| (v, p) == (0x0411, 0x007f))
+        );
+    }
+}
