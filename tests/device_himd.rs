@@ -453,3 +453,28 @@ fn a_damaged_track_index_is_named_with_its_backup_and_restored() {
     let out = s.ok(&["device", "restore-index", "--yes"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to restore"));
 }
+
+#[test]
+fn an_mpeg2_mp3_is_refused_in_mp3_mode_and_sent_as_atrac3_in_auto() {
+    let s = Setup::new();
+    s.blank_disc();
+    let mp3 =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mp3/music2s_mpeg2_22k.mp3");
+    let refused = s.run(&["device", "send", "--mode", "mp3", mp3.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("MPEG-2 Layer III") && err.contains("only MPEG-1"),
+        "{err}"
+    );
+    assert_eq!(s.info()["tracks"].as_array().unwrap().len(), 0);
+
+    s.ok(&["device", "send", mp3.to_str().unwrap()]);
+    let info = s.info();
+    let track = &info["tracks"][0];
+    assert_eq!(track["codec"], "ATRAC3", "{track}");
+    assert_eq!(track["kbps"], 132);
+    let ms = track["duration_ms"].as_u64().unwrap();
+    assert!((1900..2300).contains(&ms), "{ms}");
+    s.consistent();
+}

@@ -609,7 +609,7 @@ fn audio_for(path: &Path, mode: SendMode) -> anyhow::Result<NewAudio> {
         SendMode::Disc(TransferMode::Sp) => {
             bail!("a Hi-MD disc in Hi-MD mode holds no SP: use pcm (lossless), lp2, lp105 or lp4")
         }
-        // An MP3 unit plays goes as it is; ATRAC3 in its own mode; the rest losslessly.
+        // An MP3 unit plays goes as it is; ATRAC3 in its own mode; the rest in LP2.
         SendMode::Disc(TransferMode::Auto) => {
             if let Ok(audio) = mp3() {
                 return Ok(audio);
@@ -619,7 +619,11 @@ fn audio_for(path: &Path, mode: SendMode) -> anyhow::Result<NewAudio> {
         SendMode::Disc(m) => m,
     };
     let facts = prepare::inspect(path)?;
-    let route = prepare::route(request, &facts, false);
+    let mut route = prepare::route(request, &facts, false);
+    // NetMD's auto would send the rest in SP, which Hi-MD holds as PCM: here they go in LP2.
+    if request == TransferMode::Auto && route.feed != Feed::Untouched {
+        route = prepare::route(TransferMode::Lp2, &facts, false);
+    }
     let pcm = route.feed == Feed::Pcm;
     if route.feed == Feed::Untouched {
         return Ok(NewAudio::Atrac3 {

@@ -1,6 +1,6 @@
 //! MPEG audio frames as a Hi-MD disc stores them: the frame length from a header, and an
 //! MP3 file split into its frames for sending, with the checks that decide whether a unit
-//! can play it (MPEG-1 Layer III at one bit rate).
+//! can play it (MPEG-1 Layer III at one bit rate; MPEG-2 and 2.5 are refused, named).
 
 use crate::codec::{CODEC_ATRAC3PLUS_OR_MPEG, CodecInfo};
 
@@ -74,12 +74,23 @@ impl Mp3Frames {
             match first {
                 None => {
                     let codec = codec_of(header);
-                    // Version bits 3 and layer bits 1: MPEG-1 Layer III.
-                    if codec.info[3] >> 4 != 0b1101 {
-                        return Err(
-                            "it is not MPEG-1 Layer III, the only MPEG audio a Hi-MD unit plays"
-                                .into(),
-                        );
+                    // Version bits 3 and layer bits 1: MPEG-1 Layer III. Hi-MD units play
+                    // that alone: nothing in the facts has one play MPEG-2 or 2.5 (the
+                    // lower sample rates), and Sony's software converted those to ATRAC.
+                    match (codec.info[3] >> 6, codec.info[3] >> 4 & 3) {
+                        (3, 1) => {}
+                        (version, 1) => {
+                            return Err(format!(
+                                "it is {} Layer III, and Hi-MD units play only MPEG-1 Layer III \
+                                 (auto mode sends it as ATRAC3 instead)",
+                                if version == 2 { "MPEG-2" } else { "MPEG-2.5" }
+                            ));
+                        }
+                        _ => {
+                            return Err("it is not MPEG-1 Layer III, the only MPEG audio a \
+                                        Hi-MD unit plays"
+                                .into());
+                        }
                     }
                     first = Some(header);
                 }
@@ -211,6 +222,13 @@ pub(crate) mod tests {
         layer2[1] = 0xFD;
         let err = Mp3Frames::parse(&layer2).unwrap_err();
         assert!(err.contains("Layer III"), "{err}");
+        // MPEG-2 and 2.5 Layer III, named.
+        for (byte1, name) in [(0xF3, "MPEG-2 Layer III"), (0xE3, "MPEG-2.5 Layer III")] {
+            let mut lsf = vec![0xFF, byte1, 0x80, 0x44];
+            lsf.resize(2000, 0);
+            let err = Mp3Frames::parse(&lsf).unwrap_err();
+            assert!(err.contains(name) && err.contains("ATRAC3"), "{err}");
+        }
         assert!(Mp3Frames::parse(b"not an mp3 at all").is_err());
         assert!(Mp3Frames::parse(&[]).is_err());
     }
