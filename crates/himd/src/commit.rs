@@ -59,9 +59,8 @@ impl<F: DiscFiles> Disc<F> {
 
     /// [`Disc::commit`], taking the clusters at positions `cut` out of `ATDATA` as it goes
     /// (`index` already numbers the blocks as they will be). The FAT changes and the rename
-    /// reach the device in one flush, FAT sectors first: until then the disc reads as
-    /// before; a flush cut off between the two leaves the old generation with later tracks
-    /// out of place, the one window FAT16 leaves open.
+    /// reach the device in one flush, FAT sectors first; a flush cut off between the two is
+    /// undone at the next mount from the record the cut leaves ([`crate::cut_journal`]).
     pub(crate) fn commit_cutting(
         &mut self,
         index: TrackIndex,
@@ -113,9 +112,14 @@ impl<F: DiscFiles> Disc<F> {
         self.mac_list = mac_list;
         // The change is on the disc: what follows tidies and signs it, and its failure is a
         // warning, since failing the write would have a retry add the change a second time.
-        let tidy = [DiscFile::TrackIndex, DiscFile::MacList]
-            .iter()
-            .try_for_each(|kind| self.files.remove(&kind.name(old)))
+        let tidy = self
+            .files
+            .finish_cut()
+            .and_then(|()| {
+                [DiscFile::TrackIndex, DiscFile::MacList]
+                    .iter()
+                    .try_for_each(|kind| self.files.remove(&kind.name(old)))
+            })
             .and_then(|()| self.write_index_backup());
         let signature = self.sign(signer).or_else(|_| self.sign(signer));
         self.unsigned = match (tidy, signature) {

@@ -151,6 +151,17 @@ impl<V: Read + Write + Seek> Fat<'_, V> {
     }
 }
 
+impl<V: Read + Write + Seek> Fat<'_, V> {
+    /// The clusters of the file `entry` names (none for an empty file).
+    fn file_chain(&mut self, entry: &Entry) -> io::Result<Vec<u16>> {
+        if entry.first_cluster == FREE {
+            Ok(Vec::new())
+        } else {
+            self.chain(entry.first_cluster)
+        }
+    }
+}
+
 /// A file's directory entry: where it is, and what it says.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -251,6 +262,62 @@ fn find_file<V: Read + Write + Seek>(
         .ok_or_else(|| invalid(format!("no {name} in {dir}")))
 }
 
+/// Where a file lies: its entry's first cluster and size, and its cluster chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Extent {
+    pub first: u16,
+    pub size: u32,
+    pub chain: Vec<u16>,
+}
+
+/// The extent of `dir/name` as the volume has it.
+pub(crate) fn read_extent<V: Read + Write + Seek>(
+    volume: &mut V,
+    dir: &str,
+    name: &str,
+) -> io::Result<Extent> {
+    let geometry = Geometry::read(volume)?;
+    let mut fat = Fat { volume, geometry };
+    let entry = find_file(&mut fat, dir, name)?;
+    let chain = fat.file_chain(&entry)?;
+    Ok(Extent {
+        first: entry.first_cluster,
+        size: entry.size,
+        chain,
+    })
+}
+
+/// Puts `dir/name` back where `extent` says it lay — its chain linked again in every FAT
+/// copy — when its entry still names that first cluster and size, as it does while a cut
+/// has not reached the directory. Returns whether it did.
+pub(crate) fn restore_extent<V: Read + Write + Seek>(
+    volume: &mut V,
+    dir: &str,
+    name: &str,
+    extent: &Extent,
+) -> io::Result<bool> {
+    let geometry = Geometry::read(volume)?;
+    let mut fat = Fat { volume, geometry };
+    let entry = find_file(&mut fat, dir, name)?;
+    if (entry.first_cluster, entry.size) != (extent.first, extent.size)
+        || extent.chain.first().copied().unwrap_or(FREE) != extent.first
+    {
+        return Ok(false);
+    }
+    if let Some(&bad) = extent.chain.iter().find(|&&c| !geometry.is_data_cluster(c)) {
+        return Err(invalid(format!(
+            "a recorded chain names cluster {bad:#06x}"
+        )));
+    }
+    for pair in extent.chain.windows(2) {
+        fat.set(pair[0], pair[1])?;
+    }
+    if let Some(&last) = extent.chain.last() {
+        fat.set(last, 0xFFFF)?;
+    }
+    Ok(true)
+}
+
 /// Takes the clusters at the positions `cut` (counted from 0 within the file) out of
 /// `dir/name`: the rest are linked in order, the cut ones freed in every FAT copy, and the
 /// entry's first cluster and size follow. Returns the file's new size. Positions past the
@@ -264,11 +331,7 @@ pub(crate) fn cut_clusters<V: Read + Write + Seek>(
     let geometry = Geometry::read(volume)?;
     let mut fat = Fat { volume, geometry };
     let mut entry = find_file(&mut fat, dir, name)?;
-    let chain = if entry.first_cluster == FREE {
-        Vec::new()
-    } else {
-        fat.chain(entry.first_cluster)?
-    };
+    let chain = fat.file_chain(&entry)?;
     let size = u64::from(entry.size);
     if (chain.len() as u64) < size.div_ceil(geometry.cluster_bytes) {
         return Err(invalid(format!(
@@ -401,6 +464,25 @@ mod tests {
         cut_clusters(&mut v, "HMDHIFI", "ATDATA01.HMA", &BTreeSet::from([0])).unwrap();
         assert_eq!(entry_extent(&v), (0, 0));
         assert_eq!(fat_entry(&v, 0, 3), 0);
+    }
+
+    #[test]
+    fn a_cut_not_yet_in_the_directory_is_put_back_from_its_record() {
+        let mut v = volume(&[3, 4, 9, 5], 4 * SECTOR as u32);
+        let before = v.get_ref().clone();
+        let extent = read_extent(&mut v, "HMDHIFI", "ATDATA01.HMA").unwrap();
+        assert_eq!(extent.chain, [3, 4, 9, 5]);
+        cut_clusters(&mut v, "HMDHIFI", "ATDATA01.HMA", &BTreeSet::from([1, 2])).unwrap();
+        // The FAT reached the disc, the directory sector did not.
+        let e = SECTOR * 4 + 32;
+        v.get_mut()[e + 26..e + 32].copy_from_slice(&before[e + 26..e + 32]);
+        assert!(restore_extent(&mut v, "HMDHIFI", "ATDATA01.HMA", &extent).unwrap());
+        assert!(*v.get_ref() == before);
+        // Once the directory has the cut, the record is stale and nothing is touched.
+        cut_clusters(&mut v, "HMDHIFI", "ATDATA01.HMA", &BTreeSet::from([1, 2])).unwrap();
+        let cut = v.get_ref().clone();
+        assert!(!restore_extent(&mut v, "HMDHIFI", "ATDATA01.HMA", &extent).unwrap());
+        assert!(*v.get_ref() == cut);
     }
 
     #[test]

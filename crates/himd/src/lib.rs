@@ -28,6 +28,7 @@ pub mod block;
 pub mod bot;
 pub mod codec;
 pub mod commit;
+mod cut_journal;
 pub mod disc;
 pub mod edit;
 mod error;

@@ -9,7 +9,9 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::cut_journal::{CutRecord, JOURNAL_FILE};
 use crate::error::HimdError;
+use crate::fat_chain;
 use crate::generation::{HIMD_DIR, MARKER_FILE};
 use crate::scsi::{self, Data, READ_10, SECTOR, ScsiDevice, WRITE_10};
 
@@ -54,6 +56,11 @@ pub trait DiscFiles {
         Err(HimdError::FileSystem(format!(
             "clusters cannot be taken out of {name} here"
         )))
+    }
+
+    /// Ends a cut once the change it belongs to has taken effect (its record goes).
+    fn finish_cut(&mut self) -> Result<(), HimdError> {
+        Ok(())
     }
 
     fn read(&mut self, name: &str) -> Result<Vec<u8>, HimdError> {
@@ -102,6 +109,9 @@ impl<T: DiscFiles + ?Sized> DiscFiles for &mut T {
     }
     fn cut_clusters(&mut self, name: &str, cut: &BTreeSet<u32>) -> Result<u64, HimdError> {
         (**self).cut_clusters(name, cut)
+    }
+    fn finish_cut(&mut self) -> Result<(), HimdError> {
+        (**self).finish_cut()
     }
 }
 
@@ -399,7 +409,8 @@ const CACHED_SECTORS: usize = 64;
 
 /// A byte stream over a [`SectorDevice`], as `fatfs` wants one. Writes of whole sectors (the
 /// audio) go to the device at once; the file system's small writes (FAT entries, directory
-/// entries) collect in the cache until the next flush, which writes them in sector order.
+/// entries) collect in the cache until the volume's next flush, at the end of each of its
+/// operations, which writes them in sector order (`fatfs`'s own flushes are held).
 /// So the two halves of a rename — the old entry freed, the new one written in the same
 /// directory sector — reach the device as one sector write, and a file is never lost
 /// between them; and new audio is on the device before the FAT and the directory point at it.
@@ -426,6 +437,11 @@ impl<D: SectorDevice> SectorStream<D> {
 
     fn sector(&mut self, lba: u64) -> io::Result<&mut Box<[u8; SECTOR]>> {
         if !self.cache.contains_key(&lba) {
+            if self.cache.len() >= CACHED_SECTORS {
+                // Clean sectors go first, so that held writes are not flushed early.
+                let dirty = &self.dirty;
+                self.cache.retain(|lba, _| dirty.contains(lba));
+            }
             if self.cache.len() >= CACHED_SECTORS {
                 self.write_dirty()?;
                 self.cache.clear();
@@ -470,16 +486,15 @@ impl<D: SectorDevice> Read for SectorStream<D> {
         }
         let lba = self.position / SECTOR as u64;
         let offset = (self.position % SECTOR as u64) as usize;
-        let n = if offset == 0 && want >= SECTOR {
-            let whole = want / SECTOR * SECTOR;
-            if self
-                .dirty
-                .range(lba..lba + (whole / SECTOR) as u64)
-                .next()
-                .is_some()
-            {
-                self.write_dirty()?;
-            }
+        let whole = want / SECTOR * SECTOR;
+        // A read never flushes: held writes reach the device in one flush, in order. Where
+        // a held sector lies in the way, the read goes a sector at a time through the cache.
+        let held = self
+            .dirty
+            .range(lba..lba + (whole / SECTOR) as u64)
+            .next()
+            .is_some();
+        let n = if offset == 0 && whole > 0 && !held {
             self.device.read_sectors(lba, &mut buf[..whole])?;
             whole
         } else {
@@ -572,8 +587,11 @@ impl<D: SectorDevice> Write for SharedStream<D> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.lock()?.write(buf)
     }
+    /// Holds: `fatfs` flushes its device whenever any of its file handles is dropped, even
+    /// in the middle of a rename, which would let half a change reach the device. The
+    /// volume flushes at the end of each of its operations instead ([`FatFiles::sync`]).
     fn flush(&mut self) -> io::Result<()> {
-        self.lock()?.flush()
+        Ok(())
     }
 }
 
@@ -607,8 +625,11 @@ fn mount<D: SectorDevice>(
 }
 
 impl<D: SectorDevice> FatFiles<D> {
+    /// Mounts the volume, first putting right a cut that was cut off.
     pub fn open(device: D) -> Result<Self, HimdError> {
-        Self::on(SectorStream::new(device))
+        let mut files = Self::on(SectorStream::new(device))?;
+        files.recover_cut()?;
+        Ok(files)
     }
 
     fn on(stream: SectorStream<D>) -> Result<Self, HimdError> {
@@ -639,7 +660,46 @@ impl<D: SectorDevice> FatFiles<D> {
             root.create_file(MARKER_FILE).map_err(|e| fs_error(&e))?;
             root.create_dir(HIMD_DIR).map_err(|e| fs_error(&e))?;
         }
+        files.sync()?;
         Ok(files)
+    }
+
+    /// Runs `edit` on the raw volume. `fatfs` keeps its own count of free clusters: it is
+    /// unmounted around the edit and counts afresh when mounted again.
+    fn edit_raw<T>(
+        &mut self,
+        edit: impl FnOnce(&mut SharedStream<D>) -> io::Result<T>,
+    ) -> Result<T, HimdError> {
+        if let Some(fs) = self.fs.take() {
+            fs.unmount().map_err(|e| fs_error(&e))?;
+        }
+        let result = edit(&mut SharedStream(Arc::clone(&self.stream)));
+        self.fs = Some(mount(&self.stream)?);
+        result.map_err(|e| fs_error(&e))
+    }
+
+    fn has(&mut self, name: &str) -> Result<bool, HimdError> {
+        Ok(self.list()?.iter().any(|n| n.eq_ignore_ascii_case(name)))
+    }
+
+    /// Undoes a cut that was cut off before the disc switched over, or forgets one that
+    /// finished ([`crate::cut_journal`]).
+    fn recover_cut(&mut self) -> Result<(), HimdError> {
+        // A volume without the Hi-MD folder has no record either.
+        if !self
+            .list()
+            .is_ok_and(|names| names.iter().any(|n| n.eq_ignore_ascii_case(JOURNAL_FILE)))
+        {
+            return Ok(());
+        }
+        if let Some(record) = CutRecord::parse(&self.read(JOURNAL_FILE)?)
+            && self.has(&record.file)?
+        {
+            self.edit_raw(|v| {
+                fat_chain::restore_extent(v, HIMD_DIR, &record.file, &record.before)
+            })?;
+        }
+        self.remove(JOURNAL_FILE)
     }
 
     fn fs(&self) -> Result<&FileSystem<D>, HimdError> {
@@ -655,23 +715,20 @@ impl<D: SectorDevice> FatFiles<D> {
             .map_err(|_| HimdError::NotHimd(format!("no {HIMD_DIR} folder on the volume")))
     }
 
-    /// Writes the changed FAT and directory sectors to the device. `fatfs` flushes its
-    /// device only through a file, so the marker file every Hi-MD volume has serves.
+    /// Writes the held FAT and directory sectors to the device, lowest first.
     fn sync(&self) -> Result<(), HimdError> {
-        let mut marker = self
-            .fs()?
-            .root_dir()
-            .open_file(MARKER_FILE)
-            .map_err(|e| fs_error(&e))?;
-        marker.flush().map_err(|e| fs_error(&e))
+        SharedStream(Arc::clone(&self.stream))
+            .lock()?
+            .flush()
+            .map_err(|e| fs_error(&e))
     }
 
     /// Writes the file system's state (its dirty flag) to the device.
     pub fn close(mut self) -> Result<(), HimdError> {
-        match self.fs.take() {
-            Some(fs) => fs.unmount().map_err(|e| fs_error(&e)),
-            None => Ok(()),
+        if let Some(fs) = self.fs.take() {
+            fs.unmount().map_err(|e| fs_error(&e))?;
         }
+        self.sync()
     }
 }
 
@@ -720,7 +777,8 @@ impl<D: SectorDevice> DiscFiles for FatFiles<D> {
         let mut file = self.dir()?.open_file(name).map_err(|e| fs_error(&e))?;
         file.write_all(data).map_err(|e| fs_error(&e))?;
         file.flush().map_err(|e| fs_error(&e))?;
-        Ok(())
+        drop(file);
+        self.sync()
     }
 
     fn create(&mut self, name: &str, data: &[u8]) -> Result<(), HimdError> {
@@ -729,7 +787,9 @@ impl<D: SectorDevice> DiscFiles for FatFiles<D> {
         file.truncate().map_err(|e| fs_error(&e))?;
         file.write_all(data).map_err(|e| fs_error(&e))?;
         file.flush().map_err(|e| fs_error(&e))?;
-        Ok(())
+        drop(file);
+        drop(dir);
+        self.sync()
     }
 
     fn append(&mut self, name: &str, data: &[u8]) -> Result<u64, HimdError> {
@@ -737,6 +797,8 @@ impl<D: SectorDevice> DiscFiles for FatFiles<D> {
         let before = file.seek(SeekFrom::End(0)).map_err(|e| fs_error(&e))?;
         file.write_all(data).map_err(|e| fs_error(&e))?;
         file.flush().map_err(|e| fs_error(&e))?;
+        drop(file);
+        self.sync()?;
         Ok(before)
     }
 
@@ -745,7 +807,8 @@ impl<D: SectorDevice> DiscFiles for FatFiles<D> {
         file.seek(SeekFrom::Start(len)).map_err(|e| fs_error(&e))?;
         file.truncate().map_err(|e| fs_error(&e))?;
         file.flush().map_err(|e| fs_error(&e))?;
-        Ok(())
+        drop(file);
+        self.sync()
     }
 
     fn rename(&mut self, from: &str, to: &str) -> Result<(), HimdError> {
@@ -764,17 +827,21 @@ impl<D: SectorDevice> DiscFiles for FatFiles<D> {
     }
 
     fn cut_clusters(&mut self, name: &str, cut: &BTreeSet<u32>) -> Result<u64, HimdError> {
-        // `fatfs` keeps its own count of free clusters: it is unmounted around the edit and
-        // counts afresh when mounted again.
-        if let Some(fs) = self.fs.take() {
-            fs.unmount().map_err(|e| fs_error(&e))?;
-        }
-        let cut = {
-            let mut stream = SharedStream(Arc::clone(&self.stream));
-            crate::fat_chain::cut_clusters(&mut stream, HIMD_DIR, name, cut)
+        let before = self.edit_raw(|v| fat_chain::read_extent(v, HIMD_DIR, name))?;
+        let record = CutRecord {
+            file: name.to_string(),
+            before,
         };
-        self.fs = Some(mount(&self.stream)?);
-        cut.map_err(|e| fs_error(&e))
+        // On the device before any FAT sector changes (`create` flushes).
+        self.create(JOURNAL_FILE, &record.to_bytes())?;
+        self.edit_raw(|v| fat_chain::cut_clusters(v, HIMD_DIR, name, cut))
+    }
+
+    fn finish_cut(&mut self) -> Result<(), HimdError> {
+        if self.has(JOURNAL_FILE)? {
+            self.remove(JOURNAL_FILE)?;
+        }
+        Ok(())
     }
 
     fn space(&mut self) -> Result<Option<Space>, HimdError> {

@@ -524,3 +524,66 @@ fn the_track_index_backup_follows_every_change() {
     drop(disc);
     fsck(&image);
 }
+
+#[test]
+fn a_delete_cut_off_at_any_step_leaves_every_other_track_whole_and_can_be_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut budget = 0;
+    let mut outcomes = (0, 0);
+    loop {
+        let (image, audio) = three_tracks(dir.path());
+        let (mut disc, device) = open(&image, Some(budget));
+        let mut signer = SessionSigner::new(device, Box::new(OsEntropy));
+        let result = disc.delete_tracks(&[2], &mut signer);
+        drop(disc);
+        let (mut disc, _) = open(&image, None);
+        let listing = disc.listing().unwrap();
+        let expected: Vec<usize> = if listing.tracks.len() == 3 {
+            outcomes.0 += 1;
+            vec![1, 2, 3]
+        } else {
+            assert_eq!(listing.tracks.len(), 2, "budget {budget}");
+            outcomes.1 += 1;
+            vec![1, 3]
+        };
+        for (i, &n) in expected.iter().enumerate() {
+            let mut out = Vec::new();
+            disc.read_audio(i + 1, &mut out).unwrap();
+            assert!(
+                out == audio[n - 1],
+                "budget {budget}: track {n} is not whole"
+            );
+        }
+        let names = disc.files().list().unwrap();
+        assert!(
+            !names.iter().any(|n| n == "CUTCHAIN.TMP"),
+            "budget {budget}: {names:?}"
+        );
+        drop(disc);
+        if expected.len() == 3 {
+            // The disc reads as before, still signed; a retry deletes the track.
+            assert!(integrity_holds(&image), "budget {budget}");
+            let (mut disc, device) = open(&image, None);
+            let mut signer = SessionSigner::new(device, Box::new(OsEntropy));
+            disc.delete_tracks(&[2], &mut signer).unwrap();
+            for (i, n) in [1, 3].into_iter().enumerate() {
+                let mut out = Vec::new();
+                disc.read_audio(i + 1, &mut out).unwrap();
+                assert!(
+                    out == audio[n - 1],
+                    "budget {budget}: track {n} after the retry"
+                );
+            }
+            drop(disc);
+            assert!(integrity_holds(&image), "budget {budget}");
+        }
+        std::fs::remove_file(&image).unwrap();
+        std::fs::remove_file(himd::virtual_device::sidecar_path(&image)).unwrap();
+        if result.is_ok() {
+            break;
+        }
+        budget += 1;
+    }
+    eprintln!("kept, deleted: {outcomes:?} over {budget} cuts");
+    assert!(outcomes.0 > 0 && outcomes.1 > 0, "{outcomes:?}");
+}
