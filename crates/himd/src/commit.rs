@@ -24,6 +24,11 @@ use crate::volume::DiscFiles;
 /// Whoever can hand the unit a new ICV.
 pub trait IcvSigner {
     fn sign(&mut self, record: &IcvRecord) -> Result<(), HimdError>;
+
+    /// The ICV the unit holds, when this signer can ask; `None` when it cannot.
+    fn signed(&mut self) -> Result<Option<IcvRecord>, HimdError> {
+        Ok(None)
+    }
 }
 
 /// Signs through the authenticated session on a SCSI device.
@@ -42,6 +47,11 @@ impl<D: ScsiDevice> IcvSigner for SessionSigner<D> {
     fn sign(&mut self, record: &IcvRecord) -> Result<(), HimdError> {
         let session = Session::open(&mut self.device, self.entropy.as_mut())?;
         session.write_icv(&mut self.device, record)
+    }
+
+    fn signed(&mut self) -> Result<Option<IcvRecord>, HimdError> {
+        let session = Session::open(&mut self.device, self.entropy.as_mut())?;
+        session.read_icv(&mut self.device).map(Some)
     }
 }
 
@@ -137,11 +147,15 @@ impl<F: DiscFiles> Disc<F> {
     }
 
     fn sign(&mut self, signer: &mut dyn IcvSigner) -> Result<(), HimdError> {
-        let record = IcvRecord {
+        signer.sign(&self.icv_record()?)
+    }
+
+    /// The ICV of the disc as it is.
+    pub(crate) fn icv_record(&self) -> Result<IcvRecord, HimdError> {
+        Ok(IcvRecord {
             header: IcvRecord::header_for(self.mac_list.generation()),
             icv: self.mac_list.integrity_value(self.mac_list.disc_id())?,
-        };
-        signer.sign(&record)
+        })
     }
 
     /// What the last write left undone though it took effect (the unit's signature, old

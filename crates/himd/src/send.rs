@@ -172,14 +172,19 @@ impl<F: DiscFiles> Disc<F> {
 
         let (clear, counts) = audio.blocks()?;
         if let Some(number) = self.already_sent(codec, texts, &clear)? {
-            // A retry of a send that took effect though its caller saw it fail: sign what
-            // is there rather than add it twice.
-            if let Err(e) = self.resign(signer) {
-                self.unsigned = Some(format!(
-                    "the track was already on the disc; the unit did not take its signature ({e})"
-                ));
+            // The same track last on the disc: a retry of a send that took effect though
+            // its caller saw it fail — unsigned, since nothing after the switch fails a
+            // send — or, when the unit holds the disc's ICV, the same file sent again.
+            let expected = self.icv_record()?;
+            if signer.signed().ok().flatten() != Some(expected) {
+                if let Err(e) = self.resign(signer) {
+                    self.unsigned = Some(format!(
+                        "the track was already on the disc; the unit did not take its \
+                         signature ({e})"
+                    ));
+                }
+                return Ok(number);
             }
-            return Ok(number);
         }
         let atdata = DiscFile::AudioData.name(self.generation);
         let old_len = self.files.len(&atdata)?;

@@ -587,3 +587,19 @@ fn a_delete_cut_off_at_any_step_leaves_every_other_track_whole_and_can_be_retrie
     eprintln!("kept, deleted: {outcomes:?} over {budget} cuts");
     assert!(outcomes.0 > 0 && outcomes.1 > 0, "{outcomes:?}");
 }
+
+#[test]
+fn the_same_track_sent_twice_on_purpose_is_added_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("blank.img");
+    VirtualHimd::create_blank(&image, MediaSize::Minutes74, &mut OsEntropy).unwrap();
+    let audio = NewAudio::Mp3(Mp3Frames::parse(&mp3_frames(40)).unwrap());
+    let texts = TrackTexts {
+        title: "Twice".into(),
+        ..TrackTexts::default()
+    };
+    assert_eq!(send(&image, &audio, &texts, None).unwrap(), 1);
+    // The first send finished and was signed: this is a second copy, not a retry.
+    assert_eq!(send(&image, &audio, &texts, None).unwrap(), 2);
+    assert!(integrity_holds(&image));
+}
