@@ -12,12 +12,16 @@
 //!   Bulk-Only Transport framing, `usb` feature) and the virtual one (`virtual` feature), and
 //!   [`session`], the authenticated SEND KEY / REPORT KEY exchange that guards the ICV;
 //! - [`volume`]: the files of a disc — a FAT16 image or device through `fatfs`, or a folder
-//!   where the system has mounted one;
+//!   where the system has mounted one — with a small FAT16 chain editor (`fat_chain`) for
+//!   taking clusters out of the middle of `ATDATA`, which `fatfs` cannot, and the record
+//!   (`cut_journal`) that undoes such a cut if it is cut off;
 //! - [`disc`]: a disc read whole — its listing — and [`export`], which writes a track out in
 //!   its own bits (`.oma`, `.wav`, `.mp3`);
 //! - writes: [`send`] adds a track (MP3 frames from [`mp3`], ATRAC3 frames or PCM), and
 //!   [`commit`] moves the disc to its next generation and has the unit sign it; [`edit`]
-//!   moves and deletes tracks and edits groups.
+//!   moves and deletes tracks and edits groups, a delete giving its clusters back through
+//!   `reclaim`; `index_backup` keeps the device's backup of the track index (`_RKIDXnn`)
+//!   and restores a damaged index from it.
 //!
 //! Titles come back as the disc holds them: a caller that shows them on a terminal
 //! sanitises them first. Nothing here decrypts OpenMG files from a computer's library: the
