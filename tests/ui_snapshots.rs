@@ -174,7 +174,7 @@ fn device_pane_shows_groups_modes_and_capacity() {
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
     update(
         &mut model,
-        Msg::Device(DeviceEvent::Connected(common::disc())),
+        Msg::Device(DeviceEvent::Connected(common::disc().into())),
     );
     key(&mut model, KeyCode::Char('3'));
     key(&mut model, KeyCode::Char('j'));
@@ -206,7 +206,7 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
     update(
         &mut model,
-        Msg::Device(DeviceEvent::Connected(common::disc())),
+        Msg::Device(DeviceEvent::Connected(common::disc().into())),
     );
     let item = |id: i64, title: &str, state: TransferState| QueuedTransfer {
         id,
@@ -320,7 +320,7 @@ fn device_pane_shows_full_width_titles_where_the_disc_has_them() {
     });
     disc.tracks[2].group = Some(1);
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
-    update(&mut model, Msg::Device(DeviceEvent::Connected(disc)));
+    update(&mut model, Msg::Device(DeviceEvent::Connected(disc.into())));
     key(&mut model, KeyCode::Char('3'));
     let screen = render(&model);
     assert!(screen.contains("東京の夜"), "{screen}");

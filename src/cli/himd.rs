@@ -9,52 +9,18 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Serialize;
 
-use himd::bot::BotDevice;
-use himd::codec::CodecInfo;
-use himd::commit::SessionSigner;
 use himd::disc::TextField;
-use himd::mp3::Mp3Frames;
-use himd::scsi::{ScsiDevice, SharedDevice};
-use himd::send::{NewAudio, TrackTexts};
 use himd::virtual_device::{MediaSize, VirtualHimd};
-use himd::volume::{FatFiles, ScsiSectors};
-use himd::{AudioFormat, Disc, DiscListing, TrackListing};
-use netmd::{DeviceSelector, format_ms};
+use himd::{AudioFormat, DiscListing, TrackListing};
+use netmd::{EditRequest, format_ms};
 
-use super::device::{DeviceCommand, GroupCommand, SendMode};
-use crate::transfer::TransferMode;
-use crate::transfer::plan::TrackTags;
-use crate::transfer::prepare::{self, Feed};
-use crate::transfer::receive::{Filed, file_in_library, file_name_part, folder_for};
+use super::device::{DeviceCommand, SendMode};
+use crate::transfer::himd_send::{self, HimdMode};
+use crate::transfer::himd_unit::{HimdTarget, HimdUnit, file_name, format_label};
+use crate::transfer::pipeline::{BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem};
+use crate::transfer::receive::{Filed, file_in_library, folder_for};
 
-/// A Hi-MD disc to work on.
-pub(super) enum HimdTarget {
-    /// The virtual device's image.
-    Image(PathBuf),
-    /// A unit in Hi-MD mode on USB.
-    Unit(himd::usb::FoundUnit),
-}
-
-/// The Hi-MD disc a selector names: an image holding a Hi-MD volume (recognised by its
-/// content), or, for `auto` and `usb`, a unit in Hi-MD mode when no NetMD recorder is there.
-pub(super) fn target_of(selector: &DeviceSelector) -> Option<HimdTarget> {
-    match selector {
-        DeviceSelector::Virtual(path) if VirtualHimd::looks_like_himd(path) => {
-            Some(HimdTarget::Image(path.clone()))
-        }
-        DeviceSelector::Virtual(_) => None,
-        DeviceSelector::Auto | DeviceSelector::Usb => {
-            if netmd::usb::list_recorders().is_ok_and(|r| !r.is_empty()) {
-                return None;
-            }
-            himd::usb::list_units()
-                .ok()?
-                .into_iter()
-                .next()
-                .map(HimdTarget::Unit)
-        }
-    }
-}
+pub(super) use crate::transfer::himd_unit::target_of;
 
 /// `device init-virtual PATH --himd`: a blank, formatted disc.
 pub(super) fn init_blank(path: &Path, size: MediaSize) -> anyhow::Result<()> {
@@ -73,48 +39,12 @@ pub(super) fn init_blank(path: &Path, size: MediaSize) -> anyhow::Result<()> {
     Ok(())
 }
 
-type Device = SharedDevice<Box<dyn ScsiDevice>>;
-type HimdDisc = Disc<FatFiles<ScsiSectors<Device>>>;
-
-fn open(target: &HimdTarget) -> anyhow::Result<HimdDisc> {
-    Ok(open_with_device(target)?.0)
-}
-
-/// The disc, and a second handle on its device for the session that signs a write.
-fn open_with_device(target: &HimdTarget) -> anyhow::Result<(HimdDisc, Device)> {
-    let device: Box<dyn ScsiDevice> = match target {
-        HimdTarget::Image(image) => Box::new(
-            VirtualHimd::open(image)
-                .with_context(|| format!("could not open the Hi-MD image {}", image.display()))?,
-        ),
-        HimdTarget::Unit(unit) => {
-            // Taking the disc from under a mounted file system could lose what the system
-            // has not written yet.
-            if let Some((device, point)) = himd::usb::mounts_of(unit).into_iter().next() {
-                bail!(
-                    "the {} disc is mounted at {point}: unmount it first \
-                     (udisksctl unmount -b {device}, or umount {point})",
-                    unit.name
-                );
-            }
-            let pipes = himd::usb::UsbPipes::open(unit)
-                .with_context(|| format!("could not open the {}", unit.name))?;
-            Box::new(BotDevice::new(pipes))
-        }
-    };
-    let device = SharedDevice::new(device);
-    let files = FatFiles::open(ScsiSectors::new(device.clone())?)?;
-    Ok((Disc::open(files)?, device))
-}
-
-fn describe(target: &HimdTarget) -> String {
-    match target {
-        HimdTarget::Image(image) => format!(
-            "virtual Hi-MD disc ({})",
-            library::text::clean(&image.display().to_string())
-        ),
-        HimdTarget::Unit(unit) => format!("{} (Hi-MD mode)", unit.name),
+fn open(target: &HimdTarget) -> anyhow::Result<HimdUnit> {
+    let unit = HimdUnit::open(target)?;
+    for note in &unit.notes {
+        eprintln!("note: {note}");
     }
+    Ok(unit)
 }
 
 pub(super) fn run(
@@ -122,16 +52,17 @@ pub(super) fn run(
     target: &HimdTarget,
     env: &super::setup::Environment,
 ) -> anyhow::Result<i32> {
+    use super::device::TitlesCommand;
     match cmd {
         DeviceCommand::Info { json } => {
-            let listing = open(target)?.listing()?;
+            let listing = open(target)?.disc.listing()?;
             if *json {
                 outln!(
                     "{}",
                     serde_json::to_string_pretty(&JsonDisc::from(&listing))?
                 )?;
             } else {
-                out!("{}", table(&listing, &describe(target)))?;
+                out!("{}", table(&listing, &target.describe()))?;
             }
             Ok(0)
         }
@@ -144,53 +75,94 @@ pub(super) fn run(
             }
             receive(target, env, n, to.as_deref())
         }
+        DeviceCommand::Send {
+            mode,
+            title,
+            files,
+            no_gapless,
+            replaygain,
+        } => {
+            let mut options = BatchOptions::from_settings(&env.settings.transfer);
+            options.gapless &= !no_gapless;
+            if let Some(gain) = replaygain {
+                options.replaygain = *gain;
+            }
+            send(target, *mode, title.as_deref(), files, &options)
+        }
+        DeviceCommand::Titles(TitlesCommand::Export { file }) => {
+            let view = open(target)?.view()?;
+            crate::shell::titles_csv::write_file(file, &view.info)?;
+            outln!(
+                "wrote the titles of {} tracks to {}",
+                view.info.tracks.len(),
+                file.display()
+            )?;
+            Ok(0)
+        }
+        DeviceCommand::Titles(TitlesCommand::Import { file }) => {
+            let bytes =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut unit = open(target)?;
+            let view = unit.view()?;
+            let sheet = match crate::shell::titles_csv::parse(&bytes, &view.info) {
+                Ok(sheet) => sheet,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{}: {e}", file.display());
+                    }
+                    bail!("{}: nothing was changed", file.display());
+                }
+            };
+            for w in unit.apply(&EditRequest::SetTitles(sheet))? {
+                eprintln!("warning: {w}");
+            }
+            outln!("titles from {} written to the disc", file.display())?;
+            Ok(0)
+        }
         DeviceCommand::Rename { n, title } => {
-            let mut disc = open(target)?;
-            disc.set_track_text(*n as usize, TextField::Title, title)?;
+            open(target)?
+                .disc
+                .set_track_text(*n as usize, TextField::Title, title)?;
             outln!("track {n} renamed")?;
             Ok(0)
         }
-        DeviceCommand::Send {
-            mode, title, files, ..
-        } => send(target, *mode, title.as_deref(), files),
-        DeviceCommand::Move { from, to } => {
-            open(target)?.move_track(*from as usize, *to as usize)?;
-            outln!("track {from} is now track {to}")?;
-            Ok(0)
-        }
-        DeviceCommand::Delete { n } => {
-            let numbers: Vec<usize> = n.iter().map(|&n| n as usize).collect();
-            let (mut disc, device) = open_with_device(target)?;
-            disc.delete_tracks(&numbers, &mut signer(device))?;
-            outln!("deleted {} track(s)", numbers.len())?;
-            Ok(0)
-        }
-        DeviceCommand::Erase { yes: true } => {
-            let (mut disc, device) = open_with_device(target)?;
-            let all: Vec<usize> = (1..=disc.track_count()).collect();
-            disc.delete_tracks(&all, &mut signer(device))?;
-            disc.set_disc_title("")?;
-            outln!("erased the disc ({} tracks)", all.len())?;
-            Ok(0)
-        }
-        DeviceCommand::Group(group) => edit_group(target, group),
-        DeviceCommand::RenameDisc { title } => {
-            open(target)?.set_disc_title(title)?;
-            outln!("disc renamed")?;
-            Ok(0)
-        }
-        _ => bail!(
-            "this command does not work on Hi-MD discs yet: info, receive, send, rename, \
-             rename-disc, move, delete, erase and group do"
-        ),
+        _ => match super::device::edit_request(cmd) {
+            Some(request) => {
+                let mut unit = open(target)?;
+                let count = unit.disc.track_count();
+                for w in unit.apply(&request)? {
+                    eprintln!("warning: {w}");
+                }
+                outln!("{}", done_message(&request, count))?;
+                Ok(0)
+            }
+            None => bail!(
+                "a unit in Hi-MD mode is a storage device while it is connected: it has no \
+                 player to control; info, receive, send, rename, rename-disc, move, delete, \
+                 erase, group and titles work on it"
+            ),
+        },
     }
 }
 
-fn codec_label(t: &TrackListing) -> String {
-    match t.format {
-        Some(AudioFormat::Lpcm) => "PCM".to_owned(),
-        Some(f) => format!("{} {}k", f.label(), t.kbps),
-        None => format!("codec {:#04x}", t.codec.id),
+/// What `device …` says once a change is on the disc.
+fn done_message(request: &EditRequest, tracks_before: usize) -> String {
+    use EditRequest as E;
+    match request {
+        E::RenameTrack { track, .. } => format!("track {track} renamed"),
+        E::RenameDisc { .. } => "disc renamed".into(),
+        E::CreateGroup { first, last, name } => format!(
+            "tracks {first}–{last} are now the group \"{}\"",
+            library::text::clean(name)
+        ),
+        E::RenameGroup { group, .. } => format!("group {group} renamed"),
+        E::DeleteGroup { group } => format!("group {group} deleted (its tracks stay)"),
+        E::AddToGroup { group, track } => format!("track {track} is in group {group}"),
+        E::RemoveFromGroup { track } => format!("track {track} left its group"),
+        E::MoveTrack { from, to } => format!("track {from} is now track {to}"),
+        E::DeleteTracks(n) => format!("deleted {} track(s)", n.len()),
+        E::EraseDisc => format!("erased the disc ({tracks_before} tracks)"),
+        E::SetTitles(_) => "titles written".into(),
     }
 }
 
@@ -249,7 +221,7 @@ fn table(d: &DiscListing, device: &str) -> String {
             "  {:>3}  {} {:>15} {:>8}",
             t.number,
             library::text::fit(&name, 40),
-            codec_label(t),
+            format_label(t),
             format_ms(t.duration_ms)
         );
     }
@@ -351,16 +323,6 @@ impl From<&DiscListing> for JsonDisc {
     }
 }
 
-/// `01 - Title.oma`.
-fn file_name(t: &TrackListing) -> String {
-    format!(
-        "{:02} - {}.{}",
-        t.number,
-        file_name_part(&clean(t.title.as_ref()), "Untitled"),
-        t.format.map_or("bin", AudioFormat::extension)
-    )
-}
-
 /// `device receive` on a Hi-MD disc: every track asked for in its own format, then into the
 /// library. Exit 0 only when every track asked for is in the folder.
 fn receive(
@@ -369,8 +331,8 @@ fn receive(
     numbers: &[u32],
     to: Option<&Path>,
 ) -> anyhow::Result<i32> {
-    let mut disc = open(target)?;
-    let listing = disc.listing()?;
+    let mut unit = open(target)?;
+    let listing = unit.disc.listing()?;
     let album = album(&listing);
     let dir = to.map_or_else(
         || {
@@ -409,10 +371,10 @@ fn receive(
             "receiving track {} \"{}\" ({} {})",
             t.number,
             clean(t.title.as_ref()),
-            codec_label(t),
+            format_label(t),
             format_ms(t.duration_ms)
         );
-        match himd::export::export_track(&mut disc, t.number, &path) {
+        match crate::transfer::himd_unit::receive_track(&mut unit, t.number, &path) {
             Ok(_) => {
                 outln!("track {}: {}", t.number, path.display())?;
                 arrived.push((path, t));
@@ -454,145 +416,76 @@ fn receive(
     Ok(i32::from(failed > 0))
 }
 
-/// What signs a write: the session on the disc's own device.
-fn signer(device: Device) -> SessionSigner<Device> {
-    SessionSigner::new(device, Box::new(netmd::crypto::OsEntropy))
-}
-
-/// `device group …` on a Hi-MD disc; groups are numbered from 1.
-fn edit_group(target: &HimdTarget, cmd: &GroupCommand) -> anyhow::Result<i32> {
-    use netmd::groups::GroupError;
-    let index = |g: usize| g.checked_sub(1).ok_or(GroupError::NoSuchGroup(g));
-    let mut disc = open(target)?;
-    match cmd {
-        GroupCommand::Create { first, last, name } => {
-            disc.edit_groups(|l, count| {
-                l.create(*first, *last, name.clone(), None, count)
-                    .map(|_| ())
-            })?;
-            outln!(
-                "tracks {first}–{last} are now the group \"{}\"",
-                library::text::clean(name)
-            )?;
-        }
-        GroupCommand::Rename { g, name } => {
-            disc.edit_groups(|l, _| l.rename(index(*g)?, name.clone(), None))?;
-            outln!("group {g} renamed")?;
-        }
-        GroupCommand::Delete { g } => {
-            disc.edit_groups(|l, _| l.delete(index(*g)?).map(|_| ()))?;
-            outln!("group {g} deleted (its tracks stay)")?;
-        }
-        GroupCommand::Add { g, n } => {
-            disc.add_to_group(*g, *n as usize)?;
-            outln!("track {n} is in group {g}")?;
-        }
-        GroupCommand::Remove { n } => {
-            disc.remove_from_group(*n as usize)?;
-            outln!("track {n} left its group")?;
-        }
-    }
-    Ok(0)
-}
-
 /// `device send` on a Hi-MD disc: each file becomes a track at the end, signed as the unit
-/// wants it. Exit 0 only when every file arrived.
+/// wants it, through the transfer queue's Hi-MD batch (gapless joins and ReplayGain as on
+/// NetMD). Exit 0 only when every file arrived.
 fn send(
     target: &HimdTarget,
     mode: SendMode,
     title: Option<&str>,
     files: &[PathBuf],
+    options: &BatchOptions,
 ) -> anyhow::Result<i32> {
     if title.is_some() && files.len() > 1 {
         bail!("--title names the track of a single file");
     }
-    let (mut disc, device) = open_with_device(target)?;
-    let mut signer = signer(device);
-    let mut failed = 0;
-    for path in files {
-        let tags = TrackTags::read(path);
-        let texts = TrackTexts {
-            title: title.map_or(tags.title, str::to_owned),
-            artist: tags.artist,
-            album: tags.album,
-        };
-        let sent = audio_for(path, mode).and_then(|audio| {
-            let n = disc.add_track(&audio, &texts, &mut signer, &mut netmd::crypto::OsEntropy)?;
-            Ok((n, audio))
-        });
-        match sent {
-            Ok((n, audio)) => outln!(
-                "track {n}: \"{}\" ({})",
-                library::text::clean(&texts.title),
-                match audio {
-                    NewAudio::Mp3(_) => "MP3",
-                    NewAudio::Atrac3 { .. } => "ATRAC3",
-                    NewAudio::Lpcm(_) => "PCM",
-                }
-            )?,
-            Err(e) => {
-                failed += 1;
-                eprintln!("{}: not sent: {e:#}", path.display());
-            }
-        }
-    }
-    Ok(i32::from(failed > 0))
-}
-
-/// The audio of `path` as `mode` puts it on a Hi-MD disc.
-fn audio_for(path: &Path, mode: SendMode) -> anyhow::Result<NewAudio> {
-    let mp3 = || -> anyhow::Result<NewAudio> {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let frames = Mp3Frames::parse(&bytes)
-            .map_err(|why| anyhow::anyhow!("it cannot go in mp3 mode: {why}"))?;
-        Ok(NewAudio::Mp3(frames))
-    };
-    let request = match mode {
-        SendMode::Mp3 => return mp3(),
-        SendMode::Pcm => TransferMode::Sp,
-        SendMode::Disc(TransferMode::Sp) => {
+    let mode = match mode {
+        SendMode::Mp3 => HimdMode::Mp3,
+        SendMode::Pcm => HimdMode::Pcm,
+        SendMode::Disc(crate::transfer::TransferMode::Sp) => {
             bail!("a Hi-MD disc in Hi-MD mode holds no SP: use pcm (lossless), lp2, lp105 or lp4")
         }
-        // An MP3 unit plays goes as it is; ATRAC3 in its own mode; the rest losslessly.
-        SendMode::Disc(TransferMode::Auto) => {
-            if let Ok(audio) = mp3() {
-                return Ok(audio);
-            }
-            TransferMode::Auto
-        }
-        SendMode::Disc(m) => m,
+        SendMode::Disc(m) => m.into(),
     };
-    let facts = prepare::inspect(path)?;
-    let route = prepare::route(request, &facts, false);
-    let pcm = route.feed == Feed::Pcm;
-    if route.feed == Feed::Untouched {
-        return Ok(NewAudio::Atrac3 {
-            codec: atrac3_codec(route.format.frame),
-            frames: prepare::untouched_frames(path, route.format)?,
-        });
-    }
-    let mut coder =
-        crate::transfer::coder::Coder::for_route(route)?.context("the file needs no coding")?;
-    let mut out = Vec::new();
-    prepare::decode_samples(path, coder.channels(), &|| false, &mut |samples| {
-        coder.push(samples);
-        coder.take(&mut out);
-        Ok(())
-    })?;
-    coder.flush();
-    coder.take(&mut out);
-    Ok(if pcm {
-        NewAudio::Lpcm(out)
-    } else {
-        NewAudio::Atrac3 {
-            codec: atrac3_codec(route.format.frame),
-            frames: out,
+    let items: Vec<SendItem> = files
+        .iter()
+        .enumerate()
+        .map(|(i, path)| SendItem {
+            id: i as i64,
+            path: path.clone(),
+            title: title.map(str::to_owned),
+            mode: crate::transfer::TransferMode::Auto,
+            stored: None,
+        })
+        .collect();
+    let modes = vec![mode; items.len()];
+    let mut unit = open(target)?;
+    let mut failed = 0;
+    let mut report = |e: BatchEvent| {
+        let BatchEvent::Finished { id, outcome } = e else {
+            return;
+        };
+        let path = files
+            .get(id as usize)
+            .map_or_else(String::new, |p| p.display().to_string());
+        match outcome {
+            ItemOutcome::Done {
+                track,
+                title,
+                warnings,
+            } => {
+                for w in warnings {
+                    eprintln!("{path}: {w}");
+                }
+                let _ = outln!("track {track}: \"{title}\"");
+            }
+            ItemOutcome::Failed(reason) => {
+                failed += 1;
+                eprintln!("{path}: not sent: {reason}");
+            }
+            ItemOutcome::Cancelled | ItemOutcome::NotStarted => {
+                failed += 1;
+                eprintln!("{path}: not sent");
+            }
         }
-    })
-}
-
-/// ATRAC3 of `frame_bytes` per frame; LP4's 192-byte frames are joint stereo.
-fn atrac3_codec(frame_bytes: u32) -> CodecInfo {
-    CodecInfo::atrac3(frame_bytes as u16, frame_bytes == 192)
+    };
+    himd_send::send_items(
+        &mut unit,
+        &items,
+        &modes,
+        options,
+        &BatchControl::default(),
+        &mut report,
+    )?;
+    Ok(i32::from(failed > 0))
 }
