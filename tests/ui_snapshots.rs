@@ -348,3 +348,39 @@ fn an_overlay_over_a_wide_character_keeps_its_left_border() {
     assert_eq!(shown[(4, row)].symbol(), "│", "{}", describe(shown));
     assert_ne!(shown[(3, row)].symbol(), "青");
 }
+
+#[test]
+fn device_pane_shows_a_himd_disc_in_its_own_formats_and_bytes() {
+    use ministage::app::DeviceEvent;
+    use ministage::transfer::himd_unit::{HimdTarget, HimdUnit};
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("himd.img");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/himd");
+    himd::virtual_device::VirtualHimd::create_from_folder(
+        &fixture,
+        &image,
+        himd::virtual_device::MediaSize::Minutes74,
+        [2; 8],
+    )
+    .unwrap();
+    let view = HimdUnit::open(&HimdTarget::Image(image))
+        .unwrap()
+        .view()
+        .unwrap();
+    let mut model = common::model(common::sample_tracks(), "dark", (80, 24));
+    update(&mut model, Msg::Device(DeviceEvent::Connected(view)));
+    key(&mut model, KeyCode::Char('3'));
+    let screen = render(&model);
+    assert!(screen.contains("ATRAC3plus"), "{screen}");
+    assert!(screen.contains("title room"), "{screen}");
+    // The image's path differs per run: the pane's title is masked.
+    let screen = screen
+        .lines()
+        .map(|l| match l.find("virtual Hi-MD disc") {
+            Some(i) => format!("{}virtual Hi-MD disc (…)", &l[..i]),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(screen);
+}

@@ -593,7 +593,10 @@ fn demo_disc() -> netmd::DiscInfo {
 fn device_pane_lists_the_disc_and_edits_it() {
     use crate::app::{DeviceEvent, DeviceRequest};
     let mut m = model_with(tracks());
-    update(&mut m, Msg::Device(DeviceEvent::Connected(demo_disc().into())));
+    update(
+        &mut m,
+        Msg::Device(DeviceEvent::Connected(demo_disc().into())),
+    );
     assert_eq!(
         m.device.rows,
         [
@@ -1153,7 +1156,10 @@ fn g_queues_tracks_to_receive_from_an_rh1_and_other_recorders_say_why_not() {
 
     let mut m = model_with(tracks());
     m.music_dir = PathBuf::from("/home/me/Music");
-    update(&mut m, Msg::Device(DeviceEvent::Connected(demo_disc().into())));
+    update(
+        &mut m,
+        Msg::Device(DeviceEvent::Connected(demo_disc().into())),
+    );
     press(&mut m, KeyCode::Char('3'));
     press(&mut m, KeyCode::Char('j'));
     press(&mut m, KeyCode::Char('j'));

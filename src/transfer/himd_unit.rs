@@ -401,16 +401,18 @@ pub fn view_of(listing: &DiscListing, device: &str) -> DiscView {
 
 /// `01 - Title.oma`: a received track's file, in its own format.
 pub fn file_name(t: &TrackListing) -> String {
-    format!(
-        "{:02} - {}.{}",
-        t.number,
-        super::receive::file_name_part(&clean(t.title.as_ref()), "Untitled"),
-        t.format.map_or("bin", AudioFormat::extension)
+    super::receive::numbered_name(
+        t.number as u32,
+        &clean(t.title.as_ref()),
+        t.format.map_or("bin", AudioFormat::extension),
     )
 }
 
 /// Receives track `number` into `path` in its own format, under a temporary name renamed once
 /// whole (what `himd::export` does).
 pub fn receive_track(unit: &mut HimdUnit, number: usize, path: &Path) -> anyhow::Result<u64> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
     Ok(himd::export::export_track(&mut unit.disc, number, path)?.audio_bytes)
 }

@@ -294,6 +294,7 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
             let t = &model.transfers;
             let orders = crate::transfer::receive::orders_for(
                 disc,
+                model.device.himd.as_ref(),
                 &numbers,
                 t.receive_dir.as_deref(),
                 &model.music_dir,
