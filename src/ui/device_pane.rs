@@ -110,12 +110,13 @@ fn draw_disc(model: &Model, frame: &mut Frame, area: Rect, disc: &DiscInfo, is_f
                     continue;
                 };
                 let indent = if t.group.is_some() { "    " } else { "  " };
-                let title = shown_title(&t.title, &t.full_width_title);
-                let format = dev
-                    .himd
-                    .as_ref()
-                    .and_then(|h| h.track(n))
-                    .map_or_else(|| t.mode.label().to_string(), |h| h.format.clone());
+                let himd = dev.himd.as_ref().and_then(|h| h.track(n));
+                let mut title = shown_title(&t.title, &t.full_width_title).to_string();
+                // A Hi-MD track keeps its artist beside the title, as the unit shows it.
+                if let Some(h) = himd.filter(|h| !h.artist.is_empty()) {
+                    title = format!("{} — {title}", h.artist);
+                }
+                let format = himd.map_or_else(|| t.mode.label().to_string(), |h| h.format.clone());
                 let mut right = format!("{format} {}", duration(t.duration_ms));
                 if t.channels == 1 {
                     right = format!("mono {right}");
