@@ -159,3 +159,21 @@ fn the_demo_plays_on_enter_even_without_a_sound_device() {
     s.type_keys(b"q");
     assert_restored(&s.finish());
 }
+
+#[test]
+fn the_jukebox_shows_a_himd_disc_in_the_device_pane() {
+    let image = tempfile::tempdir().expect("tempdir");
+    let path = image.path().join("himd.img");
+    let made = Command::new(env!("CARGO_BIN_EXE_ministage"))
+        .args(["device", "init-virtual", "--himd", "--minutes", "74"])
+        .arg(&path)
+        .output()
+        .expect("init-virtual");
+    assert!(made.status.success(), "{made:?}");
+    let device = format!("--device virtual:{}", path.display());
+    let mut s = Session::start_with(&device, "Recorder connected: virtual Hi-MD disc");
+    s.type_keys(b"3");
+    s.wait_for("the Hi-MD footer", |out| out.contains("title room"));
+    s.type_keys(b"q");
+    assert_restored(&s.finish());
+}

@@ -19,7 +19,7 @@ fn receive_items_show_their_direction_and_progress() {
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
     update(
         &mut model,
-        Msg::Device(DeviceEvent::Connected(common::disc())),
+        Msg::Device(DeviceEvent::Connected(common::disc().into())),
     );
     let item = |id: i64, title: &str, ext: &str, state: TransferState| QueuedTransfer {
         id,

@@ -174,7 +174,7 @@ fn device_pane_shows_groups_modes_and_capacity() {
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
     update(
         &mut model,
-        Msg::Device(DeviceEvent::Connected(common::disc())),
+        Msg::Device(DeviceEvent::Connected(common::disc().into())),
     );
     key(&mut model, KeyCode::Char('3'));
     key(&mut model, KeyCode::Char('j'));
@@ -206,7 +206,7 @@ fn transfers_pane_shows_the_queue_progress_and_whether_it_fits() {
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
     update(
         &mut model,
-        Msg::Device(DeviceEvent::Connected(common::disc())),
+        Msg::Device(DeviceEvent::Connected(common::disc().into())),
     );
     let item = |id: i64, title: &str, state: TransferState| QueuedTransfer {
         id,
@@ -320,7 +320,7 @@ fn device_pane_shows_full_width_titles_where_the_disc_has_them() {
     });
     disc.tracks[2].group = Some(1);
     let mut model = common::model(common::sample_tracks(), "dark", (100, 30));
-    update(&mut model, Msg::Device(DeviceEvent::Connected(disc)));
+    update(&mut model, Msg::Device(DeviceEvent::Connected(disc.into())));
     key(&mut model, KeyCode::Char('3'));
     let screen = render(&model);
     assert!(screen.contains("東京の夜"), "{screen}");
@@ -347,4 +347,40 @@ fn an_overlay_over_a_wide_character_keeps_its_left_border() {
     let shown = terminal.backend().buffer();
     assert_eq!(shown[(4, row)].symbol(), "│", "{}", describe(shown));
     assert_ne!(shown[(3, row)].symbol(), "青");
+}
+
+#[test]
+fn device_pane_shows_a_himd_disc_in_its_own_formats_and_bytes() {
+    use ministage::app::DeviceEvent;
+    use ministage::transfer::himd_unit::{HimdTarget, HimdUnit};
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("himd.img");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/himd");
+    himd::virtual_device::VirtualHimd::create_from_folder(
+        &fixture,
+        &image,
+        himd::virtual_device::MediaSize::Minutes74,
+        [2; 8],
+    )
+    .unwrap();
+    let view = HimdUnit::open(&HimdTarget::Image(image))
+        .unwrap()
+        .view()
+        .unwrap();
+    let mut model = common::model(common::sample_tracks(), "dark", (80, 24));
+    update(&mut model, Msg::Device(DeviceEvent::Connected(view)));
+    key(&mut model, KeyCode::Char('3'));
+    let screen = render(&model);
+    assert!(screen.contains("ATRAC3plus"), "{screen}");
+    assert!(screen.contains("title room"), "{screen}");
+    // The image's path differs per run: the pane's title is masked.
+    let screen = screen
+        .lines()
+        .map(|l| match l.find("virtual Hi-MD disc") {
+            Some(i) => format!("{}virtual Hi-MD disc (…)", &l[..i]),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(screen);
 }

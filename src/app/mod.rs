@@ -21,7 +21,10 @@ mod viewport;
 
 pub use catalog::{AlbumNode, ArtistNode, Catalog, TreeRow};
 pub use cursor::ListCursor;
-pub use device::{DeviceEvent, DeviceRequest, DeviceRow, DeviceState, DeviceStatus, ExclusiveJob};
+pub use device::{
+    DeviceEvent, DeviceRequest, DeviceRow, DeviceState, DeviceStatus, DiscView, ExclusiveJob,
+    HimdFacts, HimdTrack,
+};
 pub use library::{FilterState, LibraryState, Listing};
 pub use model::{ImportJob, Level, Model, Pane, Status};
 pub use msg::{Effect, LibraryData, LibraryMsg, LibraryOp, LibraryRequest, Msg, OpOutcome};

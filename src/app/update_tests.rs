@@ -593,7 +593,10 @@ fn demo_disc() -> netmd::DiscInfo {
 fn device_pane_lists_the_disc_and_edits_it() {
     use crate::app::{DeviceEvent, DeviceRequest};
     let mut m = model_with(tracks());
-    update(&mut m, Msg::Device(DeviceEvent::Connected(demo_disc())));
+    update(
+        &mut m,
+        Msg::Device(DeviceEvent::Connected(demo_disc().into())),
+    );
     assert_eq!(
         m.device.rows,
         [
@@ -682,7 +685,7 @@ fn a_write_protected_disc_refuses_edits_before_asking() {
     let mut m = model_with(tracks());
     let mut disc = demo_disc();
     disc.write_protected = true;
-    update(&mut m, Msg::Device(DeviceEvent::Connected(disc)));
+    update(&mut m, Msg::Device(DeviceEvent::Connected(disc.into())));
     press(&mut m, KeyCode::Char('3'));
     press(&mut m, KeyCode::Char('G'));
     assert!(press(&mut m, KeyCode::Char('E')).is_empty());
@@ -1153,7 +1156,10 @@ fn g_queues_tracks_to_receive_from_an_rh1_and_other_recorders_say_why_not() {
 
     let mut m = model_with(tracks());
     m.music_dir = PathBuf::from("/home/me/Music");
-    update(&mut m, Msg::Device(DeviceEvent::Connected(demo_disc())));
+    update(
+        &mut m,
+        Msg::Device(DeviceEvent::Connected(demo_disc().into())),
+    );
     press(&mut m, KeyCode::Char('3'));
     press(&mut m, KeyCode::Char('j'));
     press(&mut m, KeyCode::Char('j'));
@@ -1170,7 +1176,7 @@ fn g_queues_tracks_to_receive_from_an_rh1_and_other_recorders_say_why_not() {
     let mut rh1 = demo_disc();
     rh1.device = "Sony MZ-RH1".into();
     rh1.can_receive = true;
-    update(&mut m, Msg::Device(DeviceEvent::Connected(rh1)));
+    update(&mut m, Msg::Device(DeviceEvent::Connected(rh1.into())));
     press(&mut m, KeyCode::Char('V'));
     press(&mut m, KeyCode::Char('j'));
     let order = |track: u32, name: &str, title: &str, mode| {

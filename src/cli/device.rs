@@ -583,7 +583,7 @@ fn execute(r: &mut AnyRecorder, cmd: &DeviceCommand) -> anyhow::Result<Vec<Strin
 }
 
 /// The change to the disc a command asks for, if it is one.
-fn edit_request(cmd: &DeviceCommand) -> Option<EditRequest> {
+pub(super) fn edit_request(cmd: &DeviceCommand) -> Option<EditRequest> {
     use DeviceCommand as D;
     use EditRequest as E;
     Some(match cmd {

@@ -1,8 +1,8 @@
 //! `ministage device …` on a Hi-MD disc in Hi-MD mode: the virtual Hi-MD device
 //! (`--device virtual:IMAGE`, an image made by `device init-virtual --himd`), or a unit in
 //! Hi-MD mode on USB (`auto`/`usb` when no NetMD recorder is there). `info`, `receive`,
-//! `send`, `rename`, `rename-disc`, `move`, `delete`, `erase`, `group` and `restore-index` work; the other
-//! commands say they are not there yet.
+//! `send`, `rename`, `rename-disc`, `move`, `delete`, `erase`, `group`, `titles` and
+//! `restore-index` work; the other commands say they are not there yet.
 
 use std::path::{Path, PathBuf};
 
@@ -10,51 +10,20 @@ use anyhow::{Context, anyhow, bail};
 use serde::Serialize;
 
 use himd::bot::BotDevice;
-use himd::codec::CodecInfo;
-use himd::commit::SessionSigner;
 use himd::disc::TextField;
-use himd::mp3::Mp3Frames;
-use himd::scsi::{ScsiDevice, SharedDevice};
-use himd::send::{NewAudio, TrackTexts};
+use himd::scsi::ScsiDevice;
 use himd::virtual_device::{MediaSize, VirtualHimd};
 use himd::volume::{FatFiles, ScsiSectors};
 use himd::{AudioFormat, Disc, DiscListing, HimdError, TrackListing};
-use netmd::{DeviceSelector, format_ms};
+use netmd::{EditRequest, format_ms};
 
-use super::device::{DeviceCommand, GroupCommand, SendMode};
-use crate::transfer::TransferMode;
-use crate::transfer::plan::TrackTags;
-use crate::transfer::prepare::{self, Feed};
-use crate::transfer::receive::{Filed, file_in_library, file_name_part, folder_for};
+use super::device::{DeviceCommand, SendMode};
+use crate::transfer::himd_send::{self, HimdMode};
+use crate::transfer::himd_unit::{HimdTarget, HimdUnit, file_name, format_label};
+use crate::transfer::pipeline::{BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem};
+use crate::transfer::receive::{Filed, file_in_library, folder_for};
 
-/// A Hi-MD disc to work on.
-pub(super) enum HimdTarget {
-    /// The virtual device's image.
-    Image(PathBuf),
-    /// A unit in Hi-MD mode on USB.
-    Unit(himd::usb::FoundUnit),
-}
-
-/// The Hi-MD disc a selector names: an image holding a Hi-MD volume (recognised by its
-/// content), or, for `auto` and `usb`, a unit in Hi-MD mode when no NetMD recorder is there.
-pub(super) fn target_of(selector: &DeviceSelector) -> Option<HimdTarget> {
-    match selector {
-        DeviceSelector::Virtual(path) if VirtualHimd::looks_like_himd(path) => {
-            Some(HimdTarget::Image(path.clone()))
-        }
-        DeviceSelector::Virtual(_) => None,
-        DeviceSelector::Auto | DeviceSelector::Usb => {
-            if netmd::usb::list_recorders().is_ok_and(|r| !r.is_empty()) {
-                return None;
-            }
-            himd::usb::list_units()
-                .ok()?
-                .into_iter()
-                .next()
-                .map(HimdTarget::Unit)
-        }
-    }
-}
+pub(super) use crate::transfer::himd_unit::target_of;
 
 /// `device init-virtual PATH --himd`: a blank, formatted disc.
 pub(super) fn init_blank(path: &Path, size: MediaSize) -> anyhow::Result<()> {
@@ -73,92 +42,25 @@ pub(super) fn init_blank(path: &Path, size: MediaSize) -> anyhow::Result<()> {
     Ok(())
 }
 
-type Device = SharedDevice<Box<dyn ScsiDevice>>;
-type HimdFiles = FatFiles<ScsiSectors<Device>>;
-type HimdDisc = Disc<HimdFiles>;
-
-fn open(target: &HimdTarget) -> anyhow::Result<HimdDisc> {
-    Ok(open_with_device(target)?.0)
-}
-
-/// The disc's files, and a second handle on its device for the session that signs a write.
-fn open_files(target: &HimdTarget) -> anyhow::Result<(HimdFiles, Device)> {
-    let device: Box<dyn ScsiDevice> = match target {
-        HimdTarget::Image(image) => Box::new(
-            VirtualHimd::open(image)
-                .with_context(|| format!("could not open the Hi-MD image {}", image.display()))?,
-        ),
-        HimdTarget::Unit(unit) => {
-            // Taking the disc from under a mounted file system could lose what the system
-            // has not written yet.
-            if let Some((device, point)) = himd::usb::mounts_of(unit).into_iter().next() {
-                bail!(
-                    "the {} disc is mounted at {point}: unmount it first \
-                     (udisksctl unmount -b {device}, or umount {point})",
-                    unit.name
-                );
-            }
-            let pipes = himd::usb::UsbPipes::open(unit)
-                .with_context(|| format!("could not open the {}", unit.name))?;
-            Box::new(BotDevice::new(pipes))
+fn open(target: &HimdTarget) -> anyhow::Result<HimdUnit> {
+    let unit = HimdUnit::open(target).map_err(|e| {
+        let restorable = matches!(
+            e.downcast_ref::<HimdError>(),
+            Some(HimdError::DamagedTrackIndex {
+                backup: Some(_),
+                ..
+            })
+        );
+        if restorable {
+            anyhow!("{e}: `ministage device restore-index --yes` puts the backup in its place")
+        } else {
+            e
         }
-    };
-    let device = SharedDevice::new(device);
-    let files = FatFiles::open(ScsiSectors::new(device.clone())?)?;
-    Ok((files, device))
-}
-
-/// The disc, and a second handle on its device for the session that signs a write.
-fn open_with_device(target: &HimdTarget) -> anyhow::Result<(HimdDisc, Device)> {
-    let (files, device) = open_files(target)?;
-    let disc = Disc::open(files).map_err(|e| match e {
-        HimdError::DamagedTrackIndex {
-            backup: Some(_), ..
-        } => anyhow!("{e}: `ministage device restore-index --yes` puts the backup in its place"),
-        e => e.into(),
     })?;
-    Ok((disc, device))
-}
-
-/// `device restore-index`: the device's backup of the track index in place of a damaged one.
-fn restore_index(target: &HimdTarget, yes: bool) -> anyhow::Result<i32> {
-    let backup = match Disc::open(open_files(target)?.0) {
-        Ok(_) => {
-            outln!("the track index reads: nothing to restore")?;
-            return Ok(0);
-        }
-        Err(HimdError::DamagedTrackIndex {
-            backup: Some(backup),
-            file,
-            ..
-        }) => {
-            if !yes {
-                eprintln!(
-                    "ministage: {file} would be replaced by the backup {backup}, whose tracks, \
-                     titles and groups may be older; add --yes to do it"
-                );
-                return Ok(1);
-            }
-            backup
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let mut disc = Disc::restore_index_from_backup(open_files(target)?.0)?;
-    outln!(
-        "restored the track index from {backup}: {} track(s)",
-        disc.listing()?.tracks.len()
-    )?;
-    Ok(0)
-}
-
-fn describe(target: &HimdTarget) -> String {
-    match target {
-        HimdTarget::Image(image) => format!(
-            "virtual Hi-MD disc ({})",
-            library::text::clean(&image.display().to_string())
-        ),
-        HimdTarget::Unit(unit) => format!("{} (Hi-MD mode)", unit.name),
+    for note in &unit.notes {
+        eprintln!("note: {note}");
     }
+    Ok(unit)
 }
 
 pub(super) fn run(
@@ -166,16 +68,17 @@ pub(super) fn run(
     target: &HimdTarget,
     env: &super::setup::Environment,
 ) -> anyhow::Result<i32> {
+    use super::device::TitlesCommand;
     match cmd {
         DeviceCommand::Info { json } => {
-            let listing = open(target)?.listing()?;
+            let listing = open(target)?.disc.listing()?;
             if *json {
                 outln!(
                     "{}",
                     serde_json::to_string_pretty(&JsonDisc::from(&listing))?
                 )?;
             } else {
-                out!("{}", table(&listing, &describe(target)))?;
+                out!("{}", table(&listing, &target.describe()))?;
             }
             Ok(0)
         }
@@ -188,63 +91,96 @@ pub(super) fn run(
             }
             receive(target, env, n, to.as_deref())
         }
+        DeviceCommand::Send {
+            mode,
+            title,
+            files,
+            no_gapless,
+            replaygain,
+        } => {
+            let mut options = BatchOptions::from_settings(&env.settings.transfer);
+            options.gapless &= !no_gapless;
+            if let Some(gain) = replaygain {
+                options.replaygain = *gain;
+            }
+            send(target, *mode, title.as_deref(), files, &options)
+        }
+        DeviceCommand::Titles(TitlesCommand::Export { file }) => {
+            let view = open(target)?.view()?;
+            crate::shell::titles_csv::write_file(file, &view.info)?;
+            outln!(
+                "wrote the titles of {} tracks to {}",
+                view.info.tracks.len(),
+                file.display()
+            )?;
+            Ok(0)
+        }
+        DeviceCommand::Titles(TitlesCommand::Import { file }) => {
+            let bytes =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut unit = open(target)?;
+            let view = unit.view()?;
+            let sheet = match crate::shell::titles_csv::parse(&bytes, &view.info) {
+                Ok(sheet) => sheet,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{}: {e}", file.display());
+                    }
+                    bail!("{}: nothing was changed", file.display());
+                }
+            };
+            for w in unit.apply(&EditRequest::SetTitles(sheet))? {
+                eprintln!("warning: {w}");
+            }
+            outln!("titles from {} written to the disc", file.display())?;
+            Ok(0)
+        }
+        DeviceCommand::RestoreIndex { yes } => restore_index(target, *yes),
         DeviceCommand::Rename { n, title } => {
-            let mut disc = open(target)?;
-            disc.set_track_text(*n as usize, TextField::Title, title)?;
+            open(target)?
+                .disc
+                .set_track_text(*n as usize, TextField::Title, title)?;
             outln!("track {n} renamed")?;
             Ok(0)
         }
-        DeviceCommand::Send {
-            mode, title, files, ..
-        } => send(target, *mode, title.as_deref(), files),
-        DeviceCommand::Move { from, to } => {
-            open(target)?.move_track(*from as usize, *to as usize)?;
-            outln!("track {from} is now track {to}")?;
-            Ok(0)
-        }
-        DeviceCommand::Delete { n } => {
-            let numbers: Vec<usize> = n.iter().map(|&n| n as usize).collect();
-            let (mut disc, device) = open_with_device(target)?;
-            disc.delete_tracks(&numbers, &mut signer(device))?;
-            warn_unfinished(&disc);
-            outln!("deleted {} track(s)", numbers.len())?;
-            Ok(0)
-        }
-        DeviceCommand::Erase { yes: true } => {
-            let (mut disc, device) = open_with_device(target)?;
-            let all: Vec<usize> = (1..=disc.track_count()).collect();
-            disc.delete_tracks(&all, &mut signer(device))?;
-            warn_unfinished(&disc);
-            disc.set_disc_title("")?;
-            outln!("erased the disc ({} tracks)", all.len())?;
-            Ok(0)
-        }
-        DeviceCommand::Group(group) => edit_group(target, group),
-        DeviceCommand::RestoreIndex { yes } => restore_index(target, *yes),
-        DeviceCommand::RenameDisc { title } => {
-            open(target)?.set_disc_title(title)?;
-            outln!("disc renamed")?;
-            Ok(0)
-        }
-        _ => bail!(
-            "this command does not work on Hi-MD discs yet: info, receive, send, rename, \
-             rename-disc, move, delete, erase, group and restore-index do"
+        _ => match super::device::edit_request(cmd) {
+            Some(request) => {
+                let mut unit = open(target)?;
+                let count = unit.disc.track_count();
+                for w in unit.apply(&request)? {
+                    eprintln!("warning: {w}");
+                }
+                warn_unfinished(&unit);
+                outln!("{}", done_message(&request, count))?;
+                Ok(0)
+            }
+            None => bail!(
+                "a unit in Hi-MD mode is a storage device while it is connected: it has no \
+                 player to control; info, receive, send, rename, rename-disc, move, delete, \
+                 erase, group, titles and restore-index work on it"
+            ),
+        },
+    }
+}
+
+/// What `device …` says once a change is on the disc.
+fn done_message(request: &EditRequest, tracks_before: usize) -> String {
+    use EditRequest as E;
+    match request {
+        E::RenameTrack { track, .. } => format!("track {track} renamed"),
+        E::RenameDisc { .. } => "disc renamed".into(),
+        E::CreateGroup { first, last, name } => format!(
+            "tracks {first}–{last} are now the group \"{}\"",
+            library::text::clean(name)
         ),
-    }
-}
-
-/// A write that took effect but left its signature (or old files) for later.
-fn warn_unfinished<F: himd::DiscFiles>(disc: &Disc<F>) {
-    if let Some(warning) = disc.unfinished() {
-        eprintln!("warning: {warning}");
-    }
-}
-
-fn codec_label(t: &TrackListing) -> String {
-    match t.format {
-        Some(AudioFormat::Lpcm) => "PCM".to_owned(),
-        Some(f) => format!("{} {}k", f.label(), t.kbps),
-        None => format!("codec {:#04x}", t.codec.id),
+        E::RenameGroup { group, .. } => format!("group {group} renamed"),
+        E::DeleteGroup { group } => format!("group {group} deleted (its tracks stay)"),
+        E::AddToGroup { group, track } => format!("track {track} is in group {group}"),
+        E::RemoveFromGroup { track } => format!("track {track} left its group"),
+        E::MoveTrack { from, to } => format!("track {from} is now track {to}"),
+        E::DeleteTracks(n) => format!("deleted {} track(s)", n.len()),
+        E::EraseDisc => format!("erased the disc ({tracks_before} tracks)"),
+        E::SetTitles(_) => "titles written".into(),
     }
 }
 
@@ -303,7 +239,7 @@ fn table(d: &DiscListing, device: &str) -> String {
             "  {:>3}  {} {:>15} {:>8}",
             t.number,
             library::text::fit(&name, 40),
-            codec_label(t),
+            format_label(t),
             format_ms(t.duration_ms)
         );
     }
@@ -405,16 +341,6 @@ impl From<&DiscListing> for JsonDisc {
     }
 }
 
-/// `01 - Title.oma`.
-fn file_name(t: &TrackListing) -> String {
-    format!(
-        "{:02} - {}.{}",
-        t.number,
-        file_name_part(&clean(t.title.as_ref()), "Untitled"),
-        t.format.map_or("bin", AudioFormat::extension)
-    )
-}
-
 /// `device receive` on a Hi-MD disc: every track asked for in its own format, then into the
 /// library. Exit 0 only when every track asked for is in the folder.
 fn receive(
@@ -423,8 +349,8 @@ fn receive(
     numbers: &[u32],
     to: Option<&Path>,
 ) -> anyhow::Result<i32> {
-    let mut disc = open(target)?;
-    let listing = disc.listing()?;
+    let mut unit = open(target)?;
+    let listing = unit.disc.listing()?;
     let album = album(&listing);
     let dir = to.map_or_else(
         || {
@@ -463,10 +389,10 @@ fn receive(
             "receiving track {} \"{}\" ({} {})",
             t.number,
             clean(t.title.as_ref()),
-            codec_label(t),
+            format_label(t),
             format_ms(t.duration_ms)
         );
-        match himd::export::export_track(&mut disc, t.number, &path) {
+        match crate::transfer::himd_unit::receive_track(&mut unit, t.number, &path) {
             Ok(_) => {
                 outln!("track {}: {}", t.number, path.display())?;
                 arrived.push((path, t));
@@ -508,150 +434,131 @@ fn receive(
     Ok(i32::from(failed > 0))
 }
 
-/// What signs a write: the session on the disc's own device.
-fn signer(device: Device) -> SessionSigner<Device> {
-    SessionSigner::new(device, Box::new(netmd::crypto::OsEntropy))
-}
-
-/// `device group …` on a Hi-MD disc; groups are numbered from 1.
-fn edit_group(target: &HimdTarget, cmd: &GroupCommand) -> anyhow::Result<i32> {
-    use netmd::groups::GroupError;
-    let index = |g: usize| g.checked_sub(1).ok_or(GroupError::NoSuchGroup(g));
-    let mut disc = open(target)?;
-    match cmd {
-        GroupCommand::Create { first, last, name } => {
-            disc.edit_groups(|l, count| {
-                l.create(*first, *last, name.clone(), None, count)
-                    .map(|_| ())
-            })?;
-            outln!(
-                "tracks {first}–{last} are now the group \"{}\"",
-                library::text::clean(name)
-            )?;
-        }
-        GroupCommand::Rename { g, name } => {
-            disc.edit_groups(|l, _| l.rename(index(*g)?, name.clone(), None))?;
-            outln!("group {g} renamed")?;
-        }
-        GroupCommand::Delete { g } => {
-            disc.edit_groups(|l, _| l.delete(index(*g)?).map(|_| ()))?;
-            outln!("group {g} deleted (its tracks stay)")?;
-        }
-        GroupCommand::Add { g, n } => {
-            disc.add_to_group(*g, *n as usize)?;
-            outln!("track {n} is in group {g}")?;
-        }
-        GroupCommand::Remove { n } => {
-            disc.remove_from_group(*n as usize)?;
-            outln!("track {n} left its group")?;
-        }
-    }
-    Ok(0)
-}
-
 /// `device send` on a Hi-MD disc: each file becomes a track at the end, signed as the unit
-/// wants it. Exit 0 only when every file arrived.
+/// wants it, through the transfer queue's Hi-MD batch (gapless joins and ReplayGain as on
+/// NetMD). Exit 0 only when every file arrived.
 fn send(
     target: &HimdTarget,
     mode: SendMode,
     title: Option<&str>,
     files: &[PathBuf],
+    options: &BatchOptions,
 ) -> anyhow::Result<i32> {
     if title.is_some() && files.len() > 1 {
         bail!("--title names the track of a single file");
     }
-    let (mut disc, device) = open_with_device(target)?;
-    let mut signer = signer(device);
+    let mode = match mode {
+        SendMode::Mp3 => HimdMode::Mp3,
+        SendMode::Pcm => HimdMode::Pcm,
+        SendMode::Disc(crate::transfer::TransferMode::Sp) => {
+            bail!("a Hi-MD disc in Hi-MD mode holds no SP: use pcm (lossless), lp2, lp105 or lp4")
+        }
+        SendMode::Disc(m) => m.into(),
+    };
+    let items: Vec<SendItem> = files
+        .iter()
+        .enumerate()
+        .map(|(i, path)| SendItem {
+            id: i as i64,
+            path: path.clone(),
+            title: title.map(str::to_owned),
+            mode: crate::transfer::TransferMode::Auto,
+            stored: None,
+        })
+        .collect();
+    let modes = vec![mode; items.len()];
+    let mut unit = open(target)?;
     let mut failed = 0;
-    for path in files {
-        let tags = TrackTags::read(path);
-        let texts = TrackTexts {
-            title: title.map_or(tags.title, str::to_owned),
-            artist: tags.artist,
-            album: tags.album,
+    let mut report = |e: BatchEvent| {
+        let BatchEvent::Finished { id, outcome } = e else {
+            return;
         };
-        let sent = audio_for(path, mode).and_then(|audio| {
-            let n = disc.add_track(&audio, &texts, &mut signer, &mut netmd::crypto::OsEntropy)?;
-            warn_unfinished(&disc);
-            Ok((n, audio))
-        });
-        match sent {
-            Ok((n, audio)) => outln!(
-                "track {n}: \"{}\" ({})",
-                library::text::clean(&texts.title),
-                match audio {
-                    NewAudio::Mp3(_) => "MP3",
-                    NewAudio::Atrac3 { .. } => "ATRAC3",
-                    NewAudio::Lpcm(_) => "PCM",
+        let path = files
+            .get(id as usize)
+            .map_or_else(String::new, |p| p.display().to_string());
+        match outcome {
+            ItemOutcome::Done {
+                track,
+                title,
+                warnings,
+            } => {
+                for w in warnings {
+                    eprintln!("{path}: {w}");
                 }
-            )?,
-            Err(e) => {
+                let _ = outln!("track {track}: \"{title}\"");
+            }
+            ItemOutcome::Failed(reason) => {
                 failed += 1;
-                eprintln!("{}: not sent: {e:#}", path.display());
+                eprintln!("{path}: not sent: {reason}");
+            }
+            ItemOutcome::Cancelled | ItemOutcome::NotStarted => {
+                failed += 1;
+                eprintln!("{path}: not sent");
             }
         }
-    }
+    };
+    himd_send::send_items(
+        &mut unit,
+        &items,
+        &modes,
+        options,
+        &BatchControl::default(),
+        &mut report,
+    )?;
+    warn_unfinished(&unit);
     Ok(i32::from(failed > 0))
 }
 
-/// The audio of `path` as `mode` puts it on a Hi-MD disc.
-fn audio_for(path: &Path, mode: SendMode) -> anyhow::Result<NewAudio> {
-    let mp3 = || -> anyhow::Result<NewAudio> {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let frames = Mp3Frames::parse(&bytes)
-            .map_err(|why| anyhow::anyhow!("it cannot go in mp3 mode: {why}"))?;
-        Ok(NewAudio::Mp3(frames))
-    };
-    let request = match mode {
-        SendMode::Mp3 => return mp3(),
-        SendMode::Pcm => TransferMode::Sp,
-        SendMode::Disc(TransferMode::Sp) => {
-            bail!("a Hi-MD disc in Hi-MD mode holds no SP: use pcm (lossless), lp2, lp105 or lp4")
-        }
-        // An MP3 unit plays goes as it is; ATRAC3 in its own mode; the rest in LP2.
-        SendMode::Disc(TransferMode::Auto) => {
-            if let Ok(audio) = mp3() {
-                return Ok(audio);
-            }
-            TransferMode::Auto
-        }
-        SendMode::Disc(m) => m,
-    };
-    let facts = prepare::inspect(path)?;
-    let mut route = prepare::route(request, &facts, false);
-    // NetMD's auto would send the rest in SP, which Hi-MD holds as PCM: here they go in LP2.
-    if request == TransferMode::Auto && route.feed != Feed::Untouched {
-        route = prepare::route(TransferMode::Lp2, &facts, false);
+/// A write that took effect but left its signature (or old files) for later; each signed
+/// write signs the whole disc, so the last one's state is the disc's.
+fn warn_unfinished(unit: &HimdUnit) {
+    if let Some(warning) = unit.disc.unfinished() {
+        eprintln!("warning: {warning}");
     }
-    let pcm = route.feed == Feed::Pcm;
-    if route.feed == Feed::Untouched {
-        return Ok(NewAudio::Atrac3 {
-            codec: atrac3_codec(route.format.frame),
-            frames: prepare::untouched_frames(path, route.format)?,
-        });
-    }
-    let mut coder =
-        crate::transfer::coder::Coder::for_route(route)?.context("the file needs no coding")?;
-    let mut out = Vec::new();
-    prepare::decode_samples(path, coder.channels(), &|| false, &mut |samples| {
-        coder.push(samples);
-        coder.take(&mut out);
-        Ok(())
-    })?;
-    coder.flush();
-    coder.take(&mut out);
-    Ok(if pcm {
-        NewAudio::Lpcm(out)
-    } else {
-        NewAudio::Atrac3 {
-            codec: atrac3_codec(route.format.frame),
-            frames: out,
-        }
-    })
 }
 
-/// ATRAC3 of `frame_bytes` per frame; LP4's 192-byte frames are joint stereo.
-fn atrac3_codec(frame_bytes: u32) -> CodecInfo {
-    CodecInfo::atrac3(frame_bytes as u16, frame_bytes == 192)
+/// `device restore-index`: the device's backup of the track index in place of a damaged one.
+fn restore_index(target: &HimdTarget, yes: bool) -> anyhow::Result<i32> {
+    let backup = match HimdUnit::open(target) {
+        Ok(_) => {
+            outln!("the track index reads: nothing to restore")?;
+            return Ok(0);
+        }
+        Err(e) => match e.downcast::<HimdError>() {
+            Ok(HimdError::DamagedTrackIndex {
+                backup: Some(backup),
+                file,
+                ..
+            }) => {
+                if !yes {
+                    eprintln!(
+                        "ministage: {file} would be replaced by the backup {backup}, whose \
+                         tracks, titles and groups may be older; add --yes to do it"
+                    );
+                    return Ok(1);
+                }
+                backup
+            }
+            Ok(e) => return Err(e.into()),
+            Err(e) => return Err(e),
+        },
+    };
+    let device: Box<dyn ScsiDevice> = match target {
+        HimdTarget::Image(image) => Box::new(
+            VirtualHimd::open(image)
+                .with_context(|| format!("could not open the Hi-MD image {}", image.display()))?,
+        ),
+        // `HimdUnit::open` above has taken the disc from the system already.
+        HimdTarget::Unit(unit) => Box::new(BotDevice::new(
+            himd::usb::UsbPipes::open(unit)
+                .with_context(|| format!("could not open the {}", unit.name))?,
+        )),
+    };
+    let files = FatFiles::open(ScsiSectors::new(device)?)?;
+    let mut disc = Disc::restore_index_from_backup(files)?;
+    outln!(
+        "restored the track index from {backup}: {} track(s)",
+        disc.listing()?.tracks.len()
+    )?;
+    Ok(0)
 }

@@ -9,10 +9,12 @@ use std::time::Duration;
 
 use crate::app::{DeviceEvent, DeviceRequest};
 use crate::shell::edit_resume::{EditFailed, Reopen, apply_resuming};
+use crate::transfer::Unit;
+use crate::transfer::himd_unit::{self, HimdUnit};
 use netmd::TraceRecorder;
 use netmd::{
-    AnyRecorder, DeviceError, DeviceSelector, EditRequest, Faults, OpenOptions, PlayerStatus,
-    Recorder, SpeakerFactory, Transport, usb,
+    AnyRecorder, DeviceError, DeviceSelector, DiscInfo, EditRequest, Faults, OpenOptions,
+    PlayerStatus, Recorder, SpeakerFactory, Transport, usb,
 };
 
 /// Environment variable with faults for virtual decks opened by selector: how tests and users
@@ -85,7 +87,7 @@ impl DeviceHandle {
                 speaker,
                 faults,
                 emit: Box::new(emit),
-                recorder: None,
+                unit: None,
                 disc_present: false,
                 player: None,
                 last_open_error: None,
@@ -109,7 +111,7 @@ struct Worker {
     /// For a virtual deck: where its audio is heard.
     speaker: Option<SpeakerFactory>,
     emit: Box<dyn Fn(DeviceEvent) + Send>,
-    recorder: Option<AnyRecorder>,
+    unit: Option<Unit>,
     disc_present: bool,
     player: Option<PlayerStatus>,
     last_open_error: Option<String>,
@@ -119,12 +121,12 @@ struct Worker {
 impl Worker {
     fn run(mut self, requests: &Receiver<DeviceRequest>) {
         loop {
-            if self.recorder.is_none() {
+            if self.unit.is_none() {
                 self.connect();
             }
             match requests.recv_timeout(POLL_INTERVAL) {
                 Ok(DeviceRequest::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
-                Ok(DeviceRequest::Refresh) if self.recorder.is_none() => {}
+                Ok(DeviceRequest::Refresh) if self.unit.is_none() => {}
                 Ok(request) => self.execute(&request),
                 Err(RecvTimeoutError::Timeout) => self.check(),
             }
@@ -164,6 +166,9 @@ impl Worker {
     }
 
     fn connect(&mut self) {
+        if let Some(target) = himd_unit::target_of(&self.selector) {
+            return self.connect_himd(&target);
+        }
         let opened = self
             .transport()
             .and_then(|t| t.map(Recorder::open).transpose());
@@ -182,10 +187,10 @@ impl Worker {
                         let info = info.map_text(library::text::clean);
                         self.last_open_error = None;
                         self.disc_present = info.disc_present;
-                        self.recorder = Some(recorder);
-                        (self.emit)(DeviceEvent::Connected(info));
+                        self.unit = Some(Unit::NetMd(recorder));
+                        (self.emit)(DeviceEvent::Connected(info.into()));
                     }
-                    Err(e) => self.open_failed(&e),
+                    Err(e) => self.open_failed(e.to_string()),
                 }
             }
             Ok(None) => {
@@ -196,13 +201,32 @@ impl Worker {
                     self.last_open_error = Some(ABSENT.into());
                 }
             }
-            Err(e) => self.open_failed(&e),
+            Err(e) => self.open_failed(e.to_string()),
+        }
+    }
+
+    /// Opens a disc in Hi-MD mode (it has no player to watch and is read whole at once).
+    fn connect_himd(&mut self, target: &himd_unit::HimdTarget) {
+        let opened = HimdUnit::open(target).and_then(|mut unit| {
+            let view = unit.view()?;
+            Ok((unit, view))
+        });
+        match opened {
+            Ok((unit, view)) => {
+                self.last_open_error = None;
+                self.disc_present = true;
+                for note in &unit.notes {
+                    (self.emit)(DeviceEvent::Warning(note.clone()));
+                }
+                self.unit = Some(Unit::Himd(Box::new(unit)));
+                (self.emit)(DeviceEvent::Connected(view));
+            }
+            Err(e) => self.open_failed(format!("{e:#}")),
         }
     }
 
     /// Reports a failure to connect once, not every poll.
-    fn open_failed(&mut self, e: &DeviceError) {
-        let message = e.to_string();
+    fn open_failed(&mut self, message: String) {
         if self.last_open_error.as_deref() != Some(message.as_str()) {
             (self.emit)(DeviceEvent::Error(message.clone()));
             self.last_open_error = Some(message);
@@ -210,14 +234,21 @@ impl Worker {
     }
 
     fn lost(&mut self, e: &DeviceError) {
-        self.recorder = None;
+        self.unit = None;
         self.player = None;
         (self.emit)(DeviceEvent::Disconnected(e.to_string()));
     }
 
     fn reread(&mut self) {
-        let Some(recorder) = self.recorder.as_mut() else {
-            return;
+        let recorder = match self.unit.as_mut() {
+            None => return,
+            Some(Unit::Himd(unit)) => {
+                return match unit.reload().and_then(|()| unit.view()) {
+                    Ok(view) => (self.emit)(DeviceEvent::DiscChanged(view)),
+                    Err(e) => (self.emit)(DeviceEvent::Error(format!("{e:#}"))),
+                };
+            }
+            Some(Unit::NetMd(recorder)) => recorder,
         };
         let emit = &self.emit;
         let read = recorder.read_disc_with(&mut |done, total| {
@@ -231,7 +262,7 @@ impl Worker {
             Ok(info) => {
                 let info = info.map_text(library::text::clean);
                 self.disc_present = info.disc_present;
-                (self.emit)(DeviceEvent::DiscChanged(info));
+                (self.emit)(DeviceEvent::DiscChanged(info.into()));
             }
             Err(e) if e.is_disconnect() => self.lost(&e),
             Err(e) => (self.emit)(DeviceEvent::Error(e.to_string())),
@@ -240,8 +271,17 @@ impl Worker {
 
     /// The idle check: is the recorder still there, did the disc or the player change?
     fn check(&mut self) {
-        let Some(recorder) = self.recorder.as_mut() else {
-            return;
+        let recorder = match self.unit.as_mut() {
+            None => return,
+            Some(Unit::Himd(unit)) => {
+                if !unit.still_there() {
+                    let name = unit.describe();
+                    self.unit = None;
+                    (self.emit)(DeviceEvent::Disconnected(format!("{name} went away")));
+                }
+                return;
+            }
+            Some(Unit::NetMd(recorder)) => recorder,
         };
         let present = match recorder.disc_present() {
             Ok(p) => p,
@@ -265,8 +305,20 @@ impl Worker {
     }
 
     fn execute(&mut self, request: &DeviceRequest) {
-        let Some(recorder) = self.recorder.as_mut() else {
+        let Some(unit) = self.unit.as_mut() else {
             (self.emit)(DeviceEvent::Error("no recorder is connected".into()));
+            return;
+        };
+        if let DeviceRequest::Exclusive(job) = request {
+            if let Some(job) = job.take() {
+                job(unit);
+            }
+            return self.reread();
+        }
+        if matches!(unit, Unit::Himd(_)) {
+            return self.execute_himd(request);
+        }
+        let Some(Unit::NetMd(recorder)) = self.unit.as_mut() else {
             return;
         };
         let (selector, speaker, faults) = (&self.selector, self.speaker.as_ref(), &self.faults);
@@ -287,12 +339,12 @@ impl Worker {
                 }
                 if after == After::Reconnect {
                     // The change was finished on a new connection; the old one is gone.
-                    self.recorder = None;
+                    self.unit = None;
                     self.connect();
                 } else if edits {
                     self.reread();
-                } else if let Some(Ok(status)) =
-                    self.recorder.as_mut().map(netmd::Recorder::player_status)
+                } else if let Some(Unit::NetMd(recorder)) = self.unit.as_mut()
+                    && let Ok(status) = recorder.player_status()
                 {
                     self.player = Some(status);
                     (self.emit)(DeviceEvent::Player(status));
@@ -310,6 +362,88 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// A request on a disc in Hi-MD mode.
+    fn execute_himd(&mut self, request: &DeviceRequest) {
+        let Some(Unit::Himd(unit)) = self.unit.as_mut() else {
+            return;
+        };
+        let (result, after) = himd_request(unit, request);
+        match result {
+            Ok((done, warnings)) => {
+                for w in warnings {
+                    (self.emit)(DeviceEvent::Warning(w));
+                }
+                if after != After::Nothing {
+                    self.reread();
+                }
+                if !done.is_empty() {
+                    (self.emit)(DeviceEvent::Done(done));
+                }
+            }
+            Err(e) => {
+                (self.emit)(DeviceEvent::Error(e));
+                if after != After::Nothing {
+                    self.reread();
+                }
+            }
+        }
+    }
+}
+
+/// Carries out one request on a disc in Hi-MD mode; also says whether it changes the disc.
+fn himd_request(
+    unit: &mut HimdUnit,
+    request: &DeviceRequest,
+) -> (Result<(String, Vec<String>), String>, After) {
+    use DeviceRequest as R;
+    let fail = |e: anyhow::Error| format!("{e:#}");
+    match request {
+        R::Refresh => (Ok((String::new(), Vec::new())), After::Reread),
+        R::ExportTitles(path) => {
+            let written = unit
+                .view()
+                .map_err(fail)
+                .and_then(|view| export_titles_of(&view.info, path));
+            (written, After::Nothing)
+        }
+        R::ImportTitles(path) => {
+            let sheet = unit
+                .view()
+                .map_err(fail)
+                .and_then(|view| import_sheet(path, &view.info).map_err(|e| e.to_string()));
+            match sheet {
+                Ok(sheet) => {
+                    let done = format!("titles from {} written to the disc", path.display());
+                    let made = unit.apply(&EditRequest::SetTitles(sheet));
+                    (made.map(|w| (done, w)).map_err(fail), After::Reread)
+                }
+                Err(e) => (Err(e), After::Nothing),
+            }
+        }
+        R::Play | R::Pause | R::Stop | R::Next | R::Previous | R::Goto(_) | R::Seek { .. } => (
+            Err("a unit in Hi-MD mode is a storage device while it is connected: play the disc                  on the unit, or receive its tracks (g) and play them here"
+                .into()),
+            After::Nothing,
+        ),
+        R::Eject => (
+            Err("take the disc out on the unit itself (unplug it first)".into()),
+            After::Nothing,
+        ),
+        R::Exclusive(_) | R::Shutdown => (Ok((String::new(), Vec::new())), After::Nothing),
+        _ => match edit_of(request) {
+            Some((edit, done)) => {
+                let done = match &edit {
+                    EditRequest::CreateGroup { first, last, .. } => {
+                        format!("tracks {first}–{last} are now a group")
+                    }
+                    _ => done,
+                };
+                (unit.apply(&edit).map(|w| (done, w)).map_err(fail), After::Reread)
+            }
+            None => (Ok((String::new(), Vec::new())), After::Nothing),
+        },
     }
 }
 
@@ -366,13 +500,8 @@ fn run_request(
             device(r.eject().map(plain("ejected the disc"))),
             After::Reread,
         ),
-        R::Exclusive(job) => {
-            if let Some(job) = job.take() {
-                job(r);
-            }
-            (Ok((String::new(), Vec::new())), After::Reread)
-        }
-        R::Shutdown => (Ok((String::new(), Vec::new())), After::Nothing),
+        // The worker runs exclusive jobs itself, on whichever unit it holds.
+        R::Exclusive(_) | R::Shutdown => (Ok((String::new(), Vec::new())), After::Nothing),
     }
 }
 
@@ -382,8 +511,14 @@ fn export_titles(r: &mut AnyRecorder, path: &std::path::Path) -> Outcome {
     if !disc.disc_present {
         return Err(DeviceError::NoDisc.into());
     }
-    crate::shell::titles_csv::write_file(path, &disc)
-        .map_err(|e| EditFailed::Invalid(format!("{e:#}")))?;
+    export_titles_of(&disc, path).map_err(EditFailed::Invalid)
+}
+
+fn export_titles_of(
+    disc: &DiscInfo,
+    path: &std::path::Path,
+) -> Result<(String, Vec<String>), String> {
+    crate::shell::titles_csv::write_file(path, disc).map_err(|e| format!("{e:#}"))?;
     let done = format!(
         "wrote the titles of {} tracks to {}",
         disc.tracks.len(),
@@ -392,34 +527,36 @@ fn export_titles(r: &mut AnyRecorder, path: &std::path::Path) -> Outcome {
     Ok((done, Vec::new()))
 }
 
-/// `W` in the Device pane: a CSV file of titles applied as one checked change; nothing is
-/// written unless every line checks out.
+/// A CSV file of titles checked against `disc`; every problem is named and nothing is changed
+/// unless every line checks out.
+fn import_sheet(
+    path: &std::path::Path,
+    disc: &DiscInfo,
+) -> Result<netmd::title_sheet::TitleSheet, EditFailed> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| EditFailed::Invalid(format!("cannot read {}: {e}", path.display())))?;
+    crate::shell::titles_csv::parse(&bytes, disc).map_err(|errors| {
+        EditFailed::Invalid(format!(
+            "{}: {}; nothing was changed",
+            path.display(),
+            errors.join("; ")
+        ))
+    })
+}
+
+/// `W` in the Device pane: a CSV file of titles applied as one checked change.
 fn import_titles(
     r: &mut AnyRecorder,
     path: &std::path::Path,
     reopen: &Reopen<'_>,
 ) -> (Outcome, After) {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            let text = format!("cannot read {}: {e}", path.display());
-            return (Err(EditFailed::Invalid(text)), After::Nothing);
-        }
-    };
     let disc = match r.read_disc() {
         Ok(d) => d,
         Err(e) => return (Err(e.into()), After::Nothing),
     };
-    let sheet = match crate::shell::titles_csv::parse(&bytes, &disc) {
+    let sheet = match import_sheet(path, &disc) {
         Ok(sheet) => sheet,
-        Err(errors) => {
-            let text = format!(
-                "{}: {}; nothing was changed",
-                path.display(),
-                errors.join("; ")
-            );
-            return (Err(EditFailed::Invalid(text)), After::Nothing);
-        }
+        Err(e) => return (Err(e), After::Nothing),
     };
     let done = format!("titles from {} written to the disc", path.display());
     apply(r, &EditRequest::SetTitles(sheet), done, reopen)
@@ -538,9 +675,9 @@ mod tests {
         let DeviceEvent::Connected(info) = wait(&|e| matches!(e, DeviceEvent::Connected(_))) else {
             unreachable!()
         };
-        assert_eq!(info.tracks.len(), 6);
+        assert_eq!(info.info.tracks.len(), 6);
         // What the UI gets is sanitised: the disc's ideographic space shows as a plain one.
-        assert_eq!(info.groups[1].full_width_title, "サイド Ｂ");
+        assert_eq!(info.info.groups[1].full_width_title, "サイド Ｂ");
         tx.send(DeviceRequest::RenameTrack {
             track: 1,
             title: "From the worker".into(),
@@ -550,7 +687,7 @@ mod tests {
         else {
             unreachable!()
         };
-        assert_eq!(info.tracks[0].title, "From the worker");
+        assert_eq!(info.info.tracks[0].title, "From the worker");
         tx.send(DeviceRequest::Goto(99)).unwrap();
         let DeviceEvent::Error(message) = wait(&|e| matches!(e, DeviceEvent::Error(_))) else {
             unreachable!()
@@ -696,7 +833,7 @@ mod tests {
             }
         }
         assert_eq!(
-            changed.expect("the disc read again").tracks[0].title,
+            changed.expect("the disc read again").info.tracks[0].title,
             "From a sheet"
         );
         // A line for a track the disc does not have: refused whole, the disc as it was.

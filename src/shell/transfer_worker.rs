@@ -15,8 +15,8 @@ use crate::app::{DeviceRequest, ExclusiveJob};
 use crate::transfer::pipeline::{
     BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch_with,
 };
-use crate::transfer::receive;
 use crate::transfer::{TransferEvent, TransferRequest};
+use crate::transfer::{Unit, himd_send, receive};
 use library::{Library, QueuedTransfer, TransferState};
 use netmd::{AnyRecorder, DeviceError};
 
@@ -426,18 +426,24 @@ impl Worker {
             tx: tx.clone(),
             result: None,
         };
-        let job = move |recorder: &mut AnyRecorder| {
+        let job = move |unit: &mut Unit| {
             let mut guard = guard;
-            let result = send_batch_with(
-                recorder,
-                &items,
-                &options,
-                &control,
-                Some(&*reopen),
-                &mut |e| {
-                    let _ = tx.send(Msg::Batch(e));
-                },
-            );
+            let mut emit = |e| {
+                let _ = tx.send(Msg::Batch(e));
+            };
+            let result = match unit {
+                Unit::NetMd(recorder) => send_batch_with(
+                    recorder,
+                    &items,
+                    &options,
+                    &control,
+                    Some(&*reopen),
+                    &mut emit,
+                ),
+                Unit::Himd(disc) => {
+                    himd_send::send_batch(disc, &items, &options, &control, &mut emit)
+                }
+            };
             guard.result = Some(result.map(drop).map_err(|e| e.to_string()));
         };
         self.run_job(job);
@@ -445,7 +451,7 @@ impl Worker {
 
     /// Runs a batch's job on the recorder: inside the device worker, or on a connection of its
     /// own.
-    fn run_job(&mut self, job: impl FnOnce(&mut AnyRecorder) + Send + 'static) {
+    fn run_job(&mut self, job: impl FnOnce(&mut Unit) + Send + 'static) {
         match &self.link {
             DeviceLink::Worker(device, _) => {
                 if device
@@ -463,7 +469,7 @@ impl Worker {
                     thread::Builder::new()
                         .name("transfer-send".into())
                         .spawn(move || match open() {
-                            Ok(mut recorder) => job(&mut recorder),
+                            Ok(recorder) => job(&mut Unit::NetMd(recorder)),
                             Err(e) => {
                                 // The reason goes first; dropping the job then ends the batch.
                                 let _ = tx.send(Msg::BatchError(e.to_string()));
@@ -493,10 +499,18 @@ impl Worker {
             tx: tx.clone(),
             result: None,
         };
-        let job = move |recorder: &mut AnyRecorder| {
+        let job = move |unit: &mut Unit| {
             let mut guard = guard;
             let mut emit = |e| {
                 let _ = tx.send(Msg::Batch(e));
+            };
+            let recorder = match unit {
+                Unit::NetMd(recorder) => recorder,
+                Unit::Himd(disc) => {
+                    himd_send::receive_batch(disc, &orders, &control, &mut emit);
+                    guard.result = Some(Ok(()));
+                    return;
+                }
             };
             let disc = netmd::receive::check_can_receive(recorder.identity())
                 .map_err(|e| e.to_string())

@@ -33,22 +33,84 @@ pub struct Job {
     pub joins_next: bool,
 }
 
-/// An item ready to send.
+/// An item ready to send: NetMD's encrypted stream, or a Hi-MD send's plain frames.
 #[derive(Debug)]
-pub struct Prepared {
-    pub audio: EncryptedAudio,
+pub struct Prepared<A = EncryptedAudio> {
+    pub audio: A,
     /// Worth telling the user, though the item goes.
     pub warnings: Vec<String>,
 }
 
-/// Where prepared items go; false when nobody takes them any more.
-pub type Deliver<'a> = dyn FnMut(Result<Prepared, TransferError>) -> bool + 'a;
+/// Where a track's coded bytes go as they are made.
+pub trait TrackSink: Sized {
+    type Audio;
+    /// Takes the whole units at the front of `plain`, leaving at least its last `keep` bytes.
+    fn write_units(&mut self, plain: &mut Vec<u8>, keep: usize) -> Result<(), TransferError>;
+    /// The track, with `rest` as its last bytes.
+    fn finish(self, rest: Vec<u8>) -> Result<Self::Audio, TransferError>;
+}
 
-/// Prepares `jobs` in order, handing exactly one result per job to `deliver`, in order, as soon
-/// as it is ready (a job joined to the next is ready once the next has its first samples).
-/// Stops when `deliver` returns false or `stopped` is true.
+/// Makes the sink of each track, for the format it is coded in.
+pub type MakeSink<'a, S> = dyn Fn(WireFormat) -> Result<S, TransferError> + 'a;
+
+/// NetMD: encrypted for the recorder into a temporary file.
+impl TrackSink for SpillWriter {
+    type Audio = EncryptedAudio;
+
+    fn write_units(&mut self, plain: &mut Vec<u8>, keep: usize) -> Result<(), TransferError> {
+        Ok(SpillWriter::write_units(self, plain, keep)?)
+    }
+
+    fn finish(self, rest: Vec<u8>) -> Result<EncryptedAudio, TransferError> {
+        Ok(SpillWriter::finish(self, rest)?)
+    }
+}
+
+/// A NetMD sink with fresh keys.
+pub fn netmd_sink(format: WireFormat) -> Result<SpillWriter, TransferError> {
+    let keys = StreamKeys::random(&mut OsEntropy).map_err(SendError::from)?;
+    Ok(SpillWriter::new(format, &keys)?)
+}
+
+/// A Hi-MD send's plain frames, kept in memory (the disc's writer takes a track whole).
+#[derive(Debug, Default)]
+pub struct PlainFrames(pub Vec<u8>);
+
+impl TrackSink for PlainFrames {
+    type Audio = Vec<u8>;
+
+    fn write_units(&mut self, plain: &mut Vec<u8>, keep: usize) -> Result<(), TransferError> {
+        let ready = plain.len().saturating_sub(keep);
+        self.0.extend(plain.drain(..ready));
+        Ok(())
+    }
+
+    fn finish(mut self, rest: Vec<u8>) -> Result<Vec<u8>, TransferError> {
+        self.0.extend(rest);
+        Ok(self.0)
+    }
+}
+
+/// Where prepared items go; false when nobody takes them any more.
+pub type Deliver<'a, A = EncryptedAudio> =
+    dyn FnMut(Result<Prepared<A>, TransferError>) -> bool + 'a;
+
+/// Prepares `jobs` in order into NetMD's encrypted streams ([`prepare_jobs_into`]).
 pub fn prepare_jobs(jobs: &[Job], stopped: &dyn Fn() -> bool, deliver: &mut Deliver<'_>) {
-    let mut run: Option<Run> = None;
+    prepare_jobs_into(jobs, &netmd_sink, stopped, deliver);
+}
+
+/// Prepares `jobs` in order, each track into a sink `make` gives, handing exactly one result
+/// per job to `deliver`, in order, as soon as it is ready (a job joined to the next is ready
+/// once the next has its first samples). Stops when `deliver` returns false or `stopped` is
+/// true.
+pub fn prepare_jobs_into<S: TrackSink>(
+    jobs: &[Job],
+    make: &MakeSink<'_, S>,
+    stopped: &dyn Fn() -> bool,
+    deliver: &mut Deliver<'_, S::Audio>,
+) {
+    let mut run: Option<Run<'_, S>> = None;
     let mut note: Option<String> = None;
     for (i, job) in jobs.iter().enumerate() {
         if stopped() {
@@ -58,12 +120,12 @@ pub fn prepare_jobs(jobs: &[Job], stopped: &dyn Fn() -> bool, deliver: &mut Deli
         // Only a stream that goes on into a next item of the same route stays open.
         let joins = job.joins_next && jobs.get(i + 1).is_some_and(|next| next.route == job.route);
         if job.route.feed == Feed::Untouched {
-            if !deliver(untouched(job, warnings)) {
+            if !deliver(untouched(job, make, warnings)) {
                 return;
             }
             continue;
         }
-        let mut current = match run.take().map_or_else(|| Run::new(job.route), Ok) {
+        let mut current = match run.take().map_or_else(|| Run::new(job.route, make), Ok) {
             Ok(r) => r,
             Err(e) => {
                 if !deliver(Err(e)) {
@@ -114,11 +176,13 @@ pub fn prepare_jobs(jobs: &[Job], stopped: &dyn Fn() -> bool, deliver: &mut Deli
 }
 
 /// The source's own ATRAC3 frames.
-fn untouched(job: &Job, mut warnings: Vec<String>) -> Result<Prepared, TransferError> {
-    let keys = StreamKeys::random(&mut OsEntropy).map_err(SendError::from)?;
+fn untouched<S: TrackSink>(
+    job: &Job,
+    make: &MakeSink<'_, S>,
+    mut warnings: Vec<String>,
+) -> Result<Prepared<S::Audio>, TransferError> {
     let plain = prepare::untouched_frames(&job.path, job.route.format)?;
-    let audio = EncryptedAudio::encrypt(job.route.format, plain, &keys)
-        .map_err(|e| TransferError::Send(SendError::from(e)))?;
+    let audio = make(job.route.format)?.finish(plain)?;
     if (job.gain - 1.0).abs() > f32::EPSILON {
         warnings.push("sent untouched in its own ATRAC3 mode: ReplayGain was not applied".into());
     }
@@ -126,8 +190,8 @@ fn untouched(job: &Job, mut warnings: Vec<String>) -> Result<Prepared, TransferE
 }
 
 /// A track being written: the run's bytes from `start` to `end`.
-struct TrackOut {
-    writer: SpillWriter,
+struct TrackOut<S> {
+    writer: S,
     plain: Vec<u8>,
     start: u64,
     received: u64,
@@ -138,7 +202,7 @@ struct TrackOut {
     error: Option<TransferError>,
 }
 
-impl TrackOut {
+impl<S: TrackSink> TrackOut<S> {
     fn room(&self) -> u64 {
         self.end.map_or(u64::MAX, |end| {
             end.saturating_sub(self.start + self.received)
@@ -153,12 +217,12 @@ impl TrackOut {
             && self.plain.len() >= SPILL_BLOCK + keep
             && let Err(e) = self.writer.write_units(&mut self.plain, keep)
         {
-            self.error = Some(e.into());
+            self.error = Some(e);
             self.plain = Vec::new();
         }
     }
 
-    fn finish(self) -> Result<Prepared, TransferError> {
+    fn finish(self) -> Result<Prepared<S::Audio>, TransferError> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -171,16 +235,17 @@ impl TrackOut {
 
 /// One continuous stream: the coder and the tracks still being written from it, oldest first
 /// (the last is the one whose source is being decoded).
-struct Run {
+struct Run<'a, S: TrackSink> {
     format: WireFormat,
+    make: &'a MakeSink<'a, S>,
     coder: Coder,
     /// Sample frames pushed into the coder.
     pushed: u64,
     /// Bytes taken from the coder.
     taken: u64,
-    open: VecDeque<TrackOut>,
+    open: VecDeque<TrackOut<S>>,
     /// Tracks with all their bytes, not yet delivered.
-    ready: Vec<Result<Prepared, TransferError>>,
+    ready: Vec<Result<Prepared<S::Audio>, TransferError>>,
     /// Bytes past a track's rounded-down end, for the next track.
     carry: Vec<u8>,
     /// The decoded track's first samples, kept from the coder until the track before it can be
@@ -189,13 +254,14 @@ struct Run {
     scratch: Vec<u8>,
 }
 
-impl Run {
-    fn new(route: Route) -> Result<Self, TransferError> {
+impl<'a, S: TrackSink> Run<'a, S> {
+    fn new(route: Route, make: &'a MakeSink<'a, S>) -> Result<Self, TransferError> {
         let coder = Coder::for_route(route)?.ok_or_else(|| {
             TransferError::Queue("an untouched ATRAC3 file cannot start a gapless run".into())
         })?;
         Ok(Self {
             format: route.format,
+            make,
             coder,
             pushed: 0,
             taken: 0,
@@ -208,7 +274,6 @@ impl Run {
     }
 
     fn open_track(&mut self, warnings: Vec<String>) -> Result<(), TransferError> {
-        let keys = StreamKeys::random(&mut OsEntropy).map_err(SendError::from)?;
         let start = self
             .open
             .back()
@@ -217,7 +282,7 @@ impl Run {
             });
         let plain = std::mem::take(&mut self.carry);
         self.open.push_back(TrackOut {
-            writer: SpillWriter::new(self.format, &keys)?,
+            writer: (self.make)(self.format)?,
             received: plain.len() as u64,
             plain,
             start,
@@ -232,7 +297,7 @@ impl Run {
         &mut self,
         job: &Job,
         stopped: &dyn Fn() -> bool,
-        deliver: &mut Deliver<'_>,
+        deliver: &mut Deliver<'_, S::Audio>,
     ) -> Result<(), TransferError> {
         let gain = job.gain;
         let mut scaled = Vec::new();
@@ -357,7 +422,7 @@ impl Run {
     }
 
     /// Hands over the tracks that are ready; false when nobody takes them any more.
-    fn deliver_ready(&mut self, deliver: &mut Deliver<'_>) -> bool {
+    fn deliver_ready(&mut self, deliver: &mut Deliver<'_, S::Audio>) -> bool {
         self.ready.drain(..).all(deliver)
     }
 }

@@ -11,11 +11,14 @@
 
 pub mod coder;
 pub mod gapless;
+pub mod himd_send;
+pub mod himd_unit;
 pub mod pipeline;
 pub mod plan;
 pub mod prepare;
 pub mod queue;
 pub mod receive;
+mod unit;
 
 use std::path::PathBuf;
 
@@ -29,6 +32,7 @@ pub use library::TransferMode;
 pub use pipeline::{BatchEvent, BatchOptions, ItemOutcome, SendItem, send_batch, send_batch_with};
 pub use plan::TitleTemplate;
 pub use queue::{TransferEvent, TransferRequest};
+pub use unit::Unit;
 
 #[derive(Debug, Error)]
 pub enum TransferError {
@@ -48,10 +52,19 @@ pub enum TransferError {
         netmd::format_ms(*free_ms)
     )]
     Capacity { needed_ms: u64, free_ms: u64 },
+    #[error(
+        "not enough space on the Hi-MD disc: this needs {:.1} MB and {:.1} MB is free; nothing \
+         was sent",
+        *needed as f64 / 1e6,
+        *free as f64 / 1e6
+    )]
+    HimdSpace { needed: u64, free: u64 },
     #[error(transparent)]
     Device(#[from] DeviceError),
     #[error(transparent)]
     Send(#[from] SendError),
+    #[error(transparent)]
+    Himd(#[from] himd::HimdError),
     #[error("cancelled; nothing was recorded")]
     Cancelled,
     #[error("the transfer queue: {0}")]

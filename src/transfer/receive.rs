@@ -78,11 +78,14 @@ pub fn extension(mode: Mode, format: ReceiveFormat) -> &'static str {
 
 /// `01 - Title.aea`.
 pub fn file_name(t: &TrackInfo, format: ReceiveFormat) -> String {
+    numbered_name(t.number, &track_title(t), extension(t.mode, format))
+}
+
+/// `01 - Title.ext`: a received track's file, named from the disc.
+pub fn numbered_name(number: u32, title: &str, extension: &str) -> String {
     format!(
-        "{:02} - {}.{}",
-        t.number,
-        file_name_part(&track_title(t), "Untitled"),
-        extension(t.mode, format)
+        "{number:02} - {}.{extension}",
+        file_name_part(title, "Untitled")
     )
 }
 
@@ -123,9 +126,11 @@ pub struct ReceiveItem {
 }
 
 /// The queue requests that receive `numbers` of `disc` into the folder `receive.dir` names
-/// (`music_dir`'s MiniDisc/ by default), in `format`.
+/// (`music_dir`'s MiniDisc/ by default), in `format`; a Hi-MD disc's tracks (`himd`) come in
+/// their own format whatever `format` says.
 pub fn orders_for(
     disc: &DiscInfo,
+    himd: Option<&crate::app::HimdFacts>,
     numbers: &[u32],
     receive_dir: Option<&Path>,
     music_dir: &Path,
@@ -142,7 +147,10 @@ pub fn orders_for(
                 album: album.clone(),
                 grouping: group_name(disc, t),
             },
-            into: dir.join(file_name(t, format)),
+            into: dir.join(match himd.and_then(|h| h.track(t.number)) {
+                Some(h) => numbered_name(t.number, &track_title(t), h.extension),
+                None => file_name(t, format),
+            }),
             title: track_title(t),
             mode: match t.mode {
                 Mode::SP => library::TransferMode::Sp,

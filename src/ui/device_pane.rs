@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::focused;
 use super::format::{duration, plural};
 use super::widgets::{bar, pane_block, split_row};
-use crate::app::{DeviceRow, DeviceStatus, Model, Pane};
+use crate::app::{DeviceRow, DeviceStatus, HimdFacts, Model, Pane};
 use library::text;
 use netmd::PlayerState;
 use netmd::{DiscInfo, Mode};
@@ -110,8 +110,14 @@ fn draw_disc(model: &Model, frame: &mut Frame, area: Rect, disc: &DiscInfo, is_f
                     continue;
                 };
                 let indent = if t.group.is_some() { "    " } else { "  " };
-                let title = shown_title(&t.title, &t.full_width_title);
-                let mut right = format!("{} {}", t.mode.label(), duration(t.duration_ms));
+                let himd = dev.himd.as_ref().and_then(|h| h.track(n));
+                let mut title = shown_title(&t.title, &t.full_width_title).to_string();
+                // A Hi-MD track keeps its artist beside the title, as the unit shows it.
+                if let Some(h) = himd.filter(|h| !h.artist.is_empty()) {
+                    title = format!("{} — {title}", h.artist);
+                }
+                let format = himd.map_or_else(|| t.mode.label().to_string(), |h| h.format.clone());
+                let mut right = format!("{format} {}", duration(t.duration_ms));
                 if t.channels == 1 {
                     right = format!("mono {right}");
                 }
@@ -131,16 +137,12 @@ fn draw_disc(model: &Model, frame: &mut Frame, area: Rect, disc: &DiscInfo, is_f
         ));
     }
     frame.render_widget(Paragraph::new(lines), list);
+    if let Some(himd) = &dev.himd {
+        return draw_himd_footer(model, frame, footer, himd);
+    }
 
     let cap = disc.capacity;
     let used = format!(" {} / {}", duration(cap.used_ms), duration(cap.total_ms));
-    let bar_width = usize::from(footer.width).saturating_sub(text::width(&used));
-    let fraction = if cap.total_ms == 0 {
-        0.0
-    } else {
-        cap.used_ms as f64 / cap.total_ms as f64
-    };
-    let (full, empty) = bar(fraction, bar_width, model.ascii);
     let free = Mode::ALL
         .iter()
         .map(|m| format!("{} {}", m.label(), duration(cap.free_ms_in(*m))))
@@ -159,16 +161,75 @@ fn draw_disc(model: &Model, frame: &mut Frame, area: Rect, disc: &DiscInfo, is_f
             cells.push_str(&format!(" {n} at {}", duration(p.position_ms)));
         }
     }
+    let footer_text = [format!("free {free}"), cells];
+    draw_footer(
+        model,
+        frame,
+        footer,
+        (cap.used_ms, cap.total_ms),
+        used,
+        footer_text,
+    );
+}
+
+/// A Hi-MD disc's footer: space in bytes, and what the free space holds in each of its
+/// formats; the title room in bytes.
+fn draw_himd_footer(model: &Model, frame: &mut Frame, footer: Rect, himd: &HimdFacts) {
+    let megabytes = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+    let used_bytes = himd.total_bytes.saturating_sub(himd.free_bytes);
+    let used = format!(
+        " {} / {}",
+        megabytes(used_bytes),
+        megabytes(himd.total_bytes)
+    );
+    // Bit rates of what a send makes: LP2, LP4 and PCM.
+    let free = [("LP2", 132u64), ("LP4", 66), ("PCM", 1411)]
+        .iter()
+        .map(|(label, kbps)| format!("{label} {}", duration(himd.free_bytes * 8 / kbps)))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let footer_text = [
+        format!("free {}: {free}", megabytes(himd.free_bytes)),
+        format!("Hi-MD · title room {} bytes", himd.title_bytes_left),
+    ];
+    draw_footer(
+        model,
+        frame,
+        footer,
+        (used_bytes, himd.total_bytes),
+        used,
+        footer_text,
+    );
+}
+
+/// The capacity bar (`used` of `total`, labelled `label`) and two lines under it.
+fn draw_footer(
+    model: &Model,
+    frame: &mut Frame,
+    footer: Rect,
+    (used, total): (u64, u64),
+    label: String,
+    lines: [String; 2],
+) {
+    let theme = &model.theme;
+    let bar_width = usize::from(footer.width).saturating_sub(text::width(&label));
+    let fraction = if total == 0 {
+        0.0
+    } else {
+        used as f64 / total as f64
+    };
+    let (full, empty) = bar(fraction, bar_width, model.ascii);
     let width = usize::from(footer.width);
+    let [second, third] = lines;
     frame.render_widget(
         Paragraph::new(vec![
             Line::from(vec![
                 Span::styled(full, theme.progress_filled),
                 Span::styled(empty, theme.progress_empty),
-                Span::styled(used, theme.dim),
+                Span::styled(label, theme.dim),
             ]),
-            Line::styled(text::fit(&format!("free {free}"), width), theme.dim),
-            Line::styled(text::fit(&cells, width), theme.dim),
+            Line::styled(text::fit(&second, width), theme.dim),
+            Line::styled(text::fit(&third, width), theme.dim),
         ]),
         footer,
     );

@@ -164,6 +164,11 @@ fn item_label(
     item: &QueuedTransfer,
     track: Option<&Track>,
 ) -> String {
+    if model.device.himd.is_some() && item.receive.is_none() {
+        return crate::app::transfers::fit::himd_route(item, track)
+            .0
+            .to_string();
+    }
     if let Some(route) = ids
         .iter()
         .position(|&id| id == item.id)
@@ -196,7 +201,32 @@ fn summary(model: &Model, plan: &(Vec<i64>, QueuePlan)) -> String {
     }
 }
 
+/// `3 tracks: 81.2 MB of 640.3 MB free (Hi-MD)`.
+fn himd_summary(model: &Model, free_bytes: u64) -> String {
+    let pending: Vec<(&QueuedTransfer, Option<&Track>)> = model
+        .transfers
+        .pending()
+        .map(|i| (i, library_track(model, i)))
+        .collect();
+    let needed = crate::app::transfers::fit::himd_bytes(&pending);
+    let megabytes = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
+    let verdict = if needed > free_bytes {
+        "does not fit · "
+    } else {
+        ""
+    };
+    format!(
+        "{verdict}{}: {} of {} free (Hi-MD)",
+        super::format::plural(pending.len(), "track", "tracks"),
+        megabytes(needed),
+        megabytes(free_bytes)
+    )
+}
+
 fn send_summary(model: &Model, plan: &QueuePlan) -> String {
+    if let Some(himd) = &model.device.himd {
+        return himd_summary(model, himd.free_bytes);
+    }
     let pending: Vec<&QueuedTransfer> = model.transfers.pending().collect();
     let tracks = |n: usize| {
         if n == 1 {

@@ -1,9 +1,11 @@
 //! The Device pane's view of the recorder: the disc as rows (disc title, groups as folders,
 //! tracks), the selection, and what the recorder is doing.
 
+mod himd;
 mod msg;
 pub mod update;
 
+pub use himd::{DiscView, HimdFacts, HimdTrack};
 pub use msg::{DeviceEvent, DeviceRequest, ExclusiveJob};
 
 use crate::app::cursor::ListCursor;
@@ -39,6 +41,8 @@ pub struct DeviceState {
     /// A long operation under way, for the status line.
     pub busy: Option<String>,
     pub player: Option<PlayerStatus>,
+    /// For a disc in Hi-MD mode: its tracks' formats and its space in bytes.
+    pub himd: Option<HimdFacts>,
 }
 
 impl DeviceState {
@@ -50,10 +54,11 @@ impl DeviceState {
     }
 
     /// Replaces the disc, keeping the selection on the same kind of row where possible.
-    pub fn set_disc(&mut self, disc: DiscInfo, page: usize) {
+    pub fn set_disc(&mut self, view: DiscView, page: usize) {
         let before = self.selected_row();
-        self.rows = rows_of(&disc);
-        self.status = DeviceStatus::Connected(Box::new(disc));
+        self.rows = rows_of(&view.info);
+        self.status = DeviceStatus::Connected(Box::new(view.info));
+        self.himd = view.himd;
         if let Some(row) = before
             && let Some(pos) = self.rows.iter().position(|r| *r == row)
         {
@@ -70,6 +75,7 @@ impl DeviceState {
         self.anchor = None;
         self.player = None;
         self.busy = None;
+        self.himd = None;
     }
 
     pub fn selected_row(&self) -> Option<DeviceRow> {

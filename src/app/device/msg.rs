@@ -3,7 +3,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use netmd::{AnyRecorder, DiscInfo, PlayerStatus};
+use super::DiscView;
+use crate::transfer::Unit;
+use netmd::PlayerStatus;
 
 /// What the UI asks of the recorder. Tracks and groups are numbered from 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +24,7 @@ pub enum DeviceRequest {
         last: u32,
         name: String,
     },
+    /// Groups are numbered from 1, as on the recorder.
     RenameGroup {
         group: usize,
         name: String,
@@ -65,14 +68,14 @@ pub enum DeviceRequest {
     Shutdown,
 }
 
-type JobFn = Box<dyn FnOnce(&mut AnyRecorder) + Send>;
+type JobFn = Box<dyn FnOnce(&mut Unit) + Send>;
 
 /// A one-shot job for [`DeviceRequest::Exclusive`]; clones share it and it runs at most once.
 #[derive(Clone)]
 pub struct ExclusiveJob(Arc<Mutex<Option<JobFn>>>);
 
 impl ExclusiveJob {
-    pub fn new(job: impl FnOnce(&mut AnyRecorder) + Send + 'static) -> Self {
+    pub fn new(job: impl FnOnce(&mut Unit) + Send + 'static) -> Self {
         Self(Arc::new(Mutex::new(Some(Box::new(job)))))
     }
 
@@ -100,11 +103,11 @@ impl Eq for ExclusiveJob {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceEvent {
     /// A recorder was found and its disc read (`disc_present` may be false).
-    Connected(DiscInfo),
+    Connected(DiscView),
     /// The recorder went away; the reason is for the status line.
     Disconnected(String),
     /// The disc was changed (by us, or inserted, or ejected).
-    DiscChanged(DiscInfo),
+    DiscChanged(DiscView),
     /// Reading the disc: tracks done of total.
     Progress {
         operation: String,

@@ -17,7 +17,7 @@ pub fn on_event(model: &mut Model, event: DeviceEvent) -> Vec<Effect> {
     let page = page(model);
     match event {
         DeviceEvent::Connected(disc) => {
-            let name = disc.device.clone();
+            let name = disc.info.device.clone();
             model.device.busy = None;
             model.device.set_disc(disc, page);
             model.set_status(Level::Info, format!("Recorder connected: {name}"));
@@ -194,7 +194,7 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
             let (message, request) = match row {
                 Some(DeviceRow::Group(g)) => (
                     format!("Delete group {}? Its tracks stay on the disc.", g + 1),
-                    DeviceRequest::DeleteGroup { group: g },
+                    DeviceRequest::DeleteGroup { group: g + 1 },
                 ),
                 Some(DeviceRow::Track(_)) => {
                     let Some((first, last)) = dev.selected_range() else {
@@ -294,6 +294,7 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
             let t = &model.transfers;
             let orders = crate::transfer::receive::orders_for(
                 disc,
+                model.device.himd.as_ref(),
                 &numbers,
                 t.receive_dir.as_deref(),
                 &model.music_dir,

@@ -37,7 +37,11 @@ impl RenameTarget {
         match self.clone() {
             RenameTarget::Track(track) => Effect::Device(D::RenameTrack { track, title: text }),
             RenameTarget::Disc => Effect::Device(D::RenameDisc { title: text }),
-            RenameTarget::Group(group) => Effect::Device(D::RenameGroup { group, name: text }),
+            // Requests number groups from 1, the rows from 0.
+            RenameTarget::Group(g) => Effect::Device(D::RenameGroup {
+                group: g + 1,
+                name: text,
+            }),
             RenameTarget::NewGroup { first, last } => Effect::Device(D::CreateGroup {
                 first,
                 last,

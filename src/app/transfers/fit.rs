@@ -67,6 +67,43 @@ pub fn plan_queue(
     }
 }
 
+/// How an item goes on a disc in Hi-MD mode (the rules of
+/// [`crate::transfer::himd_send`], from what the library knows): its label and its kbit/s.
+/// An MP3 is taken to be constant bit rate (the sender checks and says when it is not).
+pub fn himd_route(item: &QueuedTransfer, track: Option<&Track>) -> (&'static str, u32) {
+    use library::TransferMode as T;
+    let own_atrac3 = track
+        .filter(|t| t.codec == AudioCodec::Atrac3 && t.channels.unwrap_or(2) == 2)
+        .and_then(|t| match t.mode {
+            AtracMode::Lp2 => Some(("LP2", 132)),
+            AtracMode::Lp105 => Some(("LP105", 105)),
+            AtracMode::Lp4 => Some(("LP4", 66)),
+            _ => None,
+        });
+    match item.mode {
+        T::Sp => ("PCM", 1411),
+        T::Lp2 => ("LP2", 132),
+        T::Lp105 => ("LP105", 105),
+        T::Lp4 => ("LP4", 66),
+        T::Auto => match (own_atrac3, track) {
+            (Some(own), _) => own,
+            (None, Some(t)) if t.codec == AudioCodec::Mp3 => ("MP3", t.bitrate_kbps.unwrap_or(320)),
+            _ => ("LP2", 132),
+        },
+    }
+}
+
+/// Bytes the items (with their library entries) take on a Hi-MD disc.
+pub fn himd_bytes(items: &[(&QueuedTransfer, Option<&Track>)]) -> u64 {
+    items
+        .iter()
+        .map(|(item, track)| {
+            let kbps = u64::from(himd_route(item, *track).1);
+            track.map_or(0, |t| t.duration_ms) * kbps / 8
+        })
+        .sum()
+}
+
 /// What a queue asks of the disc.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fit {

@@ -1,0 +1,500 @@
+//! Sending to and receiving from a disc in Hi-MD mode, for the transfer queue and `device send`
+//! / `device receive`: the NetMD rules where they apply (one result per item in order, the
+//! gapless joins, ReplayGain, a batch that cannot fit refused before anything is written), with
+//! Hi-MD's own formats. `auto` keeps an MP3 (constant bit rate) or ATRAC3 file as it is and
+//! encodes the rest in LP2; SP asks for PCM, Hi-MD's lossless mode.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::thread;
+use std::time::Instant;
+
+use himd::CodecInfo;
+use himd::mp3::Mp3Frames;
+use himd::send::{NewAudio, TrackTexts};
+use library::QueuedTransfer;
+use netmd::Mode;
+
+use super::TransferError;
+use super::TransferMode;
+use super::gapless::{self, Job, PlainFrames, Prepared};
+use super::himd_unit::HimdUnit;
+use super::pipeline::{BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem};
+use super::plan::{self, TrackTags};
+use super::prepare::{self, Feed, Route};
+
+/// What an item asks of a Hi-MD disc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HimdMode {
+    /// MP3 and ATRAC3 as they are, the rest in LP2.
+    Auto,
+    /// The MP3 file's frames as they are (constant bit rate only).
+    Mp3,
+    /// 16-bit PCM, lossless.
+    Pcm,
+    /// ATRAC3 at 132, 105 or 66 kbit/s (`Lp2`, `Lp105`, `Lp4`).
+    Atrac3(TransferMode),
+}
+
+impl From<TransferMode> for HimdMode {
+    fn from(mode: TransferMode) -> Self {
+        match mode {
+            TransferMode::Auto => HimdMode::Auto,
+            TransferMode::Sp => HimdMode::Pcm,
+            m => HimdMode::Atrac3(m),
+        }
+    }
+}
+
+/// How one item goes on the disc.
+enum Plan {
+    Mp3(Mp3Frames),
+    Coded { route: Route, codec: CodecInfo },
+}
+
+impl Plan {
+    /// Bytes of audio it adds (what the disc's free space is checked against).
+    fn bytes(&self, duration_ms: u64) -> u64 {
+        match self {
+            Plan::Mp3(frames) => frames.data.len() as u64,
+            Plan::Coded { codec, .. } => duration_ms * u64::from(codec.kbps()) / 8 + 1,
+        }
+    }
+}
+
+/// Whether a file may go as MP3 frames: its frames, or why not.
+fn mp3_frames(path: &Path) -> Result<Mp3Frames, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    Mp3Frames::parse(&bytes)
+}
+
+fn looks_like_mp3(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("mp3"))
+}
+
+/// How `path` goes on the disc in `mode`, its length, and what the user should know.
+fn plan_item(path: &Path, mode: HimdMode) -> Result<(Plan, u64, Vec<String>), TransferError> {
+    let source = |detail: String| TransferError::Source {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let mut notes = Vec::new();
+    match mode {
+        HimdMode::Mp3 => {
+            let frames = mp3_frames(path)
+                .map_err(|why| source(format!("it cannot go in mp3 mode: {why}")))?;
+            let ms = frames.seconds() * 1000;
+            return Ok((Plan::Mp3(frames), ms, notes));
+        }
+        HimdMode::Auto if looks_like_mp3(path) => match mp3_frames(path) {
+            Ok(frames) => {
+                let ms = frames.seconds() * 1000;
+                return Ok((Plan::Mp3(frames), ms, notes));
+            }
+            Err(why) => notes.push(format!(
+                "sent as ATRAC3 LP2, not as MP3: {why} (units have been left unable to read \
+                 discs with such files)"
+            )),
+        },
+        _ => {}
+    }
+    let facts = prepare::inspect(path)?;
+    let request = match mode {
+        HimdMode::Pcm => TransferMode::Sp,
+        HimdMode::Atrac3(m) => m,
+        // An ATRAC3 file goes in its own mode, as it is.
+        HimdMode::Auto | HimdMode::Mp3 => match facts.atrac3 {
+            Some(_) => TransferMode::Auto,
+            None => TransferMode::Lp2,
+        },
+    };
+    let route = prepare::route(request, &facts, false);
+    let codec = match route.feed {
+        Feed::Pcm => CodecInfo::lpcm(),
+        Feed::Untouched | Feed::Encode(_) => {
+            let frame = route.format.frame as u16;
+            CodecInfo::atrac3(frame, frame == 192)
+        }
+    };
+    Ok((Plan::Coded { route, codec }, facts.duration_ms, notes))
+}
+
+/// Sends the queue's items to the Hi-MD disc in their own modes.
+pub fn send_batch(
+    unit: &mut HimdUnit,
+    items: &[SendItem],
+    options: &BatchOptions,
+    control: &BatchControl,
+    events: &mut dyn FnMut(BatchEvent),
+) -> Result<Vec<(i64, ItemOutcome)>, TransferError> {
+    let modes: Vec<HimdMode> = items.iter().map(|i| i.mode.into()).collect();
+    send_items(unit, items, &modes, options, control, events)
+}
+
+/// [`send_batch`] with a Hi-MD mode per item (`device send --mode mp3|pcm`). Returns an error
+/// only when the batch was refused as a whole before anything was written.
+pub fn send_items(
+    unit: &mut HimdUnit,
+    items: &[SendItem],
+    modes: &[HimdMode],
+    options: &BatchOptions,
+    control: &BatchControl,
+    events: &mut dyn FnMut(BatchEvent),
+) -> Result<Vec<(i64, ItemOutcome)>, TransferError> {
+    let mut outcomes = Vec::with_capacity(items.len());
+    let mut planned = Vec::new();
+    for (item, &mode) in items.iter().zip(modes) {
+        match plan_item(&item.path, mode) {
+            Ok((plan, ms, notes)) => planned.push((item, plan, ms, notes)),
+            Err(e) => finish(
+                events,
+                &mut outcomes,
+                item.id,
+                ItemOutcome::Failed(e.to_string()),
+            ),
+        }
+    }
+    let listing = unit.disc.listing()?;
+    let needed: u64 = planned.iter().map(|(_, p, ms, _)| p.bytes(*ms)).sum();
+    if let Some(space) = listing.space
+        && needed > space.free
+    {
+        return Err(TransferError::HimdSpace {
+            needed,
+            free: space.free,
+        });
+    }
+    let tags: Vec<TrackTags> = planned
+        .iter()
+        .map(|(i, ..)| TrackTags::read(&i.path))
+        .collect();
+    let jobs = coded_jobs(&planned, &tags, options);
+    let prepared = spawn_preparer(jobs, control);
+    let first_new = listing.tracks.len() + 1;
+    let mut sent = 0;
+    let mut stopped: Option<String> = None;
+    for ((item, plan, _, notes), tags) in planned.into_iter().zip(&tags) {
+        if stopped.is_some() || control.stop.load(Ordering::SeqCst) {
+            let outcome = stopped
+                .clone()
+                .map_or(ItemOutcome::NotStarted, ItemOutcome::Failed);
+            finish(events, &mut outcomes, item.id, outcome);
+            continue;
+        }
+        events(BatchEvent::Preparing { id: item.id });
+        let mut warnings = notes;
+        let audio = match plan {
+            Plan::Mp3(frames) => {
+                if (media::player::gain_factor(&item.path, options.replaygain, 0.0) - 1.0).abs()
+                    > f32::EPSILON
+                {
+                    warnings.push("sent as it is: ReplayGain was not applied".into());
+                }
+                Ok(NewAudio::Mp3(frames))
+            }
+            Plan::Coded { codec, .. } => match prepared.recv() {
+                Ok(Ok(Prepared {
+                    audio,
+                    warnings: more,
+                })) => {
+                    warnings.extend(more);
+                    Ok(if codec == CodecInfo::lpcm() {
+                        NewAudio::Lpcm(audio)
+                    } else {
+                        NewAudio::Atrac3 {
+                            codec,
+                            frames: audio,
+                        }
+                    })
+                }
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(TransferError::Queue(
+                    "the preparation thread stopped".into(),
+                )),
+            },
+        };
+        let audio = match audio {
+            Ok(audio) => audio,
+            Err(TransferError::Cancelled) => {
+                control.cancel_current.store(false, Ordering::SeqCst);
+                finish(events, &mut outcomes, item.id, ItemOutcome::Cancelled);
+                continue;
+            }
+            Err(e) => {
+                finish(
+                    events,
+                    &mut outcomes,
+                    item.id,
+                    ItemOutcome::Failed(e.to_string()),
+                );
+                continue;
+            }
+        };
+        if control.cancel_current.swap(false, Ordering::SeqCst) {
+            finish(events, &mut outcomes, item.id, ItemOutcome::Cancelled);
+            continue;
+        }
+        let texts = TrackTexts {
+            title: item.title.clone().unwrap_or_else(|| tags.title.clone()),
+            artist: tags.artist.clone(),
+            album: tags.album.clone(),
+        };
+        let bytes_total = audio_bytes(&audio);
+        events(BatchEvent::Started {
+            id: item.id,
+            mode: plan_mode(&audio),
+            bytes_total,
+        });
+        let started = Instant::now();
+        let added = unit.disc.add_track(
+            &audio,
+            &texts,
+            &mut unit.signer(),
+            &mut netmd::crypto::OsEntropy,
+        );
+        let outcome = match added {
+            Ok(number) => {
+                let elapsed_ms = started.elapsed().as_millis().max(1) as u64;
+                events(BatchEvent::Progress {
+                    id: item.id,
+                    bytes_done: bytes_total,
+                    bytes_total,
+                    rate_bps: bytes_total * 1000 / elapsed_ms,
+                    eta_ms: 0,
+                });
+                sent += 1;
+                ItemOutcome::Done {
+                    track: number as u32,
+                    title: library::text::clean(&texts.title),
+                    warnings,
+                }
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                // What the disc holds now, not what the failed write left in memory.
+                if unit.reload().is_err() || !unit.still_there() {
+                    stopped = Some(format!("{reason} (the disc could not be read again)"));
+                }
+                ItemOutcome::Failed(reason)
+            }
+        };
+        finish(events, &mut outcomes, item.id, outcome);
+    }
+    drop(prepared);
+    group_album(unit, &tags, sent, first_new, options);
+    Ok(outcomes)
+}
+
+/// A whole album sent in one go becomes a group (and names an untitled disc).
+fn group_album(
+    unit: &mut HimdUnit,
+    tags: &[TrackTags],
+    sent: usize,
+    first: usize,
+    options: &BatchOptions,
+) {
+    let Some(album) = plan::whole_album(tags) else {
+        return;
+    };
+    if sent != tags.len() || !options.template.group_albums {
+        return;
+    }
+    let last = (first + sent - 1) as u32;
+    let grouped = unit.disc.edit_groups(|l, count| {
+        l.create(first as u32, last, album.clone(), None, count)
+            .map(|_| ())
+    });
+    if let Err(e) = grouped {
+        tracing::warn!("could not group the album: {e}");
+    }
+    let untitled = unit
+        .disc
+        .listing()
+        .is_ok_and(|l| l.title.as_deref().is_none_or(|t| t.trim().is_empty()));
+    if let Some(template) = &options.template.disc
+        && untitled
+    {
+        let tags = TrackTags {
+            album,
+            ..TrackTags::default()
+        };
+        let name = plan::TitleTemplate::expand(template, &tags);
+        if let Err(e) = unit.disc.set_disc_title(&name) {
+            tracing::warn!("could not title the disc: {e}");
+        }
+    }
+}
+
+fn audio_bytes(audio: &NewAudio) -> u64 {
+    match audio {
+        NewAudio::Mp3(frames) => frames.data.len() as u64,
+        NewAudio::Atrac3 { frames, .. } => frames.len() as u64,
+        NewAudio::Lpcm(pcm) => pcm.len() as u64,
+    }
+}
+
+/// The mode the queue shows for a Hi-MD item.
+fn plan_mode(audio: &NewAudio) -> Mode {
+    match audio {
+        NewAudio::Atrac3 { codec, .. } if codec.frame_bytes() == 192 => Mode::LP4,
+        NewAudio::Atrac3 { .. } => Mode::LP2,
+        NewAudio::Mp3(_) | NewAudio::Lpcm(_) => Mode::SP,
+    }
+}
+
+/// The preparer's jobs: the coded items in order, joined gapless where NetMD would join them
+/// (MP3 items go as they are and break a run).
+fn coded_jobs(
+    planned: &[(&SendItem, Plan, u64, Vec<String>)],
+    tags: &[TrackTags],
+    options: &BatchOptions,
+) -> Vec<Job> {
+    let coded: Vec<(usize, Route)> = planned
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, plan, ..))| match plan {
+            Plan::Coded { route, .. } => Some((i, *route)),
+            Plan::Mp3(_) => None,
+        })
+        .collect();
+    let coded_tags: Vec<TrackTags> = coded.iter().map(|(i, _)| tags[*i].clone()).collect();
+    let routes: Vec<Route> = coded.iter().map(|(_, r)| *r).collect();
+    let links = if options.gapless {
+        plan::gapless_links(&coded_tags, &routes)
+    } else {
+        vec![false; coded.len()]
+    };
+    coded
+        .iter()
+        .enumerate()
+        .map(|(j, &(i, route))| {
+            let path = planned[i].0.path.clone();
+            Job {
+                gain: media::player::gain_factor(&path, options.replaygain, 0.0),
+                path,
+                route,
+                joins_next: links[j] && coded.get(j + 1).is_some_and(|(next, _)| *next == i + 1),
+            }
+        })
+        .collect()
+}
+
+/// Decodes and encodes the coded items in order on a thread of its own, one ahead of the disc.
+fn spawn_preparer(
+    jobs: Vec<Job>,
+    control: &BatchControl,
+) -> Receiver<Result<Prepared<Vec<u8>>, TransferError>> {
+    let (tx, rx) = sync_channel(1);
+    let stop = control.stop.clone();
+    let spawned = thread::Builder::new()
+        .name("himd-prepare".into())
+        .spawn(move || {
+            let make = |_| Ok(PlainFrames::default());
+            gapless::prepare_jobs_into(
+                &jobs,
+                &make,
+                &|| stop.load(Ordering::SeqCst),
+                &mut |result| tx.send(result).is_ok(),
+            );
+        });
+    if let Err(e) = spawned {
+        tracing::error!("could not start the preparation thread: {e}");
+    }
+    rx
+}
+
+fn finish(
+    events: &mut dyn FnMut(BatchEvent),
+    outcomes: &mut Vec<(i64, ItemOutcome)>,
+    id: i64,
+    outcome: ItemOutcome,
+) {
+    events(BatchEvent::Finished {
+        id,
+        outcome: outcome.clone(),
+    });
+    outcomes.push((id, outcome));
+}
+
+/// Receives the queue's receive items from the Hi-MD disc, each in its own format; an item
+/// whose track changed since it was queued fails instead of bringing back another.
+pub fn receive_batch(
+    unit: &mut HimdUnit,
+    orders: &[QueuedTransfer],
+    control: &BatchControl,
+    events: &mut dyn FnMut(BatchEvent),
+) {
+    let listing = match unit.disc.listing() {
+        Ok(l) => l,
+        Err(e) => {
+            for q in orders {
+                events(BatchEvent::Finished {
+                    id: q.id,
+                    outcome: ItemOutcome::Failed(e.to_string()),
+                });
+            }
+            return;
+        }
+    };
+    for (i, q) in orders.iter().enumerate() {
+        if control.stop.load(Ordering::SeqCst) {
+            for rest in &orders[i..] {
+                events(BatchEvent::Finished {
+                    id: rest.id,
+                    outcome: ItemOutcome::NotStarted,
+                });
+            }
+            return;
+        }
+        control.cancel_current.store(false, Ordering::SeqCst);
+        let number = q.receive.as_ref().map_or(0, |o| o.track);
+        let track = listing.tracks.iter().find(|t| t.number == number as usize);
+        let outcome = match track {
+            None => ItemOutcome::Failed(format!(
+                "the disc has no track {number} any more (it has {})",
+                listing.tracks.len()
+            )),
+            Some(t) if library::text::clean(t.title.as_deref().unwrap_or_default()) != q.title => {
+                ItemOutcome::Failed(format!(
+                    "the disc changed since this was queued: track {number} is now \"{}\"",
+                    library::text::clean(t.title.as_deref().unwrap_or_default())
+                ))
+            }
+            Some(_) if q.path.exists() => ItemOutcome::Done {
+                track: number,
+                title: q.title.clone(),
+                warnings: vec![format!("{} was already received", q.path.display())],
+            },
+            Some(t) => {
+                let bytes_total = u64::from(t.blocks) * himd::block::BLOCK_BYTES as u64;
+                events(BatchEvent::Started {
+                    id: q.id,
+                    mode: Mode::SP,
+                    bytes_total,
+                });
+                let started = Instant::now();
+                match super::himd_unit::receive_track(unit, t.number, &q.path) {
+                    Ok(bytes) => {
+                        let elapsed_ms = started.elapsed().as_millis().max(1) as u64;
+                        events(BatchEvent::Progress {
+                            id: q.id,
+                            bytes_done: bytes_total,
+                            bytes_total,
+                            rate_bps: bytes * 1000 / elapsed_ms,
+                            eta_ms: 0,
+                        });
+                        ItemOutcome::Done {
+                            track: number,
+                            title: q.title.clone(),
+                            warnings: Vec::new(),
+                        }
+                    }
+                    Err(e) => ItemOutcome::Failed(format!("{e:#}")),
+                }
+            }
+        };
+        events(BatchEvent::Finished { id: q.id, outcome });
+    }
+}
