@@ -560,5 +560,12 @@ fn restore_index(target: &HimdTarget, yes: bool) -> anyhow::Result<i32> {
         "restored the track index from {backup}: {} track(s)",
         disc.listing()?.tracks.len()
     )?;
+    let stale = disc.mac_mismatches();
+    if !stale.is_empty() {
+        eprintln!(
+            "warning: the backup's signature of track(s) {stale:?} is not the disc's: \
+             a unit may refuse to play them"
+        );
+    }
     Ok(0)
 }

@@ -59,6 +59,20 @@ impl<F: DiscFiles> Disc<F> {
         disc.index_file = name;
         Ok(disc)
     }
+
+    /// The tracks (numbers from 1) whose entry's MAC is not the one the MAC list holds for
+    /// its slot — after a restore from a backup one change behind, a unit may refuse them.
+    pub fn mac_mismatches(&self) -> Vec<usize> {
+        (1..=self.track_count())
+            .filter(|&n| {
+                self.index.slot_at(n - 1).is_some_and(|slot| {
+                    self.index
+                        .track(slot)
+                        .is_some_and(|t| self.mac_list.mac(slot) != Some(t.mac))
+                })
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

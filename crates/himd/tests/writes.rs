@@ -603,3 +603,40 @@ fn the_same_track_sent_twice_on_purpose_is_added_twice() {
     assert_eq!(send(&image, &audio, &texts, None).unwrap(), 2);
     assert!(integrity_holds(&image));
 }
+
+#[test]
+fn a_damaged_index_names_its_backup_and_is_restored_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = sample_image(dir.path());
+    let frames = mp3_frames(20);
+    send(
+        &image,
+        &NewAudio::Mp3(Mp3Frames::parse(&frames).unwrap()),
+        &TrackTexts::default(),
+        None,
+    )
+    .unwrap();
+    let before = open(&image, None).0.listing().unwrap();
+    {
+        let (mut disc, _) = open(&image, None);
+        let name = disc.index_file().to_owned();
+        disc.files().overwrite(&name, b"TIF?").unwrap();
+    }
+    let fat =
+        || FatFiles::open(ScsiSectors::new(VirtualHimd::open(&image).unwrap()).unwrap()).unwrap();
+    let err = Disc::open(fat()).err().unwrap();
+    let HimdError::DamagedTrackIndex { file, backup, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(file, "TRKIDX08.HMA");
+    assert_eq!(backup.as_deref(), Some("_RKIDX09.HMA"));
+    assert!(err.to_string().contains("_RKIDX09.HMA"), "{err}");
+
+    let mut disc = Disc::restore_index_from_backup(fat()).unwrap();
+    assert_eq!(disc.listing().unwrap(), before);
+    assert!(disc.mac_mismatches().is_empty());
+    drop(disc);
+    assert!(audio_of(&image, 7) == frames);
+    assert!(integrity_holds(&image));
+    fsck(&image);
+}
