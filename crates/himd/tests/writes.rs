@@ -100,6 +100,14 @@ fn send_reporting(
     (result, disc.unfinished().map(str::to_string))
 }
 
+/// Sends `count` MP3 frames with no titles; returns the frames.
+fn send_untitled_mp3(image: &Path, count: usize) -> Vec<u8> {
+    let frames = mp3_frames(count);
+    let audio = NewAudio::Mp3(Mp3Frames::parse(&frames).unwrap());
+    send(image, &audio, &TrackTexts::default(), None).unwrap();
+    frames
+}
+
 fn audio_of(image: &Path, number: usize) -> Vec<u8> {
     let (mut disc, _) = open(image, None);
     let mut out = Vec::new();
@@ -508,14 +516,7 @@ fn the_track_index_backup_follows_every_change() {
     assert!(disc.files().read("_RKIDX08.HMA").unwrap() == current);
     drop(disc);
 
-    let frames = mp3_frames(20);
-    send(
-        &image,
-        &NewAudio::Mp3(Mp3Frames::parse(&frames).unwrap()),
-        &TrackTexts::default(),
-        None,
-    )
-    .unwrap();
+    send_untitled_mp3(&image, 20);
     let (mut disc, _) = open(&image, None);
     // Generation 08 now: the backup moved to the name after it, holding the new index.
     assert_eq!(backups(&mut disc), ["_RKIDX09.HMA"]);
@@ -608,14 +609,7 @@ fn the_same_track_sent_twice_on_purpose_is_added_twice() {
 fn a_damaged_index_names_its_backup_and_is_restored_from_it() {
     let dir = tempfile::tempdir().unwrap();
     let image = sample_image(dir.path());
-    let frames = mp3_frames(20);
-    send(
-        &image,
-        &NewAudio::Mp3(Mp3Frames::parse(&frames).unwrap()),
-        &TrackTexts::default(),
-        None,
-    )
-    .unwrap();
+    let frames = send_untitled_mp3(&image, 20);
     let before = open(&image, None).0.listing().unwrap();
     {
         let (mut disc, _) = open(&image, None);
