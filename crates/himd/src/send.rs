@@ -348,7 +348,9 @@ impl<F: DiscFiles> Disc<F> {
         let audio = (new_len.div_ceil(cluster) - atdata_len.div_ceil(cluster)) * cluster;
         let files =
             (crate::track_index::TRACK_INDEX_BYTES + crate::mac_list::MAC_LIST_BYTES) as u64;
-        let needed = audio + files.div_ceil(cluster) * cluster;
+        // And a cluster more, for the record a later delete's cut writes first: a disc
+        // filled to the last cluster could not have a track deleted.
+        let needed = audio + files.div_ceil(cluster) * cluster + cluster;
         if needed > space.free {
             return Err(HimdError::NoRoom(format!(
                 "the track needs {:.1} MB and {:.1} MB are free",
