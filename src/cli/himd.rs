@@ -6,20 +6,17 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, bail};
 use serde::Serialize;
 
-use himd::bot::BotDevice;
 use himd::disc::TextField;
-use himd::scsi::ScsiDevice;
 use himd::virtual_device::{MediaSize, VirtualHimd};
-use himd::volume::{FatFiles, ScsiSectors};
-use himd::{AudioFormat, Disc, DiscListing, HimdError, TrackListing};
+use himd::{AudioFormat, DiscListing, TrackListing};
 use netmd::{EditRequest, format_ms};
 
 use super::device::{DeviceCommand, SendMode};
 use crate::transfer::himd_send::{self, HimdMode};
-use crate::transfer::himd_unit::{HimdTarget, HimdUnit, file_name, format_label};
+use crate::transfer::himd_unit::{HimdTarget, HimdUnit, Restore, file_name, format_label};
 use crate::transfer::pipeline::{BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem};
 use crate::transfer::receive::{Filed, file_in_library, folder_for};
 
@@ -43,20 +40,7 @@ pub(super) fn init_blank(path: &Path, size: MediaSize) -> anyhow::Result<()> {
 }
 
 fn open(target: &HimdTarget) -> anyhow::Result<HimdUnit> {
-    let unit = HimdUnit::open(target).map_err(|e| {
-        let restorable = matches!(
-            e.downcast_ref::<HimdError>(),
-            Some(HimdError::DamagedTrackIndex {
-                backup: Some(_),
-                ..
-            })
-        );
-        if restorable {
-            anyhow!("{e}: `ministage device restore-index --yes` puts the backup in its place")
-        } else {
-            e
-        }
-    })?;
+    let unit = HimdUnit::open(target)?;
     for note in &unit.notes {
         eprintln!("note: {note}");
     }
@@ -150,7 +134,6 @@ pub(super) fn run(
                 for w in unit.apply(&request)? {
                     eprintln!("warning: {w}");
                 }
-                warn_unfinished(&unit);
                 outln!("{}", done_message(&request, count))?;
                 Ok(0)
             }
@@ -505,67 +488,36 @@ fn send(
         &BatchControl::default(),
         &mut report,
     )?;
-    warn_unfinished(&unit);
     Ok(i32::from(failed > 0))
-}
-
-/// A write that took effect but left its signature (or old files) for later; each signed
-/// write signs the whole disc, so the last one's state is the disc's.
-fn warn_unfinished(unit: &HimdUnit) {
-    if let Some(warning) = unit.disc.unfinished() {
-        eprintln!("warning: {warning}");
-    }
 }
 
 /// `device restore-index`: the device's backup of the track index in place of a damaged one.
 fn restore_index(target: &HimdTarget, yes: bool) -> anyhow::Result<i32> {
-    let backup = match HimdUnit::open(target) {
-        Ok(_) => {
-            outln!("the track index reads: nothing to restore")?;
-            return Ok(0);
+    match HimdUnit::restore_index(target, yes)? {
+        Restore::NothingToDo => outln!("the track index reads: nothing to restore")?,
+        Restore::WouldReplace { file, backup } => {
+            eprintln!(
+                "ministage: {file} would be replaced by the backup {backup}, whose tracks, \
+                 titles and groups may be older; add --yes to do it"
+            );
+            return Ok(1);
         }
-        Err(e) => match e.downcast::<HimdError>() {
-            Ok(HimdError::DamagedTrackIndex {
-                backup: Some(backup),
-                file,
-                ..
-            }) => {
-                if !yes {
-                    eprintln!(
-                        "ministage: {file} would be replaced by the backup {backup}, whose \
-                         tracks, titles and groups may be older; add --yes to do it"
-                    );
-                    return Ok(1);
-                }
-                backup
+        Restore::Restored {
+            mut unit,
+            backup,
+            stale,
+        } => {
+            outln!(
+                "restored the track index from {backup}: {} track(s)",
+                unit.disc.listing()?.tracks.len()
+            )?;
+            if !stale.is_empty() {
+                eprintln!(
+                    "warning: the backup's signature of track(s) {stale:?} is not the disc's: \
+                     a unit may refuse to play them"
+                );
             }
-            Ok(e) => return Err(e.into()),
-            Err(e) => return Err(e),
-        },
-    };
-    let device: Box<dyn ScsiDevice> = match target {
-        HimdTarget::Image(image) => Box::new(
-            VirtualHimd::open(image)
-                .with_context(|| format!("could not open the Hi-MD image {}", image.display()))?,
-        ),
-        // `HimdUnit::open` above has taken the disc from the system already.
-        HimdTarget::Unit(unit) => Box::new(BotDevice::new(
-            himd::usb::UsbPipes::open(unit)
-                .with_context(|| format!("could not open the {}", unit.name))?,
-        )),
-    };
-    let files = FatFiles::open(ScsiSectors::new(device)?)?;
-    let mut disc = Disc::restore_index_from_backup(files)?;
-    outln!(
-        "restored the track index from {backup}: {} track(s)",
-        disc.listing()?.tracks.len()
-    )?;
-    let stale = disc.mac_mismatches();
-    if !stale.is_empty() {
-        eprintln!(
-            "warning: the backup's signature of track(s) {stale:?} is not the disc's: \
-             a unit may refuse to play them"
-        );
+        }
     }
     Ok(0)
 }

@@ -265,6 +265,7 @@ pub fn send_items(
                     eta_ms: 0,
                 });
                 sent += 1;
+                warnings.extend(unit.unfinished());
                 ItemOutcome::Done {
                     track: number as u32,
                     title: library::text::clean(&texts.title),

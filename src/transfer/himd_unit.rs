@@ -14,7 +14,7 @@ use himd::disc::TextField;
 use himd::scsi::{ScsiDevice, SharedDevice};
 use himd::virtual_device::VirtualHimd;
 use himd::volume::{FatFiles, ScsiSectors};
-use himd::{AudioFormat, Disc, DiscListing, TrackListing};
+use himd::{AudioFormat, Disc, DiscListing, HimdError, TrackListing};
 use netmd::groups::{GroupError, Layout};
 use netmd::{Capacity, DeviceSelector, DiscInfo, EditRequest, GroupInfo, Mode, TrackInfo};
 
@@ -75,28 +75,65 @@ pub struct HimdUnit {
 }
 
 impl HimdUnit {
+    /// Opens the disc. A damaged track index with a backup says how to restore it.
     pub fn open(target: &HimdTarget) -> anyhow::Result<Self> {
-        let mut notes = Vec::new();
-        let device: Box<dyn ScsiDevice> = match target {
-            HimdTarget::Image(image) => {
-                Box::new(VirtualHimd::open(image).with_context(|| {
-                    format!("could not open the Hi-MD image {}", image.display())
-                })?)
-            }
-            HimdTarget::Unit(unit) => {
-                notes.extend(unmount(unit)?);
-                let pipes = himd::usb::UsbPipes::open(unit)
-                    .with_context(|| format!("could not open the {}", unit.name))?;
-                Box::new(BotDevice::new(pipes))
+        let (device, notes) = open_device(target)?;
+        let disc = match read_disc(&device) {
+            Ok(disc) => disc,
+            Err(e) => {
+                let restorable = matches!(
+                    e.downcast_ref::<HimdError>(),
+                    Some(HimdError::DamagedTrackIndex {
+                        backup: Some(_),
+                        ..
+                    })
+                );
+                if restorable {
+                    bail!(
+                        "{e}: `ministage device restore-index --yes` puts the backup in its \
+                         place"
+                    );
+                }
+                return Err(e);
             }
         };
-        let device = SharedDevice::new(device);
-        let disc = read_disc(&device)?;
         Ok(Self {
             disc,
             device,
             target: target.clone(),
             notes,
+        })
+    }
+
+    /// Puts the unit's backup in place of a damaged track index, when `confirmed`.
+    pub fn restore_index(target: &HimdTarget, confirmed: bool) -> anyhow::Result<Restore> {
+        let (device, notes) = open_device(target)?;
+        let files = FatFiles::open(ScsiSectors::new(device.clone())?)?;
+        let backup = match Disc::open(files) {
+            Ok(_) => return Ok(Restore::NothingToDo),
+            Err(HimdError::DamagedTrackIndex {
+                backup: Some(backup),
+                file,
+                ..
+            }) if !confirmed => return Ok(Restore::WouldReplace { file, backup }),
+            Err(HimdError::DamagedTrackIndex {
+                backup: Some(backup),
+                ..
+            }) => backup,
+            Err(e) => return Err(e.into()),
+        };
+        let files = FatFiles::open(ScsiSectors::new(device.clone())?)?;
+        let disc = Disc::restore_index_from_backup(files)?;
+        let stale = disc.mac_mismatches();
+        Ok(Restore::Restored {
+            unit: Box::new(Self {
+                disc,
+                device,
+                target: target.clone(),
+                notes,
+            }),
+            backup,
+            stale,
         })
     }
 
@@ -141,12 +178,23 @@ impl HimdUnit {
     /// Makes a change the Device pane (or a titles sheet) asks for. Returns what is worth
     /// telling the user though the change was made.
     pub fn apply(&mut self, edit: &EditRequest) -> anyhow::Result<Vec<String>> {
-        let made = self.apply_once(edit);
-        if made.is_err() {
-            // Show (and go on from) what the disc really holds.
-            let _ = self.reload();
+        match self.apply_once(edit) {
+            Ok(mut warnings) => {
+                warnings.extend(self.unfinished());
+                Ok(warnings)
+            }
+            Err(e) => {
+                // Show (and go on from) what the disc really holds.
+                let _ = self.reload();
+                Err(e)
+            }
         }
-        made
+    }
+
+    /// What the last write left for later though it took effect (the unit's signature): each
+    /// signed write signs the whole disc, so the last one's state is the disc's.
+    pub fn unfinished(&self) -> Option<String> {
+        self.disc.unfinished().map(str::to_owned)
     }
 
     fn apply_once(&mut self, edit: &EditRequest) -> anyhow::Result<Vec<String>> {
@@ -270,6 +318,38 @@ fn sheet_groups(sheet: &netmd::title_sheet::TitleSheet, count: u32) -> anyhow::R
     }
     close(run)?;
     Ok(layout)
+}
+
+/// What [`HimdUnit::restore_index`] did.
+pub enum Restore {
+    /// The track index reads.
+    NothingToDo,
+    /// Not confirmed: `file` would be replaced by `backup`.
+    WouldReplace { file: String, backup: String },
+    /// `backup` is the index now; `stale` are the tracks whose MAC is not the disc's.
+    Restored {
+        unit: Box<HimdUnit>,
+        backup: String,
+        stale: Vec<usize>,
+    },
+}
+
+/// The disc's device, and what opening it did worth saying.
+fn open_device(target: &HimdTarget) -> anyhow::Result<(Device, Vec<String>)> {
+    let mut notes = Vec::new();
+    let device: Box<dyn ScsiDevice> = match target {
+        HimdTarget::Image(image) => Box::new(
+            VirtualHimd::open(image)
+                .with_context(|| format!("could not open the Hi-MD image {}", image.display()))?,
+        ),
+        HimdTarget::Unit(unit) => {
+            notes.extend(unmount(unit)?);
+            let pipes = himd::usb::UsbPipes::open(unit)
+                .with_context(|| format!("could not open the {}", unit.name))?;
+            Box::new(BotDevice::new(pipes))
+        }
+    };
+    Ok((SharedDevice::new(device), notes))
 }
 
 fn read_disc(device: &Device) -> anyhow::Result<HimdDisc> {
