@@ -1244,3 +1244,56 @@ fn g_queues_tracks_to_receive_from_an_rh1_and_other_recorders_say_why_not() {
         "Received track 1 \"One\" into the library"
     );
 }
+
+#[test]
+fn g_on_a_himd_disc_queues_each_track_in_its_own_format() {
+    use crate::app::{DeviceEvent, DiscView, HimdFacts, HimdTrack};
+    use crate::transfer::TransferRequest;
+    let mut m = model_with(tracks());
+    m.music_dir = PathBuf::from("/home/me/Music");
+    let mut info = demo_disc();
+    info.device = "virtual Hi-MD disc".into();
+    info.can_receive = true;
+    let track = |format: &str, extension| HimdTrack {
+        format: format.into(),
+        extension,
+        artist: String::new(),
+        album: String::new(),
+    };
+    let himd = HimdFacts {
+        tracks: vec![
+            track("MP3 192k", "mp3"),
+            track("ATRAC3plus 256k", "oma"),
+            track("PCM", "wav"),
+        ],
+        total_bytes: 300_000_000,
+        free_bytes: 200_000_000,
+        title_bytes_left: 4000,
+    };
+    update(
+        &mut m,
+        Msg::Device(DeviceEvent::Connected(DiscView {
+            info,
+            himd: Some(himd),
+        })),
+    );
+    press(&mut m, KeyCode::Char('3'));
+    assert_eq!(m.device.selected_row(), Some(DeviceRow::Disc));
+    let into: Vec<String> = press(&mut m, KeyCode::Char('g'))
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Transfer(TransferRequest::EnqueueReceive { into, .. }) => {
+                Some(into.display().to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        into,
+        [
+            "/home/me/Music/MiniDisc/Mix/01 - One.mp3",
+            "/home/me/Music/MiniDisc/Mix/02 - Two.oma",
+            "/home/me/Music/MiniDisc/Mix/03 - Three.wav"
+        ]
+    );
+}
