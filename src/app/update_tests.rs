@@ -1279,7 +1279,7 @@ fn g_on_a_himd_disc_queues_each_track_in_its_own_format() {
     );
     press(&mut m, KeyCode::Char('3'));
     assert_eq!(m.device.selected_row(), Some(DeviceRow::Disc));
-    let into: Vec<String> = press(&mut m, KeyCode::Char('g'))
+    let files: Vec<String> = press(&mut m, KeyCode::Char('g'))
         .into_iter()
         .filter_map(|e| match e {
             Effect::Transfer(TransferRequest::EnqueueReceive { into, .. }) => {
@@ -1289,7 +1289,7 @@ fn g_on_a_himd_disc_queues_each_track_in_its_own_format() {
         })
         .collect();
     assert_eq!(
-        into,
+        files,
         [
             "/home/me/Music/MiniDisc/Mix/01 - One.mp3",
             "/home/me/Music/MiniDisc/Mix/02 - Two.oma",
