@@ -39,7 +39,11 @@ pub fn list_units() -> Result<Vec<FoundUnit>, HimdError> {
             continue;
         };
         let ids = (desc.vendor_id(), desc.product_id());
-        if let Some(&(_, _, name)) = HI_MD_MODE_IDS.iter().find(|(v, p, _)| (*v, *p) == ids) {
+        // An id also listed for a NetMD unit is a Hi-MD unit only when it shows mass storage.
+        let netmd_too = netmd::ids::lookup(ids.0, ids.1).is_some();
+        if let Some(&(_, _, name)) = HI_MD_MODE_IDS.iter().find(|(v, p, _)| (*v, *p) == ids)
+            && (!netmd_too || netmd::usb::is_mass_storage(&device))
+        {
             found.push(FoundUnit {
                 name,
                 vendor_id: ids.0,

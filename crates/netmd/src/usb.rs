@@ -54,7 +54,14 @@ fn list_with(context: &rusb::Context) -> Result<Vec<FoundDevice>, TransportError
             continue;
         };
         let (v, p) = (desc.vendor_id(), desc.product_id());
-        if let Some(known) = ids::lookup(v, p) {
+        let hi_md_mode = HI_MD_MODE_IDS
+            .iter()
+            .any(|(hv, hp, _)| (*hv, *hp) == (v, p));
+        // One id (0187) is listed for a NetMD unit and for another unit's Hi-MD mode: the
+        // interface tells them apart.
+        if let Some(known) = ids::lookup(v, p)
+            && !(hi_md_mode && is_mass_storage(&device))
+        {
             found.push(FoundDevice {
                 name: known.name,
                 vendor_id: v,
@@ -70,6 +77,20 @@ fn list_with(context: &rusb::Context) -> Result<Vec<FoundDevice>, TransportError
         }
     }
     Ok(found)
+}
+
+/// USB mass-storage class: a Hi-MD unit in Hi-MD mode presents its disc this way.
+const MASS_STORAGE_CLASS: u8 = 0x08;
+
+/// Whether `device`'s first interface is USB mass storage (read from its descriptors, without
+/// opening it).
+pub fn is_mass_storage<C: rusb::UsbContext>(device: &rusb::Device<C>) -> bool {
+    device.active_config_descriptor().is_ok_and(|config| {
+        config
+            .interfaces()
+            .flat_map(|i| i.descriptors())
+            .any(|d| d.class_code() == MASS_STORAGE_CLASS)
+    })
 }
 
 /// An open, claimed recorder.
