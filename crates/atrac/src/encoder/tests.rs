@@ -262,7 +262,7 @@ fn joint_stereo_follows_the_panning_and_splits_the_frame() {
         .collect();
     let mut enc = Atrac3Encoder::new(Atrac3Mode::Lp4, 2).unwrap();
     enc.push(&left);
-    assert_eq!(enc.core.matrix, [1; 4]);
+    assert_eq!(enc.core.stereo.matrix, [1; 4]);
     assert!(
         enc.core.allocs[1].bits < 200,
         "second unit {} bits",
@@ -289,7 +289,7 @@ fn joint_stereo_follows_the_panning_and_splits_the_frame() {
     let mono: Vec<i16> = left.chunks_exact(2).flat_map(|p| [p[0], p[0]]).collect();
     let mut enc = Atrac3Encoder::new(Atrac3Mode::Lp4, 2).unwrap();
     enc.push(&mono);
-    assert_eq!(enc.core.matrix, [3; 4]);
+    assert_eq!(enc.core.stereo.matrix, [3; 4]);
 }
 
 #[test]
@@ -311,4 +311,72 @@ fn tracks_join_without_a_gap_when_the_state_carries_on() {
     let decoded = decode(Atrac3Mode::Lp2, &joined);
     let at = 2 * (b_starts as usize + CODEC_DELAY);
     assert!((i32::from(decoded[at]) - i32::from(b[0])).abs() < 2000);
+}
+
+/// Encodes interleaved stereo `pcm` in LP4 with the channel weighting on or off; returns the
+/// frames and the weightings chosen.
+fn encode_lp4(pcm: &[i16], weigh: bool) -> (Vec<u8>, Vec<stereo::Weighting>) {
+    let mut enc = Atrac3Encoder::new(Atrac3Mode::Lp4, 2).unwrap();
+    enc.core.weigh = weigh;
+    let mut chosen = Vec::new();
+    for chunk in pcm.chunks(2 * FRAME) {
+        enc.push(chunk);
+        chosen.push(enc.core.stereo.weighting);
+    }
+    enc.flush();
+    let mut out = Vec::new();
+    enc.take_frames(&mut out);
+    (out, chosen)
+}
+
+/// SNR (dB) of one channel (0 left, 1 right) of `decoded` against `input`.
+fn channel_snr(input: &[i16], decoded: &[i16], ch: usize) -> f64 {
+    let pick = |x: &[i16], skip: usize| -> Vec<i16> {
+        x.iter()
+            .skip(skip + ch)
+            .step_by(2)
+            .flat_map(|&s| [s, s])
+            .collect()
+    };
+    test_signals::snr(&pick(input, 0), &pick(decoded, 2 * CODEC_DELAY), 0)
+}
+
+/// An unbalanced stereo mix: one source panned part-way left (right at 30 %), a quieter
+/// second source in the right only.
+fn unbalanced(len: usize) -> Vec<i16> {
+    let a = music(len, 5);
+    let b = music(len, 6);
+    a.iter()
+        .zip(&b)
+        .flat_map(|(&x, &y)| {
+            [
+                (x * 0.9 * 32767.0) as i16,
+                ((0.3 * x + 0.05 * y) * 32767.0) as i16,
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn channel_weighting_codes_an_unbalanced_mix_better() {
+    let input = unbalanced(44_100 * 2);
+    let (with, chosen) = encode_lp4(&input, true);
+    let (without, none) = encode_lp4(&input, false);
+    assert!(none.iter().all(|&w| w == stereo::Weighting::NONE));
+    assert!(
+        chosen.iter().any(|&w| w != stereo::Weighting::NONE),
+        "no frame was weighted"
+    );
+    let (dw, dn) = (
+        decode(Atrac3Mode::Lp4, &with),
+        decode(Atrac3Mode::Lp4, &without),
+    );
+    for ch in 0..2 {
+        let (sw, sn) = (channel_snr(&input, &dw, ch), channel_snr(&input, &dn, ch));
+        eprintln!("channel {ch}: SNR {sw:.2} dB weighted, {sn:.2} dB not");
+        assert!(
+            sw > sn,
+            "channel {ch}: {sw:.2} dB weighted ≤ {sn:.2} dB not"
+        );
+    }
 }
