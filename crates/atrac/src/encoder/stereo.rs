@@ -32,8 +32,10 @@ const SWITCH_MARGIN_BITS: f32 = 8.0;
 /// How much cheaper (in estimated bits) a weighting must make bands 1–3 to be used: the
 /// estimate leaves out the bump of the first 8 samples.
 const WEIGHTING_MARGIN_BITS: f32 = 24.0;
-/// The weighted levels the encoder uses: 0 mutes a channel and cannot be inverted.
-const LEVELS: std::ops::RangeInclusive<u8> = 1..=6;
+/// The weighted levels the encoder uses: gains (5/7, 1.22) and (6/7, 1.12). Below 5 the bump
+/// of the first 8 samples grows with the gains' ratio (up to 10× at level 1, and 0 mutes a
+/// channel outright) and lost `ViSQOL` on the tuning clips (benches/atrac3_results.md).
+const LEVELS: std::ops::RangeInclusive<u8> = 5..=6;
 
 /// The decoder's channel weighting of bands 1–3: the flag bit, which puts the smaller gain on
 /// the right instead of the left, and the level index (7 = none).

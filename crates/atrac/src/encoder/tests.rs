@@ -341,7 +341,7 @@ fn channel_snr(input: &[i16], decoded: &[i16], ch: usize) -> f64 {
     test_signals::snr(&pick(input, 0), &pick(decoded, 2 * CODEC_DELAY), 0)
 }
 
-/// An unbalanced stereo mix: one source panned part-way left (right at 30 %), a quieter
+/// An unbalanced stereo mix: one source panned part-way left (right at 60 %), a quieter
 /// second source in the right only.
 fn unbalanced(len: usize) -> Vec<i16> {
     let a = music(len, 5);
@@ -351,7 +351,7 @@ fn unbalanced(len: usize) -> Vec<i16> {
         .flat_map(|(&x, &y)| {
             [
                 (x * 0.9 * 32767.0) as i16,
-                ((0.3 * x + 0.05 * y) * 32767.0) as i16,
+                ((0.54 * x + 0.05 * y) * 32767.0) as i16,
             ]
         })
         .collect()
