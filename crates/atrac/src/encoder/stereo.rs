@@ -34,7 +34,7 @@ const SWITCH_MARGIN_BITS: f32 = 8.0;
 const WEIGHTING_MARGIN_BITS: f32 = 24.0;
 /// The weighted levels the encoder uses: gains (5/7, 1.22) and (6/7, 1.12). Below 5 the bump
 /// of the first 8 samples grows with the gains' ratio (up to 10× at level 1, and 0 mutes a
-/// channel outright) and lost `ViSQOL` on the tuning clips (benches/atrac3_results.md).
+/// channel outright) and lost `ViSQOL` on the tuning clips (`benches/atrac3_results.md`).
 const LEVELS: std::ops::RangeInclusive<u8> = 5..=6;
 
 /// The decoder's channel weighting of bands 1–3: the flag bit, which puts the smaller gain on
