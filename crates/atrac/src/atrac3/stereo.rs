@@ -92,7 +92,7 @@ pub(crate) fn channel_weights(index: u8, swap: bool) -> [f32; 2] {
 ///
 /// The matrix selectors act first and independently: weighting scales the left and right
 /// they produce, whatever the matrix.
-pub(super) fn channel_weighting(su1: &mut [f32], su2: &mut [f32], delay: [u8; 6]) {
+pub(crate) fn channel_weighting(su1: &mut [f32], su2: &mut [f32], delay: [u8; 6]) {
     if delay[1] == 7 && delay[3] == 7 {
         return;
     }

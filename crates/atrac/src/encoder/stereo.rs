@@ -371,4 +371,64 @@ mod tests {
         spectra[0] = spectra[1];
         assert_eq!(choose(&spectra, &masks, false).matrix, [3; 4]);
     }
+
+    /// The decoder's weighting side information for the pair of blocks `prev`, `cur`.
+    fn delay(prev: Weighting, cur: Weighting) -> [u8; 6] {
+        [
+            u8::from(prev.swap),
+            prev.level,
+            u8::from(cur.swap),
+            cur.level,
+            0,
+            7,
+        ]
+    }
+
+    #[test]
+    fn the_decoders_weighting_undoes_the_encoders_exactly() {
+        let signal = |k: usize| -> [f32; 1024] {
+            std::array::from_fn(|i| ((i * k) % 97) as f32 * 0.01 - 0.48)
+        };
+        for prev in Weighting::candidates() {
+            for cur in Weighting::candidates() {
+                let original = [signal(37), signal(11)];
+                let mut bands = original;
+                unweight(&mut bands, prev, cur);
+                let [left, right] = &mut bands;
+                crate::atrac3::stereo::channel_weighting(left, right, delay(prev, cur));
+                for (ch, (got, want)) in bands.iter().zip(&original).enumerate() {
+                    for (n, (g, w)) in got.iter().zip(want).enumerate() {
+                        assert!((g - w).abs() < 1e-6, "{prev:?}→{cur:?} ch {ch}[{n}]");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_part_panned_band_is_weighted_towards_the_louder_side() {
+        let mut spectra = [[0f32; 1024]; 2];
+        for (k, v) in spectra[0].iter_mut().enumerate() {
+            *v = ((k * 7919) % 200) as f32 - 100.0;
+        }
+        // Right at 60 % of left: level 5 (gains 5/7 and 1.22, ratio 0.59), small gain right.
+        spectra[1] = spectra[0].map(|x| 0.6 * x);
+        let masks = [[1.0; BFUS], [0.36; BFUS]];
+        let choice = choose(&spectra, &masks, true);
+        assert_eq!(
+            choice.weighting,
+            Weighting {
+                swap: true,
+                level: 5
+            }
+        );
+        assert_eq!(choose(&spectra, &masks, false).weighting, Weighting::NONE);
+        spectra.swap(0, 1);
+        let masks = [masks[1], masks[0]];
+        assert!(!choose(&spectra, &masks, true).weighting.swap);
+        // Balanced: nothing to gain.
+        spectra[0] = spectra[1];
+        let masks = [masks[1], masks[1]];
+        assert_eq!(choose(&spectra, &masks, true).weighting, Weighting::NONE);
+    }
 }
