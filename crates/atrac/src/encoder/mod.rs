@@ -4,7 +4,7 @@
 //! The stages, in order, each in its own module:
 //! - [`analysis`]: the three-stage QMF tree into four bands and the 512 → 256 MDCT per band,
 //!   mirroring the decoder's synthesis;
-//! - [`stereo`] (LP4): the matrix per band and frame, and the byte split between the units;
+//! - [`stereo`] (LP4): the matrix per band and frame and the channel weighting per frame;
 //! - [`gain`]: gain control, transient detection and gain points against pre-echo;
 //! - [`psy`]: the psychoacoustic model, a masking threshold per subband;
 //! - [`tonal`]: strong peaks coded apart, when the frame comes out better with them;

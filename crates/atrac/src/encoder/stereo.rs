@@ -24,7 +24,7 @@ use crate::atrac3::stereo::{channel_weights, interpolate};
 use crate::atrac3::tables::MATRIX_COEFFS;
 
 /// The selector the decoder starts with.
-pub(crate) const INITIAL_MATRIX: [u8; 4] = [3; 4];
+const INITIAL_MATRIX: [u8; 4] = [3; 4];
 /// The selectors the encoder uses (2 has a singular interpolation and is never chosen).
 const CANDIDATES: [u8; 3] = [3, 0, 1];
 /// How much cheaper (in estimated bits) another matrix must be to replace the side signal.
