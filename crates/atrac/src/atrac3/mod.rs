@@ -2,7 +2,7 @@
 //! gain control, tonal components and spectrum; four 256-line IMDCTs; three QMF stages.
 
 mod huffman;
-mod stereo;
+pub(crate) mod stereo;
 pub(crate) mod tables;
 
 use self::huffman::{HuffmanTables, signed_value};

@@ -7,7 +7,7 @@ const BAND: usize = 256;
 
 /// The reference interpolates in double precision over 8 samples; so do we.
 #[inline]
-fn interpolate(old: f32, new: f32, i: usize) -> f64 {
+pub(crate) fn interpolate(old: f32, new: f32, i: usize) -> f64 {
     f64::from(old) + i as f64 * 0.125 * (f64::from(new) - f64::from(old))
 }
 
@@ -61,8 +61,11 @@ pub(super) fn reverse_matrixing(su1: &mut [f32], su2: &mut [f32], prev: [u8; 4],
     }
 }
 
-/// Left/right weights for a 3-bit index; 7 means no weighting.
-fn channel_weights(index: u8, swap: bool) -> [f32; 2] {
+/// Left/right weights for a 3-bit index; 7 means no weighting. Index `k` < 7 gives the pair
+/// (k/7, √(2 − (k/7)²)) — the squares always sum to 2, so the pair moves power between the
+/// channels without changing the total — with the small weight on the left, or on the right
+/// when `swap` (the flag bit) is set.
+pub(crate) fn channel_weights(index: u8, swap: bool) -> [f32; 2] {
     if index == 7 {
         return [1.0, 1.0];
     }
@@ -71,13 +74,25 @@ fn channel_weights(index: u8, swap: bool) -> [f32; 2] {
     if swap { [b, a] } else { [a, b] }
 }
 
-/// Applies the delayed weighting side information (`delay[0..4]`: flag, index of the two
-/// frames the weights interpolate between) to bands 1–3.
+/// Applies the delayed weighting side information to bands 1–3 (band 0 is never weighted),
+/// after [`reverse_matrixing`] has made left and right.
 ///
-/// The interpolation pairs and the steady-state weights follow the reference decoder exactly
-/// (including its use of the second frame's weights for both channels' steady state), because
-/// conformance is measured against it.
-pub(super) fn channel_weighting(su1: &mut [f32], su2: &mut [f32], delay: [u8; 6]) {
+/// `delay` holds the (flag, index) pairs of the last three frames read: `delay[0..2]` from
+/// two frames back, `delay[2..4]` from the previous frame, `delay[4..6]` from this one. Like
+/// the matrix selectors, a pair takes effect one frame after it is read — the frame whose
+/// IMDCT completes the block it was chosen for. With `w0` = the weights of `delay[0..2]` and
+/// `w1` = those of `delay[2..4]`, in each of bands 1–3:
+/// - samples 8…255: left × `w1[0]`, right × `w1[1]`;
+/// - samples 0…7: left × `w0[0] + n/8 · (w0[1] − w0[0])`, right × `w1[0] + n/8 · (w1[1] −
+///   w1[0])` — the reference "interpolates" from the left weight to the right weight of one
+///   pair (the older one for the left channel, the current one for the right), not from the
+///   old pair to the new. We follow it exactly, because conformance is measured against it;
+///   an encoder must divide by these same factors (see `encoder::stereo`).
+/// - nothing at all when both pairs have index 7.
+///
+/// The matrix selectors act first and independently: weighting scales the left and right
+/// they produce, whatever the matrix.
+pub(crate) fn channel_weighting(su1: &mut [f32], su2: &mut [f32], delay: [u8; 6]) {
     if delay[1] == 7 && delay[3] == 7 {
         return;
     }

@@ -4,7 +4,7 @@
 //! The stages, in order, each in its own module:
 //! - [`analysis`]: the three-stage QMF tree into four bands and the 512 → 256 MDCT per band,
 //!   mirroring the decoder's synthesis;
-//! - [`stereo`] (LP4): the matrix per band and frame, and the byte split between the units;
+//! - [`stereo`] (LP4): the matrix per band and frame and the channel weighting per frame;
 //! - [`gain`]: gain control, transient detection and gain points against pre-echo;
 //! - [`psy`]: the psychoacoustic model, a masking threshold per subband;
 //! - [`tonal`]: strong peaks coded apart, when the frame comes out better with them;
@@ -168,8 +168,10 @@ struct Core {
     transform: Transform,
     channels: [ChannelState; 2],
     units: [UnitState; 2],
-    /// LP4: the matrix of the previous frame.
-    matrix: [u8; 4],
+    /// LP4: the matrix and weighting of the previous frame.
+    stereo: stereo::StereoChoice,
+    /// LP4: choose a channel weighting from the signal (off only to measure what it gains).
+    weigh: bool,
     allocs: Vec<Allocation>,
     /// log₂ of the last bit prices the allocation found (per unit; LP4 uses the first).
     price_hints: [f32; 2],
@@ -232,7 +234,8 @@ impl Atrac3Encoder {
             transform: Transform::new(),
             channels: [channel(), channel()],
             units: [unit(), unit()],
-            matrix: stereo::INITIAL_MATRIX,
+            stereo: stereo::StereoChoice::INITIAL,
+            weigh: true,
             allocs: Vec::with_capacity(2),
             price_hints: [0.0; 2],
             tonal_shape: if mode.joint_stereo() { (4, 6) } else { (4, 7) },
@@ -474,15 +477,18 @@ impl Core {
             }
             ch.psy.thresholds(&self.psy, spec, mask);
         }
-        let matrix = stereo::choose_matrix(&spectra, &masks);
+        let choice = stereo::choose(&spectra, &masks, self.weigh);
+        let mut weighted = [self.channels[0].bands, self.channels[1].bands];
+        stereo::unweight(&mut weighted, self.stereo.weighting, choice.weighting);
         let mut unit_bands = [[0f32; FRAME]; 2];
         {
             let [c1, c2] = &mut unit_bands;
-            for (b, (&prev, &sel)) in self.matrix.iter().zip(&matrix).enumerate() {
+            let [left, right] = &weighted;
+            for (b, (&prev, &sel)) in self.stereo.matrix.iter().zip(&choice.matrix).enumerate() {
                 let r = b * BAND..(b + 1) * BAND;
                 stereo::matrix_block(
-                    &self.channels[0].bands[r.clone()],
-                    &self.channels[1].bands[r.clone()],
+                    &left[r.clone()],
+                    &right[r.clone()],
                     prev,
                     sel,
                     &mut c1[r.clone()],
@@ -508,9 +514,9 @@ impl Core {
             );
         }
         let mut unit_masks = [[0f32; BFUS]; 2];
-        stereo::unit_masks(&masks, matrix, &mut unit_masks);
+        stereo::unit_masks(&masks, choice, &mut unit_masks);
         let mut unit_weights = [[0f32; BFUS]; 2];
-        stereo::unit_masks(&channel_weights, matrix, &mut unit_weights);
+        stereo::unit_masks(&channel_weights, choice, &mut unit_weights);
         let mut plain = Vec::with_capacity(2);
         let mut variants = Vec::with_capacity(2);
         for u in 0..2 {
@@ -545,8 +551,8 @@ impl Core {
             }
         }
         let side = JointSide {
-            weighting: (0, 7),
-            matrix,
+            weighting: choice.weighting,
+            matrix: choice.matrix,
         };
         let first_len = allocs[0].bits.div_ceil(8) as usize;
         {
@@ -568,7 +574,7 @@ impl Core {
         {
             *dst = b;
         }
-        self.matrix = matrix;
+        self.stereo = choice;
         self.allocs = allocs;
     }
 }

@@ -262,7 +262,7 @@ fn joint_stereo_follows_the_panning_and_splits_the_frame() {
         .collect();
     let mut enc = Atrac3Encoder::new(Atrac3Mode::Lp4, 2).unwrap();
     enc.push(&left);
-    assert_eq!(enc.core.matrix, [1; 4]);
+    assert_eq!(enc.core.stereo.matrix, [1; 4]);
     assert!(
         enc.core.allocs[1].bits < 200,
         "second unit {} bits",
@@ -289,7 +289,7 @@ fn joint_stereo_follows_the_panning_and_splits_the_frame() {
     let mono: Vec<i16> = left.chunks_exact(2).flat_map(|p| [p[0], p[0]]).collect();
     let mut enc = Atrac3Encoder::new(Atrac3Mode::Lp4, 2).unwrap();
     enc.push(&mono);
-    assert_eq!(enc.core.matrix, [3; 4]);
+    assert_eq!(enc.core.stereo.matrix, [3; 4]);
 }
 
 #[test]
@@ -311,4 +311,108 @@ fn tracks_join_without_a_gap_when_the_state_carries_on() {
     let decoded = decode(Atrac3Mode::Lp2, &joined);
     let at = 2 * (b_starts as usize + CODEC_DELAY);
     assert!((i32::from(decoded[at]) - i32::from(b[0])).abs() < 2000);
+}
+
+/// An LP4 encode with the channel weighting on or off: the frames, and per frame the weighting
+/// chosen and the second unit's share of the frame's bits.
+struct Lp4Encode {
+    frames: Vec<u8>,
+    weightings: Vec<stereo::Weighting>,
+    second_share: Vec<f64>,
+}
+
+fn encode_lp4(pcm: &[i16], weigh: bool) -> Lp4Encode {
+    let mut enc = Atrac3Encoder::new(Atrac3Mode::Lp4, 2).unwrap();
+    enc.core.weigh = weigh;
+    let (mut weightings, mut second_share) = (Vec::new(), Vec::new());
+    // One frame's worth at a time, so every frame's choices can be looked at.
+    for chunk in pcm.chunks(2 * FRAME) {
+        enc.push(chunk);
+        if let [first, second] = &enc.core.allocs[..] {
+            weightings.push(enc.core.stereo.weighting);
+            second_share.push(f64::from(second.bits) / f64::from(first.bits + second.bits));
+        }
+    }
+    enc.flush();
+    let mut frames = Vec::new();
+    enc.take_frames(&mut frames);
+    Lp4Encode {
+        frames,
+        weightings,
+        second_share,
+    }
+}
+
+/// SNR (dB) of one channel (0 left, 1 right) of `decoded` against `input`.
+fn channel_snr(input: &[i16], decoded: &[i16], ch: usize) -> f64 {
+    let pick = |x: &[i16], skip: usize| -> Vec<i16> {
+        x.iter()
+            .skip(skip + ch)
+            .step_by(2)
+            .flat_map(|&s| [s, s])
+            .collect()
+    };
+    test_signals::snr(&pick(input, 0), &pick(decoded, 2 * CODEC_DELAY), 0)
+}
+
+/// An unbalanced stereo mix: one source panned part-way left (right at 60 %), and a second,
+/// with other partials, in the right only.
+fn unbalanced(len: usize) -> Vec<i16> {
+    let a = music(len, 5);
+    (0..len)
+        .flat_map(|i| {
+            let t = i as f32 / 44_100.0;
+            let b: f32 = [(523.3, 0.1), (7040.0, 0.04), (12_500.0, 0.03)]
+                .iter()
+                .map(|&(f, amp)| amp * (std::f32::consts::TAU * f * t).sin())
+                .sum();
+            [
+                (a[i] * 0.9 * 32767.0) as i16,
+                ((0.54 * a[i] + 0.3 * b) * 32767.0) as i16,
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn channel_weighting_codes_an_unbalanced_mix_better() {
+    let input = unbalanced(44_100 * 2);
+    let with = encode_lp4(&input, true);
+    let without = encode_lp4(&input, false);
+    assert!(
+        without
+            .weightings
+            .iter()
+            .all(|&w| w == stereo::Weighting::NONE)
+    );
+    let weighted = with
+        .weightings
+        .iter()
+        .filter(|&&w| w != stereo::Weighting::NONE)
+        .count();
+    assert!(
+        weighted * 2 > with.weightings.len(),
+        "{weighted} frames weighted"
+    );
+    let (dw, dn) = (
+        decode(Atrac3Mode::Lp4, &with.frames),
+        decode(Atrac3Mode::Lp4, &without.frames),
+    );
+    for ch in 0..2 {
+        let (sw, sn) = (channel_snr(&input, &dw, ch), channel_snr(&input, &dn, ch));
+        eprintln!("channel {ch}: SNR {sw:.2} dB weighted, {sn:.2} dB not");
+        assert!(
+            sw > sn + 0.2,
+            "channel {ch}: {sw:.2} dB weighted, {sn:.2} dB not"
+        );
+    }
+    // The byte split between the units is the allocation's, frame by frame, and moves with
+    // the weighting (which changes both what the units carry and their masks).
+    let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+    let spread =
+        |x: &[f64]| x.iter().copied().fold(0f64, f64::max) - x.iter().copied().fold(1f64, f64::min);
+    let (share_with, share_without) = (mean(&with.second_share), mean(&without.second_share));
+    eprintln!("second unit's share: {share_with:.3} weighted, {share_without:.3} not");
+    assert!((share_with - share_without).abs() > 0.01);
+    assert!(spread(&with.second_share) > 0.05 && spread(&without.second_share) > 0.05);
 }

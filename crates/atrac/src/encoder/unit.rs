@@ -5,6 +5,7 @@ use super::UnitState;
 use super::alloc::Allocation;
 use super::bitwriter::BitWriter;
 use super::quant::{QuantTables, SELECTOR_BITS, SF_BITS, bfu_range};
+use super::stereo::Weighting;
 use super::tonal::Tonal;
 use crate::gain::GainInfo;
 
@@ -15,8 +16,8 @@ const JS_UNIT_ID: u32 = 3;
 /// The joint-stereo side information that precedes the second unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct JointSide {
-    /// Weighting flag (1 bit) and index (3 bits; 7 = none).
-    pub weighting: (u8, u8),
+    /// Weighting flag (1 bit) and level index (3 bits).
+    pub weighting: Weighting,
     /// Matrix selector per QMF band.
     pub matrix: [u8; 4],
 }
@@ -61,8 +62,8 @@ pub(crate) fn write_unit(
     let (gain, spectrum, sfs, tonal) = (&unit.gain, &unit.spectrum, &unit.sfs, &unit.tonal);
     match side {
         Some(s) => {
-            w.write(1, u32::from(s.weighting.0));
-            w.write(3, u32::from(s.weighting.1));
+            w.write(1, u32::from(s.weighting.swap));
+            w.write(3, u32::from(s.weighting.level));
             for &m in &s.matrix {
                 w.write(2, u32::from(m));
             }
