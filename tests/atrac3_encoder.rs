@@ -49,7 +49,7 @@ const FLOORS: [(&str, Atrac3Mode, f64); 6] = [
     ("music4s", Atrac3Mode::Lp4, 7.0),
     ("voice4s", Atrac3Mode::Lp2, 17.5),
     ("voice4s", Atrac3Mode::Lp105, 16.2),
-    ("voice4s", Atrac3Mode::Lp4, 15.0),
+    ("voice4s", Atrac3Mode::Lp4, 16.2),
 ];
 
 #[test]
