@@ -203,7 +203,7 @@ pub fn send_items(
                     Ok(if codec == CodecInfo::lpcm() {
                         NewAudio::Lpcm(audio)
                     } else {
-                        NewAudio::Atrac3 {
+                        NewAudio::Atrac {
                             codec,
                             frames: audio,
                         }
@@ -331,7 +331,7 @@ fn group_album(
 fn audio_bytes(audio: &NewAudio) -> u64 {
     match audio {
         NewAudio::Mp3(frames) => frames.data.len() as u64,
-        NewAudio::Atrac3 { frames, .. } => frames.len() as u64,
+        NewAudio::Atrac { frames, .. } => frames.len() as u64,
         NewAudio::Lpcm(pcm) => pcm.len() as u64,
     }
 }
@@ -339,8 +339,8 @@ fn audio_bytes(audio: &NewAudio) -> u64 {
 /// The mode the queue shows for a Hi-MD item.
 fn plan_mode(audio: &NewAudio) -> Mode {
     match audio {
-        NewAudio::Atrac3 { codec, .. } if codec.frame_bytes() == 192 => Mode::LP4,
-        NewAudio::Atrac3 { .. } => Mode::LP2,
+        NewAudio::Atrac { codec, .. } if codec.frame_bytes() == 192 => Mode::LP4,
+        NewAudio::Atrac { .. } => Mode::LP2,
         NewAudio::Mp3(_) | NewAudio::Lpcm(_) => Mode::SP,
     }
 }
