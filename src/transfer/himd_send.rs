@@ -7,8 +7,9 @@
 //! megabyte or two of memory, not its size.
 
 use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread;
 use std::time::Instant;
@@ -314,17 +315,29 @@ pub fn send_items(
                 &mut unit.signer(),
                 &mut netmd::crypto::OsEntropy,
             ),
-            Ready::Frames { mut file, frames } => unit.disc.add_streamed(
-                StreamedAudio {
-                    codec: frames.codec,
-                    reader: &mut file,
-                    offset: frames.offset,
-                    len: frames.len,
-                },
-                &texts,
-                &mut unit.signer(),
-                &mut netmd::crypto::OsEntropy,
-            ),
+            Ready::Frames { file, frames } => {
+                let mut watched = Watched {
+                    file,
+                    frames,
+                    position: 0,
+                    reported: 0,
+                    started,
+                    id: item.id,
+                    cancel: &control.cancel_current,
+                    events: &mut *events,
+                };
+                unit.disc.add_streamed(
+                    StreamedAudio {
+                        codec: frames.codec,
+                        reader: &mut watched,
+                        offset: frames.offset,
+                        len: frames.len,
+                    },
+                    &texts,
+                    &mut unit.signer(),
+                    &mut netmd::crypto::OsEntropy,
+                )
+            }
         };
         let outcome = match added {
             Ok(number) => {
@@ -350,7 +363,11 @@ pub fn send_items(
                 if unit.reload().is_err() || !unit.still_there() {
                     stopped = Some(format!("{reason} (the disc could not be read again)"));
                 }
-                ItemOutcome::Failed(reason)
+                if control.cancel_current.swap(false, Ordering::SeqCst) {
+                    ItemOutcome::Cancelled
+                } else {
+                    ItemOutcome::Failed(reason)
+                }
             }
         };
         finish(events, &mut outcomes, item.id, outcome);
@@ -397,6 +414,54 @@ fn group_album(
         if let Err(e) = unit.disc.set_disc_title(&name) {
             tracing::warn!("could not title the disc: {e}");
         }
+    }
+}
+
+/// Progress is told each time this many more bytes have been read.
+const PROGRESS_STEP: u64 = 1 << 20;
+
+/// An item's frames as the disc's writer reads them: progress events as it goes, and a cancel
+/// that stops the write (the writer then takes back the blocks it wrote).
+struct Watched<'a> {
+    file: File,
+    frames: AtracFrames,
+    position: u64,
+    reported: u64,
+    started: Instant,
+    id: i64,
+    cancel: &'a AtomicBool,
+    events: &'a mut dyn FnMut(BatchEvent),
+}
+
+impl Read for Watched<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.cancel.load(Ordering::SeqCst) {
+            return Err(io::Error::other("cancelled"));
+        }
+        let n = self.file.read(buf)?;
+        self.position += n as u64;
+        let total = self.frames.len;
+        let done = self.position.saturating_sub(self.frames.offset).min(total);
+        if done >= self.reported + PROGRESS_STEP || (done == total && done > self.reported) {
+            self.reported = done;
+            let elapsed_ms = self.started.elapsed().as_millis().max(1) as u64;
+            let rate_bps = done * 1000 / elapsed_ms;
+            (self.events)(BatchEvent::Progress {
+                id: self.id,
+                bytes_done: done,
+                bytes_total: total,
+                rate_bps,
+                eta_ms: (total - done) * 1000 / rate_bps.max(1),
+            });
+        }
+        Ok(n)
+    }
+}
+
+impl Seek for Watched<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.position = self.file.seek(to)?;
+        Ok(self.position)
     }
 }
 
@@ -592,5 +657,68 @@ pub fn receive_batch(
             }
         };
         events(BatchEvent::Finished { id: q.id, outcome });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn watched_file(bytes: usize) -> File {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&vec![7u8; bytes]).unwrap();
+        file.seek(SeekFrom::Start(0)).unwrap();
+        file
+    }
+
+    #[test]
+    fn the_writers_reads_report_progress_and_a_cancel_stops_them() {
+        let frames = AtracFrames {
+            codec: CodecInfo::lpcm(),
+            offset: 100,
+            len: 3 * PROGRESS_STEP + 5,
+        };
+        let cancel = AtomicBool::new(false);
+        let mut seen = Vec::new();
+        let mut events = |e: BatchEvent| {
+            if let BatchEvent::Progress {
+                bytes_done,
+                bytes_total,
+                ..
+            } = e
+            {
+                seen.push((bytes_done, bytes_total));
+            }
+        };
+        let mut watched = Watched {
+            file: watched_file(100 + frames.len as usize),
+            frames,
+            position: 0,
+            reported: 0,
+            started: Instant::now(),
+            id: 1,
+            cancel: &cancel,
+            events: &mut events,
+        };
+        watched.seek(SeekFrom::Start(100)).unwrap();
+        let mut buf = vec![0u8; 1 << 14];
+        let mut read = 0;
+        while read < frames.len {
+            read += watched.read(&mut buf).unwrap() as u64;
+        }
+        cancel.store(true, Ordering::SeqCst);
+        assert!(watched.read(&mut buf).is_err());
+        drop(watched);
+        let total = frames.len;
+        assert_eq!(
+            seen,
+            [
+                (PROGRESS_STEP, total),
+                (2 * PROGRESS_STEP, total),
+                (3 * PROGRESS_STEP, total),
+                (total, total)
+            ]
+        );
     }
 }
