@@ -352,6 +352,10 @@ fn atrac3plus_files_go_back_to_a_disc_as_they_are_and_protected_ones_are_refused
     }
     s.consistent();
 
+    // In an ATRAC3 mode the file is decoded and encoded like any other.
+    s.ok(&["device", "send", "--mode", "lp2", omas[1].to_str().unwrap()]);
+    assert_eq!(codecs(&s.info())[2], ("ATRAC3", 132));
+
     // An OpenMG-protected file (its EA3 header names a key) is refused, never decrypted.
     let mut protected = std::fs::read(&omas[1]).unwrap();
     let ea3 = protected.windows(4).position(|w| w == b"EA3\x01").unwrap();
@@ -362,7 +366,7 @@ fn atrac3plus_files_go_back_to_a_disc_as_they_are_and_protected_ones_are_refused
     assert!(!refused.status.success());
     let why = String::from_utf8_lossy(&refused.stderr);
     assert!(why.contains(atrac::PROTECTED_LABEL), "{why}");
-    assert_eq!(s.info()["tracks"].as_array().unwrap().len(), 2);
+    assert_eq!(s.info()["tracks"].as_array().unwrap().len(), 3);
 }
 
 #[test]

@@ -556,6 +556,32 @@ mod tests {
     }
 
     #[test]
+    fn a_himd_track_spills_its_plain_frames_to_a_file() {
+        use std::io::{Read, Seek, SeekFrom};
+        let dir = tempfile::tempdir().unwrap();
+        // Long enough that the spill writes several times before the end.
+        let a = wav(dir.path(), "a.wav", 44_100 * 30);
+        let mut out = Vec::new();
+        prepare_jobs_into(
+            &[job(a, false)],
+            &|_| PlainSpill::new(),
+            &|| false,
+            &mut |r| {
+                out.push(r);
+                true
+            },
+        );
+        let SpilledFrames { mut file, len } = out.pop().unwrap().unwrap().audio;
+        assert_eq!(len, (44_100 * 30 + CODEC_DELAY as u64).div_ceil(1024) * 384);
+        let mut bytes = Vec::new();
+        file.seek(SeekFrom::Start(0)).unwrap();
+        file.read_to_end(&mut bytes).unwrap();
+        assert_eq!(bytes.len() as u64, len);
+        // Plain coded frames, not zeros or a partial write.
+        assert!(bytes.chunks(384).all(|f| f.iter().any(|&b| b != 0)));
+    }
+
+    #[test]
     fn replaygain_scales_and_clamps() {
         assert_eq!(apply_gain(1000, 0.5), 500);
         assert_eq!(apply_gain(30_000, 2.0), 32_767);
