@@ -4,7 +4,7 @@
 use std::io::{Cursor, Read, Seek, SeekFrom};
 
 use crate::block::AUDIO_BYTES;
-use crate::codec::{AudioFormat, CodecInfo, LPCM_FRAME_BYTES};
+use crate::codec::{AudioFormat, CodecInfo};
 use crate::error::HimdError;
 use crate::mp3::Mp3Frames;
 
@@ -138,7 +138,6 @@ impl FrameBlocks<'_> {
             return Err(HimdError::damaged(what, "it holds no frames"));
         }
         if codec.format() == Some(AudioFormat::Lpcm) {
-            debug_assert_eq!(frame, u64::from(LPCM_FRAME_BYTES));
             return Ok((len.div_ceil(frame), frame));
         }
         if !len.is_multiple_of(frame) {
