@@ -79,6 +79,13 @@ impl Setup {
         fsck(&self.image());
     }
 
+    /// `device receive --to TO NUMBERS…`.
+    fn receive(&self, to: &Path, numbers: &[&str]) -> Output {
+        let mut args = vec!["device", "receive", "--to", to.to_str().unwrap()];
+        args.extend_from_slice(numbers);
+        self.ok(&args)
+    }
+
     fn info(&self) -> serde_json::Value {
         serde_json::from_slice(&self.ok(&["device", "info", "--json"]).stdout).unwrap()
     }
@@ -117,6 +124,16 @@ fn init_virtual_himd_makes_a_blank_disc_recognised_by_content() {
     assert!(!s.run(&["device", "rename", "1", "x"]).status.success());
 }
 
+/// Each track's codec and bit rate, as `device info --json` lists them.
+fn codecs(info: &serde_json::Value) -> Vec<(&str, u64)> {
+    info["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["codec"].as_str().unwrap(), t["kbps"].as_u64().unwrap()))
+        .collect()
+}
+
 #[test]
 fn the_sample_disc_lists_and_comes_back_in_its_own_formats() {
     let s = Setup::new();
@@ -124,12 +141,8 @@ fn the_sample_disc_lists_and_comes_back_in_its_own_formats() {
     let info = s.info();
     assert_eq!(info["title"], "Hi-MD Format Upload Test");
     let tracks = info["tracks"].as_array().unwrap();
-    let codecs: Vec<(&str, u64)> = tracks
-        .iter()
-        .map(|t| (t["codec"].as_str().unwrap(), t["kbps"].as_u64().unwrap()))
-        .collect();
     assert_eq!(
-        codecs,
+        codecs(&info),
         [
             ("ATRAC3plus", 256),
             ("ATRAC3plus", 64),
@@ -144,15 +157,7 @@ fn the_sample_disc_lists_and_comes_back_in_its_own_formats() {
     assert!(table.contains("Jahzzar — Siesta LPCM Line In"), "{table}");
 
     let out_dir = s.dir.path().join("received");
-    s.ok(&[
-        "device",
-        "receive",
-        "--to",
-        out_dir.to_str().unwrap(),
-        "3",
-        "4",
-        "5",
-    ]);
+    s.receive(&out_dir, &["3", "4", "5"]);
     let mut names: Vec<String> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -314,6 +319,54 @@ fn mp3_atrac3_and_pcm_sent_to_a_himd_disc_come_back_whole() {
     assert!(himd::mp3::Mp3Frames::parse(&received).unwrap().data == frames);
 
     s.consistent();
+}
+
+#[test]
+fn atrac3plus_files_go_back_to_a_disc_as_they_are_and_protected_ones_are_refused() {
+    let sample = Setup::new();
+    sample.sample_disc();
+    let received = sample.dir.path().join("received");
+    sample.receive(&received, &["1", "2"]);
+    let mut omas: Vec<PathBuf> = std::fs::read_dir(&received)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    omas.sort();
+    assert_eq!(omas.len(), 2, "{omas:?}");
+
+    let s = Setup::new();
+    s.blank_disc();
+    let mut args = vec!["device", "send"];
+    args.extend(omas.iter().map(|p| p.to_str().unwrap()));
+    s.ok(&args);
+    let info = s.info();
+    assert_eq!(codecs(&info), [("ATRAC3plus", 256), ("ATRAC3plus", 64)]);
+    let table = String::from_utf8(s.ok(&["device", "info"]).stdout).unwrap();
+    assert!(table.contains("ATRAC3plus 256k"), "{table}");
+    assert!(table.contains("ATRAC3plus 64k"), "{table}");
+    for number in [1, 2] {
+        assert!(
+            audio_on_disc(&s.image(), number) == audio_on_disc(&sample.image(), number),
+            "track {number}'s frames changed"
+        );
+    }
+    s.consistent();
+
+    // In an ATRAC3 mode the file is decoded and encoded like any other.
+    s.ok(&["device", "send", "--mode", "lp2", omas[1].to_str().unwrap()]);
+    assert_eq!(codecs(&s.info())[2], ("ATRAC3", 132));
+
+    // An OpenMG-protected file (its EA3 header names a key) is refused, never decrypted.
+    let mut protected = std::fs::read(&omas[1]).unwrap();
+    let ea3 = protected.windows(4).position(|w| w == b"EA3\x01").unwrap();
+    protected[ea3 + 6..ea3 + 8].copy_from_slice(&[0x00, 0x01]);
+    let path = s.dir.path().join("protected.oma");
+    std::fs::write(&path, protected).unwrap();
+    let refused = s.run(&["device", "send", path.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains(atrac::PROTECTED_LABEL), "{why}");
+    assert_eq!(s.info()["tracks"].as_array().unwrap().len(), 3);
 }
 
 #[test]

@@ -9,6 +9,8 @@
 //! lone track would (flushed with silence), not with a few milliseconds of a broken file.
 
 use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use netmd::crypto::{OsEntropy, StreamKeys};
@@ -33,7 +35,8 @@ pub struct Job {
     pub joins_next: bool,
 }
 
-/// An item ready to send: NetMD's encrypted stream, or a Hi-MD send's plain frames.
+/// An item ready to send: NetMD's encrypted stream, or a Hi-MD send's plain frames
+/// ([`SpilledFrames`]).
 #[derive(Debug)]
 pub struct Prepared<A = EncryptedAudio> {
     pub audio: A,
@@ -72,22 +75,56 @@ pub fn netmd_sink(format: WireFormat) -> Result<SpillWriter, TransferError> {
     Ok(SpillWriter::new(format, &keys)?)
 }
 
-/// A Hi-MD send's plain frames, kept in memory (the disc's writer takes a track whole).
-#[derive(Debug, Default)]
-pub struct PlainFrames(pub Vec<u8>);
+/// A Hi-MD send's plain frames, waiting in an anonymous temporary file: the disc's writer
+/// seals them itself, and reads them back a batch of blocks at a time.
+#[derive(Debug)]
+pub struct SpilledFrames {
+    pub file: File,
+    pub len: u64,
+}
 
-impl TrackSink for PlainFrames {
-    type Audio = Vec<u8>;
+/// Writes a Hi-MD track's plain frames into a temporary file as they are made.
+pub struct PlainSpill {
+    file: BufWriter<File>,
+    len: u64,
+}
+
+impl PlainSpill {
+    pub fn new() -> Result<Self, TransferError> {
+        let file = tempfile::tempfile().map_err(SendError::Spill)?;
+        Ok(Self {
+            file: BufWriter::with_capacity(SPILL_BLOCK, file),
+            len: 0,
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), TransferError> {
+        self.file.write_all(bytes).map_err(SendError::Spill)?;
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+impl TrackSink for PlainSpill {
+    type Audio = SpilledFrames;
 
     fn write_units(&mut self, plain: &mut Vec<u8>, keep: usize) -> Result<(), TransferError> {
         let ready = plain.len().saturating_sub(keep);
-        self.0.extend(plain.drain(..ready));
+        self.write(&plain[..ready])?;
+        plain.drain(..ready);
         Ok(())
     }
 
-    fn finish(mut self, rest: Vec<u8>) -> Result<Vec<u8>, TransferError> {
-        self.0.extend(rest);
-        Ok(self.0)
+    fn finish(mut self, rest: Vec<u8>) -> Result<SpilledFrames, TransferError> {
+        self.write(&rest)?;
+        let file = self
+            .file
+            .into_inner()
+            .map_err(|e| SendError::Spill(e.into_error()))?;
+        Ok(SpilledFrames {
+            file,
+            len: self.len,
+        })
     }
 }
 
@@ -516,6 +553,32 @@ mod tests {
         assert!(warnings[0].contains("gapless join"), "{warnings:?}");
         assert_eq!(frames(&out[2]), 11);
         assert_eq!(frames(&out[2]) + frames(&out[3]), 21);
+    }
+
+    #[test]
+    fn a_himd_track_spills_its_plain_frames_to_a_file() {
+        use std::io::{Read, Seek, SeekFrom};
+        let dir = tempfile::tempdir().unwrap();
+        // Long enough that the spill writes several times before the end.
+        let a = wav(dir.path(), "a.wav", 44_100 * 30);
+        let mut out = Vec::new();
+        prepare_jobs_into(
+            &[job(a, false)],
+            &|_| PlainSpill::new(),
+            &|| false,
+            &mut |r| {
+                out.push(r);
+                true
+            },
+        );
+        let SpilledFrames { mut file, len } = out.pop().unwrap().unwrap().audio;
+        assert_eq!(len, (44_100 * 30 + CODEC_DELAY as u64).div_ceil(1024) * 384);
+        let mut bytes = Vec::new();
+        file.seek(SeekFrom::Start(0)).unwrap();
+        file.read_to_end(&mut bytes).unwrap();
+        assert_eq!(bytes.len() as u64, len);
+        // Plain coded frames, not zeros or a partial write.
+        assert!(bytes.chunks(384).all(|f| f.iter().any(|&b| b != 0)));
     }
 
     #[test]

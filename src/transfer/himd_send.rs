@@ -1,24 +1,28 @@
 //! Sending to and receiving from a disc in Hi-MD mode, for the transfer queue and `device send`
 //! / `device receive`: the NetMD rules where they apply (one result per item in order, the
 //! gapless joins, ReplayGain, a batch that cannot fit refused before anything is written), with
-//! Hi-MD's own formats. `auto` keeps an MP3 (constant bit rate) or ATRAC3 file as it is and
-//! encodes the rest in LP2; SP asks for PCM, Hi-MD's lossless mode.
+//! Hi-MD's own formats. `auto` keeps an MP3 (constant bit rate), ATRAC3 or ATRAC3plus file as
+//! it is and encodes the rest in LP2; SP asks for PCM, Hi-MD's lossless mode. Coded audio waits
+//! in a temporary file and ATRAC files are read from where they are, so a long track takes a
+//! megabyte or two of memory, not its size.
 
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread;
 use std::time::Instant;
 
 use himd::CodecInfo;
 use himd::mp3::Mp3Frames;
-use himd::send::{NewAudio, TrackTexts};
+use himd::send::{NewAudio, StreamedAudio, TrackTexts};
 use library::QueuedTransfer;
 use netmd::Mode;
 
 use super::TransferError;
 use super::TransferMode;
-use super::gapless::{self, Job, PlainFrames, Prepared};
+use super::gapless::{self, Job, PlainSpill, Prepared, SpilledFrames};
 use super::himd_unit::HimdUnit;
 use super::pipeline::{BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem};
 use super::plan::{self, TrackTags};
@@ -50,7 +54,20 @@ impl From<TransferMode> for HimdMode {
 /// How one item goes on the disc.
 enum Plan {
     Mp3(Mp3Frames),
-    Coded { route: Route, codec: CodecInfo },
+    /// An ATRAC3 or ATRAC3plus file's own frames, read from it as they are written.
+    AsItIs(AtracFrames),
+    Coded {
+        route: Route,
+        codec: CodecInfo,
+    },
+}
+
+/// Where a file's ATRAC frames are, and what they are.
+#[derive(Debug, Clone, Copy)]
+struct AtracFrames {
+    codec: CodecInfo,
+    offset: u64,
+    len: u64,
 }
 
 impl Plan {
@@ -58,9 +75,33 @@ impl Plan {
     fn bytes(&self, duration_ms: u64) -> u64 {
         match self {
             Plan::Mp3(frames) => frames.data.len() as u64,
+            Plan::AsItIs(frames) => frames.len,
             Plan::Coded { codec, .. } => duration_ms * u64::from(codec.kbps()) / 8 + 1,
         }
     }
+}
+
+/// The frames of an ATRAC3 or ATRAC3plus file that can go on the disc as they are. A protected
+/// file is refused by [`prepare::inspect`] before this is asked.
+fn atrac_frames(path: &Path) -> Option<AtracFrames> {
+    let info = atrac::probe(path).ok().filter(|i| !i.protected)?;
+    let codec = match info.codec {
+        atrac::Codec::Atrac3 if info.channels == 2 => {
+            CodecInfo::atrac3(u16::try_from(info.frame_bytes).ok()?, info.joint_stereo)
+        }
+        atrac::Codec::Atrac3Plus => {
+            CodecInfo::atrac3plus(info.sample_rate, info.channels, info.frame_bytes)?
+        }
+        _ => return None,
+    };
+    if codec.frame_bytes() != info.frame_bytes || info.frames == 0 {
+        return None;
+    }
+    Some(AtracFrames {
+        codec,
+        offset: info.data_offset,
+        len: info.frames.checked_mul(u64::from(info.frame_bytes))?,
+    })
 }
 
 /// Whether a file may go as MP3 frames: its frames, or why not.
@@ -101,6 +142,13 @@ fn plan_item(path: &Path, mode: HimdMode) -> Result<(Plan, u64, Vec<String>), Tr
         _ => {}
     }
     let facts = prepare::inspect(path)?;
+    // ATRAC3plus goes as it is in auto mode; the other modes decode and encode it.
+    if matches!(mode, HimdMode::Auto | HimdMode::Mp3)
+        && facts.atrac3.is_none()
+        && let Some(frames) = atrac_frames(path)
+    {
+        return Ok((Plan::AsItIs(frames), facts.duration_ms, notes));
+    }
     let request = match mode {
         HimdMode::Pcm => TransferMode::Sp,
         HimdMode::Atrac3(m) => m,
@@ -111,6 +159,11 @@ fn plan_item(path: &Path, mode: HimdMode) -> Result<(Plan, u64, Vec<String>), Tr
         },
     };
     let route = prepare::route(request, &facts, false);
+    if route.feed == Feed::Untouched
+        && let Some(frames) = atrac_frames(path)
+    {
+        return Ok((Plan::AsItIs(frames), facts.duration_ms, notes));
+    }
     let codec = match route.feed {
         Feed::Pcm => CodecInfo::lpcm(),
         Feed::Untouched | Feed::Encode(_) => {
@@ -185,29 +238,36 @@ pub fn send_items(
         }
         events(BatchEvent::Preparing { id: item.id });
         let mut warnings = notes;
-        let audio = match plan {
+        let ready = match plan {
             Plan::Mp3(frames) => {
-                if (media::player::gain_factor(&item.path, options.replaygain, 0.0) - 1.0).abs()
-                    > f32::EPSILON
-                {
+                if gain_applies(&item.path, options) {
                     warnings.push("sent as it is: ReplayGain was not applied".into());
                 }
-                Ok(NewAudio::Mp3(frames))
+                Ok(Ready::Mp3(frames))
+            }
+            Plan::AsItIs(frames) => {
+                if gain_applies(&item.path, options) {
+                    warnings.push("sent as it is: ReplayGain was not applied".into());
+                }
+                File::open(&item.path)
+                    .map(|file| Ready::Frames { file, frames })
+                    .map_err(|e| TransferError::Source {
+                        path: item.path.clone(),
+                        detail: e.to_string(),
+                    })
             }
             Plan::Coded { codec, .. } => match prepared.recv() {
                 Ok(Ok(Prepared {
-                    audio,
+                    audio: SpilledFrames { file, len },
                     warnings: more,
                 })) => {
                     warnings.extend(more);
-                    Ok(if codec == CodecInfo::lpcm() {
-                        NewAudio::Lpcm(audio)
-                    } else {
-                        NewAudio::Atrac3 {
-                            codec,
-                            frames: audio,
-                        }
-                    })
+                    let frames = AtracFrames {
+                        codec,
+                        offset: 0,
+                        len,
+                    };
+                    Ok(Ready::Frames { file, frames })
                 }
                 Ok(Err(e)) => Err(e),
                 Err(_) => Err(TransferError::Queue(
@@ -215,8 +275,8 @@ pub fn send_items(
                 )),
             },
         };
-        let audio = match audio {
-            Ok(audio) => audio,
+        let ready = match ready {
+            Ok(ready) => ready,
             Err(TransferError::Cancelled) => {
                 control.cancel_current.store(false, Ordering::SeqCst);
                 finish(events, &mut outcomes, item.id, ItemOutcome::Cancelled);
@@ -241,19 +301,44 @@ pub fn send_items(
             artist: tags.artist.clone(),
             album: tags.album.clone(),
         };
-        let bytes_total = audio_bytes(&audio);
+        let bytes_total = ready.bytes();
         events(BatchEvent::Started {
             id: item.id,
-            mode: plan_mode(&audio),
+            mode: plan_mode(ready.codec()),
             bytes_total,
         });
         let started = Instant::now();
-        let added = unit.disc.add_track(
-            &audio,
-            &texts,
-            &mut unit.signer(),
-            &mut netmd::crypto::OsEntropy,
-        );
+        let added = match ready {
+            Ready::Mp3(frames) => unit.disc.add_track(
+                &NewAudio::Mp3(frames),
+                &texts,
+                &mut unit.signer(),
+                &mut netmd::crypto::OsEntropy,
+            ),
+            Ready::Frames { file, frames } => {
+                let mut watched = Watched {
+                    file,
+                    frames,
+                    position: 0,
+                    reported: 0,
+                    started,
+                    id: item.id,
+                    cancel: &control.cancel_current,
+                    events: &mut *events,
+                };
+                unit.disc.add_streamed(
+                    StreamedAudio {
+                        codec: frames.codec,
+                        reader: &mut watched,
+                        offset: frames.offset,
+                        len: frames.len,
+                    },
+                    &texts,
+                    &mut unit.signer(),
+                    &mut netmd::crypto::OsEntropy,
+                )
+            }
+        };
         let outcome = match added {
             Ok(number) => {
                 let elapsed_ms = started.elapsed().as_millis().max(1) as u64;
@@ -278,7 +363,11 @@ pub fn send_items(
                 if unit.reload().is_err() || !unit.still_there() {
                     stopped = Some(format!("{reason} (the disc could not be read again)"));
                 }
-                ItemOutcome::Failed(reason)
+                if control.cancel_current.swap(false, Ordering::SeqCst) {
+                    ItemOutcome::Cancelled
+                } else {
+                    ItemOutcome::Failed(reason)
+                }
             }
         };
         finish(events, &mut outcomes, item.id, outcome);
@@ -328,25 +417,96 @@ fn group_album(
     }
 }
 
-fn audio_bytes(audio: &NewAudio) -> u64 {
-    match audio {
-        NewAudio::Mp3(frames) => frames.data.len() as u64,
-        NewAudio::Atrac3 { frames, .. } => frames.len() as u64,
-        NewAudio::Lpcm(pcm) => pcm.len() as u64,
+/// Progress is told each time this many more bytes have been read.
+const PROGRESS_STEP: u64 = 1 << 20;
+
+/// An item's frames as the disc's writer reads them: progress events as it goes, and a cancel
+/// that stops the write (the writer then takes back the blocks it wrote).
+struct Watched<'a> {
+    file: File,
+    frames: AtracFrames,
+    position: u64,
+    reported: u64,
+    started: Instant,
+    id: i64,
+    cancel: &'a AtomicBool,
+    events: &'a mut dyn FnMut(BatchEvent),
+}
+
+impl Read for Watched<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.cancel.load(Ordering::SeqCst) {
+            return Err(io::Error::other("cancelled"));
+        }
+        let n = self.file.read(buf)?;
+        self.position += n as u64;
+        let total = self.frames.len;
+        let done = self.position.saturating_sub(self.frames.offset).min(total);
+        if done >= self.reported + PROGRESS_STEP || (done == total && done > self.reported) {
+            self.reported = done;
+            let elapsed_ms = self.started.elapsed().as_millis().max(1) as u64;
+            let rate_bps = done * 1000 / elapsed_ms;
+            (self.events)(BatchEvent::Progress {
+                id: self.id,
+                bytes_done: done,
+                bytes_total: total,
+                rate_bps,
+                eta_ms: (total - done) * 1000 / rate_bps.max(1),
+            });
+        }
+        Ok(n)
+    }
+}
+
+impl Seek for Watched<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.position = self.file.seek(to)?;
+        Ok(self.position)
+    }
+}
+
+/// Whether ReplayGain would change the file's level (and so is lost when it goes as it is).
+fn gain_applies(path: &Path, options: &BatchOptions) -> bool {
+    (media::player::gain_factor(path, options.replaygain, 0.0) - 1.0).abs() > f32::EPSILON
+}
+
+/// An item's audio, ready for the disc's writer.
+enum Ready {
+    Mp3(Mp3Frames),
+    /// ATRAC or PCM frames in a file: the source itself or the preparer's temporary file.
+    Frames {
+        file: File,
+        frames: AtracFrames,
+    },
+}
+
+impl Ready {
+    fn bytes(&self) -> u64 {
+        match self {
+            Ready::Mp3(frames) => frames.data.len() as u64,
+            Ready::Frames { frames, .. } => frames.len,
+        }
+    }
+
+    fn codec(&self) -> CodecInfo {
+        match self {
+            Ready::Mp3(frames) => frames.codec,
+            Ready::Frames { frames, .. } => frames.codec,
+        }
     }
 }
 
 /// The mode the queue shows for a Hi-MD item.
-fn plan_mode(audio: &NewAudio) -> Mode {
-    match audio {
-        NewAudio::Atrac3 { codec, .. } if codec.frame_bytes() == 192 => Mode::LP4,
-        NewAudio::Atrac3 { .. } => Mode::LP2,
-        NewAudio::Mp3(_) | NewAudio::Lpcm(_) => Mode::SP,
+fn plan_mode(codec: CodecInfo) -> Mode {
+    match codec.format() {
+        Some(himd::AudioFormat::Atrac3) if codec.frame_bytes() == 192 => Mode::LP4,
+        Some(himd::AudioFormat::Atrac3) => Mode::LP2,
+        _ => Mode::SP,
     }
 }
 
 /// The preparer's jobs: the coded items in order, joined gapless where NetMD would join them
-/// (MP3 items go as they are and break a run).
+/// (items that go as they are break a run).
 fn coded_jobs(
     planned: &[(&SendItem, Plan, u64, Vec<String>)],
     tags: &[TrackTags],
@@ -357,7 +517,7 @@ fn coded_jobs(
         .enumerate()
         .filter_map(|(i, (_, plan, ..))| match plan {
             Plan::Coded { route, .. } => Some((i, *route)),
-            Plan::Mp3(_) => None,
+            Plan::Mp3(_) | Plan::AsItIs(_) => None,
         })
         .collect();
     let coded_tags: Vec<TrackTags> = coded.iter().map(|(i, _)| tags[*i].clone()).collect();
@@ -386,13 +546,13 @@ fn coded_jobs(
 fn spawn_preparer(
     jobs: Vec<Job>,
     control: &BatchControl,
-) -> Receiver<Result<Prepared<Vec<u8>>, TransferError>> {
+) -> Receiver<Result<Prepared<SpilledFrames>, TransferError>> {
     let (tx, rx) = sync_channel(1);
     let stop = control.stop.clone();
     let spawned = thread::Builder::new()
         .name("himd-prepare".into())
         .spawn(move || {
-            let make = |_| Ok(PlainFrames::default());
+            let make = |_| PlainSpill::new();
             gapless::prepare_jobs_into(
                 &jobs,
                 &make,
@@ -497,5 +657,68 @@ pub fn receive_batch(
             }
         };
         events(BatchEvent::Finished { id: q.id, outcome });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn watched_file(bytes: usize) -> File {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&vec![7u8; bytes]).unwrap();
+        file.seek(SeekFrom::Start(0)).unwrap();
+        file
+    }
+
+    #[test]
+    fn the_writers_reads_report_progress_and_a_cancel_stops_them() {
+        let frames = AtracFrames {
+            codec: CodecInfo::lpcm(),
+            offset: 100,
+            len: 3 * PROGRESS_STEP + 5,
+        };
+        let cancel = AtomicBool::new(false);
+        let mut seen = Vec::new();
+        let mut events = |e: BatchEvent| {
+            if let BatchEvent::Progress {
+                bytes_done,
+                bytes_total,
+                ..
+            } = e
+            {
+                seen.push((bytes_done, bytes_total));
+            }
+        };
+        let mut watched = Watched {
+            file: watched_file(100 + frames.len as usize),
+            frames,
+            position: 0,
+            reported: 0,
+            started: Instant::now(),
+            id: 1,
+            cancel: &cancel,
+            events: &mut events,
+        };
+        watched.seek(SeekFrom::Start(100)).unwrap();
+        let mut buf = vec![0u8; 1 << 14];
+        let mut read = 0;
+        while read < frames.len {
+            read += watched.read(&mut buf).unwrap() as u64;
+        }
+        cancel.store(true, Ordering::SeqCst);
+        assert!(watched.read(&mut buf).is_err());
+        drop(watched);
+        let total = frames.len;
+        assert_eq!(
+            seen,
+            [
+                (PROGRESS_STEP, total),
+                (2 * PROGRESS_STEP, total),
+                (3 * PROGRESS_STEP, total),
+                (total, total)
+            ]
+        );
     }
 }

@@ -95,6 +95,32 @@ impl CodecInfo {
         }
     }
 
+    /// ATRAC3plus at `sample_rate` in mono or stereo with `frame_bytes` per frame: the info
+    /// bytes are the first three of an OpenMG file's EA3 parameters (rate, channel layout,
+    /// frame size / 8 − 1). `None` for what a disc cannot hold.
+    pub fn atrac3plus(sample_rate: u32, channels: u16, frame_bytes: u32) -> Option<Self> {
+        let rate = ATRAC_RATES.iter().position(|&r| r == sample_rate)? as u8;
+        // Channel layouts 1 (mono) and 2 (stereo); units play nothing wider.
+        let layout = u8::try_from(channels)
+            .ok()
+            .filter(|c| (1..=2).contains(c))?;
+        let size = frame_bytes / 8;
+        if !frame_bytes.is_multiple_of(8) || size == 0 || size > 0x400 {
+            return None;
+        }
+        let size = size - 1;
+        Some(Self {
+            id: CODEC_ATRAC3PLUS_OR_MPEG,
+            info: [
+                0,
+                rate << 5 | layout << 2 | (size >> 8) as u8,
+                size as u8,
+                0,
+                0,
+            ],
+        })
+    }
+
     /// 16-bit stereo LPCM, with the info bytes units write.
     pub fn lpcm() -> Self {
         Self {
@@ -283,7 +309,13 @@ mod tests {
             assert_eq!(ci.frames_per_block(), per_block);
             assert_eq!(ci.kbps(), kbps);
             assert_eq!(ci.channels(), 2);
+            assert_eq!(CodecInfo::atrac3plus(44_100, 2, frame), Some(ci));
         }
+        let mono = CodecInfo::atrac3plus(44_100, 1, 376).unwrap();
+        assert_eq!((mono.channels(), mono.frame_bytes()), (1, 376));
+        assert_eq!(CodecInfo::atrac3plus(44_100, 6, 2048), None);
+        assert_eq!(CodecInfo::atrac3plus(22_050, 2, 2048), None);
+        assert_eq!(CodecInfo::atrac3plus(44_100, 2, 1490), None);
     }
 
     #[test]

@@ -17,7 +17,8 @@
 //!   (`cut_journal`) that undoes such a cut if it is cut off;
 //! - [`disc`]: a disc read whole — its listing — and [`export`], which writes a track out in
 //!   its own bits (`.oma`, `.wav`, `.mp3`);
-//! - writes: [`send`] adds a track (MP3 frames from [`mp3`], ATRAC3 frames or PCM), and
+//! - writes: [`send`] adds a track (MP3 frames from [`mp3`], ATRAC frames or PCM, read a
+//!   batch of blocks at a time by `track_audio`), and
 //!   [`commit`] moves the disc to its next generation and has the unit sign it; [`edit`]
 //!   moves and deletes tracks and edits groups, a delete giving its clusters back through
 //!   `reclaim`; `index_backup` keeps the device's backup of the track index (`_RKIDXnn`)
@@ -48,6 +49,7 @@ pub mod scsi;
 pub mod send;
 pub mod session;
 pub mod text;
+mod track_audio;
 pub mod track_index;
 #[cfg(feature = "usb")]
 pub mod usb;

@@ -1,17 +1,24 @@
-//! Adding a track: its audio cut into `ATDATA` blocks (ATRAC3 and PCM encrypted under a new
+//! Adding a track: its audio cut into `ATDATA` blocks (ATRAC and PCM encrypted under a new
 //! track key, MP3 scrambled), a fragment, a track entry with its MAC, its titles and a place
-//! at the end of the play order. Room is checked before anything is written.
+//! at the end of the play order. Room is checked before anything is written. The audio is
+//! read, sealed and appended a batch of blocks at a time ([`track_audio`](crate::track_audio)),
+//! and a write that fails part-way cuts `ATDATA` back to where it was.
+
+use std::io::{self, Cursor, Write};
 
 use netmd::crypto::Entropy;
 
-use crate::block::{AUDIO_BYTES, AudioBlock, BLOCK_BYTES, KIND_ATRAC3, KIND_LPCM, KIND_MPEG};
-use crate::codec::{AudioFormat, CodecInfo, LPCM_FRAME_BYTES};
+use crate::block::{
+    AUDIO_BYTES, AudioBlock, BLOCK_BYTES, KIND_ATRAC3, KIND_ATRAC3PLUS, KIND_LPCM, KIND_MPEG,
+};
+use crate::codec::{AudioFormat, CodecInfo};
 use crate::commit::IcvSigner;
 use crate::disc::Disc;
 use crate::error::HimdError;
 use crate::generation::DiscFile;
 use crate::keys::{self, EKB_ID};
-use crate::mp3::Mp3Frames;
+use crate::track_audio::BlockSource;
+pub use crate::track_audio::{NewAudio, ReadSeek, StreamedAudio};
 use crate::track_index::{
     CHUNK_SLOTS, CHUNK_TEXT, ChunkKind, Fragment, MAC_COVERS, MAX_TRACKS, TrackEntry, TrackIndex,
 };
@@ -26,107 +33,9 @@ const CONTENT_ID: [u8; 20] = [
 const MP3_CONTENT_ID: [u8; 4] = [0x02, 0x03, 0x00, 0x00];
 const M_CODE: u16 = 3;
 const M_CODE_LPCM: u16 = 0x0124;
-/// MPEG bytes in one block: the area less one byte, as ATRAC leaves it.
-const MPEG_BLOCK_BYTES: usize = AUDIO_BYTES - 1;
-
-/// The audio of a new track.
-#[derive(Debug, Clone)]
-pub enum NewAudio {
-    Mp3(Mp3Frames),
-    /// ATRAC3 frames of `codec`, back to back.
-    Atrac3 {
-        codec: CodecInfo,
-        frames: Vec<u8>,
-    },
-    /// 16-bit stereo samples at 44.1 kHz, big-endian; padded to whole 16-sample frames.
-    Lpcm(Vec<u8>),
-}
-
-impl NewAudio {
-    fn codec(&self) -> CodecInfo {
-        match self {
-            Self::Mp3(mp3) => mp3.codec,
-            Self::Atrac3 { codec, .. } => *codec,
-            Self::Lpcm(_) => CodecInfo::lpcm(),
-        }
-    }
-
-    fn seconds(&self) -> u64 {
-        let codec = self.codec();
-        let frames = match self {
-            Self::Mp3(mp3) => mp3.frame_count(),
-            Self::Atrac3 { frames, .. } => frames.len() / (codec.frame_bytes().max(1) as usize),
-            Self::Lpcm(samples) => samples.len().div_ceil(LPCM_FRAME_BYTES as usize),
-        };
-        codec.frames_to_ms(frames as u64) / 1000
-    }
-
-    /// The clear audio of each block, and the frames in the last one.
-    fn blocks(&self) -> Result<(Vec<Vec<u8>>, Vec<u16>), HimdError> {
-        match self {
-            Self::Mp3(mp3) => {
-                let mut blocks = Vec::new();
-                let mut counts = Vec::new();
-                let (mut start, mut end_of_last, mut frames) = (0, 0, 0u16);
-                for &end in &mp3.ends {
-                    // A fragment's frame count is one byte.
-                    if end - start > MPEG_BLOCK_BYTES || frames == u16::from(u8::MAX) {
-                        blocks.push(mp3.data[start..end_of_last].to_vec());
-                        counts.push(frames);
-                        (start, frames) = (end_of_last, 0);
-                        if end - start > MPEG_BLOCK_BYTES {
-                            return Err(HimdError::NoRoom(
-                                "an MP3 frame is larger than an audio block".into(),
-                            ));
-                        }
-                    }
-                    frames += 1;
-                    end_of_last = end;
-                }
-                if frames > 0 {
-                    blocks.push(mp3.data[start..end_of_last].to_vec());
-                    counts.push(frames);
-                }
-                Ok((blocks, counts))
-            }
-            Self::Atrac3 { codec, frames } => {
-                let frame = codec.frame_bytes() as usize;
-                if frame == 0 || frames.is_empty() || frames.len() % frame != 0 {
-                    return Err(HimdError::damaged(
-                        "the ATRAC3 audio",
-                        format!("{} bytes are not whole {frame}-byte frames", frames.len()),
-                    ));
-                }
-                Ok(whole_frames(
-                    frames,
-                    frame,
-                    codec.frames_per_block() as usize,
-                ))
-            }
-            Self::Lpcm(samples) => {
-                if samples.is_empty() {
-                    return Err(HimdError::damaged("the PCM audio", "it holds no samples"));
-                }
-                let frame = LPCM_FRAME_BYTES as usize;
-                let mut padded = samples.clone();
-                padded.resize(samples.len().div_ceil(frame) * frame, 0);
-                Ok(whole_frames(
-                    &padded,
-                    frame,
-                    CodecInfo::lpcm().frames_per_block() as usize,
-                ))
-            }
-        }
-    }
-}
-
-/// `data` cut into runs of `per_block` frames of `frame` bytes.
-fn whole_frames(data: &[u8], frame: usize, per_block: usize) -> (Vec<Vec<u8>>, Vec<u16>) {
-    let run = frame * per_block.max(1);
-    data.chunks(run)
-        .map(|c| (c.to_vec(), (c.len() / frame) as u16))
-        .unzip()
-}
+/// Blocks gathered before they are appended: few enough writes that they are cheap, few
+/// enough bytes that a send takes a megabyte or two however long the track.
+const BATCH_BLOCKS: usize = 64;
 
 /// The titles of a new track; empty ones are left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -154,9 +63,69 @@ fn new_entry(format: AudioFormat, codec: CodecInfo, seconds: u64, slot: u16) -> 
     }
 }
 
+/// What seals a track's blocks: its keys and the fields every block repeats.
+struct Sealer {
+    format: AudioFormat,
+    fragment_key: [u8; 8],
+    mp3_key: [u8; 4],
+    content_low: u32,
+}
+
+impl Sealer {
+    /// Block `serial` holding `data` (`frames` frames), encrypted or scrambled.
+    fn seal(
+        &self,
+        serial: u32,
+        data: &[u8],
+        frames: u16,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Box<[u8; BLOCK_BYTES]>, HimdError> {
+        let mpeg = self.format == AudioFormat::Mpeg;
+        let kind = match self.format {
+            AudioFormat::Mpeg => KIND_MPEG,
+            AudioFormat::Lpcm => KIND_LPCM,
+            AudioFormat::Atrac3Plus => KIND_ATRAC3PLUS,
+            AudioFormat::Atrac3 => KIND_ATRAC3,
+        };
+        let m_code = if self.format == AudioFormat::Lpcm {
+            M_CODE_LPCM
+        } else {
+            M_CODE
+        };
+        let mut block = AudioBlock {
+            kind,
+            frames: if mpeg { frames } else { 0 },
+            m_code,
+            data_len: if mpeg { data.len() as u16 } else { 0 },
+            reserved_0a: [0; 2],
+            serial,
+            key: [0; 8],
+            iv: [0; 8],
+            audio: data.to_vec(),
+            backup_key: [0; 8],
+            reserved_3fe8: [0; 8],
+            backup_kind: kind,
+            reserved_3ff4: [0; 2],
+            backup_m_code: m_code,
+            content_id_low: self.content_low,
+            backup_serial: serial,
+        };
+        block.audio.resize(AUDIO_BYTES, 0);
+        if mpeg {
+            keys::scramble_mp3(self.mp3_key, &mut block.audio, data.len());
+        } else {
+            block.key = entropy.bytes8()?;
+            block.backup_key = block.key;
+            let key = keys::block_key(self.fragment_key, block.key);
+            keys::encrypt_audio(key, block.iv, &mut block.audio)?;
+        }
+        Ok(block.to_bytes())
+    }
+}
+
 impl<F: DiscFiles> Disc<F> {
-    /// Adds a track at the end of the disc and returns its number. Nothing is written when
-    /// the disc has no room for its audio, its entry or its titles.
+    /// Adds a track held in memory at the end of the disc and returns its number. Nothing is
+    /// written when the disc has no room for its audio, its entry or its titles.
     pub fn add_track(
         &mut self,
         audio: &NewAudio,
@@ -164,14 +133,43 @@ impl<F: DiscFiles> Disc<F> {
         signer: &mut dyn IcvSigner,
         entropy: &mut dyn Entropy,
     ) -> Result<usize, HimdError> {
-        let codec = audio.codec();
+        let bytes: &[u8] = match audio {
+            NewAudio::Atrac { frames, .. } => frames,
+            NewAudio::Lpcm(samples) => samples,
+            NewAudio::Mp3(_) => &[],
+        };
+        let mut cursor = Cursor::new(bytes);
+        let source = BlockSource::of_memory(audio, &mut cursor);
+        self.add_blocks(source, texts, signer, entropy)
+    }
+
+    /// [`Disc::add_track`] with ATRAC or PCM audio read from `audio` as it is written, so that
+    /// the memory a send takes does not grow with the track.
+    pub fn add_streamed(
+        &mut self,
+        audio: StreamedAudio<'_>,
+        texts: &TrackTexts,
+        signer: &mut dyn IcvSigner,
+        entropy: &mut dyn Entropy,
+    ) -> Result<usize, HimdError> {
+        self.add_blocks(BlockSource::streamed(audio), texts, signer, entropy)
+    }
+
+    fn add_blocks(
+        &mut self,
+        mut source: BlockSource<'_>,
+        texts: &TrackTexts,
+        signer: &mut dyn IcvSigner,
+        entropy: &mut dyn Entropy,
+    ) -> Result<usize, HimdError> {
+        let codec = source.codec();
         let format = codec.format().ok_or(HimdError::UnknownCodec(codec.id))?;
         let mut index = self.index.clone();
         let (slot, fragment_no) = free_entries(&index)?;
         check_title_room(&index, texts)?;
 
-        let (clear, counts) = audio.blocks()?;
-        if let Some(number) = self.already_sent(codec, texts, &clear)? {
+        let blocks = source.block_count()?;
+        if let Some(number) = self.already_sent(codec, texts, &mut source, blocks)? {
             // The same track last on the disc: a retry of a send that took effect though
             // its caller saw it fail — unsigned, since nothing after the switch fails a
             // send — or, when the unit holds the disc's ICV, the same file sent again.
@@ -186,6 +184,7 @@ impl<F: DiscFiles> Disc<F> {
                 return Ok(number);
             }
         }
+        source.rewind();
         let atdata = DiscFile::AudioData.name(self.generation);
         let old_len = self.files.len(&atdata)?;
         // A track starts on a cluster, so that deleting it frees every cluster it used.
@@ -194,12 +193,13 @@ impl<F: DiscFiles> Disc<F> {
             _ => BLOCK_BYTES as u64,
         };
         let first_block = old_len.div_ceil(align) * align / BLOCK_BYTES as u64;
-        let last_block = first_block + clear.len() as u64 - 1;
-        let last_block = u16::try_from(last_block)
-            .map_err(|_| HimdError::NoRoom("the audio file has no more block numbers".into()))?;
-        self.check_space(old_len, first_block, clear.len())?;
+        let last_block = (first_block + blocks)
+            .checked_sub(1)
+            .and_then(|b| u16::try_from(b).ok())
+            .ok_or_else(|| HimdError::NoRoom("the audio file has no more block numbers".into()))?;
+        self.check_space(old_len, first_block, blocks)?;
 
-        let mut entry = new_entry(format, codec, audio.seconds(), slot);
+        let mut entry = new_entry(format, codec, source.seconds(), slot);
         let mpeg = format == AudioFormat::Mpeg;
         let track_key = if mpeg { [0; 8] } else { entropy.bytes8()? };
         let fragment_key = if mpeg { [0; 8] } else { entropy.bytes8()? };
@@ -210,60 +210,29 @@ impl<F: DiscFiles> Disc<F> {
             entry.key = keys::wrap_track_key(track_key);
             entry.mac = keys::track_mac(track_key, &entry.to_bytes()[MAC_COVERS])?;
         }
-        let content_low = u32::from_be_bytes([
-            entry.content_id[16],
-            entry.content_id[17],
-            entry.content_id[18],
-            entry.content_id[19],
-        ]);
-
-        // Whole blocks, padding the file first if it ends part-way through one.
-        let mut bytes = vec![0u8; (first_block * BLOCK_BYTES as u64 - old_len) as usize];
-        bytes.reserve(clear.len() * BLOCK_BYTES);
-        let mp3_key = keys::mp3_key(slot, &self.mac_list.disc_id());
-        let fkey = keys::fragment_key(track_key, fragment_key);
-        for (serial, (data, &frames)) in clear.iter().zip(&counts).enumerate() {
-            let kind = match format {
-                AudioFormat::Mpeg => KIND_MPEG,
-                AudioFormat::Lpcm => KIND_LPCM,
-                _ => KIND_ATRAC3,
-            };
-            let m_code = if format == AudioFormat::Lpcm {
-                M_CODE_LPCM
-            } else {
-                M_CODE
-            };
-            let mut block = AudioBlock {
-                kind,
-                frames: if mpeg { frames } else { 0 },
-                m_code,
-                data_len: if mpeg { data.len() as u16 } else { 0 },
-                reserved_0a: [0; 2],
-                serial: serial as u32,
-                key: [0; 8],
-                iv: [0; 8],
-                audio: data.clone(),
-                backup_key: [0; 8],
-                reserved_3fe8: [0; 8],
-                backup_kind: kind,
-                reserved_3ff4: [0; 2],
-                backup_m_code: m_code,
-                content_id_low: content_low,
-                backup_serial: serial as u32,
-            };
-            block.audio.resize(AUDIO_BYTES, 0);
-            if mpeg {
-                keys::scramble_mp3(mp3_key, &mut block.audio, data.len());
-            } else {
-                block.key = entropy.bytes8()?;
-                block.backup_key = block.key;
-                let key = keys::block_key(fkey, block.key);
-                keys::encrypt_audio(key, block.iv, &mut block.audio)?;
+        let sealer = Sealer {
+            format,
+            fragment_key: keys::fragment_key(track_key, fragment_key),
+            mp3_key: keys::mp3_key(slot, &self.mac_list.disc_id()),
+            content_low: u32::from_be_bytes([
+                entry.content_id[16],
+                entry.content_id[17],
+                entry.content_id[18],
+                entry.content_id[19],
+            ]),
+        };
+        let written =
+            self.write_blocks(&atdata, old_len, first_block, &mut source, &sealer, entropy);
+        let last_frames = match written {
+            Ok(frames) => frames,
+            Err(e) => {
+                // Blocks no entry points at only waste room; take them back if the device
+                // lets us.
+                let _ = self.files.truncate(&atdata, old_len);
+                return Err(e);
             }
-            bytes.extend_from_slice(&block.to_bytes()[..]);
-        }
+        };
 
-        let last_frames = counts.last().copied().unwrap_or(0);
         let fragment = Fragment {
             key: fragment_key,
             first_block: first_block as u16,
@@ -296,12 +265,41 @@ impl<F: DiscFiles> Disc<F> {
         index.tracks[usize::from(slot)] = entry;
         index.play_order.push(slot);
 
-        self.files.append(&atdata, &bytes).inspect_err(|_| {
-            // Blocks no entry points at only waste room; take them back if the device lets us.
-            let _ = self.files.truncate(&atdata, old_len);
-        })?;
         self.commit(index, mac_list, signer)?;
         Ok(self.index.play_order.len())
+    }
+
+    /// Appends the track's blocks to `atdata` (of `old_len` bytes) from block `first_block`,
+    /// a batch at a time; returns the frames in the last block.
+    fn write_blocks(
+        &mut self,
+        atdata: &str,
+        old_len: u64,
+        first_block: u64,
+        source: &mut BlockSource<'_>,
+        sealer: &Sealer,
+        entropy: &mut dyn Entropy,
+    ) -> Result<u16, HimdError> {
+        // Whole blocks, padding the file first if it ends part-way through one.
+        let pad = (first_block * BLOCK_BYTES as u64 - old_len) as usize;
+        let mut batch = vec![0u8; pad];
+        batch.reserve(BATCH_BLOCKS * BLOCK_BYTES);
+        let mut data = Vec::with_capacity(AUDIO_BYTES);
+        let mut serial = 0u32;
+        let mut last_frames = 0;
+        while let Some(frames) = source.next_block(&mut data)? {
+            batch.extend_from_slice(&sealer.seal(serial, &data, frames, entropy)?[..]);
+            serial += 1;
+            last_frames = frames;
+            if batch.len() >= BATCH_BLOCKS * BLOCK_BYTES {
+                self.files.append(atdata, &batch)?;
+                batch.clear();
+            }
+        }
+        if !batch.is_empty() {
+            self.files.append(atdata, &batch)?;
+        }
+        Ok(last_frames)
     }
 
     /// The number of the last track when it is this one — same codec, titles and audio —
@@ -310,7 +308,8 @@ impl<F: DiscFiles> Disc<F> {
         &mut self,
         codec: CodecInfo,
         texts: &TrackTexts,
-        clear: &[Vec<u8>],
+        source: &mut BlockSource<'_>,
+        blocks: u64,
     ) -> Result<Option<usize>, HimdError> {
         let number = self.track_count();
         if number == 0 {
@@ -319,16 +318,24 @@ impl<F: DiscFiles> Disc<F> {
         let last = self.track(number)?;
         let text = |t: &String| (!t.is_empty()).then(|| t.clone());
         if last.codec != codec
-            || last.blocks as usize != clear.len()
+            || u64::from(last.blocks) != blocks
             || last.title != text(&texts.title)
             || last.artist != text(&texts.artist)
             || last.album != text(&texts.album)
         {
             return Ok(None);
         }
-        let mut on_disc = Vec::new();
-        self.read_audio(number, &mut on_disc)?;
-        Ok((on_disc == clear.concat()).then_some(number))
+        let mut same = SameAudio {
+            source,
+            pending: Vec::new(),
+            block: Vec::new(),
+            differs: false,
+        };
+        match self.read_audio(number, &mut same) {
+            Ok(_) => same.finished().map(|whole| whole.then_some(number)),
+            Err(_) if same.differs => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Refuses a write of `blocks` blocks from block `first_block` of an `ATDATA` of
@@ -338,13 +345,13 @@ impl<F: DiscFiles> Disc<F> {
         &mut self,
         atdata_len: u64,
         first_block: u64,
-        blocks: usize,
+        blocks: u64,
     ) -> Result<(), HimdError> {
         let Some(space) = self.files.space()? else {
             return Ok(());
         };
         let cluster = u64::from(CLUSTER_BYTES);
-        let new_len = (first_block + blocks as u64) * BLOCK_BYTES as u64;
+        let new_len = (first_block + blocks) * BLOCK_BYTES as u64;
         let audio = (new_len.div_ceil(cluster) - atdata_len.div_ceil(cluster)) * cluster;
         let files =
             (crate::track_index::TRACK_INDEX_BYTES + crate::mac_list::MAC_LIST_BYTES) as u64;
@@ -358,6 +365,50 @@ impl<F: DiscFiles> Disc<F> {
                 space.free as f64 / 1e6
             )));
         }
+        Ok(())
+    }
+}
+
+/// A writer that compares what it is given with the clear audio of a track's blocks, block by
+/// block: a retry's check rereads the source instead of holding it.
+struct SameAudio<'s, 'a> {
+    source: &'s mut BlockSource<'a>,
+    /// Source audio not yet compared.
+    pending: Vec<u8>,
+    block: Vec<u8>,
+    differs: bool,
+}
+
+impl SameAudio<'_, '_> {
+    /// Whether the whole source was compared (and found the same).
+    fn finished(&mut self) -> Result<bool, HimdError> {
+        Ok(!self.differs
+            && self.pending.is_empty()
+            && self.source.next_block(&mut self.block)?.is_none())
+    }
+}
+
+impl Write for SameAudio<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        while self.pending.len() < buf.len() {
+            let more = self
+                .source
+                .next_block(&mut self.block)
+                .map_err(io::Error::other)?;
+            if more.is_none() {
+                break;
+            }
+            self.pending.extend_from_slice(&self.block);
+        }
+        if self.pending.get(..buf.len()) != Some(buf) {
+            self.differs = true;
+            return Err(io::Error::other("the audio differs"));
+        }
+        self.pending.drain(..buf.len());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
 }

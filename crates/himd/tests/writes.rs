@@ -12,7 +12,7 @@ use himd::commit::SessionSigner;
 use himd::disc::Disc;
 use himd::mp3::Mp3Frames;
 use himd::scsi::{Data, SEND_KEY, ScsiDevice, ScsiError, SharedDevice, WRITE_10};
-use himd::send::{NewAudio, TrackTexts};
+use himd::send::{NewAudio, StreamedAudio, TrackTexts};
 use himd::virtual_device::{MediaSize, VirtualHimd};
 use himd::volume::{DiscFiles, FatFiles, ScsiSectors};
 use himd::{AudioFormat, HimdError};
@@ -187,7 +187,7 @@ fn atrac3_and_pcm_round_trip_with_their_macs_on_a_blank_disc() {
     };
     let a = send(
         &image,
-        &NewAudio::Atrac3 {
+        &NewAudio::Atrac {
             codec,
             frames: atrac.clone(),
         },
@@ -223,6 +223,95 @@ fn atrac3_and_pcm_round_trip_with_their_macs_on_a_blank_disc() {
     assert_eq!(back.len(), pcm.len().div_ceil(64) * 64);
     assert!(back[..pcm.len()] == pcm[..]);
     assert!(back[pcm.len()..].iter().all(|&b| b == 0));
+    assert!(integrity_holds(&image));
+    fsck(&image);
+}
+
+/// A reader that gives out after `limit` bytes, as a temporary file on a failing disk would.
+struct GivesOut {
+    inner: std::io::Cursor<Vec<u8>>,
+    limit: u64,
+}
+
+impl std::io::Read for GivesOut {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.inner.position() >= self.limit {
+            return Err(std::io::Error::other("the spill file is gone"));
+        }
+        let room = (self.limit - self.inner.position()) as usize;
+        let n = buf.len().min(room);
+        self.inner.read(&mut buf[..n])
+    }
+}
+
+impl std::io::Seek for GivesOut {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
+    }
+}
+
+fn send_streamed(image: &Path, reader: &mut GivesOut, len: u64) -> Result<usize, HimdError> {
+    let (mut disc, device) = open(image, None);
+    let mut signer = SessionSigner::new(device, Box::new(OsEntropy));
+    let audio = StreamedAudio {
+        codec: CodecInfo::lpcm(),
+        reader,
+        offset: 100,
+        len,
+    };
+    disc.add_streamed(audio, &TrackTexts::default(), &mut signer, &mut OsEntropy)
+}
+
+#[test]
+fn a_streamed_track_of_many_batches_reads_back_and_a_failed_read_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("blank.img");
+    VirtualHimd::create_blank(&image, MediaSize::Minutes74, &mut OsEntropy).unwrap();
+    // 200 blocks of PCM (three batches and a bit), after 100 bytes of something else.
+    let pcm_len: usize = 255 * 64 * 200 - 30;
+    let file: Vec<u8> = (0..100 + pcm_len).map(|i| (i * 7 % 249) as u8).collect();
+    let atdata_len = |image: &Path| {
+        let (mut disc, _) = open(image, None);
+        let name = disc
+            .files()
+            .list()
+            .unwrap()
+            .into_iter()
+            .find(|n| n.starts_with("ATDATA"));
+        disc.files().len(&name.unwrap()).unwrap()
+    };
+    let before = atdata_len(&image);
+
+    let mut failing = GivesOut {
+        inner: std::io::Cursor::new(file.clone()),
+        limit: 100 + 255 * 64 * 150,
+    };
+    let err = send_streamed(&image, &mut failing, pcm_len as u64).unwrap_err();
+    assert!(err.to_string().contains("spill file"), "{err}");
+    assert_eq!(
+        atdata_len(&image),
+        before,
+        "the blocks written were not taken back"
+    );
+    let (disc, _) = open(&image, None);
+    assert_eq!(disc.track_count(), 0);
+    drop(disc);
+    fsck(&image);
+
+    let mut whole = GivesOut {
+        inner: std::io::Cursor::new(file.clone()),
+        limit: u64::MAX,
+    };
+    assert_eq!(
+        send_streamed(&image, &mut whole, pcm_len as u64).unwrap(),
+        1
+    );
+    let back = audio_of(&image, 1);
+    assert_eq!(back.len(), pcm_len.div_ceil(64) * 64);
+    assert!(back[..pcm_len] == file[100..]);
+    let (mut disc, _) = open(&image, None);
+    assert_eq!(disc.listing().unwrap().tracks[0].blocks, 200);
+    drop(disc);
     assert!(integrity_holds(&image));
     fsck(&image);
 }
@@ -300,7 +389,7 @@ fn a_write_whose_signing_fails_succeeds_with_a_warning_and_resign_fixes_it() {
     VirtualHimd::create_blank(&image, MediaSize::Minutes74, &mut OsEntropy).unwrap();
     let codec = CodecInfo::atrac3(192, true);
     let atrac: Vec<u8> = (0..192 * 84 * 2).map(|i| (i % 241) as u8).collect();
-    let audio = NewAudio::Atrac3 {
+    let audio = NewAudio::Atrac {
         codec,
         frames: atrac.clone(),
     };
@@ -429,7 +518,7 @@ fn three_tracks(dir: &Path) -> (PathBuf, Vec<Vec<u8>>) {
     let pcm: Vec<u8> = (0..16_320 * 5).map(|i| (i * 31 % 253) as u8).collect();
     let mp3 = mp3_frames(50);
     let audio = [
-        NewAudio::Atrac3 {
+        NewAudio::Atrac {
             codec,
             frames: atrac.clone(),
         },
