@@ -197,6 +197,8 @@ fn the_queue_sends_to_and_receives_from_a_himd_disc() {
     media::synth::write_wav(&wav, &pcm).unwrap();
     let mp3 = dir.path().join("silence.mp3");
     testkit::write_silent_mp3(&mp3, 2.0, 44_100, 2).unwrap();
+    let vbr = dir.path().join("vbr.mp3");
+    std::fs::write(&vbr, variable_bit_rate(&std::fs::read(&mp3).unwrap())).unwrap();
 
     let (device_tx, device_rx) = mpsc::channel();
     let device = DeviceHandle::spawn_with(
@@ -233,22 +235,36 @@ fn the_queue_sends_to_and_receives_from_a_himd_disc() {
     let (done, failed) = run_queue(
         &requests,
         &queue_rx,
-        vec![enqueue(&wav, "Tone"), enqueue(&mp3, "Quiet")],
+        vec![
+            enqueue(&wav, "Tone"),
+            enqueue(&mp3, "Quiet"),
+            enqueue(&vbr, "Varied"),
+        ],
     );
     assert!(failed.is_empty(), "{failed:?}");
-    assert_eq!(done.len(), 2);
+    assert_eq!(done.len(), 3);
+    // The MP3 that cannot go as it is went as ATRAC3, and the queue says why.
+    let queue = Library::open(&library_path)
+        .unwrap()
+        .transfer_queue()
+        .unwrap();
+    let varied = queue.iter().find(|q| q.title == "Varied").unwrap();
+    assert_eq!(varied.state, library::TransferState::Done);
+    let note = varied.error.as_deref().unwrap_or_default();
+    assert!(note.contains("sent as ATRAC3 LP2, not as MP3"), "{note}");
     // The worker reads the disc again after the batch.
     let view = loop {
         if let DeviceEvent::DiscChanged(view) = next(&device_rx) {
             break view;
         }
     };
-    assert_eq!(view.info.tracks.len(), count + 2);
+    assert_eq!(view.info.tracks.len(), count + 3);
     let himd = view.himd.as_ref().unwrap();
     assert_eq!(view.info.tracks[count].title, "Tone");
     assert_eq!(himd.tracks[count].format, "ATRAC3 132k");
     assert_eq!(view.info.tracks[count + 1].title, "Quiet");
     assert_eq!(himd.tracks[count + 1].format, "MP3 128k");
+    assert_eq!(himd.tracks[count + 2].format, "ATRAC3 132k");
 
     // Received back into the library, each in its own format.
     let music = dir.path().join("music");
@@ -291,6 +307,36 @@ fn walk(dir: &Path) -> Vec<String> {
         } else {
             out.push(path.display().to_string());
         }
+    }
+    out
+}
+
+/// `mp3` (silent, constant bit rate) with its second half re-framed at 192 kbit/s: still silent
+/// (no main data), now of variable bit rate.
+fn variable_bit_rate(mp3: &[u8]) -> Vec<u8> {
+    let start = mp3
+        .windows(2)
+        .position(|w| w[0] == 0xFF && w[1] & 0xE0 == 0xE0)
+        .unwrap();
+    let mut frames = Vec::new();
+    let mut at = start;
+    while at + 4 <= mp3.len() {
+        let header: [u8; 4] = mp3[at..at + 4].try_into().unwrap();
+        let Some(len) = himd::mp3::frame_len(header) else {
+            break;
+        };
+        frames.push(mp3[at..(at + len).min(mp3.len())].to_vec());
+        at += len;
+    }
+    let half = frames.len() / 2;
+    let mut out = mp3[..start].to_vec();
+    for (i, mut frame) in frames.into_iter().enumerate() {
+        if i >= half {
+            frame[2] = (frame[2] & 0x0F) | (11 << 4);
+            let header: [u8; 4] = frame[..4].try_into().unwrap();
+            frame.resize(himd::mp3::frame_len(header).unwrap(), 0);
+        }
+        out.extend(frame);
     }
     out
 }

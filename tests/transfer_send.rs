@@ -574,7 +574,7 @@ fn run_worker(lib_path: &Path, disc_path: &Path) -> Vec<(i64, u32)> {
     let mut done = Vec::new();
     while let Ok(e) = rx.recv_timeout(Duration::from_secs(30)) {
         match e {
-            TransferEvent::ItemDone { id, track } => done.push((id, track)),
+            TransferEvent::ItemDone { id, track, .. } => done.push((id, track)),
             TransferEvent::Idle => break,
             TransferEvent::ItemFailed { reason, .. } | TransferEvent::Refused(reason) => {
                 panic!("{reason}")

@@ -1237,7 +1237,11 @@ fn g_queues_tracks_to_receive_from_an_rh1_and_other_recorders_say_why_not() {
     assert!(press(&mut m, KeyCode::Char('o')).is_empty());
     update(
         &mut m,
-        Msg::Transfer(TransferEvent::ItemDone { id: 7, track: 1 }),
+        Msg::Transfer(TransferEvent::ItemDone {
+            id: 7,
+            track: 1,
+            warnings: Vec::new(),
+        }),
     );
     assert_eq!(
         m.status.as_ref().unwrap().text,

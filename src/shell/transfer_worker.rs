@@ -321,12 +321,19 @@ impl Worker {
                     ItemOutcome::Done {
                         track, warnings, ..
                     } => {
-                        for w in warnings {
+                        for w in &warnings {
                             tracing::warn!("transfer {id}: {w}");
                         }
-                        self.db(lib.set_transfer_state(id, TransferState::Done, None));
+                        // Kept with the item, so the queue still says it after the status
+                        // line has moved on.
+                        let note = (!warnings.is_empty()).then(|| warnings.join("; "));
+                        self.db(lib.set_transfer_state(id, TransferState::Done, note.as_deref()));
                         self.file_received(id);
-                        TransferEvent::ItemDone { id, track }
+                        TransferEvent::ItemDone {
+                            id,
+                            track,
+                            warnings,
+                        }
                     }
                     ItemOutcome::Failed(reason) => {
                         self.db(lib.set_transfer_state(id, TransferState::Failed, Some(&reason)));

@@ -68,6 +68,8 @@ pub enum TransferEvent {
         id: i64,
         /// The track's number on the disc, from 1.
         track: u32,
+        /// Worth telling, though it arrived (e.g. an MP3 that went as ATRAC3, and why).
+        warnings: Vec<String>,
     },
     ItemFailed {
         id: i64,

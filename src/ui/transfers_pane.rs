@@ -104,12 +104,17 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
                 Span::styled(empty, theme.progress_empty),
                 Span::styled(info, theme.dim),
             ]));
-        } else if item.state == TransferState::Failed
-            && let Some(e) = &item.error
-        {
+        } else if let Some(e) = &item.error {
+            // Why a failed item failed; what a done one is worth knowing (it went otherwise
+            // than asked, say).
+            let style = match item.state {
+                TransferState::Failed => theme.status_error,
+                TransferState::Done => theme.status_warning,
+                _ => continue,
+            };
             lines.push(Line::styled(
                 text::fit(&format!("  {}", text::clean(e)), width),
-                theme.status_error,
+                style,
             ));
         }
     }

@@ -47,19 +47,24 @@ pub fn on_event(model: &mut Model, event: TransferEvent) -> Vec<Effect> {
                 eta_ms,
             });
         }
-        TransferEvent::ItemDone { id, track } => {
+        TransferEvent::ItemDone {
+            id,
+            track,
+            warnings,
+        } => {
             t.running = None;
             let item = t.items.iter().find(|i| i.id == id);
             let receive = item.is_some_and(|i| i.receive.is_some());
             let title = item.map(|i| i.title.clone()).unwrap_or_default();
-            model.set_status(
-                Level::Info,
-                if receive {
-                    format!("Received track {track} \"{title}\" into the library")
-                } else {
-                    format!("Sent \"{title}\" as track {track}")
-                },
-            );
+            let done = if receive {
+                format!("Received track {track} \"{title}\" into the library")
+            } else {
+                format!("Sent \"{title}\" as track {track}")
+            };
+            match warnings.first() {
+                None => model.set_status(Level::Info, done),
+                Some(w) => model.set_status(Level::Warning, format!("{done}: {w}")),
+            }
         }
         TransferEvent::ItemFailed { id, reason } => {
             t.running = None;
