@@ -1300,4 +1300,29 @@ fn g_on_a_himd_disc_queues_each_track_in_its_own_format() {
             "/home/me/Music/MiniDisc/Mix/03 - Three.wav"
         ]
     );
+
+    // Erasing a Hi-MD disc formats it, and is asked twice.
+    assert!(press(&mut m, KeyCode::Char('E')).is_empty());
+    let Overlay::Confirm(first) = &m.overlay else {
+        panic!("no confirmation")
+    };
+    assert!(
+        first.message.contains("Format the Hi-MD disc"),
+        "{}",
+        first.message
+    );
+    assert!(press(&mut m, KeyCode::Char('y')).is_empty());
+    let Overlay::Confirm(second) = &m.overlay else {
+        panic!("no second confirmation")
+    };
+    assert!(
+        second.message.contains("Really format"),
+        "{}",
+        second.message
+    );
+    assert_eq!(
+        press(&mut m, KeyCode::Char('y')),
+        vec![Effect::Device(crate::app::DeviceRequest::EraseDisc)]
+    );
+    assert!(matches!(m.overlay, Overlay::None));
 }

@@ -24,8 +24,17 @@ pub enum DeviceCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Rename track N.
-    Rename { n: u32, title: String },
+    /// Rename track N (on a Hi-MD disc, also its artist and album).
+    Rename {
+        n: u32,
+        title: String,
+        /// The track's artist (Hi-MD discs; NetMD tracks have a title only).
+        #[arg(long)]
+        artist: Option<String>,
+        /// The track's album (Hi-MD discs).
+        #[arg(long)]
+        album: Option<String>,
+    },
     /// Rename the disc (its groups are kept).
     RenameDisc { title: String },
     /// Manage groups.
@@ -371,6 +380,12 @@ pub fn run(
             return receive_into_library(&mut r, env, n, to.as_deref(), *wav);
         }
         DeviceCommand::Archive { dir } => return archive(&mut r, dir),
+        DeviceCommand::Rename {
+            artist: Some(_), ..
+        }
+        | DeviceCommand::Rename { album: Some(_), .. } => {
+            bail!("a NetMD disc holds a title per track, no artist or album (Hi-MD discs do)")
+        }
         _ => {}
     }
     let warnings = match edit_request(cmd) {
@@ -587,7 +602,7 @@ pub(super) fn edit_request(cmd: &DeviceCommand) -> Option<EditRequest> {
     use DeviceCommand as D;
     use EditRequest as E;
     Some(match cmd {
-        D::Rename { n, title } => E::RenameTrack {
+        D::Rename { n, title, .. } => E::RenameTrack {
             track: *n,
             title: title.clone(),
         },

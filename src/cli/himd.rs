@@ -120,10 +120,23 @@ pub(super) fn run(
             Ok(0)
         }
         DeviceCommand::RestoreIndex { yes } => restore_index(target, *yes),
-        DeviceCommand::Rename { n, title } => {
-            open(target)?
-                .disc
-                .set_track_text(*n as usize, TextField::Title, title)?;
+        DeviceCommand::Rename {
+            n,
+            title,
+            artist,
+            album,
+        } => {
+            let mut unit = open(target)?;
+            let fields = [
+                (TextField::Title, Some(title)),
+                (TextField::Artist, artist.as_ref()),
+                (TextField::Album, album.as_ref()),
+            ];
+            for (field, text) in fields {
+                if let Some(text) = text {
+                    unit.disc.set_track_text(*n as usize, field, text)?;
+                }
+            }
             outln!("track {n} renamed")?;
             Ok(0)
         }

@@ -131,7 +131,7 @@ actions! {
     MoveDown: "move_down", Editing, ["J"], "Move the selected track down";
     SelectRange: "select_range", Editing, ["V"], "Start or end a range selection";
     CreateGroup: "create_group", Editing, ["C"], "New group of the selected tracks, or a new playlist";
-    EraseDisc: "erase_disc", Editing, ["E"], "Erase the whole disc (asks first)";
+    EraseDisc: "erase_disc", Editing, ["E"], "Erase the whole disc (asks first; a Hi-MD disc is formatted, asked twice)";
     Mark: "mark", Editing, ["x"], "Mark or unmark the track (marked tracks are the selection)";
     AddToPlaylist: "add_to_playlist", Editing, ["a"], "Add the selection to a playlist";
     EditTags: "edit_tags", Editing, ["e"], "Edit the tags of the selection";

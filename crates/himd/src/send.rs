@@ -1,7 +1,7 @@
 //! Adding a track: its audio cut into `ATDATA` blocks (ATRAC and PCM encrypted under a new
 //! track key, MP3 scrambled), a fragment, a track entry with its MAC, its titles and a place
 //! at the end of the play order. Room is checked before anything is written. The audio is
-//! read, sealed and appended a batch of blocks at a time ([`track_audio`](crate::track_audio)),
+//! read, sealed and appended a batch of blocks at a time (`track_audio`),
 //! and a write that fails part-way cuts `ATDATA` back to where it was.
 
 use std::io::{self, Cursor, Write};

@@ -216,17 +216,39 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
             model.overlay = Overlay::Confirm(Box::new(ConfirmDialog {
                 message,
                 effect: Effect::Device(request),
+                then: None,
             }));
             Vec::new()
         }
         Action::EraseDisc => {
-            model.overlay = Overlay::Confirm(Box::new(ConfirmDialog {
-                message: format!(
-                    "Erase the whole disc \"{}\" ({track_count} tracks)? This cannot be undone.",
-                    disc.title
-                ),
-                effect: Effect::Device(DeviceRequest::EraseDisc),
-            }));
+            let effect = Effect::Device(DeviceRequest::EraseDisc);
+            let dialog = if model.device.himd.is_some() {
+                // Formatting a Hi-MD disc takes everything on it: asked twice.
+                ConfirmDialog {
+                    message: format!(
+                        "Format the Hi-MD disc \"{}\" ({track_count} tracks)? Everything on it \
+                         goes.",
+                        disc.title
+                    ),
+                    effect: effect.clone(),
+                    then: Some(Box::new(ConfirmDialog {
+                        message: "Really format it? This cannot be undone.".into(),
+                        effect,
+                        then: None,
+                    })),
+                }
+            } else {
+                ConfirmDialog {
+                    message: format!(
+                        "Erase the whole disc \"{}\" ({track_count} tracks)? This cannot be \
+                         undone.",
+                        disc.title
+                    ),
+                    effect,
+                    then: None,
+                }
+            };
+            model.overlay = Overlay::Confirm(Box::new(dialog));
             Vec::new()
         }
         Action::MoveUp | Action::MoveDown => {

@@ -10,6 +10,8 @@ use crate::app::{Effect, Model, Overlay};
 pub struct ConfirmDialog {
     pub message: String,
     pub effect: Effect,
+    /// A second question before `effect` (what cannot be undone is asked twice).
+    pub then: Option<Box<ConfirmDialog>>,
 }
 
 pub fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
@@ -21,6 +23,10 @@ pub fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             let Overlay::Confirm(dialog) = std::mem::take(&mut model.overlay) else {
                 return Vec::new();
             };
+            if let Some(next) = dialog.then {
+                model.overlay = Overlay::Confirm(next);
+                return Vec::new();
+            }
             if matches!(dialog.effect, Effect::Device(_)) {
                 model.device.anchor = None;
             }

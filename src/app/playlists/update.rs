@@ -65,6 +65,7 @@ pub fn on_action(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
                     p.name
                 ),
                 effect: Effect::Library(LibraryRequest::Op(LibraryOp::DeletePlaylist(p.id))),
+                then: None,
             }));
             Vec::new()
         }
