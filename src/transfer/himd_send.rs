@@ -223,6 +223,19 @@ pub fn send_items(
         .iter()
         .map(|(i, ..)| TrackTags::read(&i.path))
         .collect();
+    let texts: Vec<TrackTexts> = planned
+        .iter()
+        .zip(&tags)
+        .map(|((item, ..), tags)| texts_of(item, tags))
+        .collect();
+    let chunks: usize = texts.iter().map(TrackTexts::chunks).sum();
+    let free_chunks = unit.disc.free_title_chunks();
+    if chunks > free_chunks {
+        return Err(TransferError::Queue(format!(
+            "the titles need {chunks} text chunks of the disc's title room and {free_chunks} are \
+             free; nothing was sent"
+        )));
+    }
     let jobs = coded_jobs(&planned, &tags, options);
     let prepared = spawn_preparer(jobs, control);
     let first_new = listing.tracks.len() + 1;
@@ -296,11 +309,7 @@ pub fn send_items(
             finish(events, &mut outcomes, item.id, ItemOutcome::Cancelled);
             continue;
         }
-        let texts = TrackTexts {
-            title: item.title.clone().unwrap_or_else(|| tags.title.clone()),
-            artist: tags.artist.clone(),
-            album: tags.album.clone(),
-        };
+        let texts = texts_of(item, tags);
         let bytes_total = ready.bytes();
         events(BatchEvent::Started {
             id: item.id,
@@ -375,6 +384,15 @@ pub fn send_items(
     drop(prepared);
     group_album(unit, &tags, sent, first_new, options);
     Ok(outcomes)
+}
+
+/// A track's titles: the item's own title, else the tags'.
+fn texts_of(item: &SendItem, tags: &TrackTags) -> TrackTexts {
+    TrackTexts {
+        title: item.title.clone().unwrap_or_else(|| tags.title.clone()),
+        artist: tags.artist.clone(),
+        album: tags.album.clone(),
+    }
 }
 
 /// A whole album sent in one go becomes a group (and names an untitled disc).
@@ -720,5 +738,48 @@ mod tests {
                 (total, total)
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod room_tests {
+    use super::*;
+    use crate::transfer::himd_unit::HimdTarget;
+    use himd::virtual_device::{MediaSize, VirtualHimd};
+
+    /// Titles the disc has no room for refuse the batch before anything is written.
+    #[test]
+    fn titles_beyond_the_title_room_refuse_the_batch_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let image = dir.path().join("himd.img");
+        VirtualHimd::create_blank(&image, MediaSize::Minutes74, &mut netmd::crypto::OsEntropy)
+            .unwrap();
+        let wav = dir.path().join("a.wav");
+        media::synth::write_wav(&wav, &media::synth::Pcm::silence(1.0, 44_100, 2)).unwrap();
+        let mut unit = HimdUnit::open(&HimdTarget::Image(image)).unwrap();
+        let free = unit.disc.free_title_chunks();
+        // Each chunk holds 14 bytes of text: three items that together need more than the room.
+        let long = "x".repeat(free * 14 / 2);
+        let items: Vec<SendItem> = (0..3)
+            .map(|id| SendItem {
+                id,
+                path: wav.clone(),
+                title: Some(long.clone()),
+                mode: TransferMode::Lp2,
+                stored: None,
+            })
+            .collect();
+        let refused = send_batch(
+            &mut unit,
+            &items,
+            &BatchOptions::default(),
+            &BatchControl::default(),
+            &mut |_| {},
+        );
+        let Err(TransferError::Queue(why)) = refused else {
+            panic!("not refused: {refused:?}")
+        };
+        assert!(why.contains("text chunks"), "{why}");
+        assert_eq!(unit.disc.listing().unwrap().tracks.len(), 0);
     }
 }

@@ -439,13 +439,32 @@ fn free_entries(index: &TrackIndex) -> Result<(u16, u16), HimdError> {
     Ok((slot, fragment))
 }
 
+impl TrackTexts {
+    /// The string chunks these titles take on a disc.
+    pub fn chunks(&self) -> usize {
+        [&self.title, &self.artist, &self.album]
+            .iter()
+            .filter(|t| !t.is_empty())
+            .map(|t| crate::text::encode(t).len().div_ceil(CHUNK_TEXT))
+            .sum()
+    }
+}
+
+impl<F: DiscFiles> Disc<F> {
+    /// String chunks still free for titles (a batch checks its titles against this before it
+    /// writes anything).
+    pub fn free_title_chunks(&self) -> usize {
+        free_chunks(&self.index)
+    }
+}
+
+fn free_chunks(index: &TrackIndex) -> usize {
+    (CHUNK_SLOTS - 1).saturating_sub(index.used_chunks())
+}
+
 fn check_title_room(index: &TrackIndex, texts: &TrackTexts) -> Result<(), HimdError> {
-    let needed: usize = [&texts.title, &texts.artist, &texts.album]
-        .iter()
-        .filter(|t| !t.is_empty())
-        .map(|t| crate::text::encode(t).len().div_ceil(CHUNK_TEXT))
-        .sum();
-    let free = (CHUNK_SLOTS - 1).saturating_sub(index.used_chunks());
+    let needed = texts.chunks();
+    let free = free_chunks(index);
     if needed > free {
         return Err(HimdError::NoRoom(format!(
             "the titles need {needed} text chunks and {free} are free"
