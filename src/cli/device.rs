@@ -116,8 +116,9 @@ pub enum DeviceCommand {
     /// duration), both ways.
     #[command(subcommand)]
     Titles(TitlesCommand),
-    /// Archive the disc from an MZ-RH1 or MZ-M200: every track (as received) and titles.csv
-    /// (the disc title, then track, title, full-width title, group, mode, duration) in DIR.
+    /// Archive the disc from an MZ-RH1, an MZ-M200 or a Hi-MD disc: every track (as received)
+    /// and titles.csv (the disc title, then track, title, full-width title, group, mode,
+    /// duration) in DIR.
     Archive { dir: PathBuf },
     /// Serve the virtual deck's USB transfers on standard input and output, one JSON object
     /// per line each way, in the shape of WebUSB's calls (for other NetMD clients, such as

@@ -120,6 +120,7 @@ pub(super) fn run(
             Ok(0)
         }
         DeviceCommand::RestoreIndex { yes } => restore_index(target, *yes),
+        DeviceCommand::Archive { dir } => archive(target, dir),
         DeviceCommand::Rename {
             n,
             title,
@@ -153,7 +154,7 @@ pub(super) fn run(
             None => bail!(
                 "a unit in Hi-MD mode is a storage device while it is connected: it has no \
                  player to control; info, receive, send, rename, rename-disc, move, delete, \
-                 erase, group, titles and restore-index work on it"
+                 erase, group, titles, archive and restore-index work on it"
             ),
         },
     }
@@ -533,4 +534,31 @@ fn restore_index(target: &HimdTarget, yes: bool) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// `device archive DIR` on a Hi-MD disc: every track in its own format and `titles.csv`, as
+/// on an MZ-RH1; tracks already there are kept. Exit 0 only when every track is in DIR.
+fn archive(target: &HimdTarget, dir: &Path) -> anyhow::Result<i32> {
+    let mut unit = open(target)?;
+    let listing = unit.disc.listing()?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut failed = 0;
+    for t in &listing.tracks {
+        let path = dir.join(file_name(t));
+        if path.exists() {
+            eprintln!("{}: already there, kept", path.display());
+            continue;
+        }
+        match crate::transfer::himd_unit::receive_track(&mut unit, t.number, &path) {
+            Ok(_) => outln!("track {}: {}", t.number, path.display())?,
+            Err(e) => {
+                failed += 1;
+                eprintln!("track {}: failed: {e:#}", t.number);
+            }
+        }
+    }
+    let csv = dir.join("titles.csv");
+    crate::shell::titles_csv::write_file(&csv, &unit.view()?.info)?;
+    outln!("titles: {}", csv.display())?;
+    Ok(i32::from(failed > 0))
 }
