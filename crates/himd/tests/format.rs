@@ -147,3 +147,47 @@ fn a_format_in_the_middle_of_a_session_or_refused_leaves_the_disc_readable() {
     assert_eq!(track_count(&mut device), 0);
     sound(&image, &mut device);
 }
+
+/// Counts the WRITE(10) commands that reach the device.
+struct CountingWrites<'a> {
+    device: &'a mut VirtualHimd,
+    writes: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl ScsiDevice for CountingWrites<'_> {
+    fn execute(&mut self, cdb: &[u8], data: Data<'_>) -> Result<usize, ScsiError> {
+        if cdb.first() == Some(&himd::scsi::WRITE_10) {
+            self.writes.set(self.writes.get() + 1);
+        }
+        self.device.execute(cdb, data)
+    }
+}
+
+#[test]
+fn a_released_volume_writes_nothing_over_the_formatted_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mut device) = sample(dir.path());
+    let writes = std::rc::Rc::new(std::cell::Cell::new(0));
+    {
+        let counting = CountingWrites {
+            device: &mut device,
+            writes: writes.clone(),
+        };
+        let mut old =
+            Disc::open(FatFiles::open(ScsiSectors::new(counting).unwrap()).unwrap()).unwrap();
+        // A write leaves the file system marked in use until it is unmounted.
+        old.set_track_text(1, himd::disc::TextField::Title, "Renamed")
+            .unwrap();
+        old.files().release().unwrap();
+        let released = writes.get();
+        assert!(released > 0);
+        // Used after release, it fails rather than touching the device.
+        assert!(old.listing().is_err());
+        assert!(old.read_audio(1, &mut Vec::new()).is_err());
+        drop(old);
+        assert_eq!(writes.get(), released);
+    }
+    format::format(&mut device, FAST, &mut |_, _| {}).unwrap();
+    assert_eq!(track_count(&mut device), 0);
+    sound(&image, &mut device);
+}
