@@ -1,7 +1,7 @@
 //! `ministage device …` on the virtual Hi-MD device: a blank disc from `init-virtual --himd`,
 //! and linux-minidisc's sample disc (tests/fixtures/himd) as an image, listed with `device
 //! info` and received with `device receive` into files in the tracks' own formats and into
-//! the library.
+//! the library; `device erase --yes` formats the disc.
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -306,11 +306,7 @@ fn mp3_atrac3_and_pcm_sent_to_a_himd_disc_come_back_whole() {
 
     // The MP3 frames and the ATRAC3 frames come back byte for byte.
     assert!(audio_on_disc(&s.image(), 7) == frames);
-    let probe = atrac::probe(&at3).unwrap();
-    let at3_bytes = std::fs::read(&at3).unwrap();
-    let start = probe.data_offset as usize;
-    let len = (probe.frames * u64::from(probe.frame_bytes)) as usize;
-    assert!(audio_on_disc(&s.image(), 8) == at3_bytes[start..start + len]);
+    assert!(audio_on_disc(&s.image(), 8) == atrac_frames(&at3));
 
     // Received as an .mp3 file, the frames are the ones sent.
     let out_dir = s.dir.path().join("back");
@@ -530,4 +526,115 @@ fn an_mpeg2_mp3_is_refused_in_mp3_mode_and_sent_as_atrac3_in_auto() {
     let ms = track["duration_ms"].as_u64().unwrap();
     assert!((1900..2300).contains(&ms), "{ms}");
     s.consistent();
+}
+
+/// The audio frames of an ATRAC file (`.oma`/`.at3`), without its header.
+fn atrac_frames(path: &Path) -> Vec<u8> {
+    let probe = atrac::probe(path).unwrap();
+    let bytes = std::fs::read(path).unwrap();
+    let start = probe.data_offset as usize;
+    let len = (probe.frames * u64::from(probe.frame_bytes)) as usize;
+    bytes[start..start + len].to_vec()
+}
+
+#[test]
+fn erase_formats_a_himd_disc_which_keeps_its_id() {
+    let s = Setup::new();
+    s.blank_disc();
+    let blank = s.info();
+    let at3 = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/atrac/music4s_lp2.at3");
+    let at3 = at3.to_str().unwrap();
+    s.ok(&["device", "send", "--mode", "lp2", at3]);
+    s.ok(&["device", "send", "--mode", "pcm", at3]);
+    s.ok(&["device", "rename-disc", "Before"]);
+    let full = s.info();
+    assert_eq!(full["tracks"].as_array().unwrap().len(), 2);
+    assert!(full["capacity"]["free_bytes"].as_u64() < blank["capacity"]["free_bytes"].as_u64());
+
+    // Without --yes it explains and changes nothing.
+    let refused = s.run(&["device", "erase"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("--yes") && why.contains("Hi-MD"), "{why}");
+    assert_eq!(s.info()["tracks"].as_array().unwrap().len(), 2);
+
+    let out = s.ok(&["device", "erase", "--yes"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("formatted the disc (2 tracks"), "{said}");
+    let info = s.info();
+    assert_eq!(info["tracks"].as_array().unwrap().len(), 0);
+    assert_eq!(info["title"], "");
+    assert_eq!(info["disc_id"], blank["disc_id"]);
+    assert_eq!(info["capacity"], blank["capacity"]);
+    assert_eq!(info["title_bytes_left"], blank["title_bytes_left"]);
+    s.consistent();
+
+    // The formatted disc takes a send, and gives it back byte for byte.
+    s.ok(&["device", "send", "--mode", "lp2", at3]);
+    assert!(audio_on_disc(&s.image(), 1) == atrac_frames(Path::new(at3)));
+    let back = s.dir.path().join("back");
+    s.receive(&back, &["1"]);
+    let received: Vec<PathBuf> = std::fs::read_dir(&back)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert!(atrac_frames(&received[0]) == atrac_frames(Path::new(at3)));
+    s.consistent();
+}
+
+#[test]
+fn a_write_protected_himd_disc_is_not_formatted_and_still_reads() {
+    let s = Setup::new();
+    s.sample_disc();
+    VirtualHimd::open(&s.image())
+        .unwrap()
+        .set_write_protected(true)
+        .unwrap();
+    let refused = s.run(&["device", "erase", "--yes"]);
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("write-protected"), "{why}");
+    assert_eq!(s.info()["tracks"].as_array().unwrap().len(), 6);
+    s.consistent();
+}
+
+#[test]
+fn rename_sets_artist_and_album_and_archive_takes_every_track_with_its_titles() {
+    let s = Setup::new();
+    s.sample_disc();
+    s.ok(&[
+        "device",
+        "rename",
+        "2",
+        "New title",
+        "--artist",
+        "New artist",
+        "--album",
+        "New album",
+    ]);
+    let info = s.info();
+    assert_eq!(info["tracks"][1]["title"], "New title");
+    assert_eq!(info["tracks"][1]["artist"], "New artist");
+    assert_eq!(info["tracks"][1]["album"], "New album");
+
+    let dir = s.dir.path().join("archive");
+    s.ok(&["device", "archive", dir.to_str().unwrap()]);
+    let count = info["tracks"].as_array().unwrap().len();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), count + 1, "{names:?}");
+    assert!(
+        names.contains(&"02 - New title.oma".to_string()),
+        "{names:?}"
+    );
+    let csv = std::fs::read_to_string(dir.join("titles.csv")).unwrap();
+    assert!(csv.contains("New title"), "{csv}");
+    // A second archive keeps what is there.
+    let again = s.ok(&["device", "archive", dir.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already there"));
+    fsck(&s.image());
 }

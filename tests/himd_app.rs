@@ -140,6 +140,27 @@ fn the_device_pane_lists_and_edits_a_himd_disc() {
     );
     assert!(view.info.groups.iter().any(|g| g.title == "Duo"));
 
+    // Erasing formats the disc afresh, with progress.
+    tx.send(DeviceRequest::EraseDisc).unwrap();
+    let mut progressed = false;
+    let mut view = None;
+    let done = loop {
+        match next(&rx) {
+            DeviceEvent::Progress { operation, .. } => {
+                progressed |= operation.contains("formatting");
+            }
+            DeviceEvent::DiscChanged(v) => view = Some(v),
+            DeviceEvent::Done(done) => break done,
+            DeviceEvent::Error(e) => panic!("{e}"),
+            _ => {}
+        }
+    };
+    assert!(done.contains("formatted"), "{done}");
+    assert!(progressed);
+    let view = view.expect("the disc read again");
+    assert!(view.info.tracks.is_empty());
+    assert!(view.info.groups.is_empty());
+
     // A unit in Hi-MD mode has no player to drive.
     tx.send(DeviceRequest::Play).unwrap();
     loop {

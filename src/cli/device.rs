@@ -47,9 +47,10 @@ pub enum DeviceCommand {
         #[arg(required = true)]
         n: Vec<u32>,
     },
-    /// Erase the whole disc.
+    /// Erase the whole disc. A Hi-MD disc in Hi-MD mode is formatted afresh by the unit: every
+    /// track, title and group goes, and the disc keeps its id.
     Erase {
-        /// Confirm: every track and title is deleted.
+        /// Confirm: every track and title is deleted (on Hi-MD, the disc is formatted).
         #[arg(long)]
         yes: bool,
     },
@@ -295,7 +296,8 @@ pub fn run(
     }
     if let DeviceCommand::Erase { yes: false } = cmd {
         eprintln!(
-            "ministage: erasing deletes every track and title on the disc; add --yes to do it"
+            "ministage: erasing deletes every track and title on the disc (a Hi-MD disc \
+             is formatted afresh); add --yes to do it"
         );
         return Ok(1);
     }

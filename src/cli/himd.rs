@@ -1,8 +1,8 @@
 //! `ministage device …` on a Hi-MD disc in Hi-MD mode: the virtual Hi-MD device
 //! (`--device virtual:IMAGE`, an image made by `device init-virtual --himd`), or a unit in
 //! Hi-MD mode on USB (`auto`/`usb` when no NetMD recorder is there). `info`, `receive`,
-//! `send`, `rename`, `rename-disc`, `move`, `delete`, `erase`, `group`, `titles` and
-//! `restore-index` work; the other commands say they are not there yet.
+//! `send`, `rename`, `rename-disc`, `move`, `delete`, `erase` (a format), `group`, `titles`
+//! and `restore-index` work; the other commands say they are not there yet.
 
 use std::path::{Path, PathBuf};
 
@@ -120,6 +120,8 @@ pub(super) fn run(
             Ok(0)
         }
         DeviceCommand::RestoreIndex { yes } => restore_index(target, *yes),
+        // Without --yes, `device` explained and stopped before the disc was opened.
+        DeviceCommand::Erase { .. } => format_disc(target),
         DeviceCommand::Archive { dir } => archive(target, dir),
         DeviceCommand::Rename {
             n,
@@ -503,6 +505,30 @@ fn send(
         &mut report,
     )?;
     Ok(i32::from(failed > 0))
+}
+
+/// `device erase --yes` on a Hi-MD disc: the unit formats it afresh, keeping its disc id, with
+/// the progress on a terminal's standard error.
+fn format_disc(target: &HimdTarget) -> anyhow::Result<i32> {
+    use std::io::{IsTerminal, Write};
+    let mut unit = open(target)?;
+    let tracks = unit.disc.track_count();
+    let interactive = std::io::stderr().is_terminal();
+    let mut progress = |done: u32, total: u32| {
+        if interactive {
+            let percent = u64::from(done) * 100 / u64::from(total.max(1));
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2KFormatting: {percent}%");
+            let _ = err.flush();
+        }
+    };
+    let formatted = unit.format(&mut progress);
+    if interactive {
+        eprint!("\r\x1b[2K");
+    }
+    formatted?;
+    outln!("formatted the disc ({tracks} tracks erased; the disc id stays)")?;
+    Ok(0)
 }
 
 /// `device restore-index`: the device's backup of the track index in place of a damaged one.

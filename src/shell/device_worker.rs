@@ -369,7 +369,28 @@ impl Worker {
         let Some(Unit::Himd(unit)) = self.unit.as_mut() else {
             return;
         };
-        let (result, after) = himd_request(unit, request);
+        let (result, after) = if *request == DeviceRequest::EraseDisc {
+            let emit = &self.emit;
+            let mut progress = |done: u32, total: u32| {
+                emit(DeviceEvent::Progress {
+                    operation: "formatting the disc, %".into(),
+                    done: (u64::from(done) * 100 / u64::from(total.max(1))) as u32,
+                    total: 100,
+                });
+            };
+            let formatted = unit.format(&mut progress);
+            let result = formatted
+                .map(|()| {
+                    (
+                        "formatted the disc".to_string(),
+                        unit.unfinished().into_iter().collect(),
+                    )
+                })
+                .map_err(|e| format!("{e:#}"));
+            (result, After::Reread)
+        } else {
+            himd_request(unit, request)
+        };
         match result {
             Ok((done, warnings)) => {
                 for w in warnings {

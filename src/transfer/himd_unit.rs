@@ -157,6 +157,29 @@ impl HimdUnit {
         Ok(())
     }
 
+    /// Has the unit format the disc afresh — every track, title and group goes; the disc id
+    /// stays — then reads the blank disc into `self.disc`. `progress` gets (done, total).
+    /// A format refused or failed leaves `self.disc` as the unit then holds it.
+    pub fn format(&mut self, progress: &mut dyn FnMut(u32, u32)) -> anyhow::Result<()> {
+        // The volume's held sectors go to the disc now, and none of them later: a sector
+        // of the old file system written back would break the new one.
+        self.disc.files().release()?;
+        let formatted = himd::format::format(
+            &mut self.device.clone(),
+            himd::format::Polling::default(),
+            progress,
+        );
+        match read_disc(&self.device) {
+            Ok(disc) => self.disc = disc,
+            Err(e) if formatted.is_ok() => {
+                return Err(e.context("the disc was formatted but does not read back"));
+            }
+            // The format's own error says more.
+            Err(_) => {}
+        }
+        Ok(formatted?)
+    }
+
     /// Is the unit still plugged in? (An image always is.)
     pub fn still_there(&self) -> bool {
         match &self.target {
@@ -223,12 +246,8 @@ impl HimdUnit {
                 let mut signer = self.signer();
                 self.disc.delete_tracks(&numbers, &mut signer)?;
             }
-            E::EraseDisc => {
-                let all: Vec<usize> = (1..=disc.track_count()).collect();
-                let mut signer = self.signer();
-                self.disc.delete_tracks(&all, &mut signer)?;
-                self.disc.set_disc_title("")?;
-            }
+            // A unit formats a Hi-MD disc afresh (what an erase is on it).
+            E::EraseDisc => self.format(&mut |_, _| {})?,
             E::SetTitles(sheet) => return self.set_titles(sheet),
         }
         Ok(Vec::new())

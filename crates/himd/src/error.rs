@@ -25,6 +25,9 @@ pub enum HimdError {
     /// An edit the disc's rules do not allow (a group over tracks in another, …).
     #[error("{0}")]
     Edit(String),
+    /// The unit did not format the disc, or not in time.
+    #[error("the disc was not formatted: {0}")]
+    Format(String),
     #[error("the file system: {0}")]
     FileSystem(String),
     #[error(transparent)]

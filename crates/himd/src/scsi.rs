@@ -37,6 +37,8 @@ pub struct Sense {
 }
 
 impl Sense {
+    pub const NOT_READY: u8 = 0x02;
+    pub const HARDWARE_ERROR: u8 = 0x04;
     pub const ILLEGAL_REQUEST: u8 = 0x05;
     pub const DATA_PROTECT: u8 = 0x07;
     pub const MEDIUM_ERROR: u8 = 0x03;

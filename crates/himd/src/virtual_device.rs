@@ -1,7 +1,9 @@
 //! The virtual Hi-MD device: a disc image file and a small sidecar (disc id, leaf id, ICV),
 //! answering SCSI commands through the same [`ScsiDevice`] seam as a real unit. Like a unit,
 //! it keeps the ICV outside the file system, checks the host's session MACs, and accepts a
-//! new ICV only when it matches the MAC list on the disc.
+//! new ICV only when it matches the MAC list on the disc. Like a unit, it formats the disc
+//! afresh on Sony's C2 command, keeping the disc id, and reports the progress through REQUEST
+//! SENSE for a few polls.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::blank;
 use crate::disc::Disc;
 use crate::error::HimdError;
+use crate::format::{DEVICE_CONTROL, FLAG_NOFS, FORMAT_HIMD, FORMAT_IN_PROGRESS, PROGRESS_TOTAL};
 use crate::generation::DiscFile;
 use crate::keys;
 use crate::mac_list::MacList;
@@ -49,6 +52,9 @@ pub struct Sidecar {
     pub leaf_id: String,
     pub icv_header: String,
     pub icv: String,
+    /// The disc's write-protect tab: writes and formats are refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub write_protected: bool,
 }
 
 fn hex<const N: usize>(text: &str, what: &str) -> Result<[u8; N], HimdError> {
@@ -83,7 +89,13 @@ pub struct VirtualHimd {
     session: SessionState,
     entropy: Box<dyn Entropy>,
     sense: Sense,
+    write_protected: bool,
+    /// REQUEST SENSE polls left before a format is done.
+    format_polls: u32,
 }
+
+/// How many REQUEST SENSE polls a format takes: enough for a host to see it progress.
+const FORMAT_POLLS: u32 = 4;
 
 const NO_SENSE: Sense = Sense::new(0, 0, 0);
 const INVALID_OPCODE: Sense = Sense::new(Sense::ILLEGAL_REQUEST, 0x20, 0);
@@ -92,6 +104,7 @@ const OUT_OF_RANGE: Sense = Sense::new(Sense::ILLEGAL_REQUEST, 0x21, 0);
 /// The session went wrong: a MAC that does not verify, or a step out of order.
 const AUTH_FAILED: Sense = Sense::new(Sense::DATA_PROTECT, 0x6F, 0x00);
 const MEDIUM_ERROR: Sense = Sense::new(Sense::MEDIUM_ERROR, 0x11, 0);
+const WRITE_PROTECTED: Sense = Sense::new(Sense::DATA_PROTECT, 0x27, 0);
 
 impl VirtualHimd {
     /// Opens the image at `path` and its sidecar.
@@ -114,6 +127,8 @@ impl VirtualHimd {
             session: SessionState::default(),
             entropy: Box::new(OsEntropy),
             sense: NO_SENSE,
+            write_protected: sidecar.write_protected,
+            format_polls: 0,
         })
     }
 
@@ -145,21 +160,7 @@ impl VirtualHimd {
         let mut disc_id = [0u8; 16];
         entropy.fill(&mut disc_id)?;
         let leaf_id = entropy.bytes8()?;
-        let generation = blank::FIRST_GENERATION;
-        let mac_list = blank::blank_mac_list(disc_id, u32::from(generation), entropy)?;
-        let files = [
-            (
-                DiscFile::TrackIndex.name(generation),
-                blank::blank_track_index()?.to_bytes(),
-            ),
-            (
-                crate::index_backup::backup_name(generation),
-                blank::blank_track_index()?.to_bytes(),
-            ),
-            (DiscFile::AudioData.name(generation), Vec::new()),
-            (DiscFile::MacList.name(generation), mac_list.to_bytes()),
-            (blank::EKB_FILE_NAME.to_string(), blank::EKB_FILE.to_vec()),
-        ];
+        let (mac_list, files) = blank_files(disc_id, entropy)?;
         Self::create(path, size, leaf_id, &mac_list, &files)
     }
 
@@ -171,25 +172,19 @@ impl VirtualHimd {
         files: &[(String, Vec<u8>)],
     ) -> Result<Self, HimdError> {
         let mut image = ImageFile::create(path, size.sectors())?;
-        let mut fat = FatFiles::format(&mut image, "HI-MD")?;
-        for (name, data) in files {
-            fat.create(name, data)?;
-        }
-        fat.close()?;
+        write_volume(&mut image, files)?;
         let disc_id = mac_list.disc_id();
-        let icv = IcvRecord {
-            header: IcvRecord::header_for(mac_list.generation()),
-            icv: mac_list.integrity_value(disc_id)?,
-        };
         let device = Self {
             image,
             sidecar_path: sidecar_path(path),
             disc_id,
             leaf_id,
-            icv,
+            icv: icv_of(mac_list)?,
             session: SessionState::default(),
             entropy: Box::new(OsEntropy),
             sense: NO_SENSE,
+            write_protected: false,
+            format_polls: 0,
         };
         device.save_sidecar()?;
         Ok(device)
@@ -217,6 +212,7 @@ impl VirtualHimd {
             leaf_id: netmd::bytes::to_hex(&self.leaf_id),
             icv_header: netmd::bytes::to_hex(&self.icv.header),
             icv: netmd::bytes::to_hex(&self.icv.icv),
+            write_protected: self.write_protected,
         };
         let text = serde_json::to_string_pretty(&sidecar)
             .map_err(|e| HimdError::FileSystem(e.to_string()))?;
@@ -226,6 +222,52 @@ impl VirtualHimd {
         temp.persist(&self.sidecar_path)
             .map_err(|e| HimdError::Io(e.error))?;
         Ok(())
+    }
+
+    /// Slides the disc's write-protect tab (kept in the sidecar).
+    pub fn set_write_protected(&mut self, on: bool) -> Result<(), HimdError> {
+        self.write_protected = on;
+        self.save_sidecar()
+    }
+
+    /// Formats the image afresh as a blank Hi-MD volume, as [`VirtualHimd::create_blank`]
+    /// makes one but with this disc's id and leaf id, and holds the blank disc's ICV.
+    fn reformat(&mut self) -> Result<(), HimdError> {
+        let (mac_list, files) = blank_files(self.disc_id, self.entropy.as_mut())?;
+        write_volume(&mut self.image, &files)?;
+        self.icv = icv_of(&mac_list)?;
+        self.save_sidecar()
+    }
+
+    /// C2 device control: only Format Hi-MD. It is done at once; with IMMED the unit then
+    /// looks busy for a few polls, as a real one formatting in the background does.
+    fn device_control(&mut self, cdb: &[u8]) -> Result<usize, Sense> {
+        let (Some(&subcommand), Some(&flags)) = (cdb.get(3), cdb.get(4)) else {
+            return Err(INVALID_FIELD);
+        };
+        if subcommand != FORMAT_HIMD || flags & FLAG_NOFS != 0 {
+            return Err(INVALID_FIELD);
+        }
+        if self.write_protected {
+            return Err(WRITE_PROTECTED);
+        }
+        // A format ends any session under way.
+        self.session = SessionState::default();
+        self.reformat().map_err(|_| MEDIUM_ERROR)?;
+        self.format_polls = if flags & 1 != 0 { FORMAT_POLLS } else { 0 };
+        Ok(0)
+    }
+
+    /// The sense a poll sees while formatting: NOT READY with the progress so far.
+    fn format_progress(&mut self) -> [u8; 18] {
+        let done = FORMAT_POLLS - self.format_polls;
+        self.format_polls -= 1;
+        let progress = (u64::from(done) * u64::from(PROGRESS_TOTAL) / u64::from(FORMAT_POLLS))
+            .min(0xFFFF) as u16;
+        let mut bytes = FORMAT_IN_PROGRESS.to_bytes();
+        bytes[15] = 0x80;
+        bytes[16..18].copy_from_slice(&progress.to_be_bytes());
+        bytes
     }
 
     /// The ICV the disc's current MAC list gives.
@@ -360,6 +402,9 @@ impl VirtualHimd {
 
     fn rw(&mut self, cdb: &[u8], data: Data<'_>) -> Result<usize, Sense> {
         let (lba, count) = parse_rw10(cdb).ok_or(INVALID_FIELD)?;
+        if cdb[0] == WRITE_10 && self.write_protected {
+            return Err(WRITE_PROTECTED);
+        }
         let bytes = usize::from(count) * SECTOR;
         if u64::from(lba) + u64::from(count) > self.image.sectors() {
             return Err(OUT_OF_RANGE);
@@ -382,6 +427,63 @@ impl VirtualHimd {
     }
 }
 
+fn inquiry(data: Data<'_>) -> Result<usize, Sense> {
+    match data {
+        Data::In(d) => {
+            let mut out = [0u8; 36];
+            out[4] = 31;
+            out[8..16].copy_from_slice(b"SONY    ");
+            out[16..32].copy_from_slice(b"Hi-MD WALKMAN   ");
+            out[32..36].copy_from_slice(b"1.00");
+            Ok(copy_in(d, &out))
+        }
+        _ => Err(INVALID_FIELD),
+    }
+}
+
+/// Files by name with their bytes.
+type NamedFiles = Vec<(String, Vec<u8>)>;
+
+/// A freshly formatted disc's files and its MAC list.
+fn blank_files(
+    disc_id: [u8; 16],
+    entropy: &mut dyn Entropy,
+) -> Result<(MacList, NamedFiles), HimdError> {
+    let generation = blank::FIRST_GENERATION;
+    let mac_list = blank::blank_mac_list(disc_id, u32::from(generation), entropy)?;
+    let files = vec![
+        (
+            DiscFile::TrackIndex.name(generation),
+            blank::blank_track_index()?.to_bytes(),
+        ),
+        (
+            crate::index_backup::backup_name(generation),
+            blank::blank_track_index()?.to_bytes(),
+        ),
+        (DiscFile::AudioData.name(generation), Vec::new()),
+        (DiscFile::MacList.name(generation), mac_list.to_bytes()),
+        (blank::EKB_FILE_NAME.to_string(), blank::EKB_FILE.to_vec()),
+    ];
+    Ok((mac_list, files))
+}
+
+/// A new FAT16 volume on the whole image holding `files`.
+fn write_volume(image: &mut ImageFile, files: &[(String, Vec<u8>)]) -> Result<(), HimdError> {
+    let mut fat = FatFiles::format(image, "HI-MD")?;
+    for (name, data) in files {
+        fat.create(name, data)?;
+    }
+    fat.close()
+}
+
+/// The ICV a unit holds for a disc with `mac_list`.
+fn icv_of(mac_list: &MacList) -> Result<IcvRecord, HimdError> {
+    Ok(IcvRecord {
+        header: IcvRecord::header_for(mac_list.generation()),
+        icv: mac_list.integrity_value(mac_list.disc_id())?,
+    })
+}
+
 fn put(buf: &mut [u8], at: usize, value: &[u8]) {
     buf[at..at + value.len()].copy_from_slice(value);
 }
@@ -395,24 +497,24 @@ fn copy_in(dest: &mut [u8], src: &[u8]) -> usize {
 impl ScsiDevice for VirtualHimd {
     fn execute(&mut self, cdb: &[u8], data: Data<'_>) -> Result<usize, ScsiError> {
         let opcode = cdb.first().copied().unwrap_or(0xFF);
+        let formatting = self.format_polls > 0;
         let result = match opcode {
+            REQUEST_SENSE if formatting => match data {
+                Data::In(d) => {
+                    let progress = self.format_progress();
+                    return Ok(copy_in(d, &progress));
+                }
+                _ => Err(INVALID_FIELD),
+            },
+            // A unit formatting in the background answers nothing else but who it is.
+            INQUIRY => inquiry(data),
+            _ if formatting => Err(FORMAT_IN_PROGRESS),
             TEST_UNIT_READY => Ok(0),
             REQUEST_SENSE => match data {
                 Data::In(d) => {
                     let n = copy_in(d, &self.sense.to_bytes());
                     self.sense = NO_SENSE;
                     return Ok(n);
-                }
-                _ => Err(INVALID_FIELD),
-            },
-            INQUIRY => match data {
-                Data::In(d) => {
-                    let mut out = [0u8; 36];
-                    out[4] = 31;
-                    out[8..16].copy_from_slice(b"SONY    ");
-                    out[16..32].copy_from_slice(b"Hi-MD WALKMAN   ");
-                    out[32..36].copy_from_slice(b"1.00");
-                    Ok(copy_in(d, &out))
                 }
                 _ => Err(INVALID_FIELD),
             },
@@ -428,6 +530,7 @@ impl ScsiDevice for VirtualHimd {
             },
             READ_10 | WRITE_10 => self.rw(cdb, data),
             SEND_KEY | REPORT_KEY => self.key_command(cdb, data),
+            DEVICE_CONTROL => self.device_control(cdb),
             _ => Err(INVALID_OPCODE),
         };
         match result {

@@ -455,6 +455,13 @@ impl<D: SectorDevice> SectorStream<D> {
             .ok_or_else(|| io::Error::other("sector cache lost an entry"))
     }
 
+    /// Writes what is held, then empties the cache.
+    fn forget(&mut self) -> io::Result<()> {
+        self.write_dirty()?;
+        self.cache.clear();
+        Ok(())
+    }
+
     /// Writes the sectors changed since the last flush, lowest first.
     fn write_dirty(&mut self) -> io::Result<()> {
         while let Some(&lba) = self.dirty.first() {
@@ -720,6 +727,19 @@ impl<D: SectorDevice> FatFiles<D> {
         SharedStream(Arc::clone(&self.stream))
             .lock()?
             .flush()
+            .map_err(|e| fs_error(&e))
+    }
+
+    /// Unmounts the volume and forgets the sectors it holds, leaving the device to something
+    /// else (a format): nothing read before can be written back over what comes after.
+    /// Every later use of these files fails as unmounted.
+    pub fn release(&mut self) -> Result<(), HimdError> {
+        if let Some(fs) = self.fs.take() {
+            fs.unmount().map_err(|e| fs_error(&e))?;
+        }
+        SharedStream(Arc::clone(&self.stream))
+            .lock()?
+            .forget()
             .map_err(|e| fs_error(&e))
     }
 

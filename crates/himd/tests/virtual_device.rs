@@ -336,3 +336,28 @@ fn a_blank_disc_is_empty_clean_and_consistent() {
     let session = Session::open(&mut device, &mut entropy).unwrap();
     assert_eq!(session.read_icv(&mut device).unwrap(), device.icv());
 }
+
+#[test]
+fn a_format_runs_through_bot_and_a_refusal_keeps_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mut device) = build(dir.path());
+    let fast = himd::format::Polling {
+        interval: std::time::Duration::ZERO,
+        timeout: std::time::Duration::from_secs(10),
+    };
+    device.set_write_protected(true).unwrap();
+    let mut bot = BotDevice::new(Loopback::new(&mut device));
+    let refused = himd::format::format(&mut bot, fast, &mut |_, _| {}).unwrap_err();
+    assert!(refused.to_string().contains("write-protected"), "{refused}");
+    assert_eq!(listing_of(&mut bot).tracks.len(), 6);
+
+    device.set_write_protected(false).unwrap();
+    let mut polls = 0;
+    let mut bot = BotDevice::new(Loopback::new(&mut device));
+    let mut disc = himd::format::format_and_read(&mut bot, fast, &mut |_, _| polls += 1).unwrap();
+    assert!(disc.listing().unwrap().tracks.is_empty());
+    drop(disc);
+    assert!(polls > 2, "{polls}");
+    assert!(device.integrity_holds().unwrap());
+    fsck(&image);
+}
