@@ -158,7 +158,7 @@ pub fn format(
     }
 }
 
-/// [`format`], then the new disc read from the device.
+/// [`format()`], then the new disc read from the device.
 pub fn format_and_read<D: ScsiDevice>(
     mut device: D,
     polling: Polling,

@@ -22,7 +22,7 @@
 //!   [`commit`] moves the disc to its next generation and has the unit sign it; [`edit`]
 //!   moves and deletes tracks and edits groups, a delete giving its clusters back through
 //!   `reclaim`; `index_backup` keeps the device's backup of the track index (`_RKIDXnn`)
-//!   and restores a damaged index from it; [`format`] has the unit format the disc afresh.
+//!   and restores a damaged index from it; [`format`](mod@format) has the unit format the disc afresh.
 //!
 //! Titles come back as the disc holds them: a caller that shows them on a terminal
 //! sanitises them first. Nothing here decrypts OpenMG files from a computer's library: the
