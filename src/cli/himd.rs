@@ -19,6 +19,7 @@ use crate::transfer::himd_send::{self, HimdMode};
 use crate::transfer::himd_unit::{HimdTarget, HimdUnit, Restore, file_name, format_label};
 use crate::transfer::pipeline::{BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem};
 use crate::transfer::receive::{Filed, file_in_library, folder_for};
+use crate::ui::format::megabytes;
 
 pub(super) use crate::transfer::himd_unit::target_of;
 
@@ -195,10 +196,6 @@ fn album(listing: &DiscListing) -> String {
 
 fn clean(text: Option<&String>) -> String {
     library::text::clean(text.map_or("", String::as_str))
-}
-
-fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 fn table(d: &DiscListing, device: &str) -> String {

@@ -51,6 +51,18 @@ impl From<TransferMode> for HimdMode {
     }
 }
 
+/// What a send in `mode` makes on a Hi-MD disc: its label and kbit/s (`auto` encodes in LP2
+/// what it does not keep as it is; SP is PCM).
+pub fn himd_rate(mode: TransferMode) -> (&'static str, u32) {
+    let atrac3 = |frame: u16| CodecInfo::atrac3(frame, frame == 192).kbps();
+    match mode {
+        TransferMode::Sp => ("PCM", CodecInfo::lpcm().kbps()),
+        TransferMode::Lp105 => ("LP105", atrac3(304)),
+        TransferMode::Lp4 => ("LP4", atrac3(192)),
+        TransferMode::Lp2 | TransferMode::Auto => ("LP2", atrac3(384)),
+    }
+}
+
 /// How one item goes on the disc.
 enum Plan {
     Mp3(Mp3Frames),

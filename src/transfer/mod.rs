@@ -53,10 +53,9 @@ pub enum TransferError {
     )]
     Capacity { needed_ms: u64, free_ms: u64 },
     #[error(
-        "not enough space on the Hi-MD disc: this needs {:.1} MB and {:.1} MB is free; nothing \
-         was sent",
-        *needed as f64 / 1e6,
-        *free as f64 / 1e6
+        "not enough space on the Hi-MD disc: this needs {} and {} is free; nothing was sent",
+        crate::ui::format::megabytes(*needed),
+        crate::ui::format::megabytes(*free)
     )]
     HimdSpace { needed: u64, free: u64 },
     #[error(transparent)]

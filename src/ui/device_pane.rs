@@ -7,9 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::focused;
-use super::format::{duration, plural};
+use super::format::{duration, megabytes, plural};
 use super::widgets::{bar, pane_block, split_row};
 use crate::app::{DeviceRow, DeviceStatus, HimdFacts, Model, Pane};
+use crate::transfer::TransferMode;
+use crate::transfer::himd_send::himd_rate;
 use library::text;
 use netmd::PlayerState;
 use netmd::{DiscInfo, Mode};
@@ -175,17 +177,21 @@ fn draw_disc(model: &Model, frame: &mut Frame, area: Rect, disc: &DiscInfo, is_f
 /// A Hi-MD disc's footer: space in bytes, and what the free space holds in each of its
 /// formats; the title room in bytes.
 fn draw_himd_footer(model: &Model, frame: &mut Frame, footer: Rect, himd: &HimdFacts) {
-    let megabytes = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
     let used_bytes = himd.total_bytes.saturating_sub(himd.free_bytes);
     let used = format!(
         " {} / {}",
         megabytes(used_bytes),
         megabytes(himd.total_bytes)
     );
-    // Bit rates of what a send makes: LP2, LP4 and PCM.
-    let free = [("LP2", 132u64), ("LP4", 66), ("PCM", 1411)]
-        .iter()
-        .map(|(label, kbps)| format!("{label} {}", duration(himd.free_bytes * 8 / kbps)))
+    let free = [TransferMode::Lp2, TransferMode::Lp4, TransferMode::Sp]
+        .into_iter()
+        .map(himd_rate)
+        .map(|(label, kbps)| {
+            format!(
+                "{label} {}",
+                duration(himd.free_bytes * 8 / u64::from(kbps))
+            )
+        })
         .collect::<Vec<_>>()
         .join(" · ");
     let footer_text = [

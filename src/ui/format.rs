@@ -35,6 +35,11 @@ pub fn count(n: usize) -> String {
 }
 
 /// `1 track` / `2 tracks`.
+/// A size in decimal megabytes, as disc capacities are quoted: `282.9 MB`.
+pub fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
 }

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::focused;
-use super::format::duration;
+use super::format::{duration, megabytes};
 use super::widgets::{bar, key_name, pane_block, split_row};
 use crate::app::{Model, Pane, QueuePlan, fit, plan_queue, route_label};
 use crate::transfer::plan::AutoPlan;
@@ -141,10 +141,10 @@ fn source_codec(item: &QueuedTransfer, track: Option<&Track>) -> String {
 }
 
 fn bytes(n: u64) -> String {
-    if n >= 1 << 20 {
-        format!("{:.1} MB", n as f64 / f64::from(1 << 20))
+    if n >= 1_000_000 {
+        megabytes(n)
     } else {
-        format!("{} kB", n / 1024)
+        format!("{} kB", n / 1000)
     }
 }
 
@@ -214,7 +214,6 @@ fn himd_summary(model: &Model, free_bytes: u64) -> String {
         .map(|i| (i, library_track(model, i)))
         .collect();
     let needed = crate::app::transfers::fit::himd_bytes(&pending);
-    let megabytes = |b: u64| format!("{:.1} MB", b as f64 / 1e6);
     let verdict = if needed > free_bytes {
         "does not fit · "
     } else {

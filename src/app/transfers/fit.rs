@@ -2,6 +2,7 @@
 //! [`crate::transfer::plan::plan_auto`] and [`crate::transfer::prepare::route`], fed with what
 //! the library knows of the source) and what the queue needs of the disc.
 
+use crate::transfer::himd_send::himd_rate;
 use crate::transfer::plan::{self, AutoInput, AutoPlan};
 use crate::transfer::prepare::{Feed, Route};
 use library::{AtracMode, AudioCodec, QueuedTransfer, Track};
@@ -75,21 +76,17 @@ pub fn himd_route(item: &QueuedTransfer, track: Option<&Track>) -> (&'static str
     let own_atrac3 = track
         .filter(|t| t.codec == AudioCodec::Atrac3 && t.channels.unwrap_or(2) == 2)
         .and_then(|t| match t.mode {
-            AtracMode::Lp2 => Some(("LP2", 132)),
-            AtracMode::Lp105 => Some(("LP105", 105)),
-            AtracMode::Lp4 => Some(("LP4", 66)),
+            AtracMode::Lp2 => Some(T::Lp2),
+            AtracMode::Lp105 => Some(T::Lp105),
+            AtracMode::Lp4 => Some(T::Lp4),
             _ => None,
         });
-    match item.mode {
-        T::Sp => ("PCM", 1411),
-        T::Lp2 => ("LP2", 132),
-        T::Lp105 => ("LP105", 105),
-        T::Lp4 => ("LP4", 66),
-        T::Auto => match (own_atrac3, track) {
-            (Some(own), _) => own,
-            (None, Some(t)) if t.codec == AudioCodec::Mp3 => ("MP3", t.bitrate_kbps.unwrap_or(320)),
-            _ => ("LP2", 132),
-        },
+    match (item.mode, own_atrac3, track) {
+        (T::Auto, Some(own), _) => himd_rate(own),
+        (T::Auto, None, Some(t)) if t.codec == AudioCodec::Mp3 => {
+            ("MP3", t.bitrate_kbps.unwrap_or(320))
+        }
+        (mode, ..) => himd_rate(mode),
     }
 }
 
