@@ -1,12 +1,13 @@
 """Compares himdcli's dumps in the folder given with what the interop script sent: stream.mp3
-with frames.mp3, lp2.oma's ATRAC3 frames with the .at3 file's data chunk, and stream.pcm (or
+with frames.mp3, lp2.oma's ATRAC3 frames with the .at3 file's data chunk, at3p.oma's frames
+with the ATRAC3plus file's, and stream.pcm (or
 whatever PCM dump himdcli wrote) with samples.wav's samples, big-endian."""
 
 import struct
 import sys
 from pathlib import Path
 
-work, at3 = Path(sys.argv[1]), Path(sys.argv[2])
+work, at3, at3p = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 failed = False
 
 
@@ -44,6 +45,25 @@ check(
     "LP2 (track 2)",
     len(oma) > len(frames) and oma[-len(frames) :] == frames,
     f"{len(oma) - len(frames)}-byte header, {len(frames)} bytes of frames sent",
+)
+
+def oma_frames(path):
+    """An OMA file's frames: after its ea3 tag (syncsafe size) and the 96-byte EA3 header."""
+    b = path.read_bytes()
+    if b[:3] == b"ea3":
+        size = (b[6] << 21) | (b[7] << 14) | (b[8] << 7) | b[9]
+        b = b[10 + size :]
+    if b[:3] != b"EA3":
+        raise SystemExit(f"no EA3 header in {path}")
+    return b[96:]
+
+
+plus = (work / "at3p.oma").read_bytes()
+frames = oma_frames(at3p)
+check(
+    "ATRAC3plus (track 4)",
+    len(plus) > len(frames) and plus[-len(frames) :] == frames,
+    f"{len(plus) - len(frames)}-byte header, {len(frames)} bytes of frames sent",
 )
 
 dumps = [p for p in work.glob("stream.*") if p.suffix not in (".mp3", ".oma")]

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks Hi-MD images ministage writes with himdcli (Debian's minidisc-utils, linux-minidisc's
 # independent implementation). Builds ministage unless $MINISTAGE names a binary, makes a blank
-# image with `device init-virtual --himd`, sends an MP3, an LP4 track, an LP2 track and a PCM
-# track, deletes the LP4 one (from the middle, so its clusters are cut out of ATDATA), renames
+# image with `device init-virtual --himd`, sends an MP3, an LP4 track, an LP2 track, a PCM
+# track and an ATRAC3plus file, deletes the LP4 one (from the middle, so its clusters are cut out of ATDATA), renames
 # and groups, copies the image's files out with mtools, and has himdcli list the tracks and dump
 # their audio, which must be what was sent: the MP3 frames, the ATRAC3 frames of the .at3 file,
 # the PCM samples big-endian.
@@ -40,12 +40,15 @@ ms() { "$MINISTAGE" --library "$work/lib.sqlite3" "$@" --device "virtual:$image"
 python3 "$here/inputs.py" "$work"
 lp2=$repo/tests/fixtures/atrac/music4s_lp2.at3
 lp4=$repo/tests/fixtures/atrac/music4s_lp4.at3
+at3p=$repo/tests/fixtures/atrac/music4s_at3p.oma
 
 "$MINISTAGE" device init-virtual "$image" --himd --minutes 74
 ms device send --mode mp3 --title "Interop MP3" "$work/frames.mp3"
 ms device send --mode lp4 --title "Going away" "$lp4"
 ms device send --mode lp2 --title "Interop LP2" "$lp2"
 ms device send --mode pcm --title "Interop PCM" "$work/samples.wav"
+# An ATRAC3plus file goes as it is in auto.
+ms device send --mode auto --title "Interop AT3+" "$at3p"
 ms device delete 2
 ms device rename 1 "Interop MP3, renamed"
 ms device group create 2 3 "Pair"
@@ -66,10 +69,11 @@ himdcli "$root" strings | tee "$work/strings.txt"
 
 # himdcli numbers tracks by their slot; the order it lists them in is the play order.
 mapfile -t listed < <(grep -E '^ +[0-9]+: ' "$work/tracks.txt")
-((${#listed[@]} == 3)) || fail "himdcli lists ${#listed[@]} tracks, not 3"
+((${#listed[@]} == 4)) || fail "himdcli lists ${#listed[@]} tracks, not 4"
 [[ ${listed[0]} =~ " MPEG ".*"Interop MP3, renamed" ]] || fail "the first track is not the MP3"
 [[ ${listed[1]} =~ " AT3 ".*"Interop LP2" ]] || fail "the second track is not the LP2 one"
 [[ ${listed[2]} =~ " LPCM ".*"Interop PCM" ]] || fail "the third track is not the PCM one"
+[[ ${listed[3]} =~ " AT3+ ".*"Interop AT3+" ]] || fail "the fourth track is not the ATRAC3plus one"
 grep -q 'Going away' "$work/strings.txt" && fail "the deleted track's title is still there"
 grep -q 'Pair' "$work/strings.txt" || fail "the group's title is not there"
 
@@ -79,6 +83,8 @@ cd "$work"
 himdcli "$root" dumpmp3 "$(slot 0)" >/dev/null
 himdcli "$root" dumpnonmp3 "$(slot 1)" >/dev/null
 mv stream.oma lp2.oma
+himdcli "$root" dumpnonmp3 "$(slot 3)" >/dev/null
+mv stream.oma at3p.oma
 himdcli "$root" dumpnonmp3 "$(slot 2)" >/dev/null
-python3 "$here/compare.py" "$work" "$lp2"
-echo "himd-interop: himdcli reads ministage's image: 3 tracks in order, titles, codecs and audio as sent"
+python3 "$here/compare.py" "$work" "$lp2" "$at3p"
+echo "himd-interop: himdcli reads ministage's image: 4 tracks in order, titles, codecs and audio as sent"
