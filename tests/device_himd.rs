@@ -15,6 +15,10 @@ use himd::virtual_device::{MediaSize, VirtualHimd};
 mod device_cmd;
 #[path = "../crates/himd/tests/common/fsck.rs"]
 mod fsck;
+#[path = "common/himd_damage.rs"]
+mod himd_damage;
+
+use himd_damage::damage_track_index;
 
 use fsck::fsck;
 
@@ -442,19 +446,6 @@ fn moves_groups_and_deletes_on_a_himd_disc() {
 }
 
 /// Writes `bytes` over the start of the current track index in the image.
-fn damage_track_index(image: &Path, bytes: &[u8]) -> String {
-    let open = || {
-        himd::volume::FatFiles::open(
-            himd::volume::ScsiSectors::new(VirtualHimd::open(image).unwrap()).unwrap(),
-        )
-        .unwrap()
-    };
-    let name = himd::Disc::open(open()).unwrap().index_file().to_owned();
-    let mut files = open();
-    himd::DiscFiles::overwrite(&mut files, &name, bytes).unwrap();
-    files.close().unwrap();
-    name
-}
 
 #[test]
 fn a_damaged_track_index_is_named_with_its_backup_and_restored() {

@@ -23,6 +23,8 @@ use netmd::{DeviceError, DeviceSelector};
 
 #[path = "../crates/himd/tests/common/fsck.rs"]
 mod fsck;
+#[path = "common/himd_damage.rs"]
+mod himd_damage;
 
 fn sample_image(dir: &Path) -> std::path::PathBuf {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/himd");
@@ -360,4 +362,43 @@ fn variable_bit_rate(mp3: &[u8]) -> Vec<u8> {
         out.extend(frame);
     }
     out
+}
+
+#[test]
+fn a_damaged_track_index_is_offered_its_backup_and_restored_from_the_pane() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = sample_image(dir.path());
+    let tracks = {
+        let mut unit = ministage::transfer::himd_unit::HimdUnit::open(
+            &ministage::transfer::himd_unit::HimdTarget::Image(image.clone()),
+        )
+        .unwrap();
+        unit.view().unwrap().info.tracks.len()
+    };
+    himd_damage::damage_track_index(&image, b"JUNK");
+    let (tx, rx) = DeviceHandle::spawn(DeviceSelector::Virtual(image.clone()), None);
+    let backup = loop {
+        match next(&rx) {
+            DeviceEvent::DamagedIndex { reason, backup } => {
+                assert!(reason.contains("damaged"), "{reason}");
+                break backup;
+            }
+            DeviceEvent::Connected(_) => panic!("a damaged disc connected"),
+            _ => {}
+        }
+    };
+    assert!(backup.starts_with("_RKIDX"), "{backup}");
+    tx.send(DeviceRequest::RestoreIndex).unwrap();
+    let view = loop {
+        match next(&rx) {
+            DeviceEvent::Connected(view) => break view,
+            // The failure to open is reported too; nothing else may fail.
+            DeviceEvent::Error(e) if !e.contains("is damaged") => panic!("{e}"),
+            _ => {}
+        }
+    };
+    assert_eq!(view.info.tracks.len(), tracks);
+    tx.send(DeviceRequest::Shutdown).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    fsck::fsck(&image);
 }

@@ -1326,3 +1326,32 @@ fn g_on_a_himd_disc_queues_each_track_in_its_own_format() {
     );
     assert!(matches!(m.overlay, Overlay::None));
 }
+
+#[test]
+fn a_damaged_himd_index_is_offered_its_backup() {
+    use crate::app::{DeviceEvent, DeviceRequest, DeviceStatus};
+    let mut m = model_with(tracks());
+    update(
+        &mut m,
+        Msg::Device(DeviceEvent::DamagedIndex {
+            reason: "the track index TRKIDX02.HMA is damaged".into(),
+            backup: "_RKIDX03.HMA".into(),
+        }),
+    );
+    assert!(matches!(
+        m.device.status,
+        DeviceStatus::NotConnected(Some(_))
+    ));
+    let Overlay::Confirm(dialog) = &m.overlay else {
+        panic!("nothing offered")
+    };
+    assert!(
+        dialog.message.contains("_RKIDX03.HMA"),
+        "{}",
+        dialog.message
+    );
+    assert_eq!(
+        press(&mut m, KeyCode::Char('y')),
+        vec![Effect::Device(DeviceRequest::RestoreIndex)]
+    );
+}

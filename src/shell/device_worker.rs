@@ -127,6 +127,7 @@ impl Worker {
             match requests.recv_timeout(POLL_INTERVAL) {
                 Ok(DeviceRequest::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
                 Ok(DeviceRequest::Refresh) if self.unit.is_none() => {}
+                Ok(DeviceRequest::RestoreIndex) if self.unit.is_none() => self.restore_index(),
                 Ok(request) => self.execute(&request),
                 Err(RecvTimeoutError::Timeout) => self.check(),
             }
@@ -221,7 +222,51 @@ impl Worker {
                 self.unit = Some(Unit::Himd(Box::new(unit)));
                 (self.emit)(DeviceEvent::Connected(view));
             }
-            Err(e) => self.open_failed(format!("{e:#}")),
+            Err(e) => {
+                let message = format!("{e:#}");
+                if let Some(damaged) = e.downcast_ref::<himd_unit::DamagedIndex>()
+                    && self.last_open_error.as_deref() != Some(message.as_str())
+                {
+                    (self.emit)(DeviceEvent::DamagedIndex {
+                        reason: message.clone(),
+                        backup: damaged.backup.clone(),
+                    });
+                }
+                self.open_failed(message);
+            }
+        }
+    }
+
+    /// `RestoreIndex`: the backup in place of a damaged track index, then connected.
+    fn restore_index(&mut self) {
+        let Some(target) = himd_unit::target_of(&self.selector) else {
+            return (self.emit)(DeviceEvent::Error("no Hi-MD disc is there".into()));
+        };
+        match HimdUnit::restore_index(&target, true) {
+            Ok(himd_unit::Restore::Restored {
+                mut unit,
+                backup,
+                stale,
+            }) => match unit.view() {
+                Ok(view) => {
+                    self.last_open_error = None;
+                    self.disc_present = true;
+                    self.unit = Some(Unit::Himd(unit));
+                    (self.emit)(DeviceEvent::Connected(view));
+                    if !stale.is_empty() {
+                        (self.emit)(DeviceEvent::Warning(format!(
+                            "the backup's signature of track(s) {stale:?} is not the disc's: a \
+                             unit may refuse to play them"
+                        )));
+                    }
+                    (self.emit)(DeviceEvent::Done(format!(
+                        "restored the track index from {backup}"
+                    )));
+                }
+                Err(e) => (self.emit)(DeviceEvent::Error(format!("{e:#}"))),
+            },
+            Ok(_) => self.connect(),
+            Err(e) => (self.emit)(DeviceEvent::Error(format!("{e:#}"))),
         }
     }
 
@@ -452,7 +497,9 @@ fn himd_request(
             Err("take the disc out on the unit itself (unplug it first)".into()),
             After::Nothing,
         ),
-        R::Exclusive(_) | R::Shutdown => (Ok((String::new(), Vec::new())), After::Nothing),
+        R::Exclusive(_) | R::Shutdown | R::RestoreIndex => {
+            (Ok((String::new(), Vec::new())), After::Nothing)
+        }
         _ => match edit_of(request) {
             Some((edit, done)) => {
                 let done = match &edit {
@@ -521,8 +568,10 @@ fn run_request(
             device(r.eject().map(plain("ejected the disc"))),
             After::Reread,
         ),
-        // The worker runs exclusive jobs itself, on whichever unit it holds.
-        R::Exclusive(_) | R::Shutdown => (Ok((String::new(), Vec::new())), After::Nothing),
+        // The worker runs exclusive jobs and restores itself, on whichever unit it holds.
+        R::Exclusive(_) | R::Shutdown | R::RestoreIndex => {
+            (Ok((String::new(), Vec::new())), After::Nothing)
+        }
     }
 }
 

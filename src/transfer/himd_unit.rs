@@ -78,25 +78,19 @@ impl HimdUnit {
     /// Opens the disc. A damaged track index with a backup says how to restore it.
     pub fn open(target: &HimdTarget) -> anyhow::Result<Self> {
         let (device, notes) = open_device(target)?;
-        let disc = match read_disc(&device) {
-            Ok(disc) => disc,
-            Err(e) => {
-                let restorable = matches!(
-                    e.downcast_ref::<HimdError>(),
-                    Some(HimdError::DamagedTrackIndex {
-                        backup: Some(_),
-                        ..
-                    })
-                );
-                if restorable {
-                    bail!(
-                        "{e}: `ministage device restore-index --yes` puts the backup in its \
-                         place"
-                    );
-                }
-                return Err(e);
-            }
-        };
+        let disc = read_disc(&device).map_err(|e| match e.downcast::<HimdError>() {
+            Ok(HimdError::DamagedTrackIndex {
+                file,
+                reason,
+                backup: Some(backup),
+            }) => anyhow::Error::new(DamagedIndex {
+                file,
+                reason,
+                backup,
+            }),
+            Ok(other) => other.into(),
+            Err(e) => e,
+        })?;
         Ok(Self {
             disc,
             device,
@@ -337,6 +331,19 @@ fn sheet_groups(sheet: &netmd::title_sheet::TitleSheet, count: u32) -> anyhow::R
     }
     close(run)?;
     Ok(layout)
+}
+
+/// The disc's track index does not read, and the unit's backup does: what the Device pane
+/// offers to restore (`HimdUnit::restore_index`).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the track index {file} is damaged ({reason}); the unit's backup {backup} reads: \
+     `ministage device restore-index --yes` puts it in its place"
+)]
+pub struct DamagedIndex {
+    pub file: String,
+    pub reason: String,
+    pub backup: String,
 }
 
 /// What [`HimdUnit::restore_index`] did.

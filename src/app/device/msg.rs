@@ -64,6 +64,9 @@ pub enum DeviceRequest {
     /// worker's thread, so that only one thing talks to the USB device; the disc is read again
     /// afterwards. Without a recorder the job is dropped unrun.
     Exclusive(ExclusiveJob),
+    /// Put the unit's backup of the track index in place of the damaged one (Hi-MD), then
+    /// connect.
+    RestoreIndex,
     /// End the worker (dropping every sender does too).
     Shutdown,
 }
@@ -106,6 +109,12 @@ pub enum DeviceEvent {
     Connected(DiscView),
     /// The recorder went away; the reason is for the status line.
     Disconnected(String),
+    /// A Hi-MD disc whose track index is damaged and whose backup (`backup`) reads: the reason,
+    /// and what the pane may offer.
+    DamagedIndex {
+        reason: String,
+        backup: String,
+    },
     /// The disc was changed (by us, or inserted, or ejected).
     DiscChanged(DiscView),
     /// Reading the disc: tracks done of total.

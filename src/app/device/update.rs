@@ -7,6 +7,7 @@ use crate::app::overlay::rename::open_rename;
 use crate::app::{ConfirmDialog, Level, Model, Overlay, Pane, RenameTarget};
 use crate::app::{DeviceEvent, DeviceRequest};
 use crate::config::{Action, Group};
+use library::text;
 use netmd::PlayerState;
 
 fn page(model: &Model) -> usize {
@@ -39,6 +40,21 @@ pub fn on_event(model: &mut Model, event: DeviceEvent) -> Vec<Effect> {
             }
             if was_connected {
                 model.set_status(Level::Warning, format!("Recorder disconnected: {reason}"));
+            }
+        }
+        DeviceEvent::DamagedIndex { reason, backup } => {
+            model.device.disconnect(Some(reason));
+            // Offered, not done: the backup may be one change behind the disc.
+            if matches!(model.overlay, Overlay::None) {
+                model.overlay = Overlay::Confirm(Box::new(ConfirmDialog {
+                    message: format!(
+                        "The disc's track index is damaged. Restore it from the unit's backup \
+                         {}? Its tracks, titles and groups may be as they were one change ago.",
+                        text::clean(&backup)
+                    ),
+                    effect: Effect::Device(DeviceRequest::RestoreIndex),
+                    then: None,
+                }));
             }
         }
         DeviceEvent::Progress {
