@@ -1,5 +1,6 @@
 //! Sending anything in LP2/LP4 to the virtual deck: FLAC and MP3 encoded by the in-crate
-//! ATRAC3 encoder and decoded back from what the deck stored; gapless albums in LP2 and SP
+//! ATRAC3 encoder and decoded back from what the deck stored; gapless albums in LP2 and SP (and
+//! in LP2 on a Hi-MD disc)
 //! (the stored tracks back to back are one continuous encode), with gapless off for contrast;
 //! the queue-wide `auto` plan (SP, LP2, LP4, or refused with the shortfall); ReplayGain.
 
@@ -255,6 +256,51 @@ fn a_gapless_album_in_lp2_is_one_continuous_encode() {
     assert_eq!(tracks.concat(), continuous_lp2(&signal));
     // Each boundary is the frame boundary nearest to where the cut comes out of the decoder
     // (an LP2 frame is 384 bytes for 1024 samples).
+    let lengths: Vec<usize> = tracks.iter().map(|t| t.len() / 384 * 1024).collect();
+    assert_boundaries(&lengths, cuts, CODEC_DELAY, 512);
+}
+
+/// The same album sent to a disc in Hi-MD mode: its tracks run on into each other as well.
+#[test]
+fn a_gapless_album_in_lp2_on_a_himd_disc_is_one_continuous_encode() {
+    use himd::virtual_device::{MediaSize, VirtualHimd};
+    use ministage::transfer::SendItem;
+    use ministage::transfer::himd_unit::{HimdTarget, HimdUnit};
+
+    let signal = sweep_and_tone();
+    let dir = tempfile::tempdir().unwrap();
+    let (parts, cuts) = three_parts(dir.path(), &signal);
+    let image = dir.path().join("himd.img");
+    VirtualHimd::create_blank(&image, MediaSize::Minutes74, &mut netmd::crypto::OsEntropy).unwrap();
+    let mut unit = HimdUnit::open(&HimdTarget::Image(image)).unwrap();
+    let items: Vec<SendItem> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, path)| SendItem {
+            id: i as i64,
+            path: path.clone(),
+            title: None,
+            mode: TransferMode::Lp2,
+            stored: None,
+        })
+        .collect();
+    let outcomes = ministage::transfer::himd_send::send_batch(
+        &mut unit,
+        &items,
+        &BatchOptions::default(),
+        &BatchControl::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    all_done(&outcomes);
+    let tracks: Vec<Vec<u8>> = (1..=3)
+        .map(|n| {
+            let mut frames = Vec::new();
+            unit.disc.read_audio(n, &mut frames).unwrap();
+            frames
+        })
+        .collect();
+    assert_eq!(tracks.concat(), continuous_lp2(&signal));
     let lengths: Vec<usize> = tracks.iter().map(|t| t.len() / 384 * 1024).collect();
     assert_boundaries(&lengths, cuts, CODEC_DELAY, 512);
 }
