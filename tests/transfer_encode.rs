@@ -1,7 +1,7 @@
 //! Sending anything in LP2/LP4 to the virtual deck: FLAC and MP3 encoded by the in-crate
-//! ATRAC3 encoder and decoded back from what the deck stored; gapless albums in LP2 and SP (and
-//! in LP2 on a Hi-MD disc)
-//! (the stored tracks back to back are one continuous encode), with gapless off for contrast;
+//! ATRAC3 encoder and decoded back from what the deck stored; gapless albums in LP2 and SP, and
+//! in LP2 on a Hi-MD disc (the stored tracks back to back are one continuous encode), with
+//! gapless off for contrast;
 //! the queue-wide `auto` plan (SP, LP2, LP4, or refused with the shortfall); ReplayGain.
 
 // Test code: a failed unwrap is a failed test, with its message.
