@@ -67,13 +67,15 @@ pub fn draw(model: &Model, frame: &mut Frame, area: Rect) {
             (state, _) => state.as_str().to_string(),
         };
         let right = if item.receive.is_some() {
-            // From the recorder: its mode on the disc, into the file's format.
-            format!(
-                "{} {} {} {state}",
-                if model.ascii { "<-" } else { "←" },
-                item.mode.label(),
-                source_codec(item, track),
-            )
+            // From the recorder: its mode on the disc, into the file's format (a Hi-MD track
+            // comes in its own format, which the file's names).
+            let arrow = if model.ascii { "<-" } else { "←" };
+            let codec = source_codec(item, track);
+            if model.device.himd.is_some() {
+                format!("{arrow} {codec} {state}")
+            } else {
+                format!("{arrow} {} {codec} {state}", item.mode.label())
+            }
         } else {
             format!(
                 "{} {} {} {state}",
