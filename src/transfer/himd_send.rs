@@ -65,7 +65,11 @@ pub fn himd_rate(mode: TransferMode) -> (&'static str, u32) {
 
 /// How one item goes on the disc.
 enum Plan {
-    Mp3(Mp3Frames),
+    /// A CBR MP3 of this many bytes of frames; the frames are read again when it is sent, so a
+    /// long queue does not hold every file in memory.
+    Mp3 {
+        bytes: u64,
+    },
     /// An ATRAC3 or ATRAC3plus file's own frames, read from it as they are written.
     AsItIs(AtracFrames),
     Coded {
@@ -86,7 +90,7 @@ impl Plan {
     /// Bytes of audio it adds (what the disc's free space is checked against).
     fn bytes(&self, duration_ms: u64) -> u64 {
         match self {
-            Plan::Mp3(frames) => frames.data.len() as u64,
+            Plan::Mp3 { bytes } => *bytes,
             Plan::AsItIs(frames) => frames.len,
             Plan::Coded { codec, .. } => duration_ms * u64::from(codec.kbps()) / 8 + 1,
         }
@@ -122,6 +126,12 @@ fn mp3_frames(path: &Path) -> Result<Mp3Frames, String> {
     Mp3Frames::parse(&bytes)
 }
 
+fn mp3_plan(frames: &Mp3Frames) -> Plan {
+    Plan::Mp3 {
+        bytes: frames.data.len() as u64,
+    }
+}
+
 fn looks_like_mp3(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("mp3"))
@@ -138,14 +148,10 @@ fn plan_item(path: &Path, mode: HimdMode) -> Result<(Plan, u64, Vec<String>), Tr
         HimdMode::Mp3 => {
             let frames = mp3_frames(path)
                 .map_err(|why| source(format!("it cannot go in mp3 mode: {why}")))?;
-            let ms = frames.seconds() * 1000;
-            return Ok((Plan::Mp3(frames), ms, notes));
+            return Ok((mp3_plan(&frames), frames.seconds() * 1000, notes));
         }
         HimdMode::Auto if looks_like_mp3(path) => match mp3_frames(path) {
-            Ok(frames) => {
-                let ms = frames.seconds() * 1000;
-                return Ok((Plan::Mp3(frames), ms, notes));
-            }
+            Ok(frames) => return Ok((mp3_plan(&frames), frames.seconds() * 1000, notes)),
             Err(why) => notes.push(format!(
                 "sent as ATRAC3 LP2, not as MP3: {why} (units have been left unable to read \
                  discs with such files)"
@@ -264,11 +270,16 @@ pub fn send_items(
         events(BatchEvent::Preparing { id: item.id });
         let mut warnings = notes;
         let ready = match plan {
-            Plan::Mp3(frames) => {
+            Plan::Mp3 { .. } => {
                 if gain_applies(&item.path, options) {
                     warnings.push("sent as it is: ReplayGain was not applied".into());
                 }
-                Ok(Ready::Mp3(frames))
+                mp3_frames(&item.path)
+                    .map(Ready::Mp3)
+                    .map_err(|why| TransferError::Source {
+                        path: item.path.clone(),
+                        detail: format!("it cannot go in mp3 mode any more: {why}"),
+                    })
             }
             Plan::AsItIs(frames) => {
                 if gain_applies(&item.path, options) {
@@ -547,7 +558,7 @@ fn coded_jobs(
         .enumerate()
         .filter_map(|(i, (_, plan, ..))| match plan {
             Plan::Coded { route, .. } => Some((i, *route)),
-            Plan::Mp3(_) | Plan::AsItIs(_) => None,
+            Plan::Mp3 { .. } | Plan::AsItIs(_) => None,
         })
         .collect();
     let coded_tags: Vec<TrackTags> = coded.iter().map(|(i, _)| tags[*i].clone()).collect();
