@@ -10,8 +10,6 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, sync_channel};
-use std::thread;
 use std::time::Instant;
 
 use himd::CodecInfo;
@@ -22,9 +20,11 @@ use netmd::Mode;
 
 use super::TransferError;
 use super::TransferMode;
-use super::gapless::{self, Job, PlainSpill, Prepared, SpilledFrames};
+use super::gapless::{Job, PlainSpill, Prepared, SpilledFrames};
 use super::himd_unit::HimdUnit;
-use super::pipeline::{BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem};
+use super::pipeline::{
+    self, BatchControl, BatchEvent, BatchOptions, ItemOutcome, SendItem, finish,
+};
 use super::plan::{self, TrackTags};
 use super::prepare::{self, Feed, Route};
 
@@ -255,7 +255,7 @@ pub fn send_items(
         )));
     }
     let jobs = coded_jobs(&planned, &tags, options);
-    let prepared = spawn_preparer(jobs, control);
+    let prepared = pipeline::spawn_preparer(jobs, control, "himd-prepare", |_| PlainSpill::new());
     let first_new = listing.tracks.len() + 1;
     let mut sent = 0;
     let mut stopped: Option<String> = None;
@@ -561,63 +561,21 @@ fn coded_jobs(
             Plan::Mp3 { .. } | Plan::AsItIs(_) => None,
         })
         .collect();
-    let coded_tags: Vec<TrackTags> = coded.iter().map(|(i, _)| tags[*i].clone()).collect();
-    let routes: Vec<Route> = coded.iter().map(|(_, r)| *r).collect();
-    let links = if options.gapless {
-        plan::gapless_links(&coded_tags, &routes)
-    } else {
-        vec![false; coded.len()]
-    };
-    coded
+    let paths: Vec<&Path> = coded
         .iter()
-        .enumerate()
-        .map(|(j, &(i, route))| {
-            let path = planned[i].0.path.clone();
-            Job {
-                gain: media::player::gain_factor(&path, options.replaygain, 0.0),
-                path,
-                route,
-                joins_next: links[j] && coded.get(j + 1).is_some_and(|(next, _)| *next == i + 1),
-            }
-        })
-        .collect()
-}
-
-/// Decodes and encodes the coded items in order on a thread of its own, one ahead of the disc.
-fn spawn_preparer(
-    jobs: Vec<Job>,
-    control: &BatchControl,
-) -> Receiver<Result<Prepared<SpilledFrames>, TransferError>> {
-    let (tx, rx) = sync_channel(1);
-    let stop = control.stop.clone();
-    let spawned = thread::Builder::new()
-        .name("himd-prepare".into())
-        .spawn(move || {
-            let make = |_| PlainSpill::new();
-            gapless::prepare_jobs_into(
-                &jobs,
-                &make,
-                &|| stop.load(Ordering::SeqCst),
-                &mut |result| tx.send(result).is_ok(),
-            );
-        });
-    if let Err(e) = spawned {
-        tracing::error!("could not start the preparation thread: {e}");
+        .map(|(i, _)| planned[*i].0.path.as_path())
+        .collect();
+    let routes: Vec<Route> = coded.iter().map(|(_, r)| *r).collect();
+    let coded_tags: Vec<TrackTags> = coded.iter().map(|(i, _)| tags[*i].clone()).collect();
+    let mut jobs = pipeline::jobs(&paths, &routes, &coded_tags, options);
+    // Neighbours among the coded items join only when nothing went as it is between them.
+    for (j, job) in jobs.iter_mut().enumerate() {
+        let next_is_neighbour = coded
+            .get(j + 1)
+            .is_some_and(|(next, _)| *next == coded[j].0 + 1);
+        job.joins_next &= next_is_neighbour;
     }
-    rx
-}
-
-fn finish(
-    events: &mut dyn FnMut(BatchEvent),
-    outcomes: &mut Vec<(i64, ItemOutcome)>,
-    id: i64,
-    outcome: ItemOutcome,
-) {
-    events(BatchEvent::Finished {
-        id,
-        outcome: outcome.clone(),
-    });
-    outcomes.push((id, outcome));
+    jobs
 }
 
 /// Receives the queue's receive items from the Hi-MD disc, each in its own format; an item

@@ -3,7 +3,7 @@
 //! Everything is checked against the disc before the first byte is sent.
 
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::TransferError;
-use super::gapless::{self, Job, Prepared};
+use super::gapless::{self, Job, Prepared, TrackSink};
 use super::plan::{self, AutoInput, AutoPlan, Planned, TitleTemplate, TrackTags};
 use super::prepare::{self, Route, SourceFacts};
 use crate::config::TransferSettings;
@@ -19,7 +19,7 @@ use library::TransferMode;
 use media::player::GainMode;
 use netmd::Transport;
 use netmd::crypto::OsEntropy;
-use netmd::send::{BULK_CHUNK, EncryptedAudio, SendError, SentTrack};
+use netmd::send::{BULK_CHUNK, EncryptedAudio, SendError, SentTrack, WireFormat};
 use netmd::{AnyRecorder, DeviceError, Mode, Recorder};
 
 /// Opens a new connection to the recorder: how a batch reads the disc back when the answer to a
@@ -220,8 +220,10 @@ pub fn send_batch_with<T: Transport>(
     let first_new = raw.tracks.len() as u32 + 1;
     let items = runnable.as_slice();
 
-    let jobs = jobs(items, &plans, &runnable_tags, options);
-    let prepared = spawn_preparer(jobs, control);
+    let paths: Vec<&Path> = items.iter().map(|i| i.path.as_path()).collect();
+    let routes: Vec<Route> = plans.iter().map(|p| p.route).collect();
+    let jobs = jobs(&paths, &routes, &runnable_tags, options);
+    let prepared = spawn_preparer(jobs, control, "transfer-prepare", gapless::netmd_sink);
     let mut stopped: Option<String> = None;
     let mut sent_numbers = Vec::new();
     for (item, planned) in items.iter().zip(&plans) {
@@ -407,34 +409,34 @@ fn auto_input(item: &SendItem, facts: &SourceFacts) -> AutoInput {
     }
 }
 
-/// What the preparer makes of each item: its route, its ReplayGain, and whether it runs on
-/// into the next.
-fn jobs(
-    items: &[SendItem],
-    plans: &[Planned],
+/// What the preparer makes of each item (its file, route and tags): its ReplayGain, and
+/// whether it runs on into the next.
+pub(crate) fn jobs(
+    paths: &[&Path],
+    routes: &[Route],
     tags: &[TrackTags],
     options: &BatchOptions,
 ) -> Vec<Job> {
-    let routes: Vec<Route> = plans.iter().map(|p| p.route).collect();
     let links = if options.gapless {
-        plan::gapless_links(tags, &routes)
+        plan::gapless_links(tags, routes)
     } else {
-        vec![false; items.len()]
+        vec![false; paths.len()]
     };
-    items
+    paths
         .iter()
-        .zip(&routes)
+        .zip(routes)
         .zip(links)
-        .map(|((item, &route), joins_next)| Job {
-            path: item.path.clone(),
+        .map(|((path, &route), joins_next)| Job {
+            path: path.to_path_buf(),
             route,
-            gain: media::player::gain_factor(&item.path, options.replaygain, 0.0),
+            gain: media::player::gain_factor(path, options.replaygain, 0.0),
             joins_next,
         })
         .collect()
 }
 
-fn finish(
+/// Reports an item's fate and keeps it with the batch's outcomes.
+pub(crate) fn finish(
     events: &mut dyn FnMut(BatchEvent),
     outcomes: &mut Vec<(i64, ItemOutcome)>,
     id: i64,
@@ -447,21 +449,28 @@ fn finish(
     outcomes.push((id, outcome));
 }
 
-/// Decodes, encodes and encrypts the items in order on a thread of its own, running ahead of
-/// the USB writes.
-fn spawn_preparer(
+/// Decodes and codes the items in order on a thread of its own (`name`), each into a sink
+/// `make` gives, running ahead of the writes to the device.
+pub(crate) fn spawn_preparer<S>(
     jobs: Vec<Job>,
     control: &BatchControl,
-) -> Receiver<Result<Prepared, TransferError>> {
+    name: &str,
+    make: fn(WireFormat) -> Result<S, TransferError>,
+) -> Receiver<Result<Prepared<S::Audio>, TransferError>>
+where
+    S: TrackSink + 'static,
+    S::Audio: Send + 'static,
+{
     let (tx, rx) = sync_channel(PREPARED_AHEAD);
     let stop = control.stop.clone();
-    let spawned = thread::Builder::new()
-        .name("transfer-prepare".into())
-        .spawn(move || {
-            gapless::prepare_jobs(&jobs, &|| stop.load(Ordering::SeqCst), &mut |result| {
-                tx.send(result).is_ok()
-            });
-        });
+    let spawned = thread::Builder::new().name(name.into()).spawn(move || {
+        gapless::prepare_jobs_into(
+            &jobs,
+            &make,
+            &|| stop.load(Ordering::SeqCst),
+            &mut |result| tx.send(result).is_ok(),
+        );
+    });
     if let Err(e) = spawned {
         tracing::error!("could not start the preparation thread: {e}");
     }
