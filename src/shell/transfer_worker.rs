@@ -511,19 +511,16 @@ impl Worker {
             let mut emit = |e| {
                 let _ = tx.send(Msg::Batch(e));
             };
-            let recorder = match unit {
-                Unit::NetMd(recorder) => recorder,
-                Unit::Himd(disc) => {
-                    himd_send::receive_batch(disc, &orders, &control, &mut emit);
-                    guard.result = Some(Ok(()));
-                    return;
-                }
+            let disc = match unit {
+                Unit::NetMd(recorder) => netmd::receive::check_can_receive(recorder.identity())
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| recorder.read_disc().map_err(|e| e.to_string()))
+                    .map(|d| d.map_text(library::text::clean)),
+                // The view's text is sanitised already.
+                Unit::Himd(h) => h.view().map(|v| v.info).map_err(|e| format!("{e:#}")),
             };
-            let disc = netmd::receive::check_can_receive(recorder.identity())
-                .map_err(|e| e.to_string())
-                .and_then(|()| recorder.read_disc().map_err(|e| e.to_string()));
             let disc = match disc {
-                Ok(d) => d.map_text(library::text::clean),
+                Ok(d) => d,
                 Err(reason) => {
                     // Only the receive items fail: queued sends are not this batch's.
                     for q in &orders {
@@ -546,7 +543,12 @@ impl Worker {
                     }),
                 }
             }
-            receive::receive_batch(recorder, &items, &control, &mut emit);
+            match unit {
+                Unit::NetMd(recorder) => {
+                    receive::receive_batch(recorder, &items, &control, &mut emit);
+                }
+                Unit::Himd(h) => himd_send::receive_batch(h, &items, &control, &mut emit),
+            }
             guard.result = Some(Ok(()));
         };
         self.run_job(job);

@@ -15,7 +15,6 @@ use std::time::Instant;
 use himd::CodecInfo;
 use himd::mp3::Mp3Frames;
 use himd::send::{NewAudio, StreamedAudio, TrackTexts};
-use library::QueuedTransfer;
 use netmd::Mode;
 
 use super::TransferError;
@@ -27,6 +26,7 @@ use super::pipeline::{
 };
 use super::plan::{self, TrackTags};
 use super::prepare::{self, Feed, Route};
+use super::receive::{ReceiveItem, receive_each};
 
 /// What an item asks of a Hi-MD disc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -578,85 +578,44 @@ fn coded_jobs(
     jobs
 }
 
-/// Receives the queue's receive items from the Hi-MD disc, each in its own format; an item
-/// whose track changed since it was queued fails instead of bringing back another.
+/// Receives the queue's receive items (checked against the disc as it is now, see
+/// [`receive::item_for`](super::receive::item_for)) from the Hi-MD disc, each in its own format.
 pub fn receive_batch(
     unit: &mut HimdUnit,
-    orders: &[QueuedTransfer],
+    items: &[ReceiveItem],
     control: &BatchControl,
     events: &mut dyn FnMut(BatchEvent),
 ) {
-    let listing = match unit.disc.listing() {
-        Ok(l) => l,
-        Err(e) => {
-            for q in orders {
-                events(BatchEvent::Finished {
-                    id: q.id,
-                    outcome: ItemOutcome::Failed(e.to_string()),
-                });
-            }
-            return;
-        }
-    };
-    for (i, q) in orders.iter().enumerate() {
-        if control.stop.load(Ordering::SeqCst) {
-            for rest in &orders[i..] {
-                events(BatchEvent::Finished {
-                    id: rest.id,
-                    outcome: ItemOutcome::NotStarted,
-                });
-            }
-            return;
-        }
-        control.cancel_current.store(false, Ordering::SeqCst);
-        let number = q.receive.as_ref().map_or(0, |o| o.track);
-        let track = listing.tracks.iter().find(|t| t.number == number as usize);
-        let outcome = match track {
-            None => ItemOutcome::Failed(format!(
-                "the disc has no track {number} any more (it has {})",
-                listing.tracks.len()
-            )),
-            Some(t) if library::text::clean(t.title.as_deref().unwrap_or_default()) != q.title => {
-                ItemOutcome::Failed(format!(
-                    "the disc changed since this was queued: track {number} is now \"{}\"",
-                    library::text::clean(t.title.as_deref().unwrap_or_default())
-                ))
-            }
-            Some(_) if q.path.exists() => ItemOutcome::Done {
-                track: number,
-                title: q.title.clone(),
-                warnings: vec![format!("{} was already received", q.path.display())],
-            },
-            Some(t) => {
-                let bytes_total = u64::from(t.blocks) * himd::block::BLOCK_BYTES as u64;
-                events(BatchEvent::Started {
-                    id: q.id,
-                    mode: Mode::SP,
+    receive_each(items, control, events, &mut |item, events| {
+        let blocks = unit.disc.track(item.track as usize).map_or(0, |t| t.blocks);
+        let bytes_total = u64::from(blocks) * himd::block::BLOCK_BYTES as u64;
+        events(BatchEvent::Started {
+            id: item.id,
+            mode: item.mode,
+            bytes_total,
+        });
+        let started = Instant::now();
+        let outcome = match super::himd_unit::receive_track(unit, item.track as usize, &item.path) {
+            Ok(bytes) => {
+                let elapsed_ms = started.elapsed().as_millis().max(1) as u64;
+                events(BatchEvent::Progress {
+                    id: item.id,
+                    bytes_done: bytes_total,
                     bytes_total,
+                    rate_bps: bytes * 1000 / elapsed_ms,
+                    eta_ms: 0,
                 });
-                let started = Instant::now();
-                match super::himd_unit::receive_track(unit, t.number, &q.path) {
-                    Ok(bytes) => {
-                        let elapsed_ms = started.elapsed().as_millis().max(1) as u64;
-                        events(BatchEvent::Progress {
-                            id: q.id,
-                            bytes_done: bytes_total,
-                            bytes_total,
-                            rate_bps: bytes * 1000 / elapsed_ms,
-                            eta_ms: 0,
-                        });
-                        ItemOutcome::Done {
-                            track: number,
-                            title: q.title.clone(),
-                            warnings: Vec::new(),
-                        }
-                    }
-                    Err(e) => ItemOutcome::Failed(format!("{e:#}")),
+                ItemOutcome::Done {
+                    track: item.track,
+                    title: item.title.clone(),
+                    warnings: Vec::new(),
                 }
             }
+            Err(e) => ItemOutcome::Failed(format!("{e:#}")),
         };
-        events(BatchEvent::Finished { id: q.id, outcome });
-    }
+        // Each item reports its own failure; a lost unit fails the rest one by one.
+        (outcome, false)
+    });
 }
 
 #[cfg(test)]

@@ -248,36 +248,14 @@ pub fn receive_file(
     Ok(received)
 }
 
-/// Receives `items` one after another, reporting through `events` as a send batch does. A
-/// recorder lost on the way ends the batch: the items after it are not started.
+/// Receives `items` from the recorder in order (see [`receive_each`]).
 pub fn receive_batch(
     r: &mut AnyRecorder,
     items: &[ReceiveItem],
     control: &BatchControl,
     events: &mut dyn FnMut(BatchEvent),
 ) {
-    for (i, item) in items.iter().enumerate() {
-        if control.stop.load(Ordering::SeqCst) {
-            for rest in &items[i..] {
-                events(BatchEvent::Finished {
-                    id: rest.id,
-                    outcome: ItemOutcome::NotStarted,
-                });
-            }
-            return;
-        }
-        control.cancel_current.store(false, Ordering::SeqCst);
-        if item.path.exists() {
-            events(BatchEvent::Finished {
-                id: item.id,
-                outcome: ItemOutcome::Done {
-                    track: item.track,
-                    title: item.title.clone(),
-                    warnings: vec![format!("{} was already received", item.path.display())],
-                },
-            });
-            continue;
-        }
+    receive_each(items, control, events, &mut |item, events| {
         events(BatchEvent::Started {
             id: item.id,
             mode: item.mode,
@@ -300,7 +278,7 @@ pub fn receive_batch(
                 ControlFlow::Continue(())
             }
         });
-        let (outcome, lost) = match result {
+        match result {
             Ok(_) => (
                 ItemOutcome::Done {
                     track: item.track,
@@ -314,19 +292,54 @@ pub fn receive_batch(
                 Some(re) => (ItemOutcome::Failed(e.to_string()), re.is_disconnect()),
                 None => (ItemOutcome::Failed(format!("{e:#}")), false),
             },
-        };
+        }
+    });
+}
+
+/// How one item is received: its outcome, and whether the device was lost with it.
+pub type ReceiveOne<'a> =
+    dyn FnMut(&ReceiveItem, &mut dyn FnMut(BatchEvent)) -> (ItemOutcome, bool) + 'a;
+
+/// The receive loop every device shares: items in order, each reported; an item whose file is
+/// already there is done without asking the device; a pause leaves the rest not started, and
+/// so does a lost device (after the item it was lost with).
+pub fn receive_each(
+    items: &[ReceiveItem],
+    control: &BatchControl,
+    events: &mut dyn FnMut(BatchEvent),
+    one: &mut ReceiveOne<'_>,
+) {
+    let not_started = |rest: &[ReceiveItem], events: &mut dyn FnMut(BatchEvent)| {
+        for item in rest {
+            events(BatchEvent::Finished {
+                id: item.id,
+                outcome: ItemOutcome::NotStarted,
+            });
+        }
+    };
+    for (i, item) in items.iter().enumerate() {
+        if control.stop.load(Ordering::SeqCst) {
+            return not_started(&items[i..], events);
+        }
+        control.cancel_current.store(false, Ordering::SeqCst);
+        if item.path.exists() {
+            events(BatchEvent::Finished {
+                id: item.id,
+                outcome: ItemOutcome::Done {
+                    track: item.track,
+                    title: item.title.clone(),
+                    warnings: vec![format!("{} was already received", item.path.display())],
+                },
+            });
+            continue;
+        }
+        let (outcome, lost) = one(item, events);
         events(BatchEvent::Finished {
             id: item.id,
             outcome,
         });
         if lost {
-            for rest in &items[i + 1..] {
-                events(BatchEvent::Finished {
-                    id: rest.id,
-                    outcome: ItemOutcome::NotStarted,
-                });
-            }
-            return;
+            return not_started(&items[i + 1..], events);
         }
     }
 }
