@@ -372,33 +372,7 @@ fn receive(
             })
             .collect::<anyhow::Result<_>>()?
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut arrived: Vec<(PathBuf, &TrackListing)> = Vec::new();
-    let mut failed = 0;
-    for t in wanted {
-        let path = dir.join(file_name(t));
-        if path.exists() {
-            eprintln!("{}: already received, skipped", path.display());
-            continue;
-        }
-        eprintln!(
-            "receiving track {} \"{}\" ({} {})",
-            t.number,
-            clean(t.title.as_ref()),
-            format_label(t),
-            format_ms(t.duration_ms)
-        );
-        match crate::transfer::himd_unit::receive_track(&mut unit, t.number, &path) {
-            Ok(_) => {
-                outln!("track {}: {}", t.number, path.display())?;
-                arrived.push((path, t));
-            }
-            Err(e) => {
-                failed += 1;
-                eprintln!("track {}: failed: {e}", t.number);
-            }
-        }
-    }
+    let (arrived, failed) = receive_into(&mut unit, wanted, &dir, "already received, skipped")?;
     if !arrived.is_empty() {
         let titles: Vec<String> = arrived
             .iter()
@@ -564,24 +538,47 @@ fn restore_index(target: &HimdTarget, yes: bool) -> anyhow::Result<i32> {
 fn archive(target: &HimdTarget, dir: &Path) -> anyhow::Result<i32> {
     let mut unit = open(target)?;
     let listing = unit.disc.listing()?;
+    let (_, failed) = receive_into(&mut unit, listing.tracks.iter(), dir, "already there, kept")?;
+    let csv = dir.join("titles.csv");
+    crate::shell::titles_csv::write_file(&csv, &unit.view()?.info)?;
+    outln!("titles: {}", csv.display())?;
+    Ok(i32::from(failed > 0))
+}
+
+/// Receives `tracks` into `dir`, each in its own format; a file already there is kept (said
+/// with `kept`). Returns the files that arrived with their tracks, and how many failed.
+fn receive_into<'a>(
+    unit: &mut HimdUnit,
+    tracks: impl IntoIterator<Item = &'a TrackListing>,
+    dir: &Path,
+    kept: &str,
+) -> anyhow::Result<(Vec<(PathBuf, &'a TrackListing)>, usize)> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut arrived = Vec::new();
     let mut failed = 0;
-    for t in &listing.tracks {
+    for t in tracks {
         let path = dir.join(file_name(t));
         if path.exists() {
-            eprintln!("{}: already there, kept", path.display());
+            eprintln!("{}: {kept}", path.display());
             continue;
         }
-        match crate::transfer::himd_unit::receive_track(&mut unit, t.number, &path) {
-            Ok(_) => outln!("track {}: {}", t.number, path.display())?,
+        eprintln!(
+            "receiving track {} \"{}\" ({} {})",
+            t.number,
+            clean(t.title.as_ref()),
+            format_label(t),
+            format_ms(t.duration_ms)
+        );
+        match crate::transfer::himd_unit::receive_track(unit, t.number, &path) {
+            Ok(_) => {
+                outln!("track {}: {}", t.number, path.display())?;
+                arrived.push((path, t));
+            }
             Err(e) => {
                 failed += 1;
                 eprintln!("track {}: failed: {e:#}", t.number);
             }
         }
     }
-    let csv = dir.join("titles.csv");
-    crate::shell::titles_csv::write_file(&csv, &unit.view()?.info)?;
-    outln!("titles: {}", csv.display())?;
-    Ok(i32::from(failed > 0))
+    Ok((arrived, failed))
 }
