@@ -522,11 +522,8 @@ fn restore_index(target: &HimdTarget, yes: bool) -> anyhow::Result<i32> {
                 "restored the track index from {backup}: {} track(s)",
                 unit.disc.listing()?.tracks.len()
             )?;
-            if !stale.is_empty() {
-                eprintln!(
-                    "warning: the backup's signature of track(s) {stale:?} is not the disc's: \
-                     a unit may refuse to play them"
-                );
+            if let Some(warning) = crate::transfer::himd_unit::stale_warning(&stale) {
+                eprintln!("warning: {warning}");
             }
         }
     }

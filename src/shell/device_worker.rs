@@ -213,15 +213,7 @@ impl Worker {
             Ok((unit, view))
         });
         match opened {
-            Ok((unit, view)) => {
-                self.last_open_error = None;
-                self.disc_present = true;
-                for note in &unit.notes {
-                    (self.emit)(DeviceEvent::Warning(note.clone()));
-                }
-                self.unit = Some(Unit::Himd(Box::new(unit)));
-                (self.emit)(DeviceEvent::Connected(view));
-            }
+            Ok((unit, view)) => self.himd_connected(Box::new(unit), view),
             Err(e) => {
                 let message = format!("{e:#}");
                 if let Some(damaged) = e.downcast_ref::<himd_unit::DamagedIndex>()
@@ -237,6 +229,17 @@ impl Worker {
         }
     }
 
+    /// A Hi-MD disc opened: held, and reported with what opening it did worth saying.
+    fn himd_connected(&mut self, unit: Box<HimdUnit>, view: crate::app::DiscView) {
+        self.last_open_error = None;
+        self.disc_present = true;
+        for note in &unit.notes {
+            (self.emit)(DeviceEvent::Warning(note.clone()));
+        }
+        self.unit = Some(Unit::Himd(unit));
+        (self.emit)(DeviceEvent::Connected(view));
+    }
+
     /// `RestoreIndex`: the backup in place of a damaged track index, then connected.
     fn restore_index(&mut self) {
         let Some(target) = himd_unit::target_of(&self.selector) else {
@@ -249,15 +252,9 @@ impl Worker {
                 stale,
             }) => match unit.view() {
                 Ok(view) => {
-                    self.last_open_error = None;
-                    self.disc_present = true;
-                    self.unit = Some(Unit::Himd(unit));
-                    (self.emit)(DeviceEvent::Connected(view));
-                    if !stale.is_empty() {
-                        (self.emit)(DeviceEvent::Warning(format!(
-                            "the backup's signature of track(s) {stale:?} is not the disc's: a \
-                             unit may refuse to play them"
-                        )));
+                    self.himd_connected(unit, view);
+                    if let Some(warning) = himd_unit::stale_warning(&stale) {
+                        (self.emit)(DeviceEvent::Warning(warning));
                     }
                     (self.emit)(DeviceEvent::Done(format!(
                         "restored the track index from {backup}"

@@ -360,6 +360,16 @@ pub enum Restore {
     },
 }
 
+/// What to say of tracks whose MAC in a restored index is not the disc's, if any.
+pub fn stale_warning(stale: &[usize]) -> Option<String> {
+    (!stale.is_empty()).then(|| {
+        format!(
+            "the backup's signature of track(s) {stale:?} is not the disc's: a unit may refuse \
+             to play them"
+        )
+    })
+}
+
 /// The disc's device, and what opening it did worth saying.
 fn open_device(target: &HimdTarget) -> anyhow::Result<(Device, Vec<String>)> {
     let mut notes = Vec::new();
