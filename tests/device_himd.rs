@@ -67,13 +67,7 @@ impl Setup {
     }
 
     fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
+        device_cmd::succeeded(args, self.run(args))
     }
 
     /// The unit's integrity check holds and the volume is clean.

@@ -50,13 +50,7 @@ impl Setup {
     }
 
     fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args, None);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
+        device_cmd::succeeded(args, self.run(args, None))
     }
 
     /// An MZ-RH1 deck holding the LP2 and LP4 fixtures as a group "Side A".

@@ -47,13 +47,7 @@ impl Deck {
     }
 
     fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
+        device_cmd::succeeded(args, self.run(args))
     }
 
     fn export(&self, name: &str) -> String {

@@ -1,8 +1,11 @@
 //! `ministage device …` on a virtual deck, isolated from the user's configuration and
 //! environment; `faults` sets `MINISTAGE_VIRTUAL_FAULTS`. Included with `#[path]`.
 
+// Each test binary that includes this uses part of it.
+#![allow(dead_code)]
+
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// `ministage ARGS --device virtual:DECK` with its configuration under `home`.
 pub fn ministage_on(deck: &Path, home: &Path, args: &[&str], faults: Option<&str>) -> Command {
@@ -21,4 +24,14 @@ pub fn ministage_on(deck: &Path, home: &Path, args: &[&str], faults: Option<&str
         None => cmd.env_remove("MINISTAGE_VIRTUAL_FAULTS"),
     };
     cmd
+}
+
+/// `out` of `ministage ARGS`, which must have succeeded (its stderr is the failure's message).
+pub fn succeeded(args: &[&str], out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
