@@ -114,7 +114,7 @@ pub(super) fn run(
                     bail!("{}: nothing was changed", file.display());
                 }
             };
-            for w in unit.apply(&EditRequest::SetTitles(sheet))? {
+            for w in unit.apply(&EditRequest::SetTitles(sheet), &mut |_, _| {})? {
                 eprintln!("warning: {w}");
             }
             outln!("titles from {} written to the disc", file.display())?;
@@ -148,7 +148,7 @@ pub(super) fn run(
             Some(request) => {
                 let mut unit = open(target)?;
                 let count = unit.disc.track_count();
-                for w in unit.apply(&request)? {
+                for w in unit.apply(&request, &mut |_, _| {})? {
                     eprintln!("warning: {w}");
                 }
                 outln!("{}", done_message(&request, count))?;

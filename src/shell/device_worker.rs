@@ -411,28 +411,16 @@ impl Worker {
         let Some(Unit::Himd(unit)) = self.unit.as_mut() else {
             return;
         };
-        let (result, after) = if *request == DeviceRequest::EraseDisc {
-            let emit = &self.emit;
-            let mut progress = |done: u32, total: u32| {
-                emit(DeviceEvent::Progress {
-                    operation: "formatting the disc, %".into(),
-                    done: (u64::from(done) * 100 / u64::from(total.max(1))) as u32,
-                    total: 100,
-                });
-            };
-            let formatted = unit.format(&mut progress);
-            let result = formatted
-                .map(|()| {
-                    (
-                        "formatted the disc".to_string(),
-                        unit.unfinished().into_iter().collect(),
-                    )
-                })
-                .map_err(|e| format!("{e:#}"));
-            (result, After::Reread)
-        } else {
-            himd_request(unit, request)
+        let emit = &self.emit;
+        // Only a format reports progress.
+        let mut progress = |done: u32, total: u32| {
+            emit(DeviceEvent::Progress {
+                operation: "formatting the disc, %".into(),
+                done: (u64::from(done) * 100 / u64::from(total.max(1))) as u32,
+                total: 100,
+            });
         };
+        let (result, after) = himd_request(unit, request, &mut progress);
         match result {
             Ok((done, warnings)) => {
                 for w in warnings {
@@ -459,6 +447,7 @@ impl Worker {
 fn himd_request(
     unit: &mut HimdUnit,
     request: &DeviceRequest,
+    progress: &mut dyn FnMut(u32, u32),
 ) -> (Result<(String, Vec<String>), String>, After) {
     use DeviceRequest as R;
     let fail = |e: anyhow::Error| format!("{e:#}");
@@ -479,7 +468,7 @@ fn himd_request(
             match sheet {
                 Ok(sheet) => {
                     let done = format!("titles from {} written to the disc", path.display());
-                    let made = unit.apply(&EditRequest::SetTitles(sheet));
+                    let made = unit.apply(&EditRequest::SetTitles(sheet), progress);
                     (made.map(|w| (done, w)).map_err(fail), After::Reread)
                 }
                 Err(e) => (Err(e), After::Nothing),
@@ -503,9 +492,12 @@ fn himd_request(
                     EditRequest::CreateGroup { first, last, .. } => {
                         format!("tracks {first}–{last} are now a group")
                     }
+                    // A unit formats a Hi-MD disc afresh: that is its erase.
+                    EditRequest::EraseDisc => "formatted the disc".into(),
                     _ => done,
                 };
-                (unit.apply(&edit).map(|w| (done, w)).map_err(fail), After::Reread)
+                let made = unit.apply(&edit, progress);
+                (made.map(|w| (done, w)).map_err(fail), After::Reread)
             }
             None => (Ok((String::new(), Vec::new())), After::Nothing),
         },

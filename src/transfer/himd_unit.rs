@@ -193,9 +193,13 @@ impl HimdUnit {
     }
 
     /// Makes a change the Device pane (or a titles sheet) asks for. Returns what is worth
-    /// telling the user though the change was made.
-    pub fn apply(&mut self, edit: &EditRequest) -> anyhow::Result<Vec<String>> {
-        match self.apply_once(edit) {
+    /// telling the user though the change was made; `progress` hears a format's (done, total).
+    pub fn apply(
+        &mut self,
+        edit: &EditRequest,
+        progress: &mut dyn FnMut(u32, u32),
+    ) -> anyhow::Result<Vec<String>> {
+        match self.apply_once(edit, progress) {
             Ok(mut warnings) => {
                 warnings.extend(self.unfinished());
                 Ok(warnings)
@@ -214,7 +218,11 @@ impl HimdUnit {
         self.disc.unfinished().map(str::to_owned)
     }
 
-    fn apply_once(&mut self, edit: &EditRequest) -> anyhow::Result<Vec<String>> {
+    fn apply_once(
+        &mut self,
+        edit: &EditRequest,
+        progress: &mut dyn FnMut(u32, u32),
+    ) -> anyhow::Result<Vec<String>> {
         use EditRequest as E;
         let disc = &mut self.disc;
         match edit {
@@ -241,7 +249,7 @@ impl HimdUnit {
                 self.disc.delete_tracks(&numbers, &mut signer)?;
             }
             // A unit formats a Hi-MD disc afresh (what an erase is on it).
-            E::EraseDisc => self.format(&mut |_, _| {})?,
+            E::EraseDisc => self.format(progress)?,
             E::SetTitles(sheet) => return self.set_titles(sheet),
         }
         Ok(Vec::new())
