@@ -259,7 +259,7 @@ pub fn send_items(
     let first_new = listing.tracks.len() + 1;
     let mut sent = 0;
     let mut stopped: Option<String> = None;
-    for ((item, plan, _, notes), tags) in planned.into_iter().zip(&tags) {
+    for ((item, plan, _, notes), texts) in planned.into_iter().zip(&texts) {
         if stopped.is_some() || control.stop.load(Ordering::SeqCst) {
             let outcome = stopped
                 .clone()
@@ -332,7 +332,6 @@ pub fn send_items(
             finish(events, &mut outcomes, item.id, ItemOutcome::Cancelled);
             continue;
         }
-        let texts = texts_of(item, tags);
         let bytes_total = ready.bytes();
         events(BatchEvent::Started {
             id: item.id,
@@ -343,7 +342,7 @@ pub fn send_items(
         let added = match ready {
             Ready::Mp3(frames) => unit.disc.add_track(
                 &NewAudio::Mp3(frames),
-                &texts,
+                texts,
                 &mut unit.signer(),
                 &mut netmd::crypto::OsEntropy,
             ),
@@ -365,7 +364,7 @@ pub fn send_items(
                         offset: frames.offset,
                         len: frames.len,
                     },
-                    &texts,
+                    texts,
                     &mut unit.signer(),
                     &mut netmd::crypto::OsEntropy,
                 )
